@@ -1,0 +1,159 @@
+/* PVH entry: QEMU (-kernel) or a PVH loader jumps to pvh_start32 in 32-bit
+ * protected mode, paging off, EBX = physical address of hvm_start_info
+ * (Xen public/arch-x86/hvm/start_info.h). We record the entry TSC, build a
+ * boot page table (identity map of the low 4 GiB and the kernel's higher-half
+ * alias of the low 1 GiB, 2 MiB pages), enter long mode, jump to the higher
+ * half, zero .bss and call kernel_main(start_info_phys, entry_tsc). */
+
+#define KERNEL_VMA      0xffffffff80000000
+#define CR0_PG          (1 << 31)
+#define CR4_PAE         (1 << 5)
+#define MSR_EFER        0xc0000080
+#define EFER_LME        (1 << 8)
+#define PTE_P           (1 << 0)
+#define PTE_W           (1 << 1)
+#define PTE_PS          (1 << 7)
+#define XEN_ELFNOTE_PHYS32_ENTRY 18
+#define BOOT_STACK_SIZE (16 * 1024)
+
+/* The note's descriptor is 8 bytes: QEMU reads it as 64-bit for an ELF64. */
+    .section .note.Xen, "a", @note
+    .balign 4
+    .long 4                         /* namesz: "Xen\0" */
+    .long 8                         /* descsz */
+    .long XEN_ELFNOTE_PHYS32_ENTRY
+    .asciz "Xen"
+    .balign 4
+    .quad pvh_start32
+    .balign 4
+
+    .section .boot.text, "ax"
+    .code32
+    .globl pvh_start32
+pvh_start32:
+    cli
+    cld
+    rdtsc                           /* boot_us counts from here */
+    mov %eax, boot_entry_tsc
+    mov %edx, boot_entry_tsc + 4
+    mov %ebx, boot_start_info
+
+    /* Zero the three table pages that are not filled entry by entry. */
+    xor %eax, %eax
+    mov $boot_pml4, %edi
+    mov $(3 * 4096 / 4), %ecx
+    rep stosl
+
+    /* PD0..PD3: 2048 entries of 2 MiB identity-mapping 0..4 GiB. */
+    mov $boot_pd, %edi
+    mov $(PTE_P | PTE_W | PTE_PS), %eax
+    xor %edx, %edx                  /* high half of each address */
+    mov $2048, %ecx
+1:  mov %eax, (%edi)
+    mov %edx, 4(%edi)
+    add $0x200000, %eax
+    adc $0, %edx
+    add $8, %edi
+    loop 1b
+
+    /* Low PDPT: four 1 GiB slots pointing at PD0..PD3. */
+    mov $boot_pdpt_low, %edi
+    mov $boot_pd + (PTE_P | PTE_W), %eax
+    mov $4, %ecx
+2:  mov %eax, (%edi)
+    add $4096, %eax
+    add $8, %edi
+    loop 2b
+
+    /* High PDPT slot 510 (0xffffffff80000000) shares PD0: image alias. */
+    movl $boot_pd + (PTE_P | PTE_W), boot_pdpt_high + 510 * 8
+    movl $boot_pdpt_low + (PTE_P | PTE_W), boot_pml4
+    movl $boot_pdpt_high + (PTE_P | PTE_W), boot_pml4 + 511 * 8
+
+    mov %cr4, %eax
+    or $CR4_PAE, %eax
+    mov %eax, %cr4
+    mov $boot_pml4, %eax
+    mov %eax, %cr3
+    mov $MSR_EFER, %ecx
+    rdmsr
+    or $EFER_LME, %eax
+    wrmsr
+    mov %cr0, %eax
+    or $CR0_PG, %eax
+    mov %eax, %cr0
+
+    lgdt boot_gdt_ptr
+    ljmp $0x08, $long_mode_low
+
+    .code64
+long_mode_low:
+    mov $0x10, %eax
+    mov %eax, %ds
+    mov %eax, %es
+    mov %eax, %ss
+    xor %eax, %eax
+    mov %eax, %fs
+    mov %eax, %gs
+    movabs $long_mode_high, %rax
+    jmp *%rax
+
+    .section .boot.data, "aw"
+    .balign 16
+/* Flat long-mode GDT. Accessed bits are preset so the CPU never writes them
+ * (the -bios path keeps this table in ROM). */
+boot_gdt:
+    .quad 0
+    .quad 0x00af9b000000ffff        /* 0x08: 64-bit code, DPL0 */
+    .quad 0x00cf93000000ffff        /* 0x10: data, DPL0 */
+boot_gdt_end:
+boot_gdt_ptr:
+    .word boot_gdt_end - boot_gdt - 1
+    .quad boot_gdt
+    .balign 8
+    .globl boot_entry_tsc
+boot_entry_tsc:
+    .quad 0
+boot_start_info:
+    .quad 0
+
+    .section .boot.bss, "aw", @nobits
+    .balign 4096
+boot_pml4:      .skip 4096
+boot_pdpt_low:  .skip 4096
+boot_pdpt_high: .skip 4096
+boot_pd:        .skip 4 * 4096
+
+    .section .boot_stack, "aw", @nobits
+    .balign 4096
+boot_stack_bottom:
+    .skip BOOT_STACK_SIZE
+boot_stack_top:
+
+    .text
+long_mode_high:
+    movabs $boot_stack_top, %rsp
+    xor %ebp, %ebp
+    /* Zero .bss (the stack lives outside it). */
+    movabs $__bss_start, %rdi
+    movabs $__bss_end, %rcx
+    sub %rdi, %rcx
+    xor %eax, %eax
+    rep stosb
+    /* Stack-protector guard: TSC-derived, set before any protected frame exists. */
+    rdtsc
+    shl $32, %rdx
+    or %rdx, %rax
+    movabs $0x57415244454e2121, %rdx
+    xor %rdx, %rax
+    movabs $__stack_chk_guard, %rdx
+    mov %rax, (%rdx)
+
+    movabs $boot_start_info, %rdi
+    mov (%rdi), %edi                /* arg 0: start_info physical address */
+    movabs $boot_entry_tsc, %rsi
+    mov (%rsi), %rsi                /* arg 1: TSC at entry */
+    call kernel_main
+3:  cli
+    hlt
+    jmp 3b

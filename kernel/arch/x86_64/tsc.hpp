@@ -1,0 +1,16 @@
+// The time-stamp counter as the kernel's clock: calibrated once against the
+// PIT, then converted to microseconds.
+#pragma once
+
+#include <cstdint>
+
+namespace warden::arch {
+
+// Measures the TSC rate over a short PIT channel-2 one-shot and remembers it.
+// Returns the rate in Hz.
+uint64_t calibrate_tsc();
+
+// Microseconds between two TSC readings, at the calibrated rate.
+uint64_t tsc_delta_us(uint64_t from, uint64_t to);
+
+}  // namespace warden::arch

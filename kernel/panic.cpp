@@ -1,0 +1,39 @@
+// The one way the kernel stops on a broken invariant.
+#include "panic.hpp"
+
+#include <atomic>
+
+#include "arch/x86_64/cpu.hpp"
+#include "arch/x86_64/debug_exit.hpp"
+#include "log.hpp"
+
+namespace warden {
+namespace {
+
+std::atomic<bool> panicking{false};
+
+// A CPU that panics while holding the log lock (or races another panicking
+// CPU) must still get its message out: wait a bounded time, then write anyway.
+bool take_log_lock() {
+    for (unsigned i = 0; i < 1'000'000; ++i) {
+        if (log::lock().try_lock()) return true;
+        arch::pause();
+    }
+    return false;
+}
+
+}  // namespace
+
+void panic_with(std::string_view message, const std::source_location& where) {
+    arch::cli();
+    if (panicking.exchange(true)) arch::halt_forever();  // the first panic tells the story
+    const bool locked = take_log_lock();
+    fmt::format(console::sink(), "\nPANIC: {} at {}:{}\n", message, where.file_name(), where.line());
+    if (locked) log::lock().unlock();
+    // Only the BSP runs until SMP lands (issue 5); then this also sends an NMI
+    // to every other CPU so that all of them stop.
+    arch::debug_exit(arch::ExitCode::kFail);
+    arch::halt_forever();
+}
+
+}  // namespace warden

@@ -1,0 +1,27 @@
+// panic(): a broken kernel invariant. Prints `PANIC: <message> at file:line`,
+// stops every CPU and, under QEMU's isa-debug-exit, ends the VM with the fail
+// code. Never for anything a guest, the host or a file can cause.
+#pragma once
+
+#include <source_location>
+
+#include "warden/format.hpp"
+
+namespace warden {
+
+[[noreturn]] void panic_with(std::string_view message, const std::source_location& where);
+
+// Formats into a bounded buffer (no allocation), then panics.
+template <typename... Args>
+struct panic {
+    [[noreturn]] panic(fmt::FormatString<std::type_identity_t<Args>...> text, const Args&... args,
+                       const std::source_location& where = std::source_location::current()) {
+        fmt::FixedString<256> message;
+        fmt::format(message, text, args...);
+        panic_with(message.view(), where);
+    }
+};
+template <typename... Args>
+panic(fmt::FormatString<std::type_identity_t<Args>...>, const Args&...) -> panic<Args...>;
+
+}  // namespace warden

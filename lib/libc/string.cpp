@@ -1,0 +1,52 @@
+// The memory and string functions the compiler and libstdc++'s header-only
+// parts may call, for the kernel
+// (-Dlibc=builtin). Host builds use the system's libc instead.
+#include <cstddef>
+#include <cstdint>
+
+extern "C" {
+
+void* memset(void* dst, int c, size_t n) {
+    auto* d = static_cast<unsigned char*>(dst);
+    asm volatile("rep stosb" : "+D"(d), "+c"(n) : "a"(c) : "memory");
+    return dst;
+}
+
+void* memcpy(void* __restrict dst, const void* __restrict src, size_t n) {
+    void* d = dst;
+    asm volatile("rep movsb" : "+D"(d), "+S"(src), "+c"(n) : : "memory");
+    return dst;
+}
+
+void* memmove(void* dst, const void* src, size_t n) {
+    auto* d = static_cast<unsigned char*>(dst);
+    const auto* s = static_cast<const unsigned char*>(src);
+    if (d <= s || d >= s + n) return memcpy(dst, src, n);
+    for (size_t i = n; i > 0; --i) d[i - 1] = s[i - 1];
+    return dst;
+}
+
+int memcmp(const void* a, const void* b, size_t n) {
+    const auto* x = static_cast<const unsigned char*>(a);
+    const auto* y = static_cast<const unsigned char*>(b);
+    for (size_t i = 0; i < n; ++i) {
+        if (x[i] != y[i]) return x[i] < y[i] ? -1 : 1;
+    }
+    return 0;
+}
+
+void* memchr(const void* s, int c, size_t n) {
+    const auto* p = static_cast<const unsigned char*>(s);
+    for (size_t i = 0; i < n; ++i) {
+        if (p[i] == static_cast<unsigned char>(c)) return const_cast<unsigned char*>(p + i);
+    }
+    return nullptr;
+}
+
+size_t strlen(const char* s) {
+    size_t n = 0;
+    while (s[n]) ++n;
+    return n;
+}
+
+}  // extern "C"

@@ -1,0 +1,167 @@
+#!/usr/bin/env python3
+"""Boot a Warden image under QEMU and judge what it reports.
+
+Two modes:
+  run   (default) stream the serial log; exit 0 when the kernel exits with the
+        pass code, non-zero otherwise. Used by `./warden run` and `./warden debug`.
+  check (--check or --expect-fail) capture the log, parse the ready line and
+        TAP, and print one verdict line. Used by the Meson `qemu` suite.
+
+Verdict rules (QEMU-FACTS.md): isa-debug-exit maps V to status (V << 1) | 1, so
+the kernel's pass code 0x10 is status 33 and fail 0x11 is 35. A triple fault
+with -no-reboot exits 0, and a KVM internal error never exits: status 0 is
+never a pass, and every run has a timeout.
+"""
+import argparse
+import os
+import re
+import signal
+import subprocess
+import sys
+import threading
+import time
+
+PASS_STATUS = 33
+FAIL_STATUS = 35
+SKIP_STATUS = 77  # Meson's "skipped"
+READY_RE = re.compile(r"^warden: ready cpus=(\d+) free_kib=(\d+) boot_us=(\d+)$")
+
+
+def kvm_usable():
+    try:
+        fd = os.open("/dev/kvm", os.O_RDWR)
+    except OSError:
+        return False
+    os.close(fd)
+    return True
+
+
+def qemu_command(args):
+    cmd = [args.qemu, "-machine", "pc", "-nodefaults", "-vga", "none", "-display", "none",
+           "-no-reboot", "-m", args.mem, "-smp", str(args.smp),
+           "-device", "isa-debug-exit,iobase=0xf4,iosize=0x04",
+           "-kernel", args.image]
+    if args.accel == "kvm":
+        cmd += ["-accel", "kvm"]
+    else:
+        cmd += ["-accel", "tcg"]
+    if args.append:
+        cmd += ["-append", args.append]
+    if args.gdb:
+        cmd += ["-s", "-S"]
+    # Interactive runs multiplex the monitor on the serial line (Ctrl-A X quits).
+    cmd += ["-serial", "mon:stdio" if sys.stdin.isatty() and not args.check else "stdio"]
+    if not sys.stdin.isatty() or args.check:
+        cmd += ["-monitor", "none"]
+    for extra in args.qemu_arg:
+        cmd += extra.split()
+    return cmd
+
+
+def run_qemu(cmd, timeout, echo):
+    """Runs QEMU, returning (status or None on timeout, list of serial lines)."""
+    lines = []
+    stdin = None if (echo and sys.stdin.isatty()) else subprocess.DEVNULL
+    proc = subprocess.Popen(cmd, stdin=stdin, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                            start_new_session=stdin is subprocess.DEVNULL)
+
+    def reader():
+        for raw in proc.stdout:
+            line = raw.decode("utf-8", "replace").rstrip("\r\n").replace("\r", "")
+            lines.append(line)
+            if echo:
+                print(line, flush=True)
+
+    t = threading.Thread(target=reader, daemon=True)
+    t.start()
+    try:
+        status = proc.wait(timeout=timeout if timeout > 0 else None)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait()
+        status = None
+    except KeyboardInterrupt:
+        proc.send_signal(signal.SIGTERM)
+        proc.wait()
+        status = None
+    t.join(timeout=2)
+    return status, lines
+
+
+def judge(status, lines, timeout):
+    """Returns a list of failure reasons; empty means PASS."""
+    reasons = []
+    if status is None:
+        reasons.append(f"timed out after {timeout:g} s (hang, or a KVM internal error)")
+    elif status == 0:
+        reasons.append("exit status 0 (triple fault or reset)")
+    elif status == FAIL_STATUS:
+        reasons.append("kernel reported failure (exit status 35)")
+    elif status != PASS_STATUS:
+        reasons.append(f"QEMU exited with status {status}")
+    for line in lines:
+        if line.startswith("PANIC:") or line.startswith("error: cannot boot"):
+            reasons.append(line)
+    if not any(READY_RE.match(l) for l in lines):
+        reasons.append("no ready line")
+    tap = [l for l in lines if l.startswith("TAP version")]
+    if tap:
+        plan = [l for l in lines if re.match(r"^1\.\.\d+$", l)]
+        results = [l for l in lines if re.match(r"^(not )?ok \d+ ", l)]
+        if not plan:
+            reasons.append("TAP without a plan")
+        elif int(plan[0][3:]) != len(results):
+            reasons.append(f"TAP plan {plan[0]} but {len(results)} results")
+        reasons += [l for l in results if l.startswith("not ok")]
+    return reasons
+
+
+def main():
+    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--image", required=True)
+    p.add_argument("--accel", choices=["tcg", "kvm"], default="tcg")
+    p.add_argument("--smp", type=int, default=1)
+    p.add_argument("--mem", default="128M")
+    p.add_argument("--append", default="")
+    p.add_argument("--qemu", default="qemu-system-x86_64")
+    p.add_argument("--qemu-arg", action="append", default=[])
+    p.add_argument("--timeout", type=float, default=0, help="seconds; 0 = none (run mode only)")
+    p.add_argument("--gdb", action="store_true", help="start halted with a gdb stub on :1234")
+    p.add_argument("--check", action="store_true", help="judge the run and print a verdict")
+    p.add_argument("--expect-fail", metavar="REGEX",
+                   help="pass only if the verdict is FAIL with a reason matching REGEX")
+    args = p.parse_args()
+    args.check = args.check or args.expect_fail is not None
+    if args.check and args.timeout <= 0:
+        p.error("--check needs a --timeout")
+
+    if args.accel == "kvm" and not kvm_usable():
+        print("SKIP: /dev/kvm cannot be opened; KVM runs need it")
+        return SKIP_STATUS if args.check else 1
+
+    cmd = qemu_command(args)
+    print("$ " + " ".join(cmd), flush=True)
+    start = time.monotonic()
+    status, lines = run_qemu(cmd, args.timeout, echo=True)
+    wall = time.monotonic() - start
+
+    if not args.check:
+        if status == PASS_STATUS:
+            return 0
+        print(f"qemu: {judge(status, lines, args.timeout)[0]}", file=sys.stderr)
+        return 1
+
+    reasons = judge(status, lines, args.timeout)
+    verdict = "PASS" if not reasons else "FAIL: " + "; ".join(reasons)
+    print(f"RESULT: {verdict} ({wall:.2f} s wall)")
+    if args.expect_fail is None:
+        return 0 if not reasons else 1
+    if reasons and re.search(args.expect_fail, verdict):
+        print(f"expected failure seen: /{args.expect_fail}/")
+        return 0
+    print(f"expected a failure matching /{args.expect_fail}/")
+    return 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
