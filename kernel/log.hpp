@@ -31,13 +31,21 @@ void line(fmt::FormatString<std::type_identity_t<Args>...> text, const Args&... 
 }
 
 template <typename... Args>
-void error(fmt::FormatString<std::type_identity_t<Args>...> t, const Args&... a) { line<Level::kError>(t, a...); }
+void error(fmt::FormatString<std::type_identity_t<Args>...> t, const Args&... a) {
+    line<Level::kError>(t, a...);
+}
 template <typename... Args>
-void warn(fmt::FormatString<std::type_identity_t<Args>...> t, const Args&... a) { line<Level::kWarn>(t, a...); }
+void warn(fmt::FormatString<std::type_identity_t<Args>...> t, const Args&... a) {
+    line<Level::kWarn>(t, a...);
+}
 template <typename... Args>
-void info(fmt::FormatString<std::type_identity_t<Args>...> t, const Args&... a) { line<Level::kInfo>(t, a...); }
+void info(fmt::FormatString<std::type_identity_t<Args>...> t, const Args&... a) {
+    line<Level::kInfo>(t, a...);
+}
 template <typename... Args>
-void debug(fmt::FormatString<std::type_identity_t<Args>...> t, const Args&... a) { line<Level::kDebug>(t, a...); }
+void debug(fmt::FormatString<std::type_identity_t<Args>...> t, const Args&... a) {
+    line<Level::kDebug>(t, a...);
+}
 
 // A line with no prefix, at any level: protocol lines that tools parse
 // (the ready line, TAP).

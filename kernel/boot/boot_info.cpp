@@ -56,8 +56,8 @@ Result<void> load_from_pvh(uint64_t start_info_phys, uint64_t entry_tsc) {
     uint8_t entries[MemoryMap::kMaxRegions * pvh::kMemmapEntrySize];
     const size_t bytes = size_t{start.memmap_entries} * pvh::kMemmapEntrySize;
     WARDEN_TRY_VOID(copy_phys(start.memmap_paddr, entries, bytes));
-    WARDEN_TRY_VOID(pvh::parse_memmap(std::span<const uint8_t>(entries, bytes), start.memmap_entries,
-                                      boot_info.memory));
+    WARDEN_TRY_VOID(
+        pvh::parse_memmap(std::span<const uint8_t>(entries, bytes), start.memmap_entries, boot_info.memory));
     copy_cmdline(start.cmdline_paddr);
     if (!boot_info.memory.is_ram(boot_info.image)) return Fail(Error::kOutOfRange);
     return {};

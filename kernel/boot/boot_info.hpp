@@ -11,8 +11,8 @@ namespace warden::boot {
 struct BootInfo {
     MemoryMap memory;
     CommandLine cmdline{""};
-    PhysRange image;        // the kernel image, from the linker's symbols
-    uint64_t entry_tsc = 0; // TSC at the first instruction
+    PhysRange image;         // the kernel image, from the linker's symbols
+    uint64_t entry_tsc = 0;  // TSC at the first instruction
 };
 
 // Reads hvm_start_info at start_info_phys (PVH entry). The start_info, memmap

@@ -44,9 +44,9 @@ size_t count();
 #define KTEST_CAT2(a, b) a##b
 #define KTEST_CAT(a, b) KTEST_CAT2(a, b)
 // KTEST("memmap: RAM is found") { KCHECK(...); }
-#define KTEST(name)                                                                             \
-    static void KTEST_CAT(ktest_fn_, __LINE__)(::warden::ktest::Context&);                      \
-    [[gnu::used, gnu::section("warden_ktests")]] static const ::warden::ktest::TestCase        \
-        KTEST_CAT(ktest_case_, __LINE__){name, KTEST_CAT(ktest_fn_, __LINE__)};                 \
+#define KTEST(name)                                                                                \
+    static void KTEST_CAT(ktest_fn_, __LINE__)(::warden::ktest::Context&);                         \
+    [[gnu::used, gnu::section("warden_ktests")]] static const ::warden::ktest::TestCase KTEST_CAT( \
+        ktest_case_, __LINE__){name, KTEST_CAT(ktest_fn_, __LINE__)};                              \
     static void KTEST_CAT(ktest_fn_, __LINE__)([[maybe_unused]] ::warden::ktest::Context & ktest_ctx)
 #define KCHECK(cond) ktest_ctx.check(static_cast<bool>(cond), #cond)

@@ -8,7 +8,7 @@
 
 namespace warden {
 
-inline constexpr uint64_t kPageSize = 4096;          // x86-64 base page (SDM Vol. 3A 4.5)
+inline constexpr uint64_t kPageSize = 4096;             // x86-64 base page (SDM Vol. 3A 4.5)
 inline constexpr uint64_t kLargePageSize = 2ull << 20;  // 2 MiB page (PDE.PS)
 inline constexpr uint64_t kHugePageSize = 1ull << 30;   // 1 GiB page (PDPTE.PS)
 
@@ -35,10 +35,14 @@ public:
 
     constexpr Address operator+(uint64_t off) const { return Address(raw_ + off); }
     constexpr Address operator-(uint64_t off) const { return Address(raw_ - off); }
-    constexpr Address& operator+=(uint64_t off) { raw_ += off; return *this; }
+    constexpr Address& operator+=(uint64_t off) {
+        raw_ += off;
+        return *this;
+    }
     // Distance between two addresses of the same kind; a < b is the caller's bug.
     constexpr uint64_t operator-(Address other) const { return raw_ - other.raw_; }
-    constexpr auto operator<=>(const Address&) const = default;
+    constexpr auto operator<=>(const Address&) const =
+        default;  // NOLINT(modernize-use-nullptr): clang-tidy 14 misreads <=>
 
 private:
     uint64_t raw_ = 0;

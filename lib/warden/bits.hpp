@@ -10,7 +10,9 @@
 namespace warden {
 
 template <std::unsigned_integral T = uint64_t>
-constexpr T bit(unsigned n) { return static_cast<T>(T{1} << n); }
+constexpr T bit(unsigned n) {
+    return static_cast<T>(T{1} << n);
+}
 
 // A mask of `width` ones starting at bit `shift`; width may be the full type.
 template <std::unsigned_integral T = uint64_t>
@@ -21,7 +23,9 @@ constexpr T bit_mask(unsigned shift, unsigned width) {
 }
 
 template <std::unsigned_integral T>
-constexpr bool test_bit(T v, unsigned n) { return (v >> n) & 1u; }
+constexpr bool test_bit(T v, unsigned n) {
+    return (v >> n) & 1u;
+}
 
 // A field of Width bits at Shift within a T: Field::get(reg), Field::set(reg, v).
 template <std::unsigned_integral T, unsigned Shift, unsigned Width>

@@ -48,8 +48,6 @@ constexpr Result<To> checked_cast(From v) {
 }
 
 // The end of [base, base + size) when it does not wrap.
-constexpr Result<uint64_t> checked_end(uint64_t base, uint64_t size) {
-    return checked_add<uint64_t>(base, size);
-}
+constexpr Result<uint64_t> checked_end(uint64_t base, uint64_t size) { return checked_add<uint64_t>(base, size); }
 
 }  // namespace warden

@@ -18,7 +18,9 @@ public:
     // The value of the last `key=value`, or empty.
     constexpr std::string_view value(std::string_view key) const {
         std::string_view out;
-        for_each([&](std::string_view k, std::string_view v) { if (k == key) out = v; });
+        for_each([&](std::string_view k, std::string_view v) {
+            if (k == key) out = v;
+        });
         return out;
     }
     constexpr std::string_view text() const { return text_; }
@@ -34,8 +36,10 @@ private:
             if (end > pos) {
                 const std::string_view word = text_.substr(pos, end - pos);
                 const size_t eq = word.find('=');
-                if (eq == std::string_view::npos) f(word, std::string_view());
-                else f(word.substr(0, eq), word.substr(eq + 1));
+                if (eq == std::string_view::npos)
+                    f(word, std::string_view());
+                else
+                    f(word.substr(0, eq), word.substr(eq + 1));
             }
             pos = end;
         }

@@ -37,9 +37,20 @@ void emit_unsigned(Sink& out, const Spec& spec, uint64_t value, bool negative) {
     const char* digits = "0123456789abcdef";
     std::string_view prefix = negative ? "-" : "";
     switch (spec.type) {
-    case 'x': case 'p': base = 16; if (spec.alt || spec.type == 'p') prefix = "0x"; break;
-    case 'X': base = 16; digits = "0123456789ABCDEF"; if (spec.alt) prefix = "0x"; break;
-    case 'b': base = 2; if (spec.alt) prefix = "0b"; break;
+    case 'x':
+    case 'p':
+        base = 16;
+        if (spec.alt || spec.type == 'p') prefix = "0x";
+        break;
+    case 'X':
+        base = 16;
+        digits = "0123456789ABCDEF";
+        if (spec.alt) prefix = "0x";
+        break;
+    case 'b':
+        base = 2;
+        if (spec.alt) prefix = "0b";
+        break;
     default: break;
     }
     char buf[kMaxDigits];
@@ -64,14 +75,20 @@ void emit_arg(Sink& out, Spec spec, const Arg& arg) {
     case Arg::Kind::kBool: emit(out, spec, "", arg.u ? "true" : "false", false); break;
     case Arg::Kind::kChar: {
         const char c = static_cast<char>(arg.u);
-        if (spec.type == 0 || spec.type == 'c') emit(out, spec, "", std::string_view(&c, 1), false);
-        else emit_unsigned(out, spec, arg.u, false);
+        if (spec.type == 0 || spec.type == 'c')
+            emit(out, spec, "", std::string_view(&c, 1), false);
+        else
+            emit_unsigned(out, spec, arg.u, false);
         break;
     }
     case Arg::Kind::kString: emit(out, spec, "", arg.s, false); break;
     case Arg::Kind::kPointer:
         // Addresses print as 0x + 16 digits unless the spec asks otherwise.
-        if (spec.type == 0) { spec.type = 'p'; spec.zero = true; spec.width = spec.width ? spec.width : 18; }
+        if (spec.type == 0) {
+            spec.type = 'p';
+            spec.zero = true;
+            spec.width = spec.width ? spec.width : 18;
+        }
         emit_unsigned(out, spec, arg.u, false);
         break;
     }
@@ -96,12 +113,16 @@ void vformat(Sink& out, std::string_view text, std::span<const Arg> args) {
         if (c != '{') continue;
         Spec spec;
         size_t close = std::string_view::npos;
-        if (i + 1 < text.size() && text[i + 1] == '}') close = i + 1;
-        else if (i + 1 < text.size() && text[i + 1] == ':') close = parse_spec(text, i + 2, spec);
+        if (i + 1 < text.size() && text[i + 1] == '}')
+            close = i + 1;
+        else if (i + 1 < text.size() && text[i + 1] == ':')
+            close = parse_spec(text, i + 2, spec);
         if (close == std::string_view::npos) continue;  // malformed: print it literally
         flush(i);
-        if (next_arg < args.size()) emit_arg(out, spec, args[next_arg++]);
-        else out.write("{?}");
+        if (next_arg < args.size())
+            emit_arg(out, spec, args[next_arg++]);
+        else
+            out.write("{?}");
         literal_start = close + 1;
         i = close;
     }

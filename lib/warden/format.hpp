@@ -39,25 +39,27 @@ struct Arg {
 };
 
 template <std::unsigned_integral T>
-    requires(!std::same_as<T, bool>)
-constexpr Arg to_arg(T v) { return Arg(Arg::Kind::kUnsigned, v); }
+requires(!std::same_as<T, bool>) constexpr Arg to_arg(T v) { return Arg(Arg::Kind::kUnsigned, v); }
 template <std::signed_integral T>
-    requires(!std::same_as<T, char>)
-constexpr Arg to_arg(T v) { return Arg(int64_t{v}); }
+requires(!std::same_as<T, char>) constexpr Arg to_arg(T v) { return Arg(int64_t{v}); }
 constexpr Arg to_arg(bool v) { return Arg(Arg::Kind::kBool, v); }
 constexpr Arg to_arg(char v) { return Arg(Arg::Kind::kChar, static_cast<unsigned char>(v)); }
 constexpr Arg to_arg(std::string_view v) { return Arg(v); }
 constexpr Arg to_arg(const char* v) { return Arg(v ? std::string_view(v) : std::string_view("(null)")); }
 inline Arg to_arg(const void* v) { return Arg(Arg::Kind::kPointer, reinterpret_cast<uintptr_t>(v)); }
 template <typename Tag>
-constexpr Arg to_arg(Address<Tag> v) { return Arg(Arg::Kind::kPointer, v.raw()); }
+constexpr Arg to_arg(Address<Tag> v) {
+    return Arg(Arg::Kind::kPointer, v.raw());
+}
 constexpr Arg to_arg(Error e) { return to_arg(error_name(e)); }
 template <typename E>
-    requires std::is_enum_v<E>
+requires std::is_enum_v<E>
 constexpr Arg to_arg(E e) { return to_arg(static_cast<std::underlying_type_t<E>>(e)); }
 
 template <typename T>
-concept Formattable = requires(const T& v) { to_arg(v); };
+concept Formattable = requires(const T& v) {
+    to_arg(v);
+};
 
 // The spec inside "{:...}": [<][#][0][width][type], type one of x X d b c s p.
 struct Spec {
@@ -71,9 +73,18 @@ struct Spec {
 // Parses a spec at text[pos] (just after ':'), up to the closing '}'.
 // Returns the index of '}' or npos when the spec is malformed.
 constexpr size_t parse_spec(std::string_view text, size_t pos, Spec& spec) {
-    if (pos < text.size() && text[pos] == '<') { spec.left = true; ++pos; }
-    if (pos < text.size() && text[pos] == '#') { spec.alt = true; ++pos; }
-    if (pos < text.size() && text[pos] == '0') { spec.zero = true; ++pos; }
+    if (pos < text.size() && text[pos] == '<') {
+        spec.left = true;
+        ++pos;
+    }
+    if (pos < text.size() && text[pos] == '#') {
+        spec.alt = true;
+        ++pos;
+    }
+    if (pos < text.size() && text[pos] == '0') {
+        spec.zero = true;
+        ++pos;
+    }
     unsigned digits = 0;
     while (pos < text.size() && text[pos] >= '0' && text[pos] <= '9') {
         spec.width = spec.width * 10 + static_cast<unsigned>(text[pos] - '0');
@@ -93,15 +104,23 @@ constexpr size_t count_placeholders(std::string_view text) {
     size_t count = 0;
     for (size_t i = 0; i < text.size(); ++i) {
         if (text[i] == '}') {
-            if (i + 1 < text.size() && text[i + 1] == '}') { ++i; continue; }
+            if (i + 1 < text.size() && text[i + 1] == '}') {
+                ++i;
+                continue;
+            }
             return std::string_view::npos;
         }
         if (text[i] != '{') continue;
-        if (i + 1 < text.size() && text[i + 1] == '{') { ++i; continue; }
+        if (i + 1 < text.size() && text[i + 1] == '{') {
+            ++i;
+            continue;
+        }
         Spec spec;
         size_t close = std::string_view::npos;
-        if (i + 1 < text.size() && text[i + 1] == '}') close = i + 1;
-        else if (i + 1 < text.size() && text[i + 1] == ':') close = parse_spec(text, i + 2, spec);
+        if (i + 1 < text.size() && text[i + 1] == '}')
+            close = i + 1;
+        else if (i + 1 < text.size() && text[i + 1] == ':')
+            close = parse_spec(text, i + 2, spec);
         if (close == std::string_view::npos) return std::string_view::npos;
         i = close;
         ++count;
@@ -117,7 +136,7 @@ template <typename... Args>
 class FormatString {
 public:
     template <typename S>
-        requires std::convertible_to<const S&, std::string_view>
+    requires std::convertible_to<const S&, std::string_view>
     consteval FormatString(const S& s) : text_(s) {
         if (count_placeholders(text_) != sizeof...(Args)) format_string_does_not_match_its_arguments();
     }
@@ -144,7 +163,10 @@ public:
     void write(std::string_view text) override;
     std::string_view view() const { return {buffer_.data(), used_}; }
     bool truncated() const { return truncated_; }
-    void clear() { used_ = 0; truncated_ = false; }
+    void clear() {
+        used_ = 0;
+        truncated_ = false;
+    }
 
 private:
     std::span<char> buffer_;

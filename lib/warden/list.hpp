@@ -57,7 +57,10 @@ public:
         explicit Iterator(ListNode* p) : p_(p) {}
         T& operator*() const { return *owner(p_); }
         T* operator->() const { return owner(p_); }
-        Iterator& operator++() { p_ = p_->next; return *this; }
+        Iterator& operator++() {
+            p_ = p_->next;
+            return *this;
+        }
         bool operator==(const Iterator& o) const { return p_ == o.p_; }
 
     private:

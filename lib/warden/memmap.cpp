@@ -22,9 +22,7 @@ Result<void> MemoryMap::add(PhysAddr base, uint64_t size, RegionType type) {
     return {};
 }
 
-uint64_t MemoryMap::ram_bytes(PhysAddr from) const {
-    return ram_bytes_in(PhysRange{from, ~uint64_t{0} - from.raw()});
-}
+uint64_t MemoryMap::ram_bytes(PhysAddr from) const { return ram_bytes_in(PhysRange{from, ~uint64_t{0} - from.raw()}); }
 
 uint64_t MemoryMap::ram_bytes_in(PhysRange r) const {
     uint64_t total = 0;

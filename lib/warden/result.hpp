@@ -61,13 +61,20 @@ public:
 
     // Trivial T keeps Result trivial (and usable in constant expressions);
     // other T get the copy and destruction their value needs.
-    Result(const Result&) requires std::is_trivially_copy_constructible_v<T> = default;
+    Result(const Result&) requires std::is_trivially_copy_constructible_v<T>
+    = default;
     Result(const Result& o) : ok_(o.ok_) {
-        if (ok_) new (&value_) T(o.value_); else error_ = o.error_;
+        if (ok_)
+            new (&value_) T(o.value_);
+        else
+            error_ = o.error_;
     }
     Result& operator=(const Result&) = delete;
-    ~Result() requires std::is_trivially_destructible_v<T> = default;
-    ~Result() { if (ok_) value_.~T(); }
+    ~Result() requires std::is_trivially_destructible_v<T>
+    = default;
+    ~Result() {
+        if (ok_) value_.~T();
+    }
 
     constexpr bool ok() const { return ok_; }
     constexpr explicit operator bool() const { return ok_; }
@@ -106,15 +113,15 @@ private:
 };
 
 // Propagate a failure to the caller: `WARDEN_TRY(x, parse(bytes));`
-#define WARDEN_TRY(var, expr)                                   \
-    auto var##_result_ = (expr);                                \
+#define WARDEN_TRY(var, expr)                                              \
+    auto var##_result_ = (expr);                                           \
     if (!var##_result_.ok()) return ::warden::Fail(var##_result_.error()); \
-    auto& var = var##_result_.value()
+    auto& var = var##_result_.value()  // NOLINT(bugprone-macro-parentheses): var is a name
 
-#define WARDEN_TRY_VOID(expr)                                   \
-    do {                                                        \
-        auto r_ = (expr);                                       \
-        if (!r_.ok()) return ::warden::Fail(r_.error());        \
+#define WARDEN_TRY_VOID(expr)                            \
+    do {                                                 \
+        auto r_ = (expr);                                \
+        if (!r_.ok()) return ::warden::Fail(r_.error()); \
     } while (0)
 
 }  // namespace warden

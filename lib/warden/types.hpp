@@ -5,10 +5,10 @@
 #include <cstdint>
 
 namespace warden {
+using std::int64_t;
 using std::size_t;
 using std::uint16_t;
 using std::uint32_t;
 using std::uint64_t;
 using std::uint8_t;
-using std::int64_t;
 }  // namespace warden

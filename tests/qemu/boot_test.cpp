@@ -52,6 +52,4 @@ KTEST("format: kernel build renders like the host build") {
     KCHECK(s.view() == "0xfee00000 -7 00042");
 }
 
-KTEST("cmdline: the loader's command line reached the kernel") {
-    KCHECK(boot::info().cmdline.has("warden.test"));
-}
+KTEST("cmdline: the loader's command line reached the kernel") { KCHECK(boot::info().cmdline.has("warden.test")); }

@@ -21,9 +21,9 @@ std::vector<uint8_t> start_info(uint32_t magic = pvh::kStartInfoMagic, uint32_t 
     put32(b, 0, magic);
     put32(b, 4, version);
     put32(b, 8, 0);
-    put64(b, 24, 0x7000);     // cmdline
-    put64(b, 32, 0xf5000);    // rsdp
-    put64(b, 40, 0x6000);     // memmap
+    put64(b, 24, 0x7000);   // cmdline
+    put64(b, 32, 0xf5000);  // rsdp
+    put64(b, 40, 0x6000);   // memmap
     put32(b, 48, entries);
     return b;
 }
@@ -90,8 +90,11 @@ TEST_CASE("pvh: malformed start_info is refused with the exact error") {
 }
 
 TEST_CASE("pvh: a memmap like QEMU's for 128 MiB parses") {
-    const auto b = memmap({{0, 0x9fc00, 1}, {0x9fc00, 0x400, 2}, {0xf0000, 0x10000, 2},
-                           {0x100000, 0x7ee0000, 1}, {0xfffc0000, 0x40000, 2}});
+    const auto b = memmap({{0, 0x9fc00, 1},
+                           {0x9fc00, 0x400, 2},
+                           {0xf0000, 0x10000, 2},
+                           {0x100000, 0x7ee0000, 1},
+                           {0xfffc0000, 0x40000, 2}});
     MemoryMap m;
     REQUIRE(pvh::parse_memmap(b, 5, m).ok());
     CHECK(m.size() == 5);

@@ -59,9 +59,9 @@ TEST_CASE("result: values are constructed and destroyed exactly once") {
 }
 
 TEST_CASE("result: every error has a distinct name") {
-    const Error all[] = {Error::kInvalidArgument, Error::kOutOfRange, Error::kOverflow, Error::kTruncated,
-                         Error::kBadMagic, Error::kBadVersion, Error::kMisaligned, Error::kOverlap,
-                         Error::kNotFound, Error::kNoMemory, Error::kBusy, Error::kUnsupported};
+    const Error all[] = {Error::kInvalidArgument, Error::kOutOfRange, Error::kOverflow,   Error::kTruncated,
+                         Error::kBadMagic,        Error::kBadVersion, Error::kMisaligned, Error::kOverlap,
+                         Error::kNotFound,        Error::kNoMemory,   Error::kBusy,       Error::kUnsupported};
     for (size_t i = 0; i < std::size(all); ++i) {
         CHECK(std::strcmp(error_name(all[i]), "unknown error") != 0);
         for (size_t j = 0; j < i; ++j) CHECK(std::strcmp(error_name(all[i]), error_name(all[j])) != 0);

@@ -8,11 +8,11 @@
 namespace warden::arch {
 namespace {
 
-constexpr uint64_t kPitHz = 1193182;          // 8254 input clock
+constexpr uint64_t kPitHz = 1193182;  // 8254 input clock
 constexpr uint16_t kPitChannel2 = 0x42, kPitCommand = 0x43, kPortB = 0x61;
-constexpr uint8_t kCh2LoHiMode0 = 0xb0;       // channel 2, lo/hi byte, mode 0, binary
+constexpr uint8_t kCh2LoHiMode0 = 0xb0;  // channel 2, lo/hi byte, mode 0, binary
 constexpr uint8_t kGate2 = 0x01, kSpeaker = 0x02, kOut2 = 0x20;
-constexpr uint64_t kWindowUs = 2000;          // long enough for <1% error under KVM port I/O cost
+constexpr uint64_t kWindowUs = 2000;  // long enough for <1% error under KVM port I/O cost
 constexpr uint16_t kWindowTicks = kPitHz * kWindowUs / 1'000'000;
 
 uint64_t tsc_hz = 0;
