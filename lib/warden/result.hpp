@@ -23,6 +23,11 @@ enum class Error : uint16_t {
     kNoMemory,
     kBusy,
     kUnsupported,
+    kDoubleFree,
+    kWrongOrder,
+    kNotOwned,
+    kAlreadyMapped,
+    kNotMapped,
 };
 
 // A stable, human-readable name for log lines and test failures.
@@ -40,6 +45,11 @@ constexpr const char* error_name(Error e) {
     case Error::kNoMemory: return "out of memory";
     case Error::kBusy: return "busy";
     case Error::kUnsupported: return "unsupported";
+    case Error::kDoubleFree: return "double free";
+    case Error::kWrongOrder: return "freed with the wrong order";
+    case Error::kNotOwned: return "not owned by the allocator";
+    case Error::kAlreadyMapped: return "already mapped";
+    case Error::kNotMapped: return "not mapped";
     }
     return "unknown error";
 }
