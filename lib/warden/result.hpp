@@ -79,7 +79,16 @@ public:
         else
             error_ = o.error_;
     }
-    Result& operator=(const Result&) = delete;
+    Result& operator=(const Result&)
+        requires(std::is_trivially_copy_assignable_v<T> && std::is_trivially_destructible_v<T>)
+    = default;
+    Result& operator=(const Result& o) {
+        if (this != &o) {
+            this->~Result();
+            new (this) Result(o);
+        }
+        return *this;
+    }
     ~Result() requires std::is_trivially_destructible_v<T>
     = default;
     ~Result() {

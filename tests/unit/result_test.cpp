@@ -56,6 +56,16 @@ TEST_CASE("result: values are constructed and destroyed exactly once") {
     CHECK(Counted::live == 0);
     { Result<Counted> failed{Fail(Error::kBusy)}; }
     CHECK(Counted::live == 0);
+    {
+        Result<Counted> a{Counted{}};
+        Result<Counted> b{Fail(Error::kBusy)};
+        b = a;  // failed -> value: one more live object
+        CHECK(Counted::live == 2);
+        a = Result<Counted>{Fail(Error::kNoMemory)};  // value -> failed: one fewer
+        CHECK(Counted::live == 1);
+        CHECK(a.error() == Error::kNoMemory);
+    }
+    CHECK(Counted::live == 0);
 }
 
 TEST_CASE("result: every error has a distinct name") {
