@@ -67,26 +67,23 @@ class [[nodiscard]] Result {
 public:
     constexpr Result(const T& v) : ok_(true), value_(v) {}
     constexpr Result(T&& v) : ok_(true), value_(std::move(v)) {}
-    constexpr Result(Fail f) : ok_(false), error_(f.error) {}
+    constexpr Result(Fail f) : ok_(false), error_(f.error), none_() {}
 
     // Trivial T keeps Result trivial (and usable in constant expressions);
     // other T get the copy and destruction their value needs.
     Result(const Result&) requires std::is_trivially_copy_constructible_v<T>
     = default;
-    Result(const Result& o) : ok_(o.ok_) {
-        if (ok_)
-            new (&value_) T(o.value_);
-        else
-            error_ = o.error_;
+    Result(const Result& o) : ok_(o.ok_), error_(o.error_), none_() {
+        if (ok_) new (&value_) T(o.value_);
     }
-    Result& operator=(const Result&)
-        requires(std::is_trivially_copy_assignable_v<T> && std::is_trivially_destructible_v<T>)
-    = default;
+    Result& operator=(const Result&) requires(
+        std::is_trivially_copy_assignable_v<T>&& std::is_trivially_destructible_v<T>) = default;
     Result& operator=(const Result& o) {
-        if (this != &o) {
-            this->~Result();
-            new (this) Result(o);
-        }
+        if (this == &o) return *this;
+        if (ok_) value_.~T();
+        ok_ = o.ok_;
+        error_ = o.error_;
+        if (ok_) new (&value_) T(o.value_);
         return *this;
     }
     ~Result() requires std::is_trivially_destructible_v<T>
@@ -110,10 +107,13 @@ public:
     constexpr T value_or(T fallback) const { return ok_ ? value_ : fallback; }
 
 private:
+    // The error lives outside the union: it is always initialised, so copying
+    // a Result never reads storage the value left undefined.
     bool ok_;
+    Error error_{};
     union {
+        char none_;
         T value_;
-        Error error_;
     };
 };
 
