@@ -2,10 +2,18 @@
 // what is not built yet is named in docs/architecture.md, not stubbed here.
 #include "arch/x86_64/cpu.hpp"
 #include "arch/x86_64/debug_exit.hpp"
+#include "arch/x86_64/fault_recovery.hpp"
+#include "arch/x86_64/gdt.hpp"
+#include "arch/x86_64/idt.hpp"
 #include "arch/x86_64/tsc.hpp"
 #include "boot/boot_info.hpp"
 #include "console/early_console.hpp"
 #include "log.hpp"
+#include "mm/address_space.hpp"
+#include "mm/frames.hpp"
+#include "mm/heap.hpp"
+#include "mm/stacks.hpp"
+#include "panic.hpp"
 #include "test/ktest.hpp"
 
 namespace warden {
@@ -15,14 +23,24 @@ void run_global_constructors();
 
 namespace {
 
-constexpr uint64_t kLowMemoryEnd = 1ull << 20;  // below 1 MiB: BIOS, trampolines later
+constexpr unsigned kBspStackPages = 4;       // 16 KiB
+constexpr unsigned kIstStackPages = 2;       // 8 KiB
+arch::CpuTables bsp_tables;
 
-// The loader gave us something we cannot boot from. Not a kernel bug (so not
-// a panic): say what and stop.
+// The loader or the machine gave us something we cannot boot from. Not a
+// kernel bug (so not a panic): say what and stop.
 [[noreturn]] void cannot_boot(std::string_view step, Error error) {
     log::error("cannot boot: {}: {}", step, error);
-    arch::debug_exit(arch::ExitCode::kFail);
-    arch::halt_forever();
+    halt_system();
+}
+
+template <typename T>
+T must(Result<T> r, std::string_view step) {
+    if (!r) cannot_boot(step, r.error());
+    return *r;
+}
+void must(Result<void> r, std::string_view step) {
+    if (!r) cannot_boot(step, r.error());
 }
 
 void print_memory_map(const MemoryMap& map) {
@@ -33,34 +51,40 @@ void print_memory_map(const MemoryMap& map) {
     }
 }
 
-// RAM the kernel can hand out: above 1 MiB, minus its own image. The frame
-// allocator (issue 4) will replace this count with its own.
-uint64_t free_kib(const boot::BootInfo& info) {
-    const uint64_t ram = info.memory.ram_bytes(PhysAddr(kLowMemoryEnd));
-    return (ram - info.memory.ram_bytes_in(info.image)) / 1024;
+void print_memory_account() {
+    const mm::BootMemoryAccount& a = mm::boot_account();
+    const uint64_t owned = mm::frame_allocator().owned_frames() * kPageSize;
+    const uint64_t free = mm::free_bytes();
+    log::info("memory: {} KiB RAM = {} below 1 MiB + {} image + {} frame info + {} region edges + {} in use "
+              "(page tables, stacks, heap) + {} free",
+              a.ram / 1024, a.low / 1024, a.image / 1024, a.frame_info / 1024, a.unaligned / 1024,
+              (owned - free) / 1024, free / 1024);
 }
 
-}  // namespace
-}  // namespace warden
+void audit_address_space() {
+    const mm::AuditResult audit = mm::audit_kernel_address_space();
+    log::info("audit: {} 4K + {} 2M + {} 1G mappings; writable+executable: {}; executable in direct map: {}",
+              audit.leaves_4k, audit.leaves_2m, audit.leaves_1g, audit.writable_and_executable,
+              audit.executable_direct_map);
+    if (!audit.ok()) panic("audit: page {} breaks W^X or the NX direct map", audit.first_bad);
+    log::info("audit: passed");
+}
 
-extern "C" [[noreturn]] void kernel_main(uint64_t start_info_phys, uint64_t entry_tsc) {
-    using namespace warden;
-    runtime::run_global_constructors();
-    console::init();
-    log::info("warden: booting via PVH, start_info at {:#x}", start_info_phys);
+// Steps 6 onwards run on the BSP's guarded kernel stack.
+[[noreturn]] void boot_on_kernel_stack(void*) {
+    const mm::Stack df_stack = must(mm::allocate_stack("double-fault", 0, kIstStackPages), "IST stack");
+    uint64_t ist[7] = {};
+    ist[arch::kIstDoubleFault - 1] = df_stack.top.raw();
+    arch::load_cpu_tables(bsp_tables, ist);
+    arch::set_ist(8, arch::kIstDoubleFault);  // #DF never runs on the stack that overflowed
 
-    const uint64_t tsc_hz = arch::calibrate_tsc();
-    log::info("tsc: {} MHz", tsc_hz / 1'000'000);
+    mm::init_heap();
+    audit_address_space();
+    print_memory_account();
 
-    if (auto r = boot::load_from_pvh(start_info_phys, entry_tsc); !r) cannot_boot("PVH start_info", r.error());
     const boot::BootInfo& info = boot::info();
-    log::info("command line: \"{}\"", info.cmdline.text());
-    log::info("kernel image: {:#x}..{:#x} ({} KiB)", info.image.base.raw(), info.image.end().raw(),
-              info.image.size / 1024);
-    print_memory_map(info.memory);
-
-    const uint64_t boot_us = arch::tsc_delta_us(entry_tsc, arch::rdtsc());
-    log::raw("warden: ready cpus={} free_kib={} boot_us={}", 1, free_kib(info), boot_us);
+    const uint64_t boot_us = arch::tsc_delta_us(info.entry_tsc, arch::rdtsc());
+    log::raw("warden: ready cpus={} free_kib={} boot_us={}", 1, mm::free_bytes() / 1024, boot_us);
 
     if (ktest::count() != 0) {
         const unsigned failed = ktest::run_all();
@@ -70,4 +94,31 @@ extern "C" [[noreturn]] void kernel_main(uint64_t start_info_phys, uint64_t entr
     }
     log::info("idle: nothing left to do on this CPU");
     arch::halt_forever();
+}
+
+}  // namespace
+}  // namespace warden
+
+extern "C" [[noreturn]] void kernel_main(uint64_t start_info_phys, uint64_t entry_tsc) {
+    using namespace warden;
+    runtime::run_global_constructors();
+    console::init();
+    arch::init_idt();  // from here every exception is reported
+    log::info("warden: booting via PVH, start_info at {:#x}", start_info_phys);
+
+    const uint64_t tsc_hz = arch::calibrate_tsc();
+    log::info("tsc: {} MHz", tsc_hz / 1'000'000);
+
+    must(boot::load_from_pvh(start_info_phys, entry_tsc), "PVH start_info");
+    const boot::BootInfo& info = boot::info();
+    log::info("command line: \"{}\"", info.cmdline.text());
+    log::info("kernel image: {:#x}..{:#x} ({} KiB)", info.image.base.raw(), info.image.end().raw(),
+              info.image.size / 1024);
+    print_memory_map(info.memory);
+
+    must(mm::init_frames(info), "frame allocator");
+    must(mm::build_kernel_address_space(info), "kernel address space (needs NX)");
+    const mm::Stack bsp = must(mm::allocate_stack("bsp", 0, kBspStackPages), "BSP stack");
+    arch::call_on_stack(boot_on_kernel_stack, nullptr, bsp.top.raw());
+    panic("boot_on_kernel_stack returned");
 }

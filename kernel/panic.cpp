@@ -30,6 +30,11 @@ void panic_with(std::string_view message, const std::source_location& where) {
     const bool locked = take_log_lock();
     fmt::format(console::sink(), "\nPANIC: {} at {}:{}\n", message, where.file_name(), where.line());
     if (locked) log::lock().unlock();
+    halt_system();
+}
+
+void halt_system() {
+    arch::cli();
     // Only the BSP runs until SMP lands (issue 5); then this also sends an NMI
     // to every other CPU so that all of them stop.
     arch::debug_exit(arch::ExitCode::kFail);

@@ -11,6 +11,11 @@ namespace warden {
 
 [[noreturn]] void panic_with(std::string_view message, const std::source_location& where);
 
+// Stops the system after a fatal report has been printed: exits QEMU with the
+// fail code where isa-debug-exit exists, then halts this CPU (and, with SMP,
+// every other one).
+[[noreturn]] void halt_system();
+
 // Formats into a bounded buffer (no allocation), then panics.
 template <typename... Args>
 struct panic {

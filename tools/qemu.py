@@ -88,7 +88,7 @@ def run_qemu(cmd, timeout, echo):
     return status, lines
 
 
-def judge(status, lines, timeout):
+def judge(status, lines, timeout, free_kib_range=None):
     """Returns a list of failure reasons; empty means PASS."""
     reasons = []
     if status is None:
@@ -100,10 +100,17 @@ def judge(status, lines, timeout):
     elif status != PASS_STATUS:
         reasons.append(f"QEMU exited with status {status}")
     for line in lines:
-        if line.startswith("PANIC:") or line.startswith("error: cannot boot"):
+        # Panics, fatal exceptions, "cannot boot": every error-level line is a reason.
+        if line.startswith("PANIC:") or line.startswith("error: "):
             reasons.append(line)
-    if not any(READY_RE.match(l) for l in lines):
+    ready = [m for m in (READY_RE.match(l) for l in lines) if m]
+    if not ready:
         reasons.append("no ready line")
+    elif free_kib_range:
+        lo, hi = free_kib_range
+        free = int(ready[0].group(2))
+        if not lo <= free <= hi:
+            reasons.append(f"free_kib={free} outside [{lo}, {hi}]")
     tap = [l for l in lines if l.startswith("TAP version")]
     if tap:
         plan = [l for l in lines if re.match(r"^1\.\.\d+$", l)]
@@ -128,6 +135,8 @@ def main():
     p.add_argument("--timeout", type=float, default=0, help="seconds; 0 = none (run mode only)")
     p.add_argument("--gdb", action="store_true", help="start halted with a gdb stub on :1234")
     p.add_argument("--check", action="store_true", help="judge the run and print a verdict")
+    p.add_argument("--free-kib", metavar="MIN:MAX",
+                   help="the ready line's free_kib must lie in [MIN, MAX]")
     p.add_argument("--expect-fail", metavar="REGEX",
                    help="pass only if the verdict is FAIL with a reason matching REGEX")
     args = p.parse_args()
@@ -151,7 +160,8 @@ def main():
         print(f"qemu: {judge(status, lines, args.timeout)[0]}", file=sys.stderr)
         return 1
 
-    reasons = judge(status, lines, args.timeout)
+    free_range = tuple(int(x) for x in args.free_kib.split(":")) if args.free_kib else None
+    reasons = judge(status, lines, args.timeout, free_range)
     verdict = "PASS" if not reasons else "FAIL: " + "; ".join(reasons)
     print(f"RESULT: {verdict} ({wall:.2f} s wall)")
     if args.expect_fail is None:

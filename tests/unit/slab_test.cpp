@@ -20,27 +20,30 @@ public:
     ~HostPages() {
         for (auto& [p, order] : live) std::free(p);
     }
-    Result<void*> alloc_pages(unsigned order) override {
+    Result<void*> alloc_pages(unsigned order, PageUse use) override {
         if (budget == 0) return Fail(Error::kNoMemory);
         --budget;
         const size_t bytes = size_t{4096} << order;
         void* p = std::aligned_alloc(bytes, bytes);
         std::memset(p, 0xa5, bytes);  // never hand out zeroes by accident
         live[p] = order;
+        if (use == PageUse::kLarge) large.insert(p);
         return p;
     }
     void free_pages(void* p, unsigned order) override {
         REQUIRE(live.count(p) == 1);
         REQUIRE(live[p] == order);
         live.erase(p);
+        large.erase(p);
         std::free(p);
     }
     Result<unsigned> large_order(void* p) override {
         auto it = live.find(p);
-        if (it == live.end()) return Fail(Error::kNotOwned);
+        if (it == live.end() || large.count(p) == 0) return Fail(Error::kNotOwned);
         return it->second;
     }
     std::map<void*, unsigned> live;
+    std::set<void*> large;
     size_t budget = 1'000'000;
 };
 
@@ -98,6 +101,8 @@ TEST_CASE("slab: bad frees are refused and change nothing") {
     REQUIRE(p.ok());
     char* c = static_cast<char*>(*p);
     CHECK(heap.free(c + 8).error() == Error::kInvalidArgument);  // inside an object
+    void* slab_start = reinterpret_cast<void*>(reinterpret_cast<uintptr_t>(c) & ~uintptr_t{4095});
+    CHECK(heap.free(slab_start).error() == Error::kNotOwned);  // a slab's page is not a large block
     CHECK(heap.stats().small_in_use == 1);
     REQUIRE(heap.free(*p).ok());
     CHECK(heap.free(*p).error() == Error::kDoubleFree);

@@ -65,6 +65,34 @@ inline uint64_t read_cr4() {
     return v;
 }
 
+inline void write_cr0(uint64_t v) { asm volatile("mov %0, %%cr0" ::"r"(v) : "memory"); }
+inline void write_cr3(uint64_t v) { asm volatile("mov %0, %%cr3" ::"r"(v) : "memory"); }
+inline void write_cr4(uint64_t v) { asm volatile("mov %0, %%cr4" ::"r"(v) : "memory"); }
+inline void invlpg(uint64_t va) { asm volatile("invlpg (%0)" ::"r"(va) : "memory"); }
+
+struct [[gnu::packed]] DescriptorPointer {
+    uint16_t limit;
+    uint64_t base;
+};
+inline void lgdt(const DescriptorPointer& p) { asm volatile("lgdt %0" ::"m"(p)); }
+inline void lidt(const DescriptorPointer& p) { asm volatile("lidt %0" ::"m"(p)); }
+inline void ltr(uint16_t selector) { asm volatile("ltr %0" ::"r"(selector)); }
+
+// Reloads CS with a far return and the data segments with `data`.
+inline void reload_segments(uint16_t code, uint16_t data) {
+    asm volatile(
+        "pushq %q0\n"
+        "leaq 1f(%%rip), %%rax\n"
+        "pushq %%rax\n"
+        "lretq\n"
+        "1:\n"
+        "mov %w1, %%ds\n"
+        "mov %w1, %%es\n"
+        "mov %w1, %%ss\n" ::"r"(uint64_t{code}),
+        "r"(data)
+        : "rax", "memory");
+}
+
 inline void cli() { asm volatile("cli" ::: "memory"); }
 inline void sti() { asm volatile("sti" ::: "memory"); }
 inline void hlt() { asm volatile("hlt" ::: "memory"); }

@@ -52,6 +52,14 @@ public:
     // base must be 4 KiB aligned.
     Result<void> init(PhysAddr base, std::span<FrameInfo> info);
 
+    // The same info array, now reached at another address (the kernel moves
+    // from the boot identity map to its direct map). Sizes must match.
+    Result<void> rebase(std::span<FrameInfo> info) {
+        if (info.size() != info_.size()) return Fail(Error::kInvalidArgument);
+        info_ = info;
+        return {};
+    }
+
     // Hands the frames of r (rounded inward to whole frames) to the allocator.
     // Fails with kOutOfRange outside the covered span, kOverlap if any frame
     // is already owned (free or allocated).

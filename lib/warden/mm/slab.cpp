@@ -24,7 +24,7 @@ void set_free(SlabHeader& h, size_t i, bool free) {
 Result<void*> SlabCache::alloc(PageSource& pages) {
     SlabHeader* slab = partial_.front();
     if (slab == nullptr) {
-        auto block = pages.alloc_pages(slab_order_);
+        auto block = pages.alloc_pages(slab_order_, PageUse::kSlab);
         if (!block) return Fail(block.error());
         slab = new (*block) SlabHeader;
         slab->cache = this;
@@ -89,7 +89,7 @@ Result<void*> Heap::alloc(size_t bytes) {
     while ((size_t{4096} << order) < bytes) {
         if (++order > 10) return Fail(Error::kNoMemory);  // above the buddy's largest block
     }
-    auto block = pages_.alloc_pages(order);
+    auto block = pages_.alloc_pages(order, PageUse::kLarge);
     if (block) ++large_in_use_;
     return block;
 }

@@ -11,9 +11,13 @@ namespace warden::mm {
 
 // Where the heap gets its pages: blocks of 2^order 4 KiB pages, aligned to
 // their size (the slab header is found by aligning an object's address down).
+enum class PageUse : uint8_t { kSlab, kLarge };
+
 class PageSource {
 public:
-    virtual Result<void*> alloc_pages(unsigned order) = 0;
+    // use says what the block is for, so the source can record it and later
+    // tell a large allocation from anything else (large_order).
+    virtual Result<void*> alloc_pages(unsigned order, PageUse use) = 0;
     virtual void free_pages(void* pages, unsigned order) = 0;
     // The order of a block this source handed out for a large allocation, or
     // kNotOwned: how a free of a page-aligned pointer is checked.

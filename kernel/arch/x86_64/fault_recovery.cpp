@@ -1,0 +1,56 @@
+// run_catching_faults: a saved context the exception handler can resume.
+#include "arch/x86_64/fault_recovery.hpp"
+
+namespace warden::arch {
+
+// Layout shared with fault_recovery.S.
+struct JumpContext {
+    uint64_t rbx, rbp, r12, r13, r14, r15, rsp, rip;
+};
+
+namespace {
+
+JumpContext* armed = nullptr;
+FaultReport* armed_report = nullptr;
+
+}  // namespace
+}  // namespace warden::arch
+
+extern "C" [[gnu::returns_twice]] int fault_context_save(warden::arch::JumpContext* ctx);
+extern "C" [[noreturn]] void fault_context_resume(const warden::arch::JumpContext* ctx);
+
+namespace warden::arch {
+
+std::string_view FaultReport::view() const {
+    size_t n = 0;
+    while (n < sizeof text && text[n] != '\0') ++n;
+    return {text, n};
+}
+
+bool run_catching_faults(void (*fn)(void*), void* arg, FaultReport& report) {
+    JumpContext ctx{};
+    if (fault_context_save(&ctx) != 0) return true;  // resumed by the handler
+    armed_report = &report;
+    armed = &ctx;
+    fn(arg);
+    armed = nullptr;
+    armed_report = nullptr;
+    return false;
+}
+
+void resume_if_catching(unsigned vector, uint64_t error_code, uint64_t rip, uint64_t cr2, std::string_view text) {
+    JumpContext* ctx = armed;
+    if (ctx == nullptr) return;
+    armed = nullptr;
+    FaultReport& r = *armed_report;
+    r.vector = vector;
+    r.error_code = error_code;
+    r.rip = rip;
+    r.cr2 = cr2;
+    size_t n = text.size() < sizeof r.text - 1 ? text.size() : sizeof r.text - 1;
+    for (size_t i = 0; i < n; ++i) r.text[i] = text[i];
+    r.text[n] = '\0';
+    fault_context_resume(ctx);
+}
+
+}  // namespace warden::arch

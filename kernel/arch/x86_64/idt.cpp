@@ -1,0 +1,82 @@
+// IDT setup and the one dispatcher every vector enters. Exceptions are
+// reported in full and stop the system (or resume a fault catcher); other
+// vectors are counted as unexpected until something registers for them.
+#include "arch/x86_64/idt.hpp"
+
+#include <atomic>
+
+#include "arch/x86_64/cpu.hpp"
+#include "arch/x86_64/fault_recovery.hpp"
+#include "log.hpp"
+#include "mm/stacks.hpp"
+#include "panic.hpp"
+#include "warden/x86/exceptions.hpp"
+
+extern "C" const uint64_t isr_stub_table[];
+
+namespace warden::arch {
+namespace {
+
+struct [[gnu::packed]] Gate {
+    uint16_t offset_low;
+    uint16_t selector;
+    uint8_t ist;
+    uint8_t type_attr;
+    uint16_t offset_mid;
+    uint32_t offset_high;
+    uint32_t reserved;
+};
+static_assert(sizeof(Gate) == 16, "AMD APM Vol. 2 figure 4-24");
+
+constexpr uint8_t kInterruptGate = 0x8e;  // P, DPL0, 64-bit interrupt gate
+constexpr unsigned kPageFault = 14, kDoubleFault = 8;
+
+alignas(16) Gate idt[kIdtVectors];
+std::atomic<uint64_t> unexpected{0};
+
+void report_exception(const InterruptFrame& f) {
+    const x86::ExceptionInfo info = x86::exception_info(static_cast<unsigned>(f.vector));
+    const uint64_t cr2 = read_cr2();
+    fmt::FixedString<320> report;
+    fmt::format(report, "{} ({}, vector {}) error {:#x}", info.name, info.mnemonic, f.vector, f.error_code);
+    if (f.vector == kPageFault) {
+        fmt::format(report, " at {:#x} [", cr2);
+        x86::describe_page_fault(report, f.error_code);
+        report.write("]");
+    }
+    fmt::format(report, ", RIP {:#x}, RSP {:#x}, cpu 0, task kernel", f.rip, f.rsp);
+    // A stack overflow shows as #PF on the guard page, or as #DF when the
+    // #PF itself cannot be pushed; CR2 names the page either way.
+    if (f.vector == kPageFault || f.vector == kDoubleFault) {
+        if (const mm::Stack* s = mm::stack_for_guard(VirtAddr(cr2))) {
+            fmt::format(report, ": stack guard page hit (cpu {}, stack {})", s->cpu, s->name);
+        }
+    }
+    resume_if_catching(static_cast<unsigned>(f.vector), f.error_code, f.rip, cr2, report.view());
+    log::error("EXCEPTION: {}", report.view());
+    halt_system();
+}
+
+}  // namespace
+
+void init_idt() {
+    for (unsigned v = 0; v < kIdtVectors; ++v) {
+        const uint64_t handler = isr_stub_table[v];
+        idt[v] = Gate{static_cast<uint16_t>(handler), kKernelCode, 0, kInterruptGate,
+                      static_cast<uint16_t>(handler >> 16), static_cast<uint32_t>(handler >> 32), 0};
+    }
+    lidt(DescriptorPointer{sizeof(idt) - 1, reinterpret_cast<uint64_t>(idt)});
+}
+
+void set_ist(unsigned vector, unsigned ist) { idt[vector].ist = static_cast<uint8_t>(ist & 7); }
+
+uint64_t unexpected_interrupts() { return unexpected.load(std::memory_order_relaxed); }
+
+}  // namespace warden::arch
+
+extern "C" void interrupt_dispatch(warden::arch::InterruptFrame* frame) {
+    using namespace warden;
+    if (frame->vector < x86::kExceptionVectors) arch::report_exception(*frame);
+    const uint64_t n = arch::unexpected.fetch_add(1, std::memory_order_relaxed) + 1;
+    log::warn("unexpected interrupt: vector {} (#{} so far)", frame->vector, n);
+}

@@ -1,0 +1,29 @@
+// The IDT: 256 gates to the stubs in isr.S, and the frame they build.
+#pragma once
+
+#include <cstdint>
+
+namespace warden::arch {
+
+// Laid out by isr_common: general registers, then vector and error code as
+// pushed by the stub/CPU, then the CPU's interrupt frame.
+struct InterruptFrame {
+    uint64_t r15, r14, r13, r12, r11, r10, r9, r8, rbp, rdi, rsi, rdx, rcx, rbx, rax;
+    uint64_t vector, error_code;
+    uint64_t rip, cs, rflags, rsp, ss;
+};
+static_assert(sizeof(InterruptFrame) == 22 * 8, "isr.S pushes 22 quadwords");
+
+inline constexpr unsigned kIdtVectors = 256;
+inline constexpr uint16_t kKernelCode = 0x08;
+
+// Fills and loads the IDT: every vector is an interrupt gate (IF cleared) to
+// its stub, DPL 0. Runs on each CPU (the table itself is shared).
+void init_idt();
+// Moves a vector onto an IST stack (1..7) set in the TSS; 0 = current stack.
+void set_ist(unsigned vector, unsigned ist);
+
+// Counts of interrupts that arrived on vectors nobody handles.
+uint64_t unexpected_interrupts();
+
+}  // namespace warden::arch

@@ -1,0 +1,31 @@
+// The kernel address space (DESIGN section 4): a new PML4 with the image
+// mapped section by section with its own rights, the direct map of all RAM
+// (NX), stacks with unmapped guard pages; and the audit that proves no page is
+// both writable and executable.
+#pragma once
+
+#include "boot/boot_info.hpp"
+#include "warden/mm/page_table.hpp"
+
+namespace warden::mm {
+
+// Builds the kernel address space and loads it (sets EFER.NXE, CR4.PGE,
+// CR0.WP). From here on physical memory is reached through the direct map.
+Result<void> build_kernel_address_space(const boot::BootInfo& info);
+
+// The kernel half's mapper (live tables; changes are invalidated locally,
+// and on every CPU once SMP exists).
+Mapper& kernel_mapper();
+
+struct AuditResult {
+    uint64_t leaves_4k = 0, leaves_2m = 0, leaves_1g = 0;
+    uint64_t writable_and_executable = 0;
+    uint64_t executable_direct_map = 0;
+    VirtAddr first_bad;  // first offending page, if any
+    bool ok() const { return writable_and_executable == 0 && executable_direct_map == 0; }
+};
+
+// Walks the live page tables (from CR3).
+AuditResult audit_kernel_address_space();
+
+}  // namespace warden::mm

@@ -1,0 +1,111 @@
+// Frame allocator setup from the boot memory map, and the kernel's wrappers.
+#include "mm/frames.hpp"
+
+#include <cstring>
+
+#include "log.hpp"
+#include "mm/layout.hpp"
+#include "panic.hpp"
+#include "warden/spinlock.hpp"
+
+namespace warden::mm {
+
+uint64_t phys_window_offset = 0;
+
+namespace {
+
+constexpr uint64_t kLowEnd = 1ull << 20;
+constexpr uint64_t kIdentityLimit = 4ull << 30;
+constexpr uint64_t kMaxBlock = kPageSize << BuddyAllocator::kMaxOrder;
+
+BuddyAllocator buddy;
+BootMemoryAccount account;
+SpinLock lock;
+
+// Adds the RAM of [from, to) not covered by `skip` ranges.
+void add_ram(const MemoryMap& map, uint64_t from, uint64_t to, std::span<const PhysRange> skip) {
+    for (const MemoryRegion& r : map.regions()) {
+        if (r.type != RegionType::kRam) continue;
+        uint64_t lo = r.range.base.raw() < from ? from : r.range.base.raw();
+        const uint64_t hi = r.range.end().raw() > to ? to : r.range.end().raw();
+        while (lo < hi) {
+            // Cut at the first skipped range that starts in [lo, hi).
+            uint64_t cut = hi, resume = hi;
+            for (const PhysRange& s : skip) {
+                if (s.end().raw() > lo && s.base.raw() < cut) {
+                    cut = s.base.raw() > lo ? s.base.raw() : lo;
+                    resume = s.end().raw();
+                }
+            }
+            if (cut > lo) {
+                if (auto res = buddy.add_free_range(PhysRange{PhysAddr(lo), cut - lo}); !res) {
+                    panic("frames: cannot add [{:#x}, {:#x}): {}", lo, cut, res.error());
+                }
+            }
+            lo = resume;
+        }
+    }
+}
+
+}  // namespace
+
+Result<void> init_frames(const boot::BootInfo& info) {
+    const MemoryMap& map = info.memory;
+    uint64_t top = 0;
+    for (const MemoryRegion& r : map.regions()) {
+        if (r.type == RegionType::kRam && r.range.end().raw() > top) top = r.range.end().raw();
+    }
+    if (top <= kLowEnd) return Fail(Error::kNoMemory);
+    const uint64_t frames = align_up(top, kMaxBlock) / kPageSize;
+    const uint64_t info_bytes = align_up(frames * sizeof(FrameInfo), kPageSize);
+
+    // The frame array goes in the first RAM after the image, below 4 GiB.
+    const uint64_t image_end = align_up(info.image.end().raw(), kPageSize);
+    const PhysRange array{PhysAddr(image_end), info_bytes};
+    if (!map.is_ram(array) || array.end().raw() > kIdentityLimit) return Fail(Error::kNoMemory);
+
+    auto* frame_info = phys_to_virt<FrameInfo>(array.base);
+    WARDEN_TRY_VOID(buddy.init(PhysAddr(0), std::span<FrameInfo>(frame_info, frames)));
+
+    const PhysRange skip[] = {PhysRange{PhysAddr(0), kLowEnd}, info.image, array};
+    add_ram(map, 0, kIdentityLimit, skip);
+
+    account.ram = map.ram_bytes();
+    account.low = map.ram_bytes_in(PhysRange{PhysAddr(0), kLowEnd});
+    account.image = map.ram_bytes_in(info.image);
+    account.frame_info = info_bytes;
+    return {};
+}
+
+void move_to_direct_map() {
+    auto* moved = reinterpret_cast<FrameInfo*>(reinterpret_cast<uint64_t>(buddy.info(PhysAddr(0))) + kDirectMapBase);
+    if (!buddy.rebase(std::span<FrameInfo>(moved, buddy.frame_count()))) panic("frames: rebase failed");
+}
+
+void add_high_memory(const boot::BootInfo& info) {
+    add_ram(info.memory, kIdentityLimit, ~uint64_t{0}, {});
+    account.unaligned = account.ram - account.low - account.image - account.frame_info -
+                        buddy.owned_frames() * kPageSize;
+}
+
+Result<PhysAddr> alloc_frames(unsigned order, FrameState as) {
+    LockGuard guard(lock);
+    return buddy.alloc(order, as);
+}
+
+Result<PhysAddr> alloc_zeroed(unsigned order, FrameState as) {
+    auto frame = alloc_frames(order, as);
+    if (frame) std::memset(phys_to_virt(*frame), 0, kPageSize << order);
+    return frame;
+}
+
+void free_frames(PhysAddr frame, unsigned order) {
+    LockGuard guard(lock);
+    if (auto r = buddy.free(frame, order); !r) panic("frames: free of {} (order {}): {}", frame, order, r.error());
+}
+
+BuddyAllocator& frame_allocator() { return buddy; }
+const BootMemoryAccount& boot_account() { return account; }
+uint64_t free_bytes() { return buddy.free_frames() * kPageSize; }
+
+}  // namespace warden::mm

@@ -1,0 +1,33 @@
+// The kernel half of every address space (DESIGN section 4), and the one
+// conversion from physical to virtual addresses the kernel uses.
+#pragma once
+
+#include "warden/addr.hpp"
+
+namespace warden::mm {
+
+inline constexpr uint64_t kDirectMapBase = 0xffff800000000000;  // + PA: all SVSM RAM, NX
+inline constexpr uint64_t kStacksBase = 0xffffff0000000000;     // stacks, each with a guard page below
+inline constexpr uint64_t kStacksEnd = 0xffffff8000000000;
+inline constexpr uint64_t kWindowsBase = 0xffffff8000000000;    // per-CPU guest-page windows (later)
+inline constexpr uint64_t kKernelBase = 0xffffffff80000000;     // image: VA = PA + kKernelBase
+
+// Until the kernel address space is live the boot page table's identity map
+// is the only way to physical memory (below 4 GiB); afterwards the direct map.
+extern uint64_t phys_window_offset;
+
+template <typename T = void>
+T* phys_to_virt(PhysAddr pa) {
+    return reinterpret_cast<T*>(pa.raw() + phys_window_offset);
+}
+
+// Only for pointers into the direct map (heap objects, page tables).
+inline PhysAddr direct_map_to_phys(const void* p) {
+    return PhysAddr(reinterpret_cast<uint64_t>(p) - kDirectMapBase);
+}
+inline bool in_direct_map(const void* p) {
+    const auto v = reinterpret_cast<uint64_t>(p);
+    return v >= kDirectMapBase && v < kStacksBase;
+}
+
+}  // namespace warden::mm
