@@ -3,6 +3,8 @@
 
 #include <string_view>
 
+#include "warden/result.hpp"
+
 namespace warden {
 
 class CommandLine {
@@ -24,6 +26,22 @@ public:
         return out;
     }
     constexpr std::string_view text() const { return text_; }
+
+    // The value of `key=N` as a decimal number: kNotFound when absent,
+    // kInvalidArgument when not all digits, kOverflow past 64 bits.
+    constexpr Result<uint64_t> number(std::string_view key) const {
+        if (!has(key)) return Fail(Error::kNotFound);
+        const std::string_view v = value(key);
+        if (v.empty()) return Fail(Error::kInvalidArgument);
+        uint64_t n = 0;
+        for (char c : v) {
+            if (c < '0' || c > '9') return Fail(Error::kInvalidArgument);
+            if (__builtin_mul_overflow(n, 10u, &n) || __builtin_add_overflow(n, static_cast<uint64_t>(c - '0'), &n)) {
+                return Fail(Error::kOverflow);
+            }
+        }
+        return n;
+    }
 
 private:
     template <typename F>

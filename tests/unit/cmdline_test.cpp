@@ -26,3 +26,16 @@ TEST_CASE("cmdline: the last value of a repeated key wins; empty values are allo
     CHECK(c.has("b"));
     CHECK(c.value("b").empty());
 }
+
+TEST_CASE("cmdline: numbers parse exactly or fail with a reason") {
+    const CommandLine c("n=42 zero=0 max=18446744073709551615 big=18446744073709551616 hex=0x10 neg=-1 empty= flag");
+    CHECK(*c.number("n") == 42);
+    CHECK(*c.number("zero") == 0);
+    CHECK(*c.number("max") == 18446744073709551615ull);
+    CHECK(c.number("big").error() == warden::Error::kOverflow);
+    CHECK(c.number("hex").error() == warden::Error::kInvalidArgument);
+    CHECK(c.number("neg").error() == warden::Error::kInvalidArgument);
+    CHECK(c.number("empty").error() == warden::Error::kInvalidArgument);
+    CHECK(c.number("flag").error() == warden::Error::kInvalidArgument);
+    CHECK(c.number("absent").error() == warden::Error::kNotFound);
+}
