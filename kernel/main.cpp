@@ -17,6 +17,7 @@
 #include "test/ktest.hpp"
 
 namespace warden {
+using mm::BuddyAllocator;
 namespace runtime {
 void run_global_constructors();
 }
@@ -59,6 +60,11 @@ void print_memory_account() {
               "(page tables, stacks, heap) + {} free",
               a.ram / 1024, a.low / 1024, a.image / 1024, a.frame_info / 1024, a.unaligned / 1024,
               (owned - free) / 1024, free / 1024);
+    fmt::FixedString<160> orders;
+    for (unsigned o = 0; o <= BuddyAllocator::kMaxOrder; ++o) {
+        fmt::format(orders, "{}{}", o ? " " : "", mm::frame_allocator().free_blocks(o));
+    }
+    log::info("frames: free blocks by order 0..{}: {}", BuddyAllocator::kMaxOrder, orders.view());
 }
 
 void audit_address_space() {
