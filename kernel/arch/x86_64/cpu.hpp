@@ -93,6 +93,22 @@ inline void reload_segments(uint16_t code, uint16_t data) {
         : "rax", "memory");
 }
 
+// The per-CPU area's self pointer lives at GS:0 (percpu.hpp).
+inline uint64_t read_gs_base_self() {
+    uint64_t v;
+    asm volatile("mov %%gs:0, %0" : "=r"(v));
+    return v;
+}
+
+// Interrupts on, then halt, with no window between: a wake-up interrupt that
+// arrives after STI is taken by the HLT (STI's one-instruction shadow).
+inline void sti_hlt() { asm volatile("sti; hlt" ::: "memory"); }
+inline uint64_t read_rflags() {
+    uint64_t v;
+    asm volatile("pushfq; popq %0" : "=r"(v));
+    return v;
+}
+
 inline void cli() { asm volatile("cli" ::: "memory"); }
 inline void sti() { asm volatile("sti" ::: "memory"); }
 inline void hlt() { asm volatile("hlt" ::: "memory"); }
