@@ -1,10 +1,13 @@
 // The boot sequence, top to bottom (DESIGN section 3). Each step is one call;
 // what is not built yet is named in docs/architecture.md, not stubbed here.
+#include "arch/x86_64/apic.hpp"
 #include "arch/x86_64/cpu.hpp"
+#include "arch/x86_64/cpu_init.hpp"
 #include "arch/x86_64/debug_exit.hpp"
 #include "arch/x86_64/fault_recovery.hpp"
-#include "arch/x86_64/gdt.hpp"
 #include "arch/x86_64/idt.hpp"
+#include "arch/x86_64/percpu.hpp"
+#include "arch/x86_64/smp.hpp"
 #include "arch/x86_64/tsc.hpp"
 #include "boot/boot_info.hpp"
 #include "console/early_console.hpp"
@@ -12,8 +15,9 @@
 #include "mm/address_space.hpp"
 #include "mm/frames.hpp"
 #include "mm/heap.hpp"
-#include "mm/stacks.hpp"
 #include "panic.hpp"
+#include "platform/acpi.hpp"
+#include "platform/platform.hpp"
 #include "test/ktest.hpp"
 
 namespace warden {
@@ -24,9 +28,8 @@ void run_global_constructors();
 
 namespace {
 
-constexpr unsigned kBspStackPages = 4;       // 16 KiB
-constexpr unsigned kIstStackPages = 2;       // 8 KiB
-arch::CpuTables bsp_tables;
+constexpr uint64_t kApTimeoutMs = 5000;
+arch::CpuStacks bsp_stacks;
 
 // The loader or the machine gave us something we cannot boot from. Not a
 // kernel bug (so not a panic): say what and stop.
@@ -50,6 +53,15 @@ void print_memory_map(const MemoryMap& map) {
         log::info("  [{:#018x}-{:#018x}] {:<10} {} KiB", r.range.base.raw(), r.range.end().raw() - 1,
                   region_type_name(r.type), r.range.size / 1024);
     }
+}
+
+void init_platform() {
+    const platform::Detection d = platform::detect();
+    fmt::FixedString<200> status;
+    sev::describe_status(status, d.status);
+    must(platform::init(d), "platform (SEV or SEV-ES without SNP cannot host an SVSM)");
+    log::info("platform: {} (CPUID 0x8000001F: sev={} snp={} c-bit={}; SEV_STATUS: {})", platform::current().name(),
+              d.cpuid.sev, d.cpuid.snp, d.cpuid.c_bit, status.view());
 }
 
 void print_memory_account() {
@@ -76,21 +88,45 @@ void audit_address_space() {
     log::info("audit: passed");
 }
 
+// The APs listed in the MADT; without one, Warden runs on the BSP alone.
+void start_application_processors(const boot::BootInfo& info) {
+    arch::smp::init();
+    auto madt = platform::read_madt(info);
+    if (!madt) {
+        log::warn("smp: no usable MADT ({}): running on the BSP only", madt.error());
+        return;
+    }
+    uint32_t ids[acpi::Madt::kMaxCpus];
+    size_t n = 0;
+    for (size_t i = 0; i < madt->cpu_count; ++i) {
+        if (madt->cpus[i].enabled) ids[n++] = madt->cpus[i].apic_id;
+    }
+    log::info("smp: MADT lists {} enabled CPUs; APIC in {} mode", n,
+              arch::apic::mode() == arch::apic::Mode::kX2Apic ? "x2APIC" : "xAPIC");
+    const unsigned started = arch::smp::start_aps(std::span<const uint32_t>(ids, n), kApTimeoutMs);
+    if (started + 1 < n) log::error("smp: only {} of {} CPUs came up", started + 1, n);
+}
+
 // Steps 6 onwards run on the BSP's guarded kernel stack.
 [[noreturn]] void boot_on_kernel_stack(void*) {
-    const mm::Stack df_stack = must(mm::allocate_stack("double-fault", 0, kIstStackPages), "IST stack");
-    uint64_t ist[7] = {};
-    ist[arch::kIstDoubleFault - 1] = df_stack.top.raw();
-    arch::load_cpu_tables(bsp_tables, ist);
-    arch::set_ist(8, arch::kIstDoubleFault);  // #DF never runs on the stack that overflowed
+    must(arch::apic::init_bsp(), "local APIC");
+    arch::PerCpu& bsp = arch::cpu(0);
+    arch::init_cpu_tables(bsp, bsp_stacks);
+    bsp.apic_id = arch::apic::this_apic_id();
+    arch::mark_online(bsp);
 
     mm::init_heap();
     audit_address_space();
     print_memory_account();
 
+    arch::apic::calibrate_timer();
+    log::info("apic: timer {} kHz, tick {} Hz", arch::apic::timer_hz() / 1000, arch::apic::kTickHz);
+    arch::apic::start_timer();
     const boot::BootInfo& info = boot::info();
+    start_application_processors(info);
+
     const uint64_t boot_us = arch::tsc_delta_us(info.entry_tsc, arch::rdtsc());
-    log::raw("warden: ready cpus={} free_kib={} boot_us={}", 1, mm::free_bytes() / 1024, boot_us);
+    log::raw("warden: ready cpus={} free_kib={} boot_us={}", arch::online_cpus(), mm::free_bytes() / 1024, boot_us);
 
     if (ktest::count() != 0) {
         const unsigned failed = ktest::run_all();
@@ -99,7 +135,7 @@ void audit_address_space() {
         arch::debug_exit(arch::ExitCode::kPass);
     }
     log::info("idle: nothing left to do on this CPU");
-    arch::halt_forever();
+    for (;;) arch::sti_hlt();
 }
 
 }  // namespace
@@ -108,6 +144,7 @@ void audit_address_space() {
 extern "C" [[noreturn]] void kernel_main(uint64_t start_info_phys, uint64_t entry_tsc) {
     using namespace warden;
     runtime::run_global_constructors();
+    arch::init_this_cpu(0, 0);  // GS first: fault reports name the CPU
     console::init();
     arch::init_idt();  // from here every exception is reported
     log::info("warden: booting via PVH, start_info at {:#x}", start_info_phys);
@@ -121,10 +158,11 @@ extern "C" [[noreturn]] void kernel_main(uint64_t start_info_phys, uint64_t entr
     log::info("kernel image: {:#x}..{:#x} ({} KiB)", info.image.base.raw(), info.image.end().raw(),
               info.image.size / 1024);
     print_memory_map(info.memory);
+    init_platform();
 
     must(mm::init_frames(info), "frame allocator");
     must(mm::build_kernel_address_space(info), "kernel address space (needs NX)");
-    const mm::Stack bsp = must(mm::allocate_stack("bsp", 0, kBspStackPages), "BSP stack");
-    arch::call_on_stack(boot_on_kernel_stack, nullptr, bsp.top.raw());
+    bsp_stacks = must(arch::allocate_cpu_stacks(0), "BSP stacks");
+    arch::call_on_stack(boot_on_kernel_stack, nullptr, bsp_stacks.kernel.top.raw());
     panic("boot_on_kernel_stack returned");
 }

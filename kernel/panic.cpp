@@ -3,7 +3,9 @@
 
 #include <atomic>
 
+#include "arch/x86_64/apic.hpp"
 #include "arch/x86_64/cpu.hpp"
+#include "arch/x86_64/percpu.hpp"
 #include "arch/x86_64/debug_exit.hpp"
 #include "log.hpp"
 
@@ -11,6 +13,7 @@ namespace warden {
 namespace {
 
 std::atomic<bool> panicking{false};
+std::atomic<bool> halting{false};
 
 // A CPU that panics while holding the log lock (or races another panicking
 // CPU) must still get its message out: wait a bounded time, then write anyway.
@@ -33,10 +36,13 @@ void panic_with(std::string_view message, const std::source_location& where) {
     halt_system();
 }
 
+bool system_halting() { return halting.load(std::memory_order_acquire); }
+
 void halt_system() {
     arch::cli();
-    // Only the BSP runs until SMP lands (issue 5); then this also sends an NMI
-    // to every other CPU so that all of them stop.
+    // Every other CPU gets an NMI (it cannot be masked) and halts in the NMI
+    // handler; then QEMU is told to exit with the fail code.
+    if (!halting.exchange(true) && arch::online_cpus() > 1) arch::apic::send_nmi_all_but_self();
     arch::debug_exit(arch::ExitCode::kFail);
     arch::halt_forever();
 }

@@ -15,6 +15,8 @@ namespace warden {
 // fail code where isa-debug-exit exists, then halts this CPU (and, with SMP,
 // every other one).
 [[noreturn]] void halt_system();
+// True once halt_system() has begun: the NMI it sends stops the receiver.
+bool system_halting();
 
 // Formats into a bounded buffer (no allocation), then panics.
 template <typename... Args>

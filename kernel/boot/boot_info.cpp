@@ -59,6 +59,7 @@ Result<void> load_from_pvh(uint64_t start_info_phys, uint64_t entry_tsc) {
     WARDEN_TRY_VOID(
         pvh::parse_memmap(std::span<const uint8_t>(entries, bytes), start.memmap_entries, boot_info.memory));
     copy_cmdline(start.cmdline_paddr);
+    boot_info.rsdp = start.rsdp_paddr;
     if (!boot_info.memory.is_ram(boot_info.image)) return Fail(Error::kOutOfRange);
     return {};
 }

@@ -13,6 +13,7 @@ struct BootInfo {
     CommandLine cmdline{""};
     PhysRange image;         // the kernel image, from the linker's symbols
     uint64_t entry_tsc = 0;  // TSC at the first instruction
+    uint64_t rsdp = 0;       // ACPI RSDP from the loader, 0 if it gave none
 };
 
 // Reads hvm_start_info at start_info_phys (PVH entry). The start_info, memmap

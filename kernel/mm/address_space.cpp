@@ -29,13 +29,16 @@ public:
     void free_table(PhysAddr frame) override { free_frames(frame, 0); }
 };
 
-// invlpg on this CPU; the cross-CPU shootdown joins here with SMP (issue 5).
+// invlpg on this CPU, then on every other one (the hook SMP installs).
 class KernelTlb final : public TlbSink {
 public:
     void invalidate(VirtAddr page) override {
-        if (live) arch::invlpg(page.raw());
+        if (!live) return;
+        arch::invlpg(page.raw());
+        if (remote) remote(page);
     }
     bool live = false;
+    void (*remote)(VirtAddr) = nullptr;
 };
 
 KernelTables tables;
@@ -58,6 +61,8 @@ bool cpu_has(uint32_t leaf, uint32_t edx_bit) {
 }  // namespace
 
 Mapper& kernel_mapper() { return *mapper; }
+
+void set_remote_invalidate(void (*hook)(VirtAddr)) { tlb.remote = hook; }
 
 Result<void> build_kernel_address_space(const boot::BootInfo& info) {
     if (!cpu_has(0x80000001, kCpuidNxBit)) return Fail(Error::kUnsupported);  // W^X needs NX

@@ -17,6 +17,10 @@ Result<void> build_kernel_address_space(const boot::BootInfo& info);
 // and on every CPU once SMP exists).
 Mapper& kernel_mapper();
 
+// Called for every changed kernel page after the local invlpg: SMP installs
+// the cross-CPU shootdown here.
+void set_remote_invalidate(void (*hook)(VirtAddr));
+
 struct AuditResult {
     uint64_t leaves_4k = 0, leaves_2m = 0, leaves_1g = 0;
     uint64_t writable_and_executable = 0;

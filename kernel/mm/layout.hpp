@@ -8,7 +8,9 @@ namespace warden::mm {
 
 inline constexpr uint64_t kDirectMapBase = 0xffff800000000000;  // + PA: all SVSM RAM, NX
 inline constexpr uint64_t kStacksBase = 0xffffff0000000000;     // stacks, each with a guard page below
-inline constexpr uint64_t kStacksEnd = 0xffffff8000000000;
+inline constexpr uint64_t kStacksEnd = 0xffffff7000000000;
+inline constexpr uint64_t kMmioBase = 0xffffff7000000000;      // device registers (local APIC), uncached
+inline constexpr uint64_t kMmioEnd = 0xffffff8000000000;
 inline constexpr uint64_t kWindowsBase = 0xffffff8000000000;    // per-CPU guest-page windows (later)
 inline constexpr uint64_t kKernelBase = 0xffffffff80000000;     // image: VA = PA + kKernelBase
 

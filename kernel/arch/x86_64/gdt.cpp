@@ -16,8 +16,9 @@ constexpr uint64_t kTssAvailable = 0x9;
 
 }  // namespace
 
-void load_cpu_tables(CpuTables& t, const uint64_t (&ist_tops)[7]) {
+void load_cpu_tables(CpuTables& t, const uint64_t (&ist_tops)[7], uint64_t rsp0) {
     t.tss = Tss{};
+    t.tss.rsp[0] = rsp0;
     for (unsigned i = 0; i < 7; ++i) t.tss.ist[i] = ist_tops[i];
     t.tss.iomap_base = sizeof(Tss);  // no I/O permission bitmap
 

@@ -12,8 +12,12 @@ inline constexpr uint16_t kUserDataSelector = 0x18 | 3;
 inline constexpr uint16_t kUserCodeSelector = 0x20 | 3;
 inline constexpr uint16_t kTssSelector = 0x28;
 
-// IST slots (1-based as in the IDT gate).
+// IST slots (1-based as in the IDT gate): the exceptions that must never run
+// on a stack that may be broken or, for #VC, in use by the code it interrupts.
 inline constexpr unsigned kIstDoubleFault = 1;
+inline constexpr unsigned kIstNmi = 2;
+inline constexpr unsigned kIstMachineCheck = 3;
+inline constexpr unsigned kIstVmmCommunication = 4;
 
 struct [[gnu::packed]] Tss {
     uint32_t reserved0;
@@ -33,6 +37,6 @@ struct CpuTables {
 
 // Builds the GDT and TSS (IST stacks given by their tops, index = slot - 1),
 // loads them and reloads every segment register and TR.
-void load_cpu_tables(CpuTables& tables, const uint64_t (&ist_tops)[7]);
+void load_cpu_tables(CpuTables& tables, const uint64_t (&ist_tops)[7], uint64_t rsp0);
 
 }  // namespace warden::arch

@@ -5,7 +5,9 @@
 
 #include <atomic>
 
+#include "arch/x86_64/apic.hpp"
 #include "arch/x86_64/cpu.hpp"
+#include "arch/x86_64/percpu.hpp"
 #include "arch/x86_64/fault_recovery.hpp"
 #include "log.hpp"
 #include "mm/stacks.hpp"
@@ -32,6 +34,7 @@ constexpr uint8_t kInterruptGate = 0x8e;  // P, DPL0, 64-bit interrupt gate
 constexpr unsigned kPageFault = 14, kDoubleFault = 8;
 
 alignas(16) Gate idt[kIdtVectors];
+InterruptHandler handlers[kIdtVectors];
 std::atomic<uint64_t> unexpected{0};
 
 void report_exception(const InterruptFrame& f) {
@@ -44,7 +47,7 @@ void report_exception(const InterruptFrame& f) {
         x86::describe_page_fault(report, f.error_code);
         report.write("]");
     }
-    fmt::format(report, ", RIP {:#x}, RSP {:#x}, cpu 0, task kernel", f.rip, f.rsp);
+    fmt::format(report, ", RIP {:#x}, RSP {:#x}, cpu {}, task {}", f.rip, f.rsp, this_cpu().index, this_cpu().task);
     // A stack overflow shows as #PF on the guard page, or as #DF when the
     // #PF itself cannot be pushed; CR2 names the page either way.
     if (f.vector == kPageFault || f.vector == kDoubleFault) {
@@ -68,6 +71,8 @@ void init_idt() {
     lidt(DescriptorPointer{sizeof(idt) - 1, reinterpret_cast<uint64_t>(idt)});
 }
 
+void set_handler(unsigned vector, InterruptHandler handler) { handlers[vector] = handler; }
+
 void set_ist(unsigned vector, unsigned ist) { idt[vector].ist = static_cast<uint8_t>(ist & 7); }
 
 uint64_t unexpected_interrupts() { return unexpected.load(std::memory_order_relaxed); }
@@ -76,7 +81,14 @@ uint64_t unexpected_interrupts() { return unexpected.load(std::memory_order_rela
 
 extern "C" void interrupt_dispatch(warden::arch::InterruptFrame* frame) {
     using namespace warden;
+    if (frame->vector == 2 && system_halting()) arch::halt_forever();  // the stop NMI of halt_system()
     if (frame->vector < x86::kExceptionVectors) arch::report_exception(*frame);
+    if (frame->vector == arch::apic::kSpuriousVector) return;  // no EOI for spurious interrupts (SDM 11.9)
+    if (arch::InterruptHandler h = arch::handlers[frame->vector]) {
+        h(*frame);
+        arch::apic::eoi();
+        return;
+    }
     const uint64_t n = arch::unexpected.fetch_add(1, std::memory_order_relaxed) + 1;
     log::warn("unexpected interrupt: vector {} (#{} so far)", frame->vector, n);
 }

@@ -23,6 +23,11 @@ void init_idt();
 // Moves a vector onto an IST stack (1..7) set in the TSS; 0 = current stack.
 void set_ist(unsigned vector, unsigned ist);
 
+// Handlers for vectors 32..255 (device and IPI interrupts). The dispatcher
+// sends the local APIC its EOI after the handler returns.
+using InterruptHandler = void (*)(InterruptFrame&);
+void set_handler(unsigned vector, InterruptHandler handler);
+
 // Counts of interrupts that arrived on vectors nobody handles.
 uint64_t unexpected_interrupts();
 

@@ -7,6 +7,7 @@
 #include <atomic>
 #include <cstddef>
 
+#include "arch/x86_64/cpu.hpp"
 #include "arch/x86_64/gdt.hpp"
 
 namespace warden::arch {

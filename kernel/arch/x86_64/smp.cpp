@@ -1,0 +1,200 @@
+// AP bring-up (INIT, SIPI, SIPI: SDM Vol. 3A 9.4.4.1), cross-CPU calls and
+// TLB shootdown. Only online CPUs are ever sent an IPI, and each answers in
+// its own per-CPU slot, so a CPU still starting cannot confuse a count.
+#include "arch/x86_64/smp.hpp"
+
+#include <atomic>
+#include <cstring>
+
+#include "arch/x86_64/apic.hpp"
+#include "arch/x86_64/cpu.hpp"
+#include "arch/x86_64/cpu_init.hpp"
+#include "arch/x86_64/idt.hpp"
+#include "arch/x86_64/percpu.hpp"
+#include "arch/x86_64/tsc.hpp"
+#include "log.hpp"
+#include "mm/address_space.hpp"
+#include "mm/layout.hpp"
+#include "panic.hpp"
+#include "platform/platform.hpp"
+
+extern "C" const char trampoline_start[], trampoline_end[], trampoline_params[];
+extern "C" [[noreturn]] void ap_entry(unsigned index);
+
+namespace warden::arch::smp {
+namespace {
+
+struct TrampolineParams {
+    uint64_t cr3, cr4, cr0, efer, stack, entry, index, started;
+};
+
+struct Mailbox {
+    std::atomic<void (*)(void*)> fn{nullptr};
+    void* arg = nullptr;
+    std::atomic<bool> done{false};
+};
+
+struct Shootdown {
+    std::atomic<uint64_t> va{0};
+    std::atomic<bool> pending[kMaxCpus] = {};
+};
+
+Mailbox mailboxes[kMaxCpus];
+CpuStacks stacks[kMaxCpus];
+Shootdown shootdown_request;
+SpinLock call_lock, shootdown_lock;
+constexpr uint64_t kAnswerTimeoutUs = 2'000'000;
+constexpr uint32_t kMsrEfer = 0xc0000080;
+constexpr uint64_t kEferLma = uint64_t{1} << 10;
+
+void on_ping(InterruptFrame&) {
+    Mailbox& m = mailboxes[this_cpu().index];
+    if (auto fn = m.fn.exchange(nullptr)) {
+        fn(m.arg);
+        m.done.store(true, std::memory_order_release);
+    }
+}
+
+void answer_shootdown() {
+    const unsigned me = this_cpu().index;
+    if (shootdown_request.pending[me].load(std::memory_order_acquire)) {
+        invlpg(shootdown_request.va.load(std::memory_order_relaxed));
+        shootdown_request.pending[me].store(false, std::memory_order_release);
+    }
+}
+
+void on_shootdown(InterruptFrame&) { answer_shootdown(); }
+
+void on_tick(InterruptFrame&) { this_cpu().ticks.fetch_add(1, std::memory_order_relaxed); }
+
+bool wait_until(const std::atomic<bool>& flag, bool value, uint64_t timeout_us) {
+    const uint64_t start = rdtsc();
+    while (flag.load(std::memory_order_acquire) != value) {
+        if (tsc_delta_us(start, rdtsc()) > timeout_us) return false;
+        pause();
+    }
+    return true;
+}
+
+TrampolineParams& params() {
+    const uint64_t offset = static_cast<uint64_t>(trampoline_params - trampoline_start);
+    return *mm::phys_to_virt<TrampolineParams>(PhysAddr(kTrampolinePhys + offset));
+}
+
+}  // namespace
+
+void init() {
+    set_handler(apic::kPingVector, on_ping);
+    set_handler(apic::kShootdownVector, on_shootdown);
+    set_handler(apic::kTimerVector, on_tick);
+    mm::set_remote_invalidate(shootdown);
+}
+
+// Waits for online, with the time a hypervisor may take to schedule the vCPU.
+unsigned start_aps(std::span<const uint32_t> apic_ids, uint64_t timeout_ms) {
+    const size_t size = static_cast<size_t>(trampoline_end - trampoline_start);
+    std::memcpy(mm::phys_to_virt(PhysAddr(kTrampolinePhys)), trampoline_start, size);
+    // The AP turns paging on while executing here: map the page 1:1, RX.
+    const VirtAddr tramp_va(kTrampolinePhys);
+    if (!mm::kernel_mapper().map(tramp_va, PhysAddr(kTrampolinePhys), kPageSize, mm::MapFlags{.executable = true})) {
+        log::error("smp: cannot map the trampoline");
+        return 0;
+    }
+    TrampolineParams& p = params();
+    p.cr3 = read_cr3();
+    p.cr4 = read_cr4();
+    p.cr0 = read_cr0();
+    p.efer = rdmsr(kMsrEfer) & ~kEferLma;  // LMA is the CPU's to set
+    p.entry = reinterpret_cast<uint64_t>(&ap_entry);
+
+    const uint32_t bsp_id = this_cpu().apic_id;
+    unsigned next = 1, started = 0;
+    for (uint32_t id : apic_ids) {
+        if (id == bsp_id) continue;
+        if (next == kMaxCpus) {
+            log::warn("smp: more than {} CPUs; APIC ID {} and later stay off", kMaxCpus, id);
+            break;
+        }
+        const unsigned index = next++;
+        auto s = allocate_cpu_stacks(index);
+        if (!s) {
+            log::error("smp: no stacks for cpu {}: {}", index, s.error());
+            continue;
+        }
+        stacks[index] = *s;
+        cpu(index).apic_id = id;
+        p.stack = s->kernel.top.raw();
+        p.index = index;
+        p.started = 0;
+        const uint64_t t0 = rdtsc();
+        constexpr uint8_t kPage = kTrampolinePhys >> 12;
+        (void)platform::current().start_ap(id, kPage);
+        // Once more only if the first start was lost (SDM 9.4.4.1 sends two SIPIs).
+        const auto* started_flag = reinterpret_cast<volatile uint64_t*>(&p.started);
+        while (*started_flag == 0 && tsc_delta_us(t0, rdtsc()) < 10'000) pause();
+        if (*started_flag == 0) (void)platform::current().start_ap(id, kPage);
+        if (!wait_until(cpu(index).online, true, timeout_ms * 1000)) {
+            log::error("smp: cpu {} (APIC ID {}) did not come up within {} ms", index, id, timeout_ms);
+            continue;
+        }
+        ++started;
+        log::info("smp: cpu {} (APIC ID {}) online after {} us", index, id, tsc_delta_us(t0, cpu(index).online_tsc));
+    }
+    (void)mm::kernel_mapper().unmap(tramp_va, kPageSize);  // and every online AP drops it (shootdown)
+    return started;
+}
+
+Result<void> call_on(unsigned index, void (*fn)(void*), void* arg) {
+    if (index >= kMaxCpus || !cpu(index).online.load(std::memory_order_acquire)) return Fail(Error::kBusy);
+    LockGuard guard(call_lock);
+    Mailbox& m = mailboxes[index];
+    m.arg = arg;
+    m.done.store(false, std::memory_order_relaxed);
+    m.fn.store(fn, std::memory_order_release);
+    apic::send_fixed(cpu(index).apic_id, apic::kPingVector);
+    if (!wait_until(m.done, true, kAnswerTimeoutUs)) {
+        m.fn.store(nullptr);
+        return Fail(Error::kOutOfRange);
+    }
+    return {};
+}
+
+void shootdown(VirtAddr va) {
+    if (online_cpus() <= 1) return;
+    // Spin with a try-lock, answering requests aimed at us meanwhile: two
+    // CPUs shooting at each other with interrupts off must not deadlock.
+    while (!shootdown_lock.try_lock()) {
+        answer_shootdown();
+        pause();
+    }
+    const unsigned me = this_cpu().index;
+    shootdown_request.va.store(va.raw(), std::memory_order_relaxed);
+    for (unsigned i = 0; i < kMaxCpus; ++i) {
+        if (i == me || !cpu(i).online.load(std::memory_order_acquire)) continue;
+        shootdown_request.pending[i].store(true, std::memory_order_release);
+        apic::send_fixed(cpu(i).apic_id, apic::kShootdownVector);
+    }
+    for (unsigned i = 0; i < kMaxCpus; ++i) {
+        if (i != me && !wait_until(shootdown_request.pending[i], false, kAnswerTimeoutUs)) {
+            panic("TLB shootdown of {}: cpu {} did not answer", va, i);
+        }
+    }
+    shootdown_lock.unlock();
+}
+
+}  // namespace warden::arch::smp
+
+// Where every AP arrives from the trampoline, on its own kernel stack.
+extern "C" [[noreturn]] void ap_entry(unsigned index) {
+    using namespace warden::arch;
+    PerCpu& c = cpu(index);
+    init_this_cpu(index, c.apic_id);
+    init_idt();
+    init_cpu_tables(c, smp::stacks[index]);
+    if (apic::this_apic_id() != c.apic_id) {
+        warden::panic("smp: cpu {} expected APIC ID {} but has {}", index, c.apic_id, apic::this_apic_id());
+    }
+    apic::start_timer();
+    mark_online(c);
+    for (;;) sti_hlt();
+}

@@ -1,0 +1,58 @@
+// Platform: the one place that knows whether Warden runs on plain x86
+// (native: QEMU with TCG or KVM) or under SEV-SNP (DESIGN section 2). Chosen
+// once at boot from CPUID 0x8000001F and SEV_STATUS; nothing else branches on it.
+#pragma once
+
+#include "warden/addr.hpp"
+#include "warden/mm/page_table.hpp"
+#include "warden/result.hpp"
+#include "warden/sev/detect.hpp"
+
+namespace warden::platform {
+
+// RMP permission bits for a lower VMPL (SPEC-FACTS.md section 2, RMPADJUST).
+inline constexpr uint8_t kRmpRead = 1, kRmpWrite = 2, kRmpExecUser = 4, kRmpExecSupervisor = 8;
+
+class Platform {
+public:
+    virtual const char* name() const = 0;
+    // The page-table bit that marks private memory (0 on native).
+    virtual uint64_t encryption_mask() const = 0;
+
+    // PVALIDATE: make [page, page + size) valid (or invalid) guest memory.
+    virtual Result<void> validate(PhysAddr page, mm::PageSize size, bool valid) = 0;
+    // Page-state change with the hypervisor (C-bit and RMP) for a range.
+    virtual Result<void> make_shared(PhysAddr base, uint64_t pages) = 0;
+    virtual Result<void> make_private(PhysAddr base, uint64_t pages) = 0;
+    // RMPADJUST: rights of a lower VMPL on a page.
+    virtual Result<void> set_rmp_permissions(PhysAddr page, unsigned vmpl, uint8_t permissions) = 0;
+
+    virtual Result<uint32_t> io_read(uint16_t port, unsigned bytes) = 0;
+    virtual Result<void> io_write(uint16_t port, unsigned bytes, uint32_t value) = 0;
+    virtual Result<uint64_t> read_msr(uint32_t msr) = 0;
+    virtual Result<void> write_msr(uint32_t msr, uint64_t value) = 0;
+
+    // Starts an AP at the real-mode page (native) or from a VMSA (SNP).
+    virtual Result<void> start_ap(uint32_t apic_id, uint8_t sipi_page) = 0;
+    // Ends the VM with a reason (SNP: GHCB termination request).
+    [[noreturn]] virtual void terminate(uint16_t reason_set, uint16_t reason) = 0;
+
+protected:
+    ~Platform() = default;
+};
+
+struct Detection {
+    sev::CpuidInfo cpuid;
+    sev::Status status;
+    sev::PlatformKind kind = sev::PlatformKind::kNative;
+};
+
+// Reads CPUID 0x8000001F (where the CPU has the leaf) and SEV_STATUS (only
+// where CPUID says SEV exists: elsewhere the read raises #GP).
+Detection detect();
+
+// Picks and remembers the platform. kUnsupported for SEV or SEV-ES without SNP.
+Result<void> init(const Detection& d);
+Platform& current();
+
+}  // namespace warden::platform
