@@ -31,7 +31,9 @@ void panic_with(std::string_view message, const std::source_location& where) {
     arch::cli();
     if (panicking.exchange(true)) arch::halt_forever();  // the first panic tells the story
     const bool locked = take_log_lock();
-    fmt::format(console::sink(), "\nPANIC: {} at {}:{}\n", message, where.file_name(), where.line());
+    // GS may not point at a per-CPU area yet only before kernel_main's first line.
+    fmt::format(console::sink(), "\nPANIC: {} at {}:{} (cpu {})\n", message, where.file_name(), where.line(),
+                arch::this_cpu().index);
     if (locked) log::lock().unlock();
     halt_system();
 }

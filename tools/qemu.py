@@ -88,7 +88,7 @@ def run_qemu(cmd, timeout, echo):
     return status, lines
 
 
-def judge(status, lines, timeout, free_kib_range=None):
+def judge(status, lines, timeout, free_kib_range=None, cpus=None):
     """Returns a list of failure reasons; empty means PASS."""
     reasons = []
     if status is None:
@@ -106,7 +106,9 @@ def judge(status, lines, timeout, free_kib_range=None):
     ready = [m for m in (READY_RE.match(l) for l in lines) if m]
     if not ready:
         reasons.append("no ready line")
-    elif free_kib_range:
+    if ready and cpus is not None and int(ready[0].group(1)) != cpus:
+        reasons.append(f"cpus={ready[0].group(1)}, expected {cpus}")
+    if ready and free_kib_range:
         lo, hi = free_kib_range
         free = int(ready[0].group(2))
         if not lo <= free <= hi:
@@ -135,6 +137,7 @@ def main():
     p.add_argument("--timeout", type=float, default=0, help="seconds; 0 = none (run mode only)")
     p.add_argument("--gdb", action="store_true", help="start halted with a gdb stub on :1234")
     p.add_argument("--check", action="store_true", help="judge the run and print a verdict")
+    p.add_argument("--cpus", type=int, help="the ready line must say cpus=N")
     p.add_argument("--free-kib", metavar="MIN:MAX",
                    help="the ready line's free_kib must lie in [MIN, MAX]")
     p.add_argument("--expect-fail", metavar="REGEX",
@@ -161,7 +164,7 @@ def main():
         return 1
 
     free_range = tuple(int(x) for x in args.free_kib.split(":")) if args.free_kib else None
-    reasons = judge(status, lines, args.timeout, free_range)
+    reasons = judge(status, lines, args.timeout, free_range, args.cpus)
     verdict = "PASS" if not reasons else "FAIL: " + "; ".join(reasons)
     print(f"RESULT: {verdict} ({wall:.2f} s wall)")
     if args.expect_fail is None:

@@ -125,6 +125,10 @@ inline void pause() { asm volatile("pause"); }
     __builtin_unreachable();
 }
 
+// Deliberate exceptions, for the boot tests of the fault reports.
+inline void int3() { asm volatile("int $3"); }
+inline void ud2() { asm volatile("ud2"); }
+
 // Interrupts off and halt, forever.
 [[noreturn]] inline void halt_forever() {
     for (;;) {

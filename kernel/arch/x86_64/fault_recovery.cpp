@@ -38,7 +38,8 @@ bool run_catching_faults(void (*fn)(void*), void* arg, FaultReport& report) {
     return false;
 }
 
-void resume_if_catching(unsigned vector, uint64_t error_code, uint64_t rip, uint64_t cr2, std::string_view text) {
+void resume_if_catching(unsigned vector, uint64_t error_code, uint64_t rip, uint64_t cr2, uint64_t handler_rsp,
+                        std::string_view text) {
     JumpContext* ctx = armed;
     if (ctx == nullptr) return;
     armed = nullptr;
@@ -47,6 +48,7 @@ void resume_if_catching(unsigned vector, uint64_t error_code, uint64_t rip, uint
     r.error_code = error_code;
     r.rip = rip;
     r.cr2 = cr2;
+    r.handler_rsp = handler_rsp;
     size_t n = text.size() < sizeof r.text - 1 ? text.size() : sizeof r.text - 1;
     for (size_t i = 0; i < n; ++i) r.text[i] = text[i];
     r.text[n] = '\0';

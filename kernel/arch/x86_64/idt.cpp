@@ -55,7 +55,8 @@ void report_exception(const InterruptFrame& f) {
             fmt::format(report, ": stack guard page hit (cpu {}, stack {})", s->cpu, s->name);
         }
     }
-    resume_if_catching(static_cast<unsigned>(f.vector), f.error_code, f.rip, cr2, report.view());
+    resume_if_catching(static_cast<unsigned>(f.vector), f.error_code, f.rip, cr2,
+                       reinterpret_cast<uint64_t>(&report), report.view());
     log::error("EXCEPTION: {}", report.view());
     halt_system();
 }
@@ -90,5 +91,6 @@ extern "C" void interrupt_dispatch(warden::arch::InterruptFrame* frame) {
         return;
     }
     const uint64_t n = arch::unexpected.fetch_add(1, std::memory_order_relaxed) + 1;
-    log::warn("unexpected interrupt: vector {} (#{} so far)", frame->vector, n);
+    log::warn("unexpected interrupt: vector {} on cpu {} (#{} so far)", frame->vector, arch::this_cpu().index, n);
+    arch::apic::eoi();  // else its in-service bit blocks every lower-priority vector, the tick included
 }
