@@ -28,7 +28,12 @@ enum class Error : uint16_t {
     kNotOwned,
     kAlreadyMapped,
     kNotMapped,
+    kWriteExecute,
+    kBadHandle,
+    kTimedOut,
+    kDenied,
 };
+inline constexpr Error kLastError = Error::kDenied;  // keep last: tests walk 1..kLastError
 
 // A stable, human-readable name for log lines and test failures.
 constexpr const char* error_name(Error e) {
@@ -50,6 +55,10 @@ constexpr const char* error_name(Error e) {
     case Error::kNotOwned: return "not owned by the allocator";
     case Error::kAlreadyMapped: return "already mapped";
     case Error::kNotMapped: return "not mapped";
+    case Error::kWriteExecute: return "writable and executable";
+    case Error::kBadHandle: return "bad handle";
+    case Error::kTimedOut: return "timed out";
+    case Error::kDenied: return "permission denied";
     }
     return "unknown error";
 }
