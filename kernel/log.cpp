@@ -4,13 +4,22 @@
 namespace warden::log {
 namespace {
 SpinLock log_lock;
-}
+fmt::Sink* current_sink = nullptr;
+}  // namespace
 
 SpinLock& lock() { return log_lock; }
 
+fmt::Sink& sink() { return current_sink ? *current_sink : console::sink(); }
+void set_sink(fmt::Sink* s) { current_sink = s; }
+
 void write_prefix(Level level) {
     static constexpr const char* kPrefix[] = {"error: ", "warn:  ", "info:  ", "debug: "};
-    console::sink().write(kPrefix[static_cast<int>(level)]);
+    sink().write(kPrefix[static_cast<int>(level)]);
+}
+
+void task_line(std::string_view task, std::string_view text) {
+    LockGuard guard(log_lock);
+    fmt::format(sink(), "[{}] {}\n", task, text);
 }
 
 }  // namespace warden::log

@@ -19,14 +19,20 @@ inline constexpr Level kCompiledLevel = static_cast<Level>(WARDEN_LOG_LEVEL);
 // Held while a line is written; panic() takes it too.
 SpinLock& lock();
 void write_prefix(Level level);
+// Where lines go: the early console, until the console service takes over
+// (task/log_ring.hpp). Call with lock() held.
+fmt::Sink& sink();
+void set_sink(fmt::Sink* s);
+// A task's log line: "[name] text".
+void task_line(std::string_view task, std::string_view text);
 
 template <Level L, typename... Args>
 void line(fmt::FormatString<std::type_identity_t<Args>...> text, const Args&... args) {
     if constexpr (L <= kCompiledLevel) {
         LockGuard guard(lock());
         write_prefix(L);
-        fmt::format(console::sink(), text, args...);
-        console::sink().write("\n");
+        fmt::format(sink(), text, args...);
+        sink().write("\n");
     }
 }
 
@@ -52,8 +58,8 @@ void debug(fmt::FormatString<std::type_identity_t<Args>...> t, const Args&... a)
 template <typename... Args>
 void raw(fmt::FormatString<std::type_identity_t<Args>...> text, const Args&... args) {
     LockGuard guard(lock());
-    fmt::format(console::sink(), text, args...);
-    console::sink().write("\n");
+    fmt::format(sink(), text, args...);
+    sink().write("\n");
 }
 
 }  // namespace warden::log

@@ -18,6 +18,10 @@
 #include "panic.hpp"
 #include "platform/acpi.hpp"
 #include "platform/platform.hpp"
+#include "task/boot_tasks.hpp"
+#include "task/log_ring.hpp"
+#include "task/sched.hpp"
+#include "task/task.hpp"
 #include "test/ktest.hpp"
 
 namespace warden {
@@ -121,21 +125,27 @@ void start_application_processors(const boot::BootInfo& info) {
 
     arch::apic::calibrate_timer();
     log::info("apic: timer {} kHz, tick {} Hz", arch::apic::timer_hz() / 1000, arch::apic::kTickHz);
+    task::init_syscalls_this_cpu();
+    task::sched::init_this_cpu();
+    task::sched::init_ipis();
     arch::apic::start_timer();
     const boot::BootInfo& info = boot::info();
     start_application_processors(info);
+    const unsigned tasks = task::start_boot_tasks(arch::online_cpus());
 
     const uint64_t boot_us = arch::tsc_delta_us(info.entry_tsc, arch::rdtsc());
-    log::raw("warden: ready cpus={} free_kib={} boot_us={}", arch::online_cpus(), mm::free_bytes() / 1024, boot_us);
+    log::raw("warden: ready cpus={} tasks={} free_kib={} boot_us={}", arch::online_cpus(), tasks,
+             mm::free_bytes() / 1024, boot_us);
 
     if (ktest::count() != 0) {
         const unsigned failed = ktest::run_all();
+        task::log_ring::flush(2'000'000);
         arch::debug_exit(failed == 0 ? arch::ExitCode::kPass : arch::ExitCode::kFail);
     } else if (info.cmdline.has("warden.exit_when_ready")) {
+        task::log_ring::flush(2'000'000);
         arch::debug_exit(arch::ExitCode::kPass);
     }
-    log::info("idle: nothing left to do on this CPU");
-    for (;;) arch::sti_hlt();
+    task::sched::idle_loop();
 }
 
 }  // namespace

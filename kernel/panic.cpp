@@ -8,6 +8,7 @@
 #include "arch/x86_64/percpu.hpp"
 #include "arch/x86_64/debug_exit.hpp"
 #include "log.hpp"
+#include "task/log_ring.hpp"
 
 namespace warden {
 namespace {
@@ -42,6 +43,7 @@ bool system_halting() { return halting.load(std::memory_order_acquire); }
 
 void halt_system() {
     arch::cli();
+    task::log_ring::drain_to_early_console();  // lines still waiting for the console task
     // Every other CPU gets an NMI (it cannot be masked) and halts in the NMI
     // handler; then QEMU is told to exit with the fail code.
     if (!halting.exchange(true) && arch::online_cpus() > 1) arch::apic::send_nmi_all_but_self();

@@ -61,7 +61,7 @@ def bench(accel, build, runs, smp):
         if rc != 0:
             sys.exit(f"warden run failed under {accel} (status {rc}):\n{out}")
         warden_t.append(t)
-        m = re.search(r"warden: ready cpus=\d+ free_kib=\d+ boot_us=(\d+)", out)
+        m = re.search(r"warden: ready cpus=\d+ tasks=\d+ free_kib=\d+ boot_us=(\d+)", out)
         boot_us.append(int(m.group(1)))
         t, rc, out = timed(empty_cmd)
         if rc != qemu.PASS_STATUS:

@@ -24,7 +24,7 @@ import time
 PASS_STATUS = 33
 FAIL_STATUS = 35
 SKIP_STATUS = 77  # Meson's "skipped"
-READY_RE = re.compile(r"^warden: ready cpus=(\d+) free_kib=(\d+) boot_us=(\d+)$")
+READY_RE = re.compile(r"^warden: ready cpus=(\d+) tasks=(\d+) free_kib=(\d+) boot_us=(\d+)$")
 
 
 def kvm_usable():
@@ -110,7 +110,7 @@ def judge(status, lines, timeout, free_kib_range=None, cpus=None):
         reasons.append(f"cpus={ready[0].group(1)}, expected {cpus}")
     if ready and free_kib_range:
         lo, hi = free_kib_range
-        free = int(ready[0].group(2))
+        free = int(ready[0].group(3))
         if not lo <= free <= hi:
             reasons.append(f"free_kib={free} outside [{lo}, {hi}]")
     tap = [l for l in lines if l.startswith("TAP version")]

@@ -9,12 +9,16 @@
 #include "arch/x86_64/cpu.hpp"
 #include "arch/x86_64/percpu.hpp"
 #include "arch/x86_64/fault_recovery.hpp"
+#include "console/early_console.hpp"
 #include "log.hpp"
 #include "mm/stacks.hpp"
 #include "panic.hpp"
+#include "task/sched.hpp"
+#include "task/task.hpp"
 #include "warden/x86/exceptions.hpp"
 
 extern "C" const uint64_t isr_stub_table[];
+extern "C" void syscall_entry();
 
 namespace warden::arch {
 namespace {
@@ -37,7 +41,20 @@ alignas(16) Gate idt[kIdtVectors];
 InterruptHandler handlers[kIdtVectors];
 std::atomic<uint64_t> unexpected{0};
 
-void report_exception(const InterruptFrame& f) {
+// This machine's KVM (kvm_pvm) runs SYSCALL from CPL3 to LSTAR without
+// leaving CPL3, so the first fetch of the (supervisor) entry page faults.
+// Such a fault carries the task's SYSCALL state intact: serve the call here.
+bool is_syscall_in_user_mode(const InterruptFrame& f) {
+    return (f.cs & 3) == 3 && f.vector == kPageFault && f.rip == reinterpret_cast<uint64_t>(&syscall_entry);
+}
+
+void report_exception(InterruptFrame& f) {
+    if (is_syscall_in_user_mode(f)) {
+        static std::atomic<bool> said{false};
+        if (!said.exchange(true)) log::warn("kvm_pvm: SYSCALL arrived in CPL3; serving system calls from the #PF it raises");
+        task::serve_syscall_from_fault(f);
+        return;
+    }
     const x86::ExceptionInfo info = x86::exception_info(static_cast<unsigned>(f.vector));
     const uint64_t cr2 = read_cr2();
     fmt::FixedString<320> report;
@@ -57,7 +74,16 @@ void report_exception(const InterruptFrame& f) {
     }
     resume_if_catching(static_cast<unsigned>(f.vector), f.error_code, f.rip, cr2,
                        reinterpret_cast<uint64_t>(&report), report.view());
-    log::error("EXCEPTION: {}", report.view());
+    if ((f.cs & 3) == 3) {
+        // A task faulted: stop it and go on (docs/tasks.md, restart policy).
+        task::Task& t = task::sched::current();
+        t.fault_vector = static_cast<unsigned>(f.vector);
+        t.fault_address = f.vector == kPageFault ? cr2 : f.rip;
+        log::warn("task {} stopped: {}", t.name, report.view());
+        task::sched::finish_current(task::State::kFaulted, -static_cast<int64_t>(f.vector));
+    }
+    // Straight to the early console: the system stops before a console task could print it.
+    fmt::format(console::sink(), "error: EXCEPTION: {}\n", report.view());
     halt_system();
 }
 
@@ -83,11 +109,16 @@ uint64_t unexpected_interrupts() { return unexpected.load(std::memory_order_rela
 extern "C" void interrupt_dispatch(warden::arch::InterruptFrame* frame) {
     using namespace warden;
     if (frame->vector == 2 && system_halting()) arch::halt_forever();  // the stop NMI of halt_system()
-    if (frame->vector < x86::kExceptionVectors) arch::report_exception(*frame);
+    if (frame->vector < x86::kExceptionVectors) {
+        arch::report_exception(*frame);
+        return;
+    }
     if (frame->vector == arch::apic::kSpuriousVector) return;  // no EOI for spurious interrupts (SDM 11.9)
     if (arch::InterruptHandler h = arch::handlers[frame->vector]) {
-        h(*frame);
+        // EOI first: the handler may switch to another task (the tick does),
+        // and the APIC must not wait for this one to come back.
         arch::apic::eoi();
+        h(*frame);
         return;
     }
     const uint64_t n = arch::unexpected.fetch_add(1, std::memory_order_relaxed) + 1;

@@ -24,7 +24,7 @@ void init_idt();
 void set_ist(unsigned vector, unsigned ist);
 
 // Handlers for vectors 32..255 (device and IPI interrupts). The dispatcher
-// sends the local APIC its EOI after the handler returns.
+// sends the local APIC its EOI before calling the handler, which may switch tasks.
 using InterruptHandler = void (*)(InterruptFrame&);
 void set_handler(unsigned vector, InterruptHandler handler);
 

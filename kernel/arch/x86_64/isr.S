@@ -25,6 +25,10 @@ isr_stub_\vector:
     .globl isr_common
 isr_common:
     cld
+    testb $3, 24(%rsp)              /* CS of the interrupted code: from a task? */
+    jz 1f
+    swapgs                          /* then GS holds the task's base: take the kernel's */
+1:
     push %rax
     push %rbx
     push %rcx
@@ -58,6 +62,10 @@ isr_common:
     pop %rbx
     pop %rax
     add $16, %rsp           /* vector and error code */
+    testb $3, 8(%rsp)
+    jz 2f
+    swapgs
+2:
     iretq
 
     .set i, 0

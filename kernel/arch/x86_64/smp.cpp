@@ -17,6 +17,8 @@
 #include "mm/layout.hpp"
 #include "panic.hpp"
 #include "platform/platform.hpp"
+#include "task/sched.hpp"
+#include "task/task.hpp"
 
 extern "C" const char trampoline_start[], trampoline_end[], trampoline_params[];
 extern "C" [[noreturn]] void ap_entry(unsigned index);
@@ -65,7 +67,6 @@ void answer_shootdown() {
 
 void on_shootdown(InterruptFrame&) { answer_shootdown(); }
 
-void on_tick(InterruptFrame&) { this_cpu().ticks.fetch_add(1, std::memory_order_relaxed); }
 
 bool wait_until(const std::atomic<bool>& flag, bool value, uint64_t timeout_us) {
     const uint64_t start = rdtsc();
@@ -86,7 +87,6 @@ TrampolineParams& params() {
 void init() {
     set_handler(apic::kPingVector, on_ping);
     set_handler(apic::kShootdownVector, on_shootdown);
-    set_handler(apic::kTimerVector, on_tick);
     mm::set_remote_invalidate(shootdown);
 }
 
@@ -194,7 +194,9 @@ extern "C" [[noreturn]] void ap_entry(unsigned index) {
     if (apic::this_apic_id() != c.apic_id) {
         warden::panic("smp: cpu {} expected APIC ID {} but has {}", index, c.apic_id, apic::this_apic_id());
     }
+    warden::task::init_syscalls_this_cpu();
+    warden::task::sched::init_this_cpu();
     apic::start_timer();
     mark_online(c);
-    for (;;) sti_hlt();
+    warden::task::sched::idle_loop();
 }

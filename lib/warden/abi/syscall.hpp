@@ -74,12 +74,13 @@ Result<Manifest> parse_manifest(std::span<const uint8_t> bytes);
 // `head`, the console reads from `tail`. Only `tail` is the console's to
 // write; the kernel never trusts it beyond clamping.
 struct LogRing {
-    static constexpr size_t kBytes = 4096 - 16;
+    static constexpr size_t kPages = 16;
+    static constexpr size_t kBytes = kPages * 4096 - 16;
     volatile uint64_t head;
     volatile uint64_t tail;
     char data[kBytes];
 };
-static_assert(sizeof(LogRing) == 4096, "one page");
+static_assert(sizeof(LogRing) == LogRing::kPages * 4096, "whole pages");
 inline constexpr uint64_t kLogRingAddress = 0x10000000;  // where a console task sees it
 
 }  // namespace warden::abi

@@ -1,0 +1,81 @@
+// Service start-up from the embedded table.
+#include "task/boot_tasks.hpp"
+
+#include <cstring>
+
+#include "log.hpp"
+#include "task/log_ring.hpp"
+#include "task/queue.hpp"
+#include "task/sched.hpp"
+#include "warden/elf.hpp"
+
+extern "C" const warden::task::EmbeddedService embedded_service_table[];
+extern "C" const uint64_t embedded_service_count;
+
+namespace warden::task {
+
+std::span<const EmbeddedService> embedded_services() {
+    return {embedded_service_table, static_cast<size_t>(embedded_service_count)};
+}
+
+namespace {
+
+// kAnyCpu services go round the APs (the BSP runs the boot and its tests), or
+// stay on the BSP when it is alone.
+unsigned place(uint8_t wanted, unsigned online, unsigned& next_ap) {
+    if (wanted != abi::kAnyCpu) return wanted < online ? wanted : 0;
+    if (online == 1) return 0;
+    const unsigned cpu = 1 + next_ap % (online - 1);
+    ++next_ap;
+    return cpu;
+}
+
+}  // namespace
+
+unsigned start_boot_tasks(unsigned online) {
+    unsigned started = 0, next_ap = 0;
+    Task* created[abi::kMaxHandles * 4] = {};
+    size_t n = 0;
+    for (const EmbeddedService& s : embedded_services()) {
+        const std::span<const uint8_t> image(s.data, static_cast<size_t>(s.size));
+        auto parsed = elf::parse(image, abi::kTaskBase, abi::kTaskTop);
+        if (!parsed) {
+            log::error("tasks: {}: not a valid service image: {}", s.file, parsed.error());
+            continue;
+        }
+        auto manifest = abi::parse_manifest(parsed->manifest);
+        if (!manifest) {
+            log::error("tasks: {}: bad or missing manifest: {}", s.file, manifest.error());
+            continue;
+        }
+        const unsigned cpu = place(manifest->cpu, online, next_ap);
+        auto t = create_task(image, *manifest, cpu);
+        if (!t) {
+            log::error("tasks: {}: cannot create: {}", s.file, t.error());
+            continue;
+        }
+        Task& task = **t;
+        if (manifest->serves[0] != '\0') task.handles[0] = find_or_create_queue(manifest->serves);
+        for (size_t i = 0; i < abi::kMaxUses; ++i) {
+            if (manifest->uses[i][0] != '\0') task.handles[i + 1] = find_or_create_queue(manifest->uses[i]);
+        }
+        if (manifest->flags & abi::kManifestConsole) {
+            auto ring = log_ring::create();
+            if (!ring || !map_shared(task, abi::kLogRingAddress, *ring, sizeof(abi::LogRing))) {
+                log::error("tasks: {}: cannot map the log ring", task.name);
+                continue;
+            }
+        }
+        log::info("tasks: {} (task {}) on cpu {}{}{}", task.name, task.id, cpu, manifest->serves[0] ? ", serves " : "",
+                  manifest->serves);
+        if (n < sizeof created / sizeof created[0]) created[n++] = &task;
+        ++started;
+    }
+    for (size_t i = 0; i < n; ++i) {
+        sched::make_ready(*created[i]);
+    }
+    if (find_task("console") != nullptr) log_ring::attach();
+    return started;
+}
+
+}  // namespace warden::task

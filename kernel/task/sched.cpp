@@ -1,0 +1,198 @@
+// Per-CPU round-robin scheduling. One lock guards every run queue and task
+// state; it is dropped before a context switch, which is safe because a task
+// only ever runs on its own CPU, so no other CPU can resume it meanwhile.
+#include "task/sched.hpp"
+
+#include "arch/x86_64/apic.hpp"
+#include "arch/x86_64/cpu.hpp"
+#include "arch/x86_64/idt.hpp"
+#include "arch/x86_64/percpu.hpp"
+#include "arch/x86_64/tsc.hpp"
+#include "log.hpp"
+#include "mm/address_space.hpp"
+#include "panic.hpp"
+#include "warden/spinlock.hpp"
+
+extern "C" void switch_context(uint64_t* save_rsp, uint64_t next_rsp);
+
+namespace warden::task::sched {
+namespace {
+
+constexpr uint8_t kReschedVector = 0xf2;
+
+struct CpuSched {
+    IntrusiveList<Task, &Task::run_node> ready;
+    IntrusiveList<Task, &Task::wait_node> timed;  // blocked with a timeout
+    Task* current = nullptr;
+    Task idle;
+};
+
+CpuSched per_cpu[arch::kMaxCpus];
+SpinLock lock;
+
+CpuSched& mine() { return per_cpu[arch::this_cpu().index]; }
+
+// Switches to `next` (lock not held). prev has been given its new state.
+void switch_to(CpuSched& cs, Task& prev, Task& next) {
+    if (&prev == &next) return;
+    cs.current = &next;
+    next.state = State::kRunning;
+    arch::PerCpu& c = arch::this_cpu();
+    c.task = next.name;
+    if (!next.idle) {
+        c.kernel_rsp = next.kernel_stack.top.raw();
+        c.tables.tss.rsp[0] = c.kernel_rsp;
+    }
+    const uint64_t cr3 = next.idle ? mm::kernel_mapper().root().raw() : next.pml4.raw();
+    if (arch::read_cr3() != cr3) arch::write_cr3(cr3);
+    switch_context(&prev.saved_rsp, next.saved_rsp);
+}
+
+// Picks what runs next; `requeue` puts a still-runnable prev back in line.
+void schedule(bool requeue) {
+    CpuSched& cs = mine();
+    Task& prev = *cs.current;
+    Task* next;
+    {
+        LockGuard guard(lock);
+        if (requeue && !prev.idle) {
+            prev.state = State::kReady;
+            (void)cs.ready.push_back(prev);
+        }
+        next = cs.ready.pop_front();
+        if (next == nullptr) next = prev.state == State::kRunning || (requeue && !prev.idle) ? &prev : &cs.idle;
+        if (next == &prev && !prev.idle && prev.run_node.linked()) IntrusiveList<Task, &Task::run_node>::remove(prev);
+    }
+    if (next == &prev) {
+        prev.state = State::kRunning;
+        return;
+    }
+    switch_to(cs, prev, *next);
+}
+
+void on_resched(arch::InterruptFrame&) {}  // the interrupt itself ends the idle HLT
+
+void on_timer(arch::InterruptFrame& f) {
+    arch::this_cpu().ticks.fetch_add(1, std::memory_order_relaxed);
+    on_tick((f.cs & 3) == 3);
+}
+
+}  // namespace
+
+void init_this_cpu() {
+    CpuSched& cs = mine();
+    cs.idle.idle = true;
+    cs.idle.state = State::kRunning;
+    cs.idle.cpu = arch::this_cpu().index;
+    for (size_t i = 0; i < sizeof cs.idle.name - 1 && "idle"[i]; ++i) cs.idle.name[i] = "idle"[i];
+    cs.current = &cs.idle;
+}
+
+void init_ipis() {
+    arch::set_handler(kReschedVector, on_resched);
+    arch::set_handler(arch::apic::kTimerVector, on_timer);
+}
+
+Task& current() { return *mine().current; }
+
+void make_ready(Task& t) {
+    {
+        LockGuard guard(lock);
+        t.state = State::kReady;
+        (void)per_cpu[t.cpu].ready.push_back(t);
+    }
+    if (t.cpu != arch::this_cpu().index) arch::apic::send_fixed(arch::cpu(t.cpu).apic_id, kReschedVector);
+}
+
+void yield() { schedule(true); }
+
+Result<void> block(uint64_t timeout_ticks) {
+    CpuSched& cs = mine();
+    Task& t = *cs.current;
+    {
+        LockGuard guard(lock);
+        if (t.woken) {  // the wake-up came first
+            t.woken = false;
+            return {};
+        }
+        t.state = State::kBlocked;
+        t.wake_error = Error{};
+        t.wake_tick = 0;
+        if (timeout_ticks != 0) {
+            t.wake_tick = arch::this_cpu().ticks.load() + timeout_ticks;
+            (void)cs.timed.push_back(t);
+        }
+    }
+    schedule(false);
+    t.woken = false;
+    if (t.wake_error == Error::kTimedOut) return Fail(Error::kTimedOut);
+    return {};
+}
+
+void wake(Task& t) {
+    bool ipi = false;
+    {
+        LockGuard guard(lock);
+        if (t.state != State::kBlocked) {
+            t.woken = true;
+            return;
+        }
+        if (t.wait_node.linked()) IntrusiveList<Task, &Task::wait_node>::remove(t);
+        t.state = State::kReady;
+        (void)per_cpu[t.cpu].ready.push_back(t);
+        ipi = t.cpu != arch::this_cpu().index;
+    }
+    if (ipi) arch::apic::send_fixed(arch::cpu(t.cpu).apic_id, kReschedVector);
+}
+
+void finish_current(State how, int64_t code) {
+    Task& t = current();
+    {
+        LockGuard guard(lock);
+        t.state = how;
+        t.exit_code = code;
+    }
+    schedule(false);
+    panic("task {} ran after it finished", t.name);
+}
+
+void on_tick(bool from_user) {
+    CpuSched& cs = mine();
+    const uint64_t now = arch::this_cpu().ticks.load();
+    bool any_ready;
+    {
+        LockGuard guard(lock);
+        for (auto it = cs.timed.begin(); it != cs.timed.end();) {
+            Task& t = *it;
+            ++it;
+            if (t.wake_tick > now) continue;
+            IntrusiveList<Task, &Task::wait_node>::remove(t);
+            t.wake_error = Error::kTimedOut;
+            t.state = State::kReady;
+            (void)cs.ready.push_back(t);
+        }
+        any_ready = !cs.ready.empty();
+    }
+    if (from_user && any_ready) schedule(true);
+}
+
+void idle_loop() {
+    for (;;) {
+        arch::cli();
+        schedule(false);
+        arch::sti_hlt();
+    }
+}
+
+bool run_until(bool (*pred)(void*), void* arg, uint64_t timeout_us) {
+    const uint64_t start = arch::rdtsc();
+    for (;;) {
+        arch::cli();
+        schedule(false);
+        if (pred(arg)) return true;
+        if (arch::tsc_delta_us(start, arch::rdtsc()) > timeout_us) return false;
+        arch::sti_hlt();
+    }
+}
+
+}  // namespace warden::task::sched

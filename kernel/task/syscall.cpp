@@ -1,0 +1,173 @@
+// System-call dispatch. Every argument is untrusted: pointers are checked
+// against the task half and copied through the task's own page tables
+// (task.hpp), handles against the task's table, ports against its grants. A bad
+// argument returns an error; nothing a task passes can fault the kernel.
+#include "arch/x86_64/cpu.hpp"
+#include "arch/x86_64/percpu.hpp"
+#include "log.hpp"
+#include "task/queue.hpp"
+#include "task/sched.hpp"
+#include "task/task.hpp"
+
+extern "C" void syscall_entry();
+
+namespace warden::task {
+namespace {
+
+constexpr uint32_t kMsrStar = 0xc0000081, kMsrLstar = 0xc0000082, kMsrFmask = 0xc0000084, kMsrEfer = 0xc0000080;
+constexpr uint64_t kEferSce = 1;
+constexpr uint64_t kFmaskBits = (1u << 9) | (1u << 8) | (1u << 10) | (1u << 18);  // IF, TF, DF, AC
+constexpr uint64_t kTicksPerSecond = 100;
+
+int64_t fail(Error e) { return -static_cast<int64_t>(e); }
+int64_t result(const Result<void>& r) { return r ? 0 : fail(r.error()); }
+
+Queue* handle(Task& t, uint64_t h) { return h < abi::kMaxHandles ? t.handles[h] : nullptr; }
+
+uint64_t to_ticks(uint64_t timeout_ms) {
+    if (timeout_ms == abi::kForever) return abi::kForever;
+    return timeout_ms == 0 ? 0 : (timeout_ms * kTicksPerSecond + 999) / 1000;
+}
+
+int64_t sys_log(Task& t, uint64_t ptr, uint64_t len) {
+    char text[abi::kMaxLog];
+    if (len > sizeof text) return fail(Error::kOutOfRange);
+    if (auto r = copy_from_task(t, ptr, text, len); !r) return fail(r.error());
+    log::task_line(t.name, std::string_view(text, len));
+    return 0;
+}
+
+int64_t sys_send(Task& t, uint64_t h, uint64_t ptr) {
+    Queue* q = handle(t, h);
+    if (q == nullptr) return fail(Error::kBadHandle);
+    abi::Message m;
+    if (auto r = copy_from_task(t, ptr, &m, sizeof m); !r) return fail(r.error());
+    m.sender = t.id;
+    m.reply = 0;
+    return result(q->send(m));
+}
+
+int64_t sys_receive(Task& t, uint64_t h, uint64_t out, uint64_t timeout_ms) {
+    Queue* q = handle(t, h);
+    if (q == nullptr) return fail(Error::kBadHandle);
+    // The output buffer must be writable before a message is taken off the queue.
+    if (auto r = check_task_range(t, out, sizeof(abi::Message), true); !r) return fail(r.error());
+    auto m = q->receive(to_ticks(timeout_ms));
+    if (!m) return fail(m.error());
+    if (auto r = copy_to_task(t, out, &*m, sizeof *m); !r) return fail(r.error());
+    return 0;
+}
+
+int64_t sys_call(Task& t, uint64_t h, uint64_t in, uint64_t out, uint64_t timeout_ms) {
+    Queue* q = handle(t, h);
+    if (q == nullptr) return fail(Error::kBadHandle);
+    abi::Message m;
+    if (auto r = copy_from_task(t, in, &m, sizeof m); !r) return fail(r.error());
+    if (auto r = check_task_range(t, out, sizeof(abi::Message), true); !r) return fail(r.error());
+    const uint32_t token = new_reply_token(t);
+    if (token == 0) return fail(Error::kBusy);
+    m.sender = t.id;
+    m.reply = token;
+    t.waiting_reply = token;
+    if (auto r = q->send(m); !r) {
+        t.waiting_reply = 0;
+        (void)deliver_reply(token, m);  // release the token
+        return fail(r.error());
+    }
+    while (t.waiting_reply == token) {
+        const uint64_t ticks = to_ticks(timeout_ms);
+        if (auto r = sched::block(ticks == abi::kForever ? 0 : ticks); !r) {
+            if (t.waiting_reply == token) {
+                t.waiting_reply = 0;  // a late reply finds no caller and is dropped
+                return fail(Error::kTimedOut);
+            }
+        }
+    }
+    return result(copy_to_task(t, out, &t.inbox, sizeof t.inbox));
+}
+
+int64_t sys_reply(Task& t, uint64_t token, uint64_t ptr) {
+    abi::Message m;
+    if (auto r = copy_from_task(t, ptr, &m, sizeof m); !r) return fail(r.error());
+    m.sender = t.id;
+    m.reply = 0;
+    return result(deliver_reply(static_cast<uint32_t>(token), m));
+}
+
+int64_t sys_io(Task& t, bool out, uint64_t port, uint64_t width, uint64_t value) {
+    if (port > 0xffff || (width != 1 && width != 2 && width != 4)) return fail(Error::kInvalidArgument);
+    if (!t.may_use_port(static_cast<uint16_t>(port), static_cast<unsigned>(width))) return fail(Error::kDenied);
+    const auto p = static_cast<uint16_t>(port);
+    if (out) {
+        if (width == 1) arch::outb(p, static_cast<uint8_t>(value));
+        else if (width == 2) arch::outw(p, static_cast<uint16_t>(value));
+        else arch::outl(p, static_cast<uint32_t>(value));
+        return 0;
+    }
+    if (width == 1) return arch::inb(p);
+    if (width == 2) return arch::inw(p);
+    return arch::inl(p);
+}
+
+int64_t sys_dma_buffer(Task& t, uint64_t pages, uint64_t phys_out) {
+    if (auto r = check_task_range(t, phys_out, sizeof(uint64_t), true); !r) return fail(r.error());
+    PhysAddr phys;
+    auto va = map_dma_buffer(t, pages, phys);
+    if (!va) return fail(va.error());
+    const uint64_t raw = phys.raw();
+    (void)copy_to_task(t, phys_out, &raw, sizeof raw);
+    return static_cast<int64_t>(*va);
+}
+
+}  // namespace
+
+void init_syscalls_this_cpu() {
+    // STAR: SYSCALL loads CS = 0x08 (SS 0x10); SYSRET CS = 0x10 + 16, SS = 0x10 + 8 (gdt.hpp).
+    arch::wrmsr(kMsrStar, (uint64_t{0x10} << 48) | (uint64_t{0x08} << 32));
+    arch::wrmsr(kMsrLstar, reinterpret_cast<uint64_t>(&syscall_entry));
+    arch::wrmsr(kMsrFmask, kFmaskBits);
+    arch::wrmsr(kMsrEfer, arch::rdmsr(kMsrEfer) | kEferSce);
+}
+
+}  // namespace warden::task
+
+struct SyscallFrame {
+    uint64_t rax, rdi, rsi, rdx, r10, r8, r11, rcx, r9, rsp;
+};
+extern "C" int64_t syscall_dispatch(SyscallFrame* f);
+
+namespace warden::task {
+
+void serve_syscall_from_fault(arch::InterruptFrame& f) {
+    SyscallFrame s{f.rax, f.rdi, f.rsi, f.rdx, f.r10, f.r8, f.r11, f.rcx, f.r9, f.rsp};
+    f.rax = static_cast<uint64_t>(syscall_dispatch(&s));
+    f.rip = f.rcx;  // as SYSRET: RIP from RCX, RFLAGS from R11 (interrupts on)
+    constexpr uint64_t kUserFlags = 0x00000cd5 | (1u << 9);  // status flags, DF, IF
+    f.rflags = (f.r11 & kUserFlags) | (1u << 9) | 2;
+}
+
+}  // namespace warden::task
+
+extern "C" int64_t syscall_dispatch(SyscallFrame* f) {
+    using namespace warden;
+    using namespace warden::task;
+    Task& t = sched::current();
+    // SYSRET to a non-canonical RIP would fault in CPL0 with the task's RSP.
+    if (f->rcx >= abi::kTaskTop) sched::finish_current(State::kFaulted, -1);
+    switch (static_cast<abi::Sys>(f->rax)) {
+    case abi::Sys::kLog: return sys_log(t, f->rdi, f->rsi);
+    case abi::Sys::kExit:
+        log::info("task {} exited with {}", t.name, static_cast<int64_t>(f->rdi));
+        sched::finish_current(State::kExited, static_cast<int64_t>(f->rdi));
+    case abi::Sys::kYield: sched::yield(); return 0;
+    case abi::Sys::kSend: return sys_send(t, f->rdi, f->rsi);
+    case abi::Sys::kReceive: return sys_receive(t, f->rdi, f->rsi, f->rdx);
+    case abi::Sys::kCall: return sys_call(t, f->rdi, f->rsi, f->rdx, f->r10);
+    case abi::Sys::kReply: return sys_reply(t, f->rdi, f->rsi);
+    case abi::Sys::kIoIn: return sys_io(t, false, f->rdi, f->rsi, 0);
+    case abi::Sys::kIoOut: return sys_io(t, true, f->rdi, f->rsi, f->rdx);
+    case abi::Sys::kDmaBuffer: return sys_dma_buffer(t, f->rdi, f->rsi);
+    case abi::Sys::kTicks: return static_cast<int64_t>(arch::this_cpu().ticks.load());
+    }
+    return -static_cast<int64_t>(Error::kUnsupported);
+}

@@ -1,0 +1,187 @@
+// Task creation: a fresh PML4 sharing the kernel half, ELF segments mapped
+// with exactly their rights, a user stack above an unmapped guard page, and a
+// kernel stack prepared so the first switch lands at CPL3.
+#include "task/task.hpp"
+
+#include <cstring>
+
+#include "arch/x86_64/cpu.hpp"
+#include "arch/x86_64/gdt.hpp"
+#include "log.hpp"
+#include "mm/address_space.hpp"
+#include "mm/frames.hpp"
+#include "mm/layout.hpp"
+#include "warden/elf.hpp"
+#include "warden/spinlock.hpp"
+
+extern "C" void enter_user_first_time();
+
+namespace warden::task {
+namespace {
+
+constexpr size_t kMaxTasks = 64;
+constexpr uint64_t kStackTop = 0x7fff00000000;  // user stack, grows down
+constexpr uint64_t kStackPages = 4;
+constexpr uint64_t kDmaBase = 0x20000000;        // DMA buffers
+constexpr unsigned kKernelStackPages = 4;
+
+Task* tasks[kMaxTasks];
+Task storage[kMaxTasks];
+size_t task_count = 0;
+SpinLock tasks_lock;
+
+class TaskTables final : public mm::TableMemory {
+public:
+    uint64_t* table(PhysAddr f) override { return mm::phys_to_virt<uint64_t>(f); }
+    Result<PhysAddr> alloc_table() override { return mm::alloc_zeroed(0, mm::FrameState::kPageTable); }
+    void free_table(PhysAddr f) override { mm::free_frames(f, 0); }
+};
+TaskTables task_tables;
+
+mm::Mapper mapper_of(Task& t) { return mm::Mapper(t.pml4, task_tables); }
+
+Result<void> map_segment(Task& t, std::span<const uint8_t> image, const elf::Segment& s) {
+    const uint64_t lo = align_down(s.vaddr, kPageSize), hi = align_up(s.vaddr + s.memsz, kPageSize);
+    const mm::MapFlags flags{.writable = s.writable, .executable = s.executable, .user = true};
+    mm::Mapper m = mapper_of(t);
+    for (uint64_t va = lo; va < hi; va += kPageSize) {
+        WARDEN_TRY(frame, mm::alloc_zeroed(0));
+        // The part of the file that lands in this page.
+        auto* dst = mm::phys_to_virt<uint8_t>(frame);
+        const uint64_t file_lo = s.vaddr, file_hi = s.vaddr + s.filesz;
+        const uint64_t copy_lo = va > file_lo ? va : file_lo, copy_hi = va + kPageSize < file_hi ? va + kPageSize : file_hi;
+        if (copy_hi > copy_lo) std::memcpy(dst + (copy_lo - va), image.data() + s.offset + (copy_lo - s.vaddr), copy_hi - copy_lo);
+        WARDEN_TRY_VOID(m.map(VirtAddr(va), frame, kPageSize, flags));
+    }
+    return {};
+}
+
+}  // namespace
+
+bool Task::may_use_port(uint16_t port, unsigned width) const {
+    for (const abi::PortRange& r : ports) {
+        if (port >= r.base && uint32_t{port} + width <= uint32_t{r.base} + r.count) return true;
+    }
+    return false;
+}
+
+Result<Task*> create_task(std::span<const uint8_t> image, const abi::Manifest& manifest, unsigned cpu) {
+    WARDEN_TRY(elf_image, elf::parse(image, abi::kTaskBase, kStackTop - (kStackPages + 1) * kPageSize));
+    Task* t = nullptr;
+    {
+        LockGuard guard(tasks_lock);
+        if (task_count == kMaxTasks) return Fail(Error::kNoMemory);
+        t = &storage[task_count];
+        tasks[task_count] = t;
+        t->id = static_cast<uint32_t>(++task_count);
+    }
+    std::memcpy(t->name, manifest.name, sizeof t->name);
+    for (size_t i = 0; i < abi::kMaxPortRanges; ++i) t->ports[i] = manifest.ports[i];
+    t->cpu = cpu;
+    t->dma_next = kDmaBase;
+    t->created_tsc = arch::rdtsc();
+
+    // The kernel half (PML4 slots 256..511) is shared by copying its entries:
+    // those slots' tables are never freed (docs/tasks.md).
+    WARDEN_TRY(pml4, mm::alloc_zeroed(0, mm::FrameState::kPageTable));
+    t->pml4 = pml4;
+    const auto* kernel = mm::phys_to_virt<uint64_t>(mm::kernel_mapper().root());
+    auto* mine = mm::phys_to_virt<uint64_t>(pml4);
+    for (unsigned i = 256; i < 512; ++i) mine[i] = kernel[i];
+
+    for (size_t i = 0; i < elf_image.count; ++i) WARDEN_TRY_VOID(map_segment(*t, image, elf_image.segments[i]));
+    // User stack; the page below it stays unmapped (guard).
+    mm::Mapper m = mapper_of(*t);
+    for (uint64_t i = 1; i <= kStackPages; ++i) {
+        WARDEN_TRY(frame, mm::alloc_zeroed(0));
+        WARDEN_TRY_VOID(m.map(VirtAddr(kStackTop - i * kPageSize), frame, kPageSize, mm::MapFlags{.writable = true, .user = true}));
+    }
+
+    WARDEN_TRY(kstack, mm::allocate_stack(t->name, cpu, kKernelStackPages));
+    t->kernel_stack = kstack;
+    // switch_context pops r15..rbp and returns to enter_user_first_time, which
+    // IRETs with this frame.
+    auto* sp = reinterpret_cast<uint64_t*>(kstack.top.raw());
+    *--sp = arch::kUserDataSelector;       // SS
+    *--sp = kStackTop;                     // RSP
+    *--sp = 0x202;                         // RFLAGS: IF
+    *--sp = arch::kUserCodeSelector;       // CS
+    *--sp = elf_image.entry;               // RIP
+    *--sp = reinterpret_cast<uint64_t>(&enter_user_first_time);
+    for (int i = 0; i < 6; ++i) *--sp = 0;  // rbp, rbx, r12..r15
+    t->saved_rsp = reinterpret_cast<uint64_t>(sp);
+    t->state = State::kReady;
+    return t;
+}
+
+Result<void> copy_from_task(Task& t, uint64_t va, void* out, size_t len) {
+    auto* dst = static_cast<uint8_t*>(out);
+    if (va < abi::kTaskBase || len > abi::kTaskTop || va > abi::kTaskTop - len) return Fail(Error::kInvalidArgument);
+    mm::Mapper m = mapper_of(t);
+    while (len > 0) {
+        auto tr = m.translate(VirtAddr(va));
+        if (!tr || !tr->flags.user) return Fail(Error::kInvalidArgument);
+        const size_t n = kPageSize - (va & (kPageSize - 1)) < len ? kPageSize - (va & (kPageSize - 1)) : len;
+        std::memcpy(dst, mm::phys_to_virt(tr->phys), n);
+        dst += n;
+        va += n;
+        len -= n;
+    }
+    return {};
+}
+
+Result<void> check_task_range(Task& t, uint64_t va, size_t len, bool writable) {
+    if (va < abi::kTaskBase || len == 0 || len > abi::kTaskTop || va > abi::kTaskTop - len) {
+        return Fail(Error::kInvalidArgument);
+    }
+    mm::Mapper m = mapper_of(t);
+    for (uint64_t p = align_down(va, kPageSize); p < va + len; p += kPageSize) {
+        auto tr = m.translate(VirtAddr(p));
+        if (!tr || !tr->flags.user || (writable && !tr->flags.writable)) return Fail(Error::kInvalidArgument);
+    }
+    return {};
+}
+
+Result<void> copy_to_task(Task& t, uint64_t va, const void* in, size_t len) {
+    const auto* src = static_cast<const uint8_t*>(in);
+    WARDEN_TRY_VOID(check_task_range(t, va, len, true));  // all of it first: a failed copy changes nothing
+    mm::Mapper m = mapper_of(t);
+    while (len > 0) {
+        const auto tr = m.translate(VirtAddr(va));
+        const size_t n = kPageSize - (va & (kPageSize - 1)) < len ? kPageSize - (va & (kPageSize - 1)) : len;
+        std::memcpy(mm::phys_to_virt(tr->phys), src, n);
+        src += n;
+        va += n;
+        len -= n;
+    }
+    return {};
+}
+
+Result<uint64_t> map_dma_buffer(Task& t, uint64_t pages, PhysAddr& phys_out) {
+    unsigned order = 0;
+    while ((uint64_t{1} << order) < pages) ++order;
+    if (pages == 0 || order > 4) return Fail(Error::kInvalidArgument);  // at most 64 KiB
+    WARDEN_TRY(frames, mm::alloc_zeroed(order));
+    const uint64_t va = t.dma_next;
+    mm::Mapper m = mapper_of(t);
+    WARDEN_TRY_VOID(m.map(VirtAddr(va), frames, kPageSize << order, mm::MapFlags{.writable = true, .user = true}));
+    t.dma_next += (kPageSize << order) + kPageSize;  // and an unmapped page between buffers
+    phys_out = frames;
+    return va;
+}
+
+Result<void> map_shared(Task& t, uint64_t va, PhysAddr frames, uint64_t bytes) {
+    mm::Mapper m = mapper_of(t);
+    return m.map(VirtAddr(va), frames, bytes, mm::MapFlags{.writable = true, .user = true});
+}
+
+std::span<Task* const> all_tasks() { return {tasks, task_count}; }
+
+Task* find_task(std::string_view name) {
+    for (Task* t : all_tasks()) {
+        if (std::string_view(t->name) == name) return t;
+    }
+    return nullptr;
+}
+
+}  // namespace warden::task

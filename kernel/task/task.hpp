@@ -1,0 +1,90 @@
+// Tasks: an address space, one thread, a handle table and IO-port grants
+// (DESIGN section 6). Created from an ELF image and its manifest; scheduled
+// by sched.hpp; talking through queues (queue.hpp).
+#pragma once
+
+#include <span>
+#include <string_view>
+
+#include "arch/x86_64/idt.hpp"
+#include "mm/stacks.hpp"
+#include "warden/abi/syscall.hpp"
+#include "warden/list.hpp"
+#include "warden/mm/page_table.hpp"
+
+namespace warden::task {
+
+class Queue;
+
+enum class State : uint8_t { kReady, kRunning, kBlocked, kExited, kFaulted };
+constexpr const char* state_name(State s) {
+    switch (s) {
+    case State::kReady: return "ready";
+    case State::kRunning: return "running";
+    case State::kBlocked: return "blocked";
+    case State::kExited: return "exited";
+    case State::kFaulted: return "faulted";
+    }
+    return "?";
+}
+
+struct Task {
+    ListNode run_node;   // on a CPU's run queue
+    ListNode wait_node;  // on a queue's receivers, or the timeout list
+    uint32_t id = 0;
+    char name[abi::kNameBytes] = {};
+    State state = State::kReady;
+    unsigned cpu = 0;
+    bool idle = false;   // a CPU's own boot context, never on a run queue
+
+    uint64_t saved_rsp = 0;  // kernel RSP while switched out
+    mm::Stack kernel_stack;
+    PhysAddr pml4;           // 0 for the idle contexts (kernel tables)
+    uint64_t dma_next = 0;   // next free address for DMA buffers
+
+    Queue* handles[abi::kMaxHandles] = {};
+    abi::PortRange ports[abi::kMaxPortRanges] = {};
+
+    // Blocking: what the task waits for and what it got.
+    abi::Message inbox;          // delivered message (receive or reply)
+    uint32_t waiting_reply = 0;  // token of an outstanding call, 0 if none
+    uint64_t wake_tick = 0;      // 0 = no timeout
+    Error wake_error{};          // kTimedOut when the timeout fired
+    bool woken = false;
+
+    int64_t exit_code = 0;
+    unsigned fault_vector = 0;   // when faulted: the exception
+    uint64_t fault_address = 0;  // CR2 for #PF, RIP otherwise
+    uint64_t created_tsc = 0;
+
+    bool may_use_port(uint16_t port, unsigned width) const;
+};
+
+// Loads an ELF service image into a new task (not yet runnable). Errors come
+// from the ELF and manifest checks, or kNoMemory.
+Result<Task*> create_task(std::span<const uint8_t> image, const abi::Manifest& manifest, unsigned cpu);
+
+// The task half of the current address space: is [va, va + len) mapped for
+// the task (and writable, if asked)? Copies never fault: they go through the
+// direct map of the translated frames.
+Result<void> copy_from_task(Task& t, uint64_t va, void* out, size_t len);
+// Checks without copying that [va, va + len) is task memory (writable if asked).
+Result<void> check_task_range(Task& t, uint64_t va, size_t len, bool writable);
+Result<void> copy_to_task(Task& t, uint64_t va, const void* in, size_t len);
+
+// Maps pages of fresh zeroed, physically contiguous memory RW+NX into the task.
+Result<uint64_t> map_dma_buffer(Task& t, uint64_t pages, PhysAddr& phys_out);
+// Maps existing frames into the task RW+NX at va (the console's log ring).
+Result<void> map_shared(Task& t, uint64_t va, PhysAddr frames, uint64_t bytes);
+
+// Per CPU: SYSCALL/SYSRET MSRs (STAR, LSTAR, FMASK, EFER.SCE).
+void init_syscalls_this_cpu();
+// Serves a system call whose SYSCALL faulted at the entry in CPL3 (see
+// idt.cpp) and returns to the task as SYSRET would have.
+void serve_syscall_from_fault(arch::InterruptFrame& f);
+
+// All tasks ever created (for reports and tests).
+std::span<Task* const> all_tasks();
+Task* find_task(std::string_view name);
+
+}  // namespace warden::task

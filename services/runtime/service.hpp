@@ -1,0 +1,80 @@
+// What a service program sees: system-call wrappers (the ABI in
+// lib/warden/abi/syscall.hpp), formatted logging and the manifest macro.
+// A service defines `int64_t service_main()`.
+#pragma once
+
+#include <cstddef>
+#include <string_view>
+
+#include "warden/abi/syscall.hpp"
+#include "warden/format.hpp"
+
+namespace svc {
+
+using warden::abi::Message;
+using warden::abi::Sys;
+
+inline int64_t syscall(Sys n, uint64_t a0 = 0, uint64_t a1 = 0, uint64_t a2 = 0, uint64_t a3 = 0, uint64_t a4 = 0) {
+    int64_t ret;
+    register uint64_t r10 asm("r10") = a3;
+    register uint64_t r8 asm("r8") = a4;
+    asm volatile("syscall"
+                 : "=a"(ret)
+                 : "a"(static_cast<uint64_t>(n)), "D"(a0), "S"(a1), "d"(a2), "r"(r10), "r"(r8)
+                 : "rcx", "r11", "memory");
+    return ret;
+}
+
+inline int64_t log_raw(std::string_view text) {
+    return syscall(Sys::kLog, reinterpret_cast<uint64_t>(text.data()), text.size());
+}
+
+template <typename... Args>
+void log(warden::fmt::FormatString<std::type_identity_t<Args>...> text, const Args&... args) {
+    warden::fmt::FixedString<warden::abi::kMaxLog> line;
+    warden::fmt::format(line, text, args...);
+    (void)log_raw(line.view());
+}
+
+[[noreturn]] inline void exit(int64_t code) {
+    (void)syscall(Sys::kExit, static_cast<uint64_t>(code));
+    __builtin_unreachable();
+}
+inline int64_t yield() { return syscall(Sys::kYield); }
+inline int64_t send(uint64_t handle, const Message& m) { return syscall(Sys::kSend, handle, reinterpret_cast<uint64_t>(&m)); }
+inline int64_t receive(uint64_t handle, Message& out, uint64_t timeout_ms = warden::abi::kForever) {
+    return syscall(Sys::kReceive, handle, reinterpret_cast<uint64_t>(&out), timeout_ms);
+}
+inline int64_t call(uint64_t handle, const Message& in, Message& out, uint64_t timeout_ms = warden::abi::kForever) {
+    return syscall(Sys::kCall, handle, reinterpret_cast<uint64_t>(&in), reinterpret_cast<uint64_t>(&out), timeout_ms);
+}
+inline int64_t reply(uint32_t token, const Message& m) {
+    return syscall(Sys::kReply, token, reinterpret_cast<uint64_t>(&m));
+}
+inline int64_t io_in(uint16_t port, unsigned width) { return syscall(Sys::kIoIn, port, width); }
+inline int64_t io_out(uint16_t port, unsigned width, uint32_t value) { return syscall(Sys::kIoOut, port, width, value); }
+inline int64_t dma_buffer(uint64_t pages, uint64_t* phys) {
+    return syscall(Sys::kDmaBuffer, pages, reinterpret_cast<uint64_t>(phys));
+}
+inline uint64_t ticks() { return static_cast<uint64_t>(syscall(Sys::kTicks)); }
+
+inline uint64_t rdtsc() {
+    uint32_t lo, hi;
+    asm volatile("rdtsc" : "=a"(lo), "=d"(hi));
+    return (uint64_t{hi} << 32) | lo;
+}
+
+}  // namespace svc
+
+// Places the manifest in the ELF note the kernel reads ("Warden", type 1).
+#define WARDEN_SERVICE_MANIFEST(...)                                                             \
+    struct WardenManifestNote {                                                                  \
+        uint32_t namesz = 7, descsz = sizeof(warden::abi::Manifest), type = 1;                   \
+        char name[8] = "Warden";                                                                 \
+        warden::abi::Manifest desc;                                                              \
+    };                                                                                           \
+    static_assert(offsetof(WardenManifestNote, desc) == 20, "ELF note layout: header, name, desc"); \
+    [[gnu::used, gnu::section(".note.warden"), gnu::aligned(4)]] const WardenManifestNote        \
+        warden_manifest_note{7, sizeof(warden::abi::Manifest), 1, "Warden", warden::abi::Manifest{__VA_ARGS__}}
+
+extern "C" int64_t service_main();
