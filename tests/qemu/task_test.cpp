@@ -70,3 +70,13 @@ KTEST("queues: a full queue refuses a send with kBusy and keeps its messages") {
     while (q->size() > 0) (void)q->receive(0);
     KCHECK(q->receive(0).error() == Error::kTimedOut);
 }
+
+KTEST("fw_cfg: the service finds and reads a file the host passed") {
+    task::Task* fw = task::find_task("fw_cfg");
+    KCHECK((fw != nullptr && fw->state != task::State::kExited && fw->state != task::State::kFaulted));
+    task::Task* client = wait_for("fw_cfg-client", 10'000'000);
+    KCHECK(client != nullptr);
+    if (client == nullptr) return;
+    KCHECK(client->state == task::State::kExited);
+    KCHECK(client->exit_code == 0);
+}

@@ -1,6 +1,8 @@
 // run_catching_faults: a saved context the exception handler can resume.
 #include "arch/x86_64/fault_recovery.hpp"
 
+#include "arch/x86_64/percpu.hpp"
+
 namespace warden::arch {
 
 // Layout shared with fault_recovery.S.
@@ -10,8 +12,9 @@ struct JumpContext {
 
 namespace {
 
-JumpContext* armed = nullptr;
-FaultReport* armed_report = nullptr;
+// One catcher per CPU: a fault on another CPU must never resume this one.
+JumpContext* armed[kMaxCpus];
+FaultReport* armed_report[kMaxCpus];
 
 }  // namespace
 }  // namespace warden::arch
@@ -30,20 +33,22 @@ std::string_view FaultReport::view() const {
 bool run_catching_faults(void (*fn)(void*), void* arg, FaultReport& report) {
     JumpContext ctx{};
     if (fault_context_save(&ctx) != 0) return true;  // resumed by the handler
-    armed_report = &report;
-    armed = &ctx;
+    const unsigned me = this_cpu().index;
+    armed_report[me] = &report;
+    armed[me] = &ctx;
     fn(arg);
-    armed = nullptr;
-    armed_report = nullptr;
+    armed[me] = nullptr;
+    armed_report[me] = nullptr;
     return false;
 }
 
 void resume_if_catching(unsigned vector, uint64_t error_code, uint64_t rip, uint64_t cr2, uint64_t handler_rsp,
                         std::string_view text) {
-    JumpContext* ctx = armed;
+    const unsigned me = this_cpu().index;
+    JumpContext* ctx = armed[me];
     if (ctx == nullptr) return;
-    armed = nullptr;
-    FaultReport& r = *armed_report;
+    armed[me] = nullptr;
+    FaultReport& r = *armed_report[me];
     r.vector = vector;
     r.error_code = error_code;
     r.rip = rip;

@@ -19,7 +19,7 @@ struct FaultReport {
 };
 
 // Runs fn(arg). Returns true if it faulted (report filled), false otherwise.
-// Not reentrant, and one CPU at a time (a single catcher slot).
+// Not reentrant; one catcher per CPU, and faults of tasks are never caught.
 bool run_catching_faults(void (*fn)(void*), void* arg, FaultReport& report);
 
 // For the exception handler: if a catcher is armed, stores the report and

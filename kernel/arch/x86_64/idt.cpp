@@ -72,8 +72,6 @@ void report_exception(InterruptFrame& f) {
             fmt::format(report, ": stack guard page hit (cpu {}, stack {})", s->cpu, s->name);
         }
     }
-    resume_if_catching(static_cast<unsigned>(f.vector), f.error_code, f.rip, cr2,
-                       reinterpret_cast<uint64_t>(&report), report.view());
     if ((f.cs & 3) == 3) {
         // A task faulted: stop it and go on (docs/tasks.md, restart policy).
         task::Task& t = task::sched::current();
@@ -82,6 +80,9 @@ void report_exception(InterruptFrame& f) {
         log::warn("task {} stopped: {}", t.name, report.view());
         task::sched::finish_current(task::State::kFaulted, -static_cast<int64_t>(f.vector));
     }
+    resume_if_catching(static_cast<unsigned>(f.vector), f.error_code, f.rip, cr2,
+                       reinterpret_cast<uint64_t>(&report), report.view());
+
     // Straight to the early console: the system stops before a console task could print it.
     fmt::format(console::sink(), "error: EXCEPTION: {}\n", report.view());
     halt_system();
