@@ -49,10 +49,14 @@ def qemu_command(args):
         cmd += ["-append", args.append]
     if args.gdb:
         cmd += ["-s", "-S"]
-    # Interactive runs multiplex the monitor on the serial line (Ctrl-A X quits).
-    cmd += ["-serial", "mon:stdio" if sys.stdin.isatty() and not args.check else "stdio"]
-    if not sys.stdin.isatty() or args.check:
-        cmd += ["-monitor", "none"]
+    # COM1 and the debug console (port 0xe9, for -Dconsole=debugcon) share
+    # stdout through one multiplexed chardev (Ctrl-A X quits QEMU); or the
+    # debug console goes to a file of its own.
+    cmd += ["-chardev", "stdio,id=con,mux=on,signal=off", "-serial", "chardev:con", "-monitor", "none"]
+    if args.debugcon_file:
+        cmd += ["-debugcon", f"file:{args.debugcon_file}"]
+    else:
+        cmd += ["-device", "isa-debugcon,iobase=0xe9,chardev=con"]
     for extra in args.qemu_arg:
         cmd += extra.split()
     return cmd
@@ -138,6 +142,9 @@ def main():
     p.add_argument("--gdb", action="store_true", help="start halted with a gdb stub on :1234")
     p.add_argument("--check", action="store_true", help="judge the run and print a verdict")
     p.add_argument("--cpus", type=int, help="the ready line must say cpus=N")
+    p.add_argument("--debugcon-file", help="send port 0xe9 to this file; --check judges its lines too")
+    p.add_argument("--expect-debugcon-line", action="append", default=[], metavar="REGEX",
+                   help="--check: some line of --debugcon-file must match REGEX (repeatable)")
     p.add_argument("--free-kib", metavar="MIN:MAX",
                    help="the ready line's free_kib must lie in [MIN, MAX]")
     p.add_argument("--expect-fail", metavar="REGEX",
@@ -163,8 +170,21 @@ def main():
         print(f"qemu: {judge(status, lines, args.timeout)[0]}", file=sys.stderr)
         return 1
 
+    extra = []
+    if args.debugcon_file:
+        try:
+            with open(args.debugcon_file, errors="replace") as f:
+                extra = [l.rstrip("\r\n") for l in f]
+        except FileNotFoundError:
+            extra = []
+        print(f"--- {args.debugcon_file}: {len(extra)} lines ---")
+        print("\n".join(extra))
+        lines = lines + extra
     free_range = tuple(int(x) for x in args.free_kib.split(":")) if args.free_kib else None
     reasons = judge(status, lines, args.timeout, free_range, args.cpus)
+    for pattern in args.expect_debugcon_line:
+        if not any(re.search(pattern, l) for l in extra):
+            reasons.append(f"no debugcon line matches /{pattern}/")
     verdict = "PASS" if not reasons else "FAIL: " + "; ".join(reasons)
     print(f"RESULT: {verdict} ({wall:.2f} s wall)")
     if args.expect_fail is None:
