@@ -20,7 +20,7 @@ ITERATIONS = {"tcg": 10000, "kvm": 200}
 
 
 def run(build, accel, smp):
-    args = argparse.Namespace(qemu="qemu-system-x86_64", mem="128M", smp=smp, image=f"{build}/bench/warden-cpu_kbench.elf",
+    args = argparse.Namespace(qemu="qemu-system-x86_64", mem="128M", smp=smp, image=f"{build}/bench/warden-cpu_kbench.elf", debugcon_file=None,
                               accel=accel, append=f"bench.iterations={ITERATIONS[accel]}", gdb=False, check=True,
                               qemu_arg=[])
     out = subprocess.run(qemu.qemu_command(args), stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,

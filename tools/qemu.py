@@ -53,7 +53,7 @@ def qemu_command(args):
     # stdout through one multiplexed chardev (Ctrl-A X quits QEMU); or the
     # debug console goes to a file of its own.
     cmd += ["-chardev", "stdio,id=con,mux=on,signal=off", "-serial", "chardev:con", "-monitor", "none"]
-    if args.debugcon_file:
+    if getattr(args, "debugcon_file", None):
         cmd += ["-debugcon", f"file:{args.debugcon_file}"]
     else:
         cmd += ["-device", "isa-debugcon,iobase=0xe9,chardev=con"]

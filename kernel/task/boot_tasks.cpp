@@ -3,6 +3,8 @@
 
 #include <cstring>
 
+#include "arch/x86_64/cpu.hpp"
+#include "arch/x86_64/tsc.hpp"
 #include "log.hpp"
 #include "task/log_ring.hpp"
 #include "task/queue.hpp"
@@ -49,7 +51,9 @@ unsigned start_boot_tasks(unsigned online) {
             continue;
         }
         const unsigned cpu = place(manifest->cpu, online, next_ap);
+        const uint64_t t0 = arch::rdtsc();
         auto t = create_task(image, *manifest, cpu);
+        const uint64_t create_us = arch::tsc_delta_us(t0, arch::rdtsc());
         if (!t) {
             log::error("tasks: {}: cannot create: {}", s.file, t.error());
             continue;
@@ -66,8 +70,8 @@ unsigned start_boot_tasks(unsigned online) {
                 continue;
             }
         }
-        log::info("tasks: {} (task {}) on cpu {}{}{}", task.name, task.id, cpu, manifest->serves[0] ? ", serves " : "",
-                  manifest->serves);
+        log::info("tasks: {} (task {}) on cpu {}{}{}, created in {} us", task.name, task.id, cpu,
+                  manifest->serves[0] ? ", serves " : "", manifest->serves, create_us);
         if (n < sizeof created / sizeof created[0]) created[n++] = &task;
         ++started;
     }
