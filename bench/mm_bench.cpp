@@ -67,7 +67,8 @@ struct NoTlb final : TlbSink {
 
 [[gnu::noinline]] uint64_t bench_translate(const Mapper& m, int n) {
     uint64_t sum = 0;
-    for (int i = 0; i < n; ++i) sum += m.translate(VirtAddr(0xffff800000000000 + (uint64_t(i % 512) << 12)))->phys.raw();
+    for (int i = 0; i < n; ++i)
+        sum += m.translate(VirtAddr(0xffff800000000000 + (uint64_t(i % 512) << 12)))->phys.raw();
     return sum;
 }
 
@@ -94,7 +95,8 @@ int main(int argc, char** argv) {
     // The tables above the stacks region exist, as they do in the kernel.
     if (!mapper.map(VirtAddr(0xffffff0000100000), PhysAddr(0x100000), kPageSize, MapFlags{})) return 1;
     bench_map_unmap(mapper, n);
-    if (!mapper.map_best(VirtAddr(0xffff800000000000), PhysAddr(0), 64 * kMiB, MapFlags{.writable = true}, false)) return 1;
+    if (!mapper.map_best(VirtAddr(0xffff800000000000), PhysAddr(0), 64 * kMiB, MapFlags{.writable = true}, false))
+        return 1;
     std::printf("%llu\n", static_cast<unsigned long long>(bench_translate(mapper, n)));
     return 0;
 }

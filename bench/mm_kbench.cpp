@@ -17,9 +17,7 @@ namespace {
 // ~10 us per memory access, so tools/bench_mm.py asks for fewer there.
 uint64_t iterations() { return boot::info().cmdline.number("bench.iterations").value_or(10000); }
 
-void report(const char* what, uint64_t cycles) {
-    log::raw("bench: {} {} cycles/op", what, cycles / iterations());
-}
+void report(const char* what, uint64_t cycles) { log::raw("bench: {} {} cycles/op", what, cycles / iterations()); }
 }  // namespace
 
 KTEST("bench: frame alloc+free (order 0)") {

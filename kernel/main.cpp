@@ -72,10 +72,11 @@ void print_memory_account() {
     const mm::BootMemoryAccount& a = mm::boot_account();
     const uint64_t owned = mm::frame_allocator().owned_frames() * kPageSize;
     const uint64_t free = mm::free_bytes();
-    log::info("memory: {} KiB RAM = {} below 1 MiB + {} image + {} frame info + {} region edges + {} in use "
-              "(page tables, stacks, heap) + {} free",
-              a.ram / 1024, a.low / 1024, a.image / 1024, a.frame_info / 1024, a.unaligned / 1024,
-              (owned - free) / 1024, free / 1024);
+    log::info(
+        "memory: {} KiB RAM = {} below 1 MiB + {} image + {} frame info + {} region edges + {} in use "
+        "(page tables, stacks, heap) + {} free",
+        a.ram / 1024, a.low / 1024, a.image / 1024, a.frame_info / 1024, a.unaligned / 1024, (owned - free) / 1024,
+        free / 1024);
     fmt::FixedString<160> orders;
     for (unsigned o = 0; o <= BuddyAllocator::kMaxOrder; ++o) {
         fmt::format(orders, "{}{}", o ? " " : "", mm::frame_allocator().free_blocks(o));

@@ -5,8 +5,8 @@
 
 #include "arch/x86_64/apic.hpp"
 #include "arch/x86_64/cpu.hpp"
-#include "arch/x86_64/percpu.hpp"
 #include "arch/x86_64/debug_exit.hpp"
+#include "arch/x86_64/percpu.hpp"
 #include "log.hpp"
 #include "task/log_ring.hpp"
 

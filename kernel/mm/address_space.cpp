@@ -18,9 +18,9 @@ constexpr uint32_t kMsrEfer = 0xc0000080;
 constexpr uint64_t kEferNxe = bit(11);
 constexpr uint64_t kCr0WriteProtect = bit(16);
 constexpr uint64_t kCr4Pge = bit(7);
-constexpr uint32_t kCpuidNxBit = 20;       // CPUID 0x80000001 EDX
-constexpr uint32_t kCpuidPage1GBit = 26;   // CPUID 0x80000001 EDX
-constexpr uint32_t kCpuidPgeBit = 13;      // CPUID 1 EDX
+constexpr uint32_t kCpuidNxBit = 20;      // CPUID 0x80000001 EDX
+constexpr uint32_t kCpuidPage1GBit = 26;  // CPUID 0x80000001 EDX
+constexpr uint32_t kCpuidPgeBit = 13;     // CPUID 1 EDX
 
 class KernelTables final : public TableMemory {
 public:
@@ -87,8 +87,8 @@ Result<void> build_kernel_address_space(const boot::BootInfo& info) {
     }
     // No writable alias of the kernel's code and constants.
     const PhysAddr ro_lo = image_phys(__text_start);
-    WARDEN_TRY_VOID(mapper->protect(VirtAddr(kDirectMapBase + ro_lo.raw()),
-                                    image_phys(__rodata_end) - ro_lo, MapFlags{.global = true}));
+    WARDEN_TRY_VOID(mapper->protect(VirtAddr(kDirectMapBase + ro_lo.raw()), image_phys(__rodata_end) - ro_lo,
+                                    MapFlags{.global = true}));
 
     arch::wrmsr(kMsrEfer, arch::rdmsr(kMsrEfer) | kEferNxe);  // before any NX bit is live
     if (cpu_has(1, kCpuidPgeBit)) arch::write_cr4(arch::read_cr4() | kCr4Pge);

@@ -84,8 +84,8 @@ void move_to_direct_map() {
 
 void add_high_memory(const boot::BootInfo& info) {
     add_ram(info.memory, kIdentityLimit, ~uint64_t{0}, {});
-    account.unaligned = account.ram - account.low - account.image - account.frame_info -
-                        buddy.owned_frames() * kPageSize;
+    account.unaligned =
+        account.ram - account.low - account.image - account.frame_info - buddy.owned_frames() * kPageSize;
 }
 
 Result<PhysAddr> alloc_frames(unsigned order, FrameState as) {

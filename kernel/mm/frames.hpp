@@ -10,11 +10,11 @@ namespace warden::mm {
 
 // Where RAM went at boot, in bytes; printed at boot and checked by a test.
 struct BootMemoryAccount {
-    uint64_t ram = 0;          // type-1 regions of the memory map
-    uint64_t low = 0;          // RAM below 1 MiB (firmware data, AP trampoline later)
-    uint64_t image = 0;        // the kernel image
-    uint64_t frame_info = 0;   // the allocator's per-frame array
-    uint64_t unaligned = 0;    // partial frames at region edges
+    uint64_t ram = 0;         // type-1 regions of the memory map
+    uint64_t low = 0;         // RAM below 1 MiB (firmware data, AP trampoline later)
+    uint64_t image = 0;       // the kernel image
+    uint64_t frame_info = 0;  // the allocator's per-frame array
+    uint64_t unaligned = 0;   // partial frames at region edges
 };
 
 // Phase 1: the allocator over all RAM, handing out only RAM below 4 GiB

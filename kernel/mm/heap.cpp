@@ -26,7 +26,8 @@ public:
     Result<unsigned> large_order(void* pages) override {
         if (!in_direct_map(pages)) return Fail(Error::kNotOwned);
         const FrameInfo* f = frame_allocator().info(direct_map_to_phys(pages));
-        if (f == nullptr || f->state != FrameState::kAllocated || f->aux != kAuxHeapLarge) return Fail(Error::kNotOwned);
+        if (f == nullptr || f->state != FrameState::kAllocated || f->aux != kAuxHeapLarge)
+            return Fail(Error::kNotOwned);
         return unsigned{f->order};
     }
 };
@@ -59,7 +60,8 @@ void* operator new[](size_t bytes, const std::nothrow_t& tag) noexcept { return 
 void operator delete(void* p) noexcept {
     if (p == nullptr) return;
     if (!warden::mm::in_direct_map(p)) warden::panic("delete of {}: not a heap pointer", static_cast<const void*>(p));
-    if (auto r = warden::mm::kernel_heap().free(p); !r) warden::panic("delete of {}: {}", static_cast<const void*>(p), r.error());
+    if (auto r = warden::mm::kernel_heap().free(p); !r)
+        warden::panic("delete of {}: {}", static_cast<const void*>(p), r.error());
 }
 void operator delete[](void* p) noexcept { operator delete(p); }
 void operator delete(void* p, size_t) noexcept { operator delete(p); }

@@ -9,10 +9,10 @@ namespace warden::mm {
 inline constexpr uint64_t kDirectMapBase = 0xffff800000000000;  // + PA: all SVSM RAM, NX
 inline constexpr uint64_t kStacksBase = 0xffffff0000000000;     // stacks, each with a guard page below
 inline constexpr uint64_t kStacksEnd = 0xffffff7000000000;
-inline constexpr uint64_t kMmioBase = 0xffffff7000000000;      // device registers (local APIC), uncached
+inline constexpr uint64_t kMmioBase = 0xffffff7000000000;  // device registers (local APIC), uncached
 inline constexpr uint64_t kMmioEnd = 0xffffff8000000000;
-inline constexpr uint64_t kWindowsBase = 0xffffff8000000000;    // per-CPU guest-page windows (later)
-inline constexpr uint64_t kKernelBase = 0xffffffff80000000;     // image: VA = PA + kKernelBase
+inline constexpr uint64_t kWindowsBase = 0xffffff8000000000;  // per-CPU guest-page windows (later)
+inline constexpr uint64_t kKernelBase = 0xffffffff80000000;   // image: VA = PA + kKernelBase
 
 // Until the kernel address space is live the boot page table's identity map
 // is the only way to physical memory (below 4 GiB); afterwards the direct map.
@@ -24,9 +24,7 @@ T* phys_to_virt(PhysAddr pa) {
 }
 
 // Only for pointers into the direct map (heap objects, page tables).
-inline PhysAddr direct_map_to_phys(const void* p) {
-    return PhysAddr(reinterpret_cast<uint64_t>(p) - kDirectMapBase);
-}
+inline PhysAddr direct_map_to_phys(const void* p) { return PhysAddr(reinterpret_cast<uint64_t>(p) - kDirectMapBase); }
 inline bool in_direct_map(const void* p) {
     const auto v = reinterpret_cast<uint64_t>(p);
     return v >= kDirectMapBase && v < kStacksBase;

@@ -13,7 +13,7 @@ struct Stack {
     unsigned cpu = 0;
     VirtAddr guard;  // the unmapped page just below bottom
     VirtAddr bottom;
-    VirtAddr top;    // initial stack pointer (exclusive end)
+    VirtAddr top;  // initial stack pointer (exclusive end)
 };
 
 // Maps `pages` pages RW+NX above a fresh guard page. The name must outlive the stack.

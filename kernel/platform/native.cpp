@@ -57,7 +57,9 @@ public:
     }
 
 private:
-    static Result<void> aligned(PhysAddr a) { return a.is_aligned(kPageSize) ? Result<void>{} : Fail(Error::kMisaligned); }
+    static Result<void> aligned(PhysAddr a) {
+        return a.is_aligned(kPageSize) ? Result<void>{} : Fail(Error::kMisaligned);
+    }
 };
 
 Native instance;

@@ -99,9 +99,12 @@ int64_t sys_io(Task& t, bool out, uint64_t port, uint64_t width, uint64_t value)
     if (!t.may_use_port(static_cast<uint16_t>(port), static_cast<unsigned>(width))) return fail(Error::kDenied);
     const auto p = static_cast<uint16_t>(port);
     if (out) {
-        if (width == 1) arch::outb(p, static_cast<uint8_t>(value));
-        else if (width == 2) arch::outw(p, static_cast<uint16_t>(value));
-        else arch::outl(p, static_cast<uint32_t>(value));
+        if (width == 1)
+            arch::outb(p, static_cast<uint8_t>(value));
+        else if (width == 2)
+            arch::outw(p, static_cast<uint16_t>(value));
+        else
+            arch::outl(p, static_cast<uint32_t>(value));
         return 0;
     }
     if (width == 1) return arch::inb(p);
@@ -141,7 +144,7 @@ namespace warden::task {
 void serve_syscall_from_fault(arch::InterruptFrame& f) {
     SyscallFrame s{f.rax, f.rdi, f.rsi, f.rdx, f.r10, f.r8, f.r11, f.rcx, f.r9, f.rsp};
     f.rax = static_cast<uint64_t>(syscall_dispatch(&s));
-    f.rip = f.rcx;  // as SYSRET: RIP from RCX, RFLAGS from R11 (interrupts on)
+    f.rip = f.rcx;                                           // as SYSRET: RIP from RCX, RFLAGS from R11 (interrupts on)
     constexpr uint64_t kUserFlags = 0x00000cd5 | (1u << 9);  // status flags, DF, IF
     f.rflags = (f.r11 & kUserFlags) | (1u << 9) | 2;
 }

@@ -22,7 +22,7 @@ namespace {
 constexpr size_t kMaxTasks = 64;
 constexpr uint64_t kStackTop = 0x7fff00000000;  // user stack, grows down
 constexpr uint64_t kStackPages = 4;
-constexpr uint64_t kDmaBase = 0x20000000;        // DMA buffers
+constexpr uint64_t kDmaBase = 0x20000000;  // DMA buffers
 constexpr unsigned kKernelStackPages = 4;
 
 Task* tasks[kMaxTasks];
@@ -49,8 +49,10 @@ Result<void> map_segment(Task& t, std::span<const uint8_t> image, const elf::Seg
         // The part of the file that lands in this page.
         auto* dst = mm::phys_to_virt<uint8_t>(frame);
         const uint64_t file_lo = s.vaddr, file_hi = s.vaddr + s.filesz;
-        const uint64_t copy_lo = va > file_lo ? va : file_lo, copy_hi = va + kPageSize < file_hi ? va + kPageSize : file_hi;
-        if (copy_hi > copy_lo) std::memcpy(dst + (copy_lo - va), image.data() + s.offset + (copy_lo - s.vaddr), copy_hi - copy_lo);
+        const uint64_t copy_lo = va > file_lo ? va : file_lo,
+                       copy_hi = va + kPageSize < file_hi ? va + kPageSize : file_hi;
+        if (copy_hi > copy_lo)
+            std::memcpy(dst + (copy_lo - va), image.data() + s.offset + (copy_lo - s.vaddr), copy_hi - copy_lo);
         WARDEN_TRY_VOID(m.map(VirtAddr(va), frame, kPageSize, flags));
     }
     return {};
@@ -94,7 +96,8 @@ Result<Task*> create_task(std::span<const uint8_t> image, const abi::Manifest& m
     mm::Mapper m = mapper_of(*t);
     for (uint64_t i = 1; i <= kStackPages; ++i) {
         WARDEN_TRY(frame, mm::alloc_zeroed(0));
-        WARDEN_TRY_VOID(m.map(VirtAddr(kStackTop - i * kPageSize), frame, kPageSize, mm::MapFlags{.writable = true, .user = true}));
+        WARDEN_TRY_VOID(
+            m.map(VirtAddr(kStackTop - i * kPageSize), frame, kPageSize, mm::MapFlags{.writable = true, .user = true}));
     }
 
     WARDEN_TRY(kstack, mm::allocate_stack(t->name, cpu, kKernelStackPages));
@@ -102,11 +105,11 @@ Result<Task*> create_task(std::span<const uint8_t> image, const abi::Manifest& m
     // switch_context pops r15..rbp and returns to enter_user_first_time, which
     // IRETs with this frame.
     auto* sp = reinterpret_cast<uint64_t*>(kstack.top.raw());
-    *--sp = arch::kUserDataSelector;       // SS
-    *--sp = kStackTop;                     // RSP
-    *--sp = 0x202;                         // RFLAGS: IF
-    *--sp = arch::kUserCodeSelector;       // CS
-    *--sp = elf_image.entry;               // RIP
+    *--sp = arch::kUserDataSelector;  // SS
+    *--sp = kStackTop;                // RSP
+    *--sp = 0x202;                    // RFLAGS: IF
+    *--sp = arch::kUserCodeSelector;  // CS
+    *--sp = elf_image.entry;          // RIP
     *--sp = reinterpret_cast<uint64_t>(&enter_user_first_time);
     for (int i = 0; i < 6; ++i) *--sp = 0;  // rbp, rbx, r12..r15
     t->saved_rsp = reinterpret_cast<uint64_t>(sp);

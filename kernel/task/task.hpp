@@ -35,12 +35,12 @@ struct Task {
     char name[abi::kNameBytes] = {};
     State state = State::kReady;
     unsigned cpu = 0;
-    bool idle = false;   // a CPU's own boot context, never on a run queue
+    bool idle = false;  // a CPU's own boot context, never on a run queue
 
     uint64_t saved_rsp = 0;  // kernel RSP while switched out
     mm::Stack kernel_stack;
-    PhysAddr pml4;           // 0 for the idle contexts (kernel tables)
-    uint64_t dma_next = 0;   // next free address for DMA buffers
+    PhysAddr pml4;          // 0 for the idle contexts (kernel tables)
+    uint64_t dma_next = 0;  // next free address for DMA buffers
 
     Queue* handles[abi::kMaxHandles] = {};
     abi::PortRange ports[abi::kMaxPortRanges] = {};

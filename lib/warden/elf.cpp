@@ -23,7 +23,8 @@ std::span<const uint8_t> find_manifest(std::span<const uint8_t> notes) {
         if (namesz > notes.size() || descsz > notes.size() || desc_at + descsz > notes.size()) return {};
         if (namesz == sizeof kNoteOwner) {
             bool match = true;
-            for (size_t i = 0; i < sizeof kNoteOwner; ++i) match = match && notes[name_at + i] == static_cast<uint8_t>(kNoteOwner[i]);
+            for (size_t i = 0; i < sizeof kNoteOwner; ++i)
+                match = match && notes[name_at + i] == static_cast<uint8_t>(kNoteOwner[i]);
             if (match) return notes.subspan(desc_at, descsz);
         }
         at = desc_at + align_up(descsz, 4);

@@ -30,7 +30,8 @@ Result<void> parse_directory(std::span<const uint8_t> bytes, Directory& out) {
     if (bytes.size() < 4 + size_t{count} * kFileEntrySize) return Fail(Error::kTruncated);
     for (size_t i = 0; i < count; ++i) {  // check everything before writing anything
         bool terminated = false;
-        for (size_t j = 0; j < kFileNameSize; ++j) terminated = terminated || bytes[4 + i * kFileEntrySize + 8 + j] == 0;
+        for (size_t j = 0; j < kFileNameSize; ++j)
+            terminated = terminated || bytes[4 + i * kFileEntrySize + 8 + j] == 0;
         if (!terminated) return Fail(Error::kInvalidArgument);
     }
     for (size_t i = 0; i < count; ++i) {

@@ -3,8 +3,7 @@
 // "bench: NAME N cycles/op" for tools/bench_tasks.py).
 #include "service.hpp"
 
-WARDEN_SERVICE_MANIFEST(.name = "bench-ipc", .serves = "", .uses = {"echo-same", "echo-other"}, .ports = {},
-                        .cpu = 1);
+WARDEN_SERVICE_MANIFEST(.name = "bench-ipc", .serves = "", .uses = {"echo-same", "echo-other"}, .ports = {}, .cpu = 1);
 
 namespace {
 constexpr uint64_t kRounds = 2000;

@@ -41,7 +41,9 @@ void log(warden::fmt::FormatString<std::type_identity_t<Args>...> text, const Ar
     __builtin_unreachable();
 }
 inline int64_t yield() { return syscall(Sys::kYield); }
-inline int64_t send(uint64_t handle, const Message& m) { return syscall(Sys::kSend, handle, reinterpret_cast<uint64_t>(&m)); }
+inline int64_t send(uint64_t handle, const Message& m) {
+    return syscall(Sys::kSend, handle, reinterpret_cast<uint64_t>(&m));
+}
 inline int64_t receive(uint64_t handle, Message& out, uint64_t timeout_ms = warden::abi::kForever) {
     return syscall(Sys::kReceive, handle, reinterpret_cast<uint64_t>(&out), timeout_ms);
 }
@@ -52,7 +54,9 @@ inline int64_t reply(uint32_t token, const Message& m) {
     return syscall(Sys::kReply, token, reinterpret_cast<uint64_t>(&m));
 }
 inline int64_t io_in(uint16_t port, unsigned width) { return syscall(Sys::kIoIn, port, width); }
-inline int64_t io_out(uint16_t port, unsigned width, uint32_t value) { return syscall(Sys::kIoOut, port, width, value); }
+inline int64_t io_out(uint16_t port, unsigned width, uint32_t value) {
+    return syscall(Sys::kIoOut, port, width, value);
+}
 inline int64_t dma_buffer(uint64_t pages, uint64_t* phys) {
     return syscall(Sys::kDmaBuffer, pages, reinterpret_cast<uint64_t>(phys));
 }
@@ -67,14 +71,15 @@ inline uint64_t rdtsc() {
 }  // namespace svc
 
 // Places the manifest in the ELF note the kernel reads ("Warden", type 1).
-#define WARDEN_SERVICE_MANIFEST(...)                                                             \
-    struct WardenManifestNote {                                                                  \
-        uint32_t namesz = 7, descsz = sizeof(warden::abi::Manifest), type = 1;                   \
-        char name[8] = "Warden";                                                                 \
-        warden::abi::Manifest desc;                                                              \
-    };                                                                                           \
-    static_assert(offsetof(WardenManifestNote, desc) == 20, "ELF note layout: header, name, desc"); \
-    [[gnu::used, gnu::section(".note.warden"), gnu::aligned(4)]] const WardenManifestNote        \
-        warden_manifest_note{7, sizeof(warden::abi::Manifest), 1, "Warden", warden::abi::Manifest{__VA_ARGS__}}
+#define WARDEN_SERVICE_MANIFEST(...)                                                                             \
+    struct WardenManifestNote {                                                                                  \
+        uint32_t namesz = 7, descsz = sizeof(warden::abi::Manifest), type = 1;                                   \
+        char name[8] = "Warden";                                                                                 \
+        warden::abi::Manifest desc;                                                                              \
+    };                                                                                                           \
+    static_assert(offsetof(WardenManifestNote, desc) == 20, "ELF note layout: header, name, desc");              \
+    [[gnu::used, gnu::section(".note.warden"), gnu::aligned(4)]] const WardenManifestNote warden_manifest_note { \
+        7, sizeof(warden::abi::Manifest), 1, "Warden", warden::abi::Manifest { __VA_ARGS__ }                     \
+    }
 
 extern "C" int64_t service_main();

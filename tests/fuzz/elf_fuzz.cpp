@@ -16,7 +16,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
         if (s.filesz > s.memsz || s.offset + s.filesz > size) __builtin_trap();
         if (s.vaddr < 0x400000 || s.vaddr + s.memsz > 0x800000000000) __builtin_trap();
     }
-    if (!img->manifest.empty() && (img->manifest.data() < data || img->manifest.data() + img->manifest.size() > data + size)) {
+    if (!img->manifest.empty() &&
+        (img->manifest.data() < data || img->manifest.data() + img->manifest.size() > data + size)) {
         __builtin_trap();
     }
     return 0;

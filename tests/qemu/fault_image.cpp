@@ -4,7 +4,7 @@
 #include "test/ktest.hpp"
 
 namespace {
-[[gnu::used]] const int constant = 1;  // in .rodata
+[[gnu::used]] const int constant = 1;                                          // in .rodata
 volatile uintptr_t constant_address = reinterpret_cast<uintptr_t>(&constant);  // hides it from the optimiser
 }  // namespace
 

@@ -139,8 +139,7 @@ KTEST("heap: new and delete go through the slab heap") {
     delete[] small;
     delete[] large;
     KCHECK(mm::kernel_heap().stats().small_in_use == before.small_in_use);
-    KCHECK(mm::kernel_heap().free(reinterpret_cast<void*>(mm::kDirectMapBase + (8 << 20))).error() ==
-           Error::kNotOwned);
+    KCHECK(mm::kernel_heap().free(reinterpret_cast<void*>(mm::kDirectMapBase + (8 << 20))).error() == Error::kNotOwned);
 }
 
 KTEST("memory: the boot account adds up to the memory map's RAM") {

@@ -1,9 +1,9 @@
 // Boot tests for tasks, system calls, queues and fault containment (issue 6).
 // The image embeds the test services of services/tests/; these cases wait for
 // them (letting the BSP's tasks run meanwhile) and check what they reported.
+#include "task/task.hpp"
 #include "task/queue.hpp"
 #include "task/sched.hpp"
-#include "task/task.hpp"
 #include "test/ktest.hpp"
 
 using namespace warden;

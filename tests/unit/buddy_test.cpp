@@ -90,11 +90,11 @@ TEST_CASE("buddy: double free, wrong order and foreign frames are detected and c
     REQUIRE(a.ok());
     const uint64_t free_before = f.buddy.free_frames();
     CHECK(f.buddy.free(*a, 1).error() == Error::kWrongOrder);
-    CHECK(f.buddy.free(*a + kPageSize, 0).error() == Error::kNotOwned);  // a tail frame
-    CHECK(f.buddy.free(PhysAddr(4 * kMiB), 0).error() == Error::kNotOwned);  // reserved frame 0
-    CHECK(f.buddy.free(PhysAddr(0), 0).error() == Error::kNotOwned);  // below the span
+    CHECK(f.buddy.free(*a + kPageSize, 0).error() == Error::kNotOwned);       // a tail frame
+    CHECK(f.buddy.free(PhysAddr(4 * kMiB), 0).error() == Error::kNotOwned);   // reserved frame 0
+    CHECK(f.buddy.free(PhysAddr(0), 0).error() == Error::kNotOwned);          // below the span
     CHECK(f.buddy.free(PhysAddr(64 * kMiB), 0).error() == Error::kNotOwned);  // above it
-    CHECK(f.buddy.free(*a + 1, 2).error() == Error::kNotOwned);  // not frame aligned
+    CHECK(f.buddy.free(*a + 1, 2).error() == Error::kNotOwned);               // not frame aligned
     CHECK(f.buddy.free_frames() == free_before);
     REQUIRE(f.buddy.free(*a, 2).ok());
     CHECK(f.buddy.free(*a, 2).error() == Error::kDoubleFree);
@@ -148,7 +148,7 @@ TEST_CASE("buddy: random alloc/free sequences match a simple model") {
     REQUIRE(f.buddy.add_free_range(PhysRange{PhysAddr(2000 * kPageSize), 2000 * kPageSize}).ok());
     const uint64_t total = f.buddy.free_frames();
     std::vector<bool> owned_by_model(kFrames, false);  // frame handed out?
-    std::map<uint64_t, unsigned> live;                  // block address -> order
+    std::map<uint64_t, unsigned> live;                 // block address -> order
     std::mt19937_64 rng(12345);
     for (int step = 0; step < 20000; ++step) {
         const bool do_alloc = live.empty() || rng() % 100 < 55;
@@ -184,5 +184,6 @@ TEST_CASE("buddy: random alloc/free sequences match a simple model") {
     Fixture fresh(kFrames);
     REQUIRE(fresh.buddy.add_free_range(PhysRange{PhysAddr(0x5000), 1500 * kPageSize}).ok());
     REQUIRE(fresh.buddy.add_free_range(PhysRange{PhysAddr(2000 * kPageSize), 2000 * kPageSize}).ok());
-    for (unsigned o = 0; o <= BuddyAllocator::kMaxOrder; ++o) CHECK(f.buddy.free_blocks(o) == fresh.buddy.free_blocks(o));
+    for (unsigned o = 0; o <= BuddyAllocator::kMaxOrder; ++o)
+        CHECK(f.buddy.free_blocks(o) == fresh.buddy.free_blocks(o));
 }

@@ -77,9 +77,9 @@ TEST_CASE("elf: a text and a data segment parse with their rights") {
 
 TEST_CASE("elf: the Warden note is found as the manifest") {
     Bytes f = make({kText, {elf::kPtNote, R, 0x2800, 0, 28, 28}});
-    put(f, 0x2800, 7, 4);       // namesz "Warden\0"
-    put(f, 0x2804, 8, 4);       // descsz
-    put(f, 0x2808, 1, 4);       // type
+    put(f, 0x2800, 7, 4);  // namesz "Warden\0"
+    put(f, 0x2804, 8, 4);  // descsz
+    put(f, 0x2808, 1, 4);  // type
     std::memcpy(f.data() + 0x280c, "Warden", 7);
     put(f, 0x2814, 0x1122334455667788, 8);
     const auto img = elf::parse(f, kLow, kHigh);
@@ -128,11 +128,14 @@ TEST_CASE("elf: malformed executables are refused with the exact error") {
         {"segment data past the end", make({{elf::kPtLoad, RX, 0x2800, 0x401000, 0x1000, 0x1000}}), Error::kTruncated},
         {"segment offset wraps", make({{elf::kPtLoad, RX, ~uint64_t{0}, 0x401000, 2, 2}}), Error::kOverflow},
         {"filesz above memsz", make({{elf::kPtLoad, RX, 0x1000, 0x401000, 0x800, 0x400}}), Error::kInvalidArgument},
-        {"below the task half's floor", make({{elf::kPtLoad, RX, 0x1000, 0x1000, 0x800, 0x800}}, 0x1000), Error::kOutOfRange},
-        {"into the kernel half", make({{elf::kPtLoad, RX, 0x1000, 0xffffffff80001000, 0x800, 0x800}}), Error::kOutOfRange},
+        {"below the task half's floor", make({{elf::kPtLoad, RX, 0x1000, 0x1000, 0x800, 0x800}}, 0x1000),
+         Error::kOutOfRange},
+        {"into the kernel half", make({{elf::kPtLoad, RX, 0x1000, 0xffffffff80001000, 0x800, 0x800}}),
+         Error::kOutOfRange},
         {"vaddr wraps", make({{elf::kPtLoad, RX, 0x1000, ~uint64_t{0} - 0xfff, 0x800, 0x2000}}), Error::kOverflow},
         {"vaddr and offset disagree", make({{elf::kPtLoad, RX, 0x1000, 0x401800, 0x800, 0x800}}), Error::kMisaligned},
-        {"writable and executable", make({{elf::kPtLoad, RX | elf::kPfW, 0x1000, 0x401000, 0x800, 0x800}}), Error::kWriteExecute},
+        {"writable and executable", make({{elf::kPtLoad, RX | elf::kPfW, 0x1000, 0x401000, 0x800, 0x800}}),
+         Error::kWriteExecute},
         {"segments share a page", make({kText, {elf::kPtLoad, RW, 0x1800, 0x401800, 0x100, 0x100}}), Error::kOverlap},
         {"segments overlap", make({kText, {elf::kPtLoad, R, 0x1000, 0x400000, 0x100, 0x2000}}), Error::kOverlap},
         {"no loadable segment", make({{elf::kPtNote, R, 0x1000, 0, 0, 0}}), Error::kNotFound},

@@ -30,8 +30,8 @@ TEST_CASE("exceptions: vectors and names follow SDM table 6-1") {
 
 TEST_CASE("exceptions: exactly the architectural vectors push an error code") {
     for (unsigned v = 0; v < x86::kExceptionVectors; ++v) {
-        const bool expected = v == 8 || v == 10 || v == 11 || v == 12 || v == 13 || v == 14 || v == 17 ||
-                              v == 21 || v == 29 || v == 30;
+        const bool expected =
+            v == 8 || v == 10 || v == 11 || v == 12 || v == 13 || v == 14 || v == 17 || v == 21 || v == 29 || v == 30;
         CAPTURE(v);
         CHECK(x86::exception_info(v).has_error_code == expected);
     }

@@ -45,7 +45,8 @@ TEST_CASE("fw_cfg: ports, selectors and bits follow fw_cfg.rst") {
 
 TEST_CASE("fw_cfg: a QEMU-like directory parses and files are found by name") {
     static Directory dir;
-    REQUIRE(parse_directory(directory({{"etc/e820", 100}, {"opt/warden/test", 19}, {"etc/acpi/tables", 131072}}), dir).ok());
+    REQUIRE(parse_directory(directory({{"etc/e820", 100}, {"opt/warden/test", 19}, {"etc/acpi/tables", 131072}}), dir)
+                .ok());
     const Directory* d = &dir;
     CHECK(d->count == 3);
     const File* f = d->find("opt/warden/test");

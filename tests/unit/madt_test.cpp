@@ -85,7 +85,8 @@ TEST_CASE("madt: entry type numbers follow ACPI 6.5 table 5.21") {
 }
 
 TEST_CASE("madt: a QEMU-like table lists its CPUs") {
-    const Bytes t = madt({lapic(0, 0, 1), lapic(1, 1, 1), lapic(2, 2, 0), Bytes{1, 12, 0, 0, 0, 0, 0xc0, 0xfe, 0, 0, 0, 0}});
+    const Bytes t =
+        madt({lapic(0, 0, 1), lapic(1, 1, 1), lapic(2, 2, 0), Bytes{1, 12, 0, 0, 0, 0, 0xc0, 0xfe, 0, 0, 0, 0}});
     const auto m = parse_madt(t);
     REQUIRE(m.ok());
     CHECK(m->local_apic_address == 0xfee00000);

@@ -225,7 +225,8 @@ TEST_CASE("page table: the C-bit is set on encrypted leaves and tables, and neve
     constexpr uint64_t kCBit = uint64_t{1} << 47;
     Fixture f(kCBit);
     REQUIRE(f.mapper.map(VirtAddr(0x1000), PhysAddr(0x5000), 0x1000, kRW).ok());
-    REQUIRE(f.mapper.map(VirtAddr(0x2000), PhysAddr(0x6000), 0x1000, MapFlags{.writable = true, .encrypted = false}).ok());
+    REQUIRE(
+        f.mapper.map(VirtAddr(0x2000), PhysAddr(0x6000), 0x1000, MapFlags{.writable = true, .encrypted = false}).ok());
     auto t = f.mapper.translate(VirtAddr(0x1000));
     REQUIRE(t.ok());
     CHECK(t->phys == PhysAddr(0x5000));

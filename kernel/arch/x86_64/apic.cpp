@@ -17,9 +17,9 @@ constexpr uint64_t kApicBaseX2 = bit(10);
 constexpr uint32_t kCpuidX2ApicBit = 21;  // CPUID 1 ECX
 
 // Register offsets (xAPIC MMIO).
-constexpr uint32_t kId = 0x20, kTpr = 0x80, kEoi = 0xb0, kSvr = 0xf0, kEsr = 0x280, kIcrLow = 0x300,
-                   kIcrHigh = 0x310, kLvtTimer = 0x320, kLvtLint0 = 0x350, kLvtLint1 = 0x360, kLvtError = 0x370,
-                   kTimerInitial = 0x380, kTimerCurrent = 0x390, kTimerDivide = 0x3e0;
+constexpr uint32_t kId = 0x20, kTpr = 0x80, kEoi = 0xb0, kSvr = 0xf0, kEsr = 0x280, kIcrLow = 0x300, kIcrHigh = 0x310,
+                   kLvtTimer = 0x320, kLvtLint0 = 0x350, kLvtLint1 = 0x360, kLvtError = 0x370, kTimerInitial = 0x380,
+                   kTimerCurrent = 0x390, kTimerDivide = 0x3e0;
 constexpr uint32_t kSvrEnable = bit<uint32_t>(8);
 constexpr uint32_t kLvtMasked = bit<uint32_t>(16);
 constexpr uint32_t kLvtPeriodic = bit<uint32_t>(17);
@@ -38,8 +38,10 @@ uint32_t read(uint32_t reg) {
     return mmio[reg / 4];
 }
 void write(uint32_t reg, uint32_t v) {
-    if (apic_mode == Mode::kX2Apic) wrmsr(0x800 + reg / 16, v);
-    else mmio[reg / 4] = v;
+    if (apic_mode == Mode::kX2Apic)
+        wrmsr(0x800 + reg / 16, v);
+    else
+        mmio[reg / 4] = v;
 }
 
 void send_icr(uint32_t apic_id, uint32_t low) {

@@ -11,7 +11,7 @@ namespace warden::arch::apic {
 
 inline constexpr uint8_t kTimerVector = 0x30;
 inline constexpr uint8_t kShootdownVector = 0xf0;
-inline constexpr uint8_t kPingVector = 0xf1;     // IPI round trips (tests, bench)
+inline constexpr uint8_t kPingVector = 0xf1;  // IPI round trips (tests, bench)
 inline constexpr uint8_t kSpuriousVector = 0xff;
 inline constexpr unsigned kTickHz = 100;
 

@@ -14,7 +14,7 @@ struct FaultReport {
     uint64_t rip = 0;
     uint64_t cr2 = 0;
     uint64_t handler_rsp = 0;  // a stack address inside the handler: proves IST use
-    char text[320] = {};  // the report as printed
+    char text[320] = {};       // the report as printed
     std::string_view view() const;
 };
 

@@ -7,8 +7,8 @@
 
 #include "arch/x86_64/apic.hpp"
 #include "arch/x86_64/cpu.hpp"
-#include "arch/x86_64/percpu.hpp"
 #include "arch/x86_64/fault_recovery.hpp"
+#include "arch/x86_64/percpu.hpp"
 #include "console/early_console.hpp"
 #include "log.hpp"
 #include "mm/stacks.hpp"
@@ -51,7 +51,8 @@ bool is_syscall_in_user_mode(const InterruptFrame& f) {
 void report_exception(InterruptFrame& f) {
     if (is_syscall_in_user_mode(f)) {
         static std::atomic<bool> said{false};
-        if (!said.exchange(true)) log::warn("kvm_pvm: SYSCALL arrived in CPL3; serving system calls from the #PF it raises");
+        if (!said.exchange(true))
+            log::warn("kvm_pvm: SYSCALL arrived in CPL3; serving system calls from the #PF it raises");
         task::serve_syscall_from_fault(f);
         return;
     }
@@ -80,8 +81,8 @@ void report_exception(InterruptFrame& f) {
         log::warn("task {} stopped: {}", t.name, report.view());
         task::sched::finish_current(task::State::kFaulted, -static_cast<int64_t>(f.vector));
     }
-    resume_if_catching(static_cast<unsigned>(f.vector), f.error_code, f.rip, cr2,
-                       reinterpret_cast<uint64_t>(&report), report.view());
+    resume_if_catching(static_cast<unsigned>(f.vector), f.error_code, f.rip, cr2, reinterpret_cast<uint64_t>(&report),
+                       report.view());
 
     // Straight to the early console: the system stops before a console task could print it.
     fmt::format(console::sink(), "error: EXCEPTION: {}\n", report.view());
@@ -93,8 +94,13 @@ void report_exception(InterruptFrame& f) {
 void init_idt() {
     for (unsigned v = 0; v < kIdtVectors; ++v) {
         const uint64_t handler = isr_stub_table[v];
-        idt[v] = Gate{static_cast<uint16_t>(handler), kKernelCode, 0, kInterruptGate,
-                      static_cast<uint16_t>(handler >> 16), static_cast<uint32_t>(handler >> 32), 0};
+        idt[v] = Gate{static_cast<uint16_t>(handler),
+                      kKernelCode,
+                      0,
+                      kInterruptGate,
+                      static_cast<uint16_t>(handler >> 16),
+                      static_cast<uint32_t>(handler >> 32),
+                      0};
     }
     lidt(DescriptorPointer{sizeof(idt) - 1, reinterpret_cast<uint64_t>(idt)});
 }

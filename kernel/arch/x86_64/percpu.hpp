@@ -17,15 +17,15 @@ inline constexpr uint32_t kMsrGsBase = 0xc0000101;        // AMD APM Vol. 2 tabl
 inline constexpr uint32_t kMsrKernelGsBase = 0xc0000102;  // swapped in by SWAPGS
 
 struct PerCpu {
-    PerCpu* self;          // GS:0
-    uint64_t scratch[3];   // GS:8..GS:31, for entry code
-    uint64_t kernel_rsp;   // GS:32, RSP0 of the current task
-    unsigned index = 0;    // 0 = BSP, in bring-up order
+    PerCpu* self;         // GS:0
+    uint64_t scratch[3];  // GS:8..GS:31, for entry code
+    uint64_t kernel_rsp;  // GS:32, RSP0 of the current task
+    unsigned index = 0;   // 0 = BSP, in bring-up order
     uint32_t apic_id = 0;
     const char* task = "kernel";  // what runs here (a Task* with issue 6)
     std::atomic<bool> online{false};
-    std::atomic<uint64_t> ticks{0};     // APIC timer interrupts taken
-    uint64_t online_tsc = 0;            // when it reported online
+    std::atomic<uint64_t> ticks{0};  // APIC timer interrupts taken
+    uint64_t online_tsc = 0;         // when it reported online
     CpuTables tables;
 };
 static_assert(offsetof(PerCpu, scratch) == 8 && offsetof(PerCpu, kernel_rsp) == 32, "entry code uses these offsets");

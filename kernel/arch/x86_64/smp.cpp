@@ -67,7 +67,6 @@ void answer_shootdown() {
 
 void on_shootdown(InterruptFrame&) { answer_shootdown(); }
 
-
 bool wait_until(const std::atomic<bool>& flag, bool value, uint64_t timeout_us) {
     const uint64_t start = rdtsc();
     while (flag.load(std::memory_order_acquire) != value) {

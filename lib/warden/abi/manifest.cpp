@@ -15,7 +15,8 @@ bool terminated(const char (&s)[kNameBytes]) {
 }  // namespace
 
 Result<Manifest> parse_manifest(std::span<const uint8_t> bytes) {
-    if (bytes.size() != sizeof(Manifest)) return Fail(bytes.size() < sizeof(Manifest) ? Error::kTruncated : Error::kInvalidArgument);
+    if (bytes.size() != sizeof(Manifest))
+        return Fail(bytes.size() < sizeof(Manifest) ? Error::kTruncated : Error::kInvalidArgument);
     Manifest m;
     std::memcpy(&m, bytes.data(), sizeof m);
     if (!terminated(m.name) || !terminated(m.serves)) return Fail(Error::kInvalidArgument);

@@ -14,24 +14,24 @@
 namespace warden::abi {
 
 enum class Sys : uint64_t {
-    kLog = 1,        // (const char* text, size_t len)
-    kExit = 2,       // (int64_t code)                                   no return
-    kYield = 3,      // ()
-    kSend = 4,       // (handle, const Message*)                         kBusy when the queue is full
-    kReceive = 5,    // (handle, Message* out, timeout_ms)               kTimedOut
-    kCall = 6,       // (handle, const Message* in, Message* out, timeout_ms)
-    kReply = 7,      // (reply_token, const Message*)
-    kIoIn = 8,       // (port, width 1|2|4)                              kDenied unless granted
-    kIoOut = 9,      // (port, width, value)
-    kDmaBuffer = 10, // (pages, uint64_t* phys_out) -> task address of a RW, NX buffer
-    kTicks = 11,     // () -> timer ticks of this CPU (100 Hz)
+    kLog = 1,         // (const char* text, size_t len)
+    kExit = 2,        // (int64_t code)                                   no return
+    kYield = 3,       // ()
+    kSend = 4,        // (handle, const Message*)                         kBusy when the queue is full
+    kReceive = 5,     // (handle, Message* out, timeout_ms)               kTimedOut
+    kCall = 6,        // (handle, const Message* in, Message* out, timeout_ms)
+    kReply = 7,       // (reply_token, const Message*)
+    kIoIn = 8,        // (port, width 1|2|4)                              kDenied unless granted
+    kIoOut = 9,       // (port, width, value)
+    kDmaBuffer = 10,  // (pages, uint64_t* phys_out) -> task address of a RW, NX buffer
+    kTicks = 11,      // () -> timer ticks of this CPU (100 Hz)
 };
 
 inline constexpr uint64_t kForever = ~uint64_t{0};  // timeout: wait without limit
 inline constexpr size_t kMessageWords = 4;
 inline constexpr size_t kMaxHandles = 8;
-inline constexpr size_t kMaxLog = 256;              // bytes per log call
-inline constexpr uint64_t kTaskBase = 0x400000;     // lowest address of a task's image
+inline constexpr size_t kMaxLog = 256;           // bytes per log call
+inline constexpr uint64_t kTaskBase = 0x400000;  // lowest address of a task's image
 inline constexpr uint64_t kTaskTop = 0x0000800000000000;
 
 struct Message {
@@ -59,7 +59,7 @@ struct Manifest {
     char serves[kNameBytes] = {};          // queue it receives on (handle 0); empty: none
     char uses[kMaxUses][kNameBytes] = {};  // queues it may send to (handles 1..4)
     PortRange ports[kMaxPortRanges] = {};
-    uint8_t cpu = 0;                       // pinned CPU index, or kAnyCpu (the BSP for now)
+    uint8_t cpu = 0;  // pinned CPU index, or kAnyCpu (the BSP for now)
     uint8_t flags = 0;
     uint8_t reserved[6] = {};
 };

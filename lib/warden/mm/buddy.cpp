@@ -50,8 +50,10 @@ void BuddyAllocator::push_free(uint32_t index, unsigned order) {
 
 void BuddyAllocator::unlink_free(uint32_t index, unsigned order) {
     FrameInfo& f = info_[index];
-    if (f.prev != FrameInfo::kNone) info_[f.prev].next = f.next;
-    else free_head_[order] = f.next;
+    if (f.prev != FrameInfo::kNone)
+        info_[f.prev].next = f.next;
+    else
+        free_head_[order] = f.next;
     if (f.next != FrameInfo::kNone) info_[f.next].prev = f.prev;
     f.next = f.prev = FrameInfo::kNone;
     f.free_head = false;

@@ -97,7 +97,8 @@ bool Mapper::range_is_in(PhysAddr table, unsigned level, uint64_t start, uint64_
 void Mapper::free_subtree(PhysAddr table, unsigned level) {
     uint64_t* entries = memory_.table(table);
     for (unsigned i = 0; i < 512 && level > 1; ++i) {
-        if ((entries[i] & pte::kPresent) && !is_leaf(entries[i], level)) free_subtree(entry_addr(entries[i]), level - 1);
+        if ((entries[i] & pte::kPresent) && !is_leaf(entries[i], level))
+            free_subtree(entry_addr(entries[i]), level - 1);
     }
     memory_.free_table(table);
 }
@@ -197,8 +198,10 @@ Result<uint64_t> Mapper::change_leaf(PhysAddr table, unsigned level, VirtAddr va
     if (is_leaf(e, level)) {
         const uint64_t page = align_down(va.raw(), level_bytes(level));
         if (page == va.raw() && page + level_bytes(level) - 1 <= last) {
-            if (op == Op::kUnmap) e = 0;
-            else e = entry_addr(e).raw() | leaf_bits(flags, level);
+            if (op == Op::kUnmap)
+                e = 0;
+            else
+                e = entry_addr(e).raw() | leaf_bits(flags, level);
             invalidate(va);
             return level_bytes(level);
         }

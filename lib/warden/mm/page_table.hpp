@@ -30,7 +30,9 @@ enum class PageSize : uint8_t { k4K, k2M, k1G };
 constexpr uint64_t page_bytes(PageSize s) {
     return s == PageSize::k4K ? kPageSize : s == PageSize::k2M ? kLargePageSize : kHugePageSize;
 }
-constexpr const char* page_size_name(PageSize s) { return s == PageSize::k4K ? "4K" : s == PageSize::k2M ? "2M" : "1G"; }
+constexpr const char* page_size_name(PageSize s) {
+    return s == PageSize::k4K ? "4K" : s == PageSize::k2M ? "2M" : "1G";
+}
 
 struct MapFlags {
     bool writable = false;
@@ -91,7 +93,9 @@ public:
 
     // Calls f(VirtAddr page, const Translation&) for every leaf, in address order.
     template <typename F>
-    void for_each_leaf(F&& f) const { walk_leaves(root_, 4, 0, f); }
+    void for_each_leaf(F&& f) const {
+        walk_leaves(root_, 4, 0, f);
+    }
 
     PhysAddr root() const { return root_; }
     uint64_t c_bit() const { return c_bit_; }

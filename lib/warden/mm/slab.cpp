@@ -15,8 +15,10 @@ SlabHeader* header_of(void* object, size_t slab_bytes) {
 
 bool is_free(const SlabHeader& h, size_t i) { return (h.free_map[i / 64] >> (i % 64)) & 1; }
 void set_free(SlabHeader& h, size_t i, bool free) {
-    if (free) h.free_map[i / 64] |= uint64_t{1} << (i % 64);
-    else h.free_map[i / 64] &= ~(uint64_t{1} << (i % 64));
+    if (free)
+        h.free_map[i / 64] |= uint64_t{1} << (i % 64);
+    else
+        h.free_map[i / 64] &= ~(uint64_t{1} << (i % 64));
 }
 
 }  // namespace

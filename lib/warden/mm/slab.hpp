@@ -64,16 +64,16 @@ private:
 
     size_t object_size_;
     unsigned slab_order_;
-    SlabList partial_;   // slabs with at least one free object
-    SlabList full_;      // slabs with none
+    SlabList partial_;  // slabs with at least one free object
+    SlabList full_;     // slabs with none
     size_t slabs_ = 0;
     size_t in_use_ = 0;
 };
 
 struct HeapStats {
-    size_t small_in_use = 0;   // slab objects handed out
-    size_t slabs = 0;          // slabs held
-    size_t large_in_use = 0;   // page blocks handed out for big requests
+    size_t small_in_use = 0;  // slab objects handed out
+    size_t slabs = 0;         // slabs held
+    size_t large_in_use = 0;  // page blocks handed out for big requests
 };
 
 // kmalloc/kfree: the class that fits, or whole pages above 2 KiB.

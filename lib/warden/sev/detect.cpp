@@ -9,12 +9,24 @@ void describe_status(fmt::Sink& out, Status s) {
         const char* name;
     };
     static constexpr Name kNames[] = {
-        {0, "SEV"},           {1, "SEV-ES"},          {2, "SNP"},
-        {3, "vTOM"},          {4, "ReflectVC"},       {5, "RestrictedInjection"},
-        {6, "AlternateInjection"}, {7, "DebugSwap"},  {8, "PreventHostIBS"},
-        {9, "BTBIsolation"},  {10, "VmplSSS"},        {11, "SecureTSC"},
-        {12, "VMGExitParameter"}, {14, "IBSVirtualization"}, {16, "VMSARegProt"},
-        {17, "SMTProtection"}, {18, "SecureAVIC"},    {23, "IBPBOnEntry"},
+        {0, "SEV"},
+        {1, "SEV-ES"},
+        {2, "SNP"},
+        {3, "vTOM"},
+        {4, "ReflectVC"},
+        {5, "RestrictedInjection"},
+        {6, "AlternateInjection"},
+        {7, "DebugSwap"},
+        {8, "PreventHostIBS"},
+        {9, "BTBIsolation"},
+        {10, "VmplSSS"},
+        {11, "SecureTSC"},
+        {12, "VMGExitParameter"},
+        {14, "IBSVirtualization"},
+        {16, "VMSARegProt"},
+        {17, "SMTProtection"},
+        {18, "SecureAVIC"},
+        {23, "IBPBOnEntry"},
     };
     bool first = true;
     uint64_t known = 0;
@@ -25,8 +37,10 @@ void describe_status(fmt::Sink& out, Status s) {
         out.write(n.name);
         first = false;
     }
-    if (s.raw & ~known) fmt::format(out, "{}unknown {:#x}", first ? "" : " ", s.raw & ~known);
-    else if (first) out.write("none");
+    if (s.raw & ~known)
+        fmt::format(out, "{}unknown {:#x}", first ? "" : " ", s.raw & ~known);
+    else if (first)
+        out.write("none");
 }
 
 }  // namespace warden::sev

@@ -2,9 +2,8 @@
 // The kernel programmed the line at boot; this service only writes.
 #include "../drain.hpp"
 
-WARDEN_SERVICE_MANIFEST(.name = "console", .serves = "console", .uses = {},
-                        .ports = {{0x3f8, 8}, {0, 0}}, .cpu = warden::abi::kAnyCpu,
-                        .flags = warden::abi::kManifestConsole);
+WARDEN_SERVICE_MANIFEST(.name = "console", .serves = "console", .uses = {}, .ports = {{0x3f8, 8}, {0, 0}},
+                        .cpu = warden::abi::kAnyCpu, .flags = warden::abi::kManifestConsole);
 
 namespace {
 constexpr uint16_t kData = 0x3f8, kLineStatus = 0x3fd;
