@@ -1,6 +1,8 @@
 #include <doctest/doctest.h>
 
 #include <cstring>
+#include <fstream>
+#include <iterator>
 #include <memory>
 #include <vector>
 
@@ -141,4 +143,17 @@ TEST_CASE("igvm: PAGE_INFO is the 112-byte layout the PSP hashes (SPEC-FACTS 8)"
     CHECK(p[105] == 0xf0);
     CHECK(p[107] == 0xff);
     CHECK(p[111] == 0);
+}
+
+TEST_CASE("igvm: a file written by an independent implementation parses") {
+    // tests/fuzz/corpus/igvm/two_headers was made with Python's struct and zlib.crc32.
+    std::ifstream in(WARDEN_SOURCE_DIR "/tests/fuzz/corpus/igvm/two_headers", std::ios::binary);
+    REQUIRE(in.good());
+    const Bytes f((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    auto parsed = std::make_unique<File>();
+    REQUIRE(parse(f, *parsed).ok());
+    CHECK(parsed->count == 2);
+    CHECK(parsed->headers[0].type == HeaderType::kSupportedPlatform);
+    CHECK(parsed->headers[0].body[5] == kPlatformSevSnp);
+    CHECK(parsed->headers[1].body.size() == 24);
 }
