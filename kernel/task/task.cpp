@@ -117,22 +117,6 @@ Result<Task*> create_task(std::span<const uint8_t> image, const abi::Manifest& m
     return t;
 }
 
-Result<void> copy_from_task(Task& t, uint64_t va, void* out, size_t len) {
-    auto* dst = static_cast<uint8_t*>(out);
-    if (va < abi::kTaskBase || len > abi::kTaskTop || va > abi::kTaskTop - len) return Fail(Error::kInvalidArgument);
-    mm::Mapper m = mapper_of(t);
-    while (len > 0) {
-        auto tr = m.translate(VirtAddr(va));
-        if (!tr || !tr->flags.user) return Fail(Error::kInvalidArgument);
-        const size_t n = kPageSize - (va & (kPageSize - 1)) < len ? kPageSize - (va & (kPageSize - 1)) : len;
-        std::memcpy(dst, mm::phys_to_virt(tr->phys), n);
-        dst += n;
-        va += n;
-        len -= n;
-    }
-    return {};
-}
-
 Result<void> check_task_range(Task& t, uint64_t va, size_t len, bool writable) {
     if (va < abi::kTaskBase || len == 0 || len > abi::kTaskTop || va > abi::kTaskTop - len) {
         return Fail(Error::kInvalidArgument);
@@ -145,18 +129,42 @@ Result<void> check_task_range(Task& t, uint64_t va, size_t len, bool writable) {
     return {};
 }
 
-Result<void> copy_to_task(Task& t, uint64_t va, const void* in, size_t len) {
-    const auto* src = static_cast<const uint8_t*>(in);
-    WARDEN_TRY_VOID(check_task_range(t, va, len, true));  // all of it first: a failed copy changes nothing
+namespace {
+// Calls f(kernel pointer, bytes) for each page-sized piece of a range that
+// check_task_range has accepted: the direct-map alias of the task's frames.
+template <typename F>
+void for_each_piece(Task& t, uint64_t va, size_t len, F&& f) {
     mm::Mapper m = mapper_of(t);
     while (len > 0) {
         const auto tr = m.translate(VirtAddr(va));
-        const size_t n = kPageSize - (va & (kPageSize - 1)) < len ? kPageSize - (va & (kPageSize - 1)) : len;
-        std::memcpy(mm::phys_to_virt(tr->phys), src, n);
-        src += n;
+        const size_t room = kPageSize - (va & (kPageSize - 1));
+        const size_t n = room < len ? room : len;
+        f(mm::phys_to_virt(tr->phys), n);
         va += n;
         len -= n;
     }
+}
+}  // namespace
+
+Result<void> copy_from_task(Task& t, uint64_t va, void* out, size_t len) {
+    if (len == 0) return {};
+    WARDEN_TRY_VOID(check_task_range(t, va, len, false));
+    auto* dst = static_cast<uint8_t*>(out);
+    for_each_piece(t, va, len, [&](void* p, size_t n) {
+        std::memcpy(dst, p, n);
+        dst += n;
+    });
+    return {};
+}
+
+Result<void> copy_to_task(Task& t, uint64_t va, const void* in, size_t len) {
+    if (len == 0) return {};
+    WARDEN_TRY_VOID(check_task_range(t, va, len, true));  // all of it first: a failed copy changes nothing
+    const auto* src = static_cast<const uint8_t*>(in);
+    for_each_piece(t, va, len, [&](void* p, size_t n) {
+        std::memcpy(p, src, n);
+        src += n;
+    });
     return {};
 }
 

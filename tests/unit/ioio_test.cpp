@@ -33,7 +33,7 @@ TEST_CASE("ioio: IN and OUT forms decode with port, size, direction and length")
 }
 
 TEST_CASE("ioio: anything else is refused") {
-    CHECK(decode_io(std::vector<uint8_t>{0x90}, 0).error() == Error::kUnsupported);      // nop
+    CHECK(decode_io(std::vector<uint8_t>{0x90}, 0).error() == Error::kUnsupported);        // nop
     CHECK(decode_io(std::vector<uint8_t>{0x0f, 0xa2}, 0).error() == Error::kUnsupported);  // cpuid
     CHECK(decode_io(std::vector<uint8_t>{0xf3, 0xec}, 0).error() == Error::kUnsupported);  // rep on a non-string
     CHECK(decode_io(std::vector<uint8_t>{0xe4}, 0).error() == Error::kTruncated);          // imm8 missing

@@ -18,15 +18,18 @@ class FakeRmp final : public Validator {
 public:
     Result<Validation> pvalidate(PhysAddr page, bool huge, bool valid) override {
         ++calls;
-        if (page.raw() + (huge ? kLargePageSize : kPageSize) > limit) return Fail(Error::kInvalidArgument);  // FAIL_INPUT
+        if (page.raw() + (huge ? kLargePageSize : kPageSize) > limit)
+            return Fail(Error::kInvalidArgument);  // FAIL_INPUT
         if (huge && small_regions.count(page.raw())) return Fail(Error::kMisaligned);
         const uint64_t n = huge ? 512 : 1;
         bool changed = false;
         for (uint64_t i = 0; i < n; ++i) {
             const uint64_t p = page.raw() + i * kPageSize;
             changed = changed || (validated.count(p) != 0) != valid;
-            if (valid) validated.insert(p);
-            else validated.erase(p);
+            if (valid)
+                validated.insert(p);
+            else
+                validated.erase(p);
         }
         return changed ? Validation::kChanged : Validation::kUnchanged;
     }

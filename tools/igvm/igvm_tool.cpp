@@ -29,11 +29,11 @@ using namespace warden;
 using Bytes = std::vector<uint8_t>;
 using Digest = std::array<uint8_t, 48>;
 
-constexpr uint32_t kMask = 1;              // compatibility mask: the one SNP platform
-constexpr uint64_t kVmsaGpa = 0x802000;    // outside the image; see docs/igvm.md
+constexpr uint32_t kMask = 1;            // compatibility mask: the one SNP platform
+constexpr uint64_t kVmsaGpa = 0x802000;  // outside the image; see docs/igvm.md
 constexpr uint64_t kSecretsGpa = 0x800000;
 constexpr uint64_t kCpuidGpa = 0x801000;
-constexpr uint64_t kParamGpa = 0x803000;   // the memory map parameter page
+constexpr uint64_t kParamGpa = 0x803000;  // the memory map parameter page
 constexpr uint64_t kPage = 4096;
 
 [[noreturn]] void die(const std::string& msg) {
@@ -50,7 +50,8 @@ Bytes read_file(const char* path) {
 Digest sha384(std::span<const uint8_t> data) {
     Digest d{};
     unsigned len = 0;
-    if (EVP_Digest(data.data(), data.size(), d.data(), &len, EVP_sha384(), nullptr) != 1 || len != 48) die("SHA-384 failed");
+    if (EVP_Digest(data.data(), data.size(), d.data(), &len, EVP_sha384(), nullptr) != 1 || len != 48)
+        die("SHA-384 failed");
     return d;
 }
 
@@ -170,8 +171,8 @@ int pack(const char* kernel_path, const char* out_path) {
     std::ofstream out(out_path, std::ios::binary);
     out.write(reinterpret_cast<const char*>(file->data()), static_cast<std::streamsize>(file->size()));
     if (!out) die(std::string("cannot write ") + out_path);
-    std::printf("%s: %zu bytes, %llu image pages at %#llx..%#llx, VMSA at %#llx entering %#llx\n", out_path, file->size(),
-                static_cast<unsigned long long>(pages), static_cast<unsigned long long>(image_lo),
+    std::printf("%s: %zu bytes, %llu image pages at %#llx..%#llx, VMSA at %#llx entering %#llx\n", out_path,
+                file->size(), static_cast<unsigned long long>(pages), static_cast<unsigned long long>(image_lo),
                 static_cast<unsigned long long>(image_hi), static_cast<unsigned long long>(kVmsaGpa),
                 static_cast<unsigned long long>(pvh_entry(elf)));
     return 0;
@@ -195,10 +196,14 @@ int measure(const char* path, bool quiet) {
             gpa = load_le<uint64_t>(h.body, 0);
             const uint32_t offset = load_le<uint32_t>(h.body, 12), flags = load_le<uint32_t>(h.body, 16);
             const uint16_t data_type = load_le<uint16_t>(h.body, 20);
-            if (data_type == igvm::kDataSecrets) type = igvm::SnpPageType::kSecrets;
-            else if (data_type == igvm::kDataCpuid || data_type == igvm::kDataCpuidXf) type = igvm::SnpPageType::kCpuid;
-            else if (flags & igvm::kPageDataUnmeasured) type = igvm::SnpPageType::kUnmeasured;
-            else if (offset == 0) type = igvm::SnpPageType::kZero;
+            if (data_type == igvm::kDataSecrets)
+                type = igvm::SnpPageType::kSecrets;
+            else if (data_type == igvm::kDataCpuid || data_type == igvm::kDataCpuidXf)
+                type = igvm::SnpPageType::kCpuid;
+            else if (flags & igvm::kPageDataUnmeasured)
+                type = igvm::SnpPageType::kUnmeasured;
+            else if (offset == 0)
+                type = igvm::SnpPageType::kZero;
             else {
                 if (offset + kPage > f.size()) die("page data past the end of the file");
                 type = igvm::SnpPageType::kNormal;
@@ -244,7 +249,8 @@ int dump(const char* path) {
     std::printf("IGVM file %s: %u bytes, %zu headers\n", path, file->total_size, file->count);
     for (size_t i = 0; i < file->count; ++i) {
         const auto& h = file->headers[i];
-        std::printf("%4zu %-18s (0x%03x) %3zu bytes", i, type_name(h.type), static_cast<unsigned>(h.type), h.body.size());
+        std::printf("%4zu %-18s (0x%03x) %3zu bytes", i, type_name(h.type), static_cast<unsigned>(h.type),
+                    h.body.size());
         if ((h.type == igvm::HeaderType::kPageData || h.type == igvm::HeaderType::kVpContext ||
              h.type == igvm::HeaderType::kParameterInsert || h.type == igvm::HeaderType::kRequiredMemory) &&
             h.body.size() >= 16) {

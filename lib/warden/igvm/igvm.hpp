@@ -68,8 +68,8 @@ public:
 
 private:
     std::span<uint8_t> buf_;
-    size_t header_end_;      // next free byte in the header area
-    size_t header_limit_;    // first byte of the data area
+    size_t header_end_;    // next free byte in the header area
+    size_t header_limit_;  // first byte of the data area
     size_t data_end_;
 };
 

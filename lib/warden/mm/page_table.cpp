@@ -220,30 +220,23 @@ Result<uint64_t> Mapper::change_leaf(PhysAddr table, unsigned level, VirtAddr va
     return done;
 }
 
-Result<void> Mapper::unmap(VirtAddr va, uint64_t bytes) {
+Result<void> Mapper::change_range(VirtAddr va, uint64_t bytes, Op op, MapFlags flags) {
     if (bytes == 0) return {};
     if (!va.is_aligned(kPageSize) || !is_aligned(bytes, kPageSize)) return Fail(Error::kMisaligned);
     if (!valid_range(va, bytes)) return Fail(Error::kInvalidArgument);
     if (!range_is(va, bytes, true)) return Fail(Error::kNotMapped);
     const uint64_t last = va.raw() + bytes - 1;
     for (uint64_t cur = va.raw(); cur - va.raw() < bytes;) {
-        WARDEN_TRY(n, change_leaf(root_, 4, VirtAddr(cur), last, Op::kUnmap, {}));
+        WARDEN_TRY(n, change_leaf(root_, 4, VirtAddr(cur), last, op, flags));
         cur += n;
     }
     return {};
 }
 
+Result<void> Mapper::unmap(VirtAddr va, uint64_t bytes) { return change_range(va, bytes, Op::kUnmap, {}); }
+
 Result<void> Mapper::protect(VirtAddr va, uint64_t bytes, MapFlags flags) {
-    if (bytes == 0) return {};
-    if (!va.is_aligned(kPageSize) || !is_aligned(bytes, kPageSize)) return Fail(Error::kMisaligned);
-    if (!valid_range(va, bytes)) return Fail(Error::kInvalidArgument);
-    if (!range_is(va, bytes, true)) return Fail(Error::kNotMapped);
-    const uint64_t last = va.raw() + bytes - 1;
-    for (uint64_t cur = va.raw(); cur - va.raw() < bytes;) {
-        WARDEN_TRY(n, change_leaf(root_, 4, VirtAddr(cur), last, Op::kProtect, flags));
-        cur += n;
-    }
-    return {};
+    return change_range(va, bytes, Op::kProtect, flags);
 }
 
 }  // namespace warden::mm

@@ -117,6 +117,8 @@ private:
     // [va, end)); op edits the leaf; empty tables are freed on the way back.
     enum class Op { kUnmap, kProtect };
     Result<uint64_t> change_leaf(PhysAddr table, unsigned level, VirtAddr va, uint64_t end, Op op, MapFlags flags);
+    // Checks the range (aligned, canonical, wholly mapped), then changes every leaf in it.
+    Result<void> change_range(VirtAddr va, uint64_t bytes, Op op, MapFlags flags);
     void invalidate(VirtAddr va) {
         if (tlb_) tlb_->invalidate(va);
     }

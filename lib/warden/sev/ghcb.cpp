@@ -21,7 +21,8 @@ void Ghcb::set(GhcbField f, uint64_t value) {
     const size_t at = offset(f);
     for (size_t i = 0; i < width(f); ++i) bytes_[at + i] = static_cast<uint8_t>(value >> (8 * i));
     const size_t qword = at / 8;  // one valid bit per quadword of the save area
-    bytes_[kGhcbValidBitmap + qword / 8] = static_cast<uint8_t>(bytes_[kGhcbValidBitmap + qword / 8] | (1u << (qword % 8)));
+    bytes_[kGhcbValidBitmap + qword / 8] =
+        static_cast<uint8_t>(bytes_[kGhcbValidBitmap + qword / 8] | (1u << (qword % 8)));
 }
 
 uint64_t Ghcb::get(GhcbField f) const {

@@ -8,26 +8,38 @@ Result<IoInstruction> decode_io(std::span<const uint8_t> insn, uint16_t dx) {
     bool operand16 = false;
     size_t i = 0;
     for (; i < insn.size() && i < 4; ++i) {  // prefixes: 66 (16-bit), F3 (rep)
-        if (insn[i] == 0x66) operand16 = true;
-        else if (insn[i] == 0xf3) io.rep = true;
-        else break;
+        if (insn[i] == 0x66)
+            operand16 = true;
+        else if (insn[i] == 0xf3)
+            io.rep = true;
+        else
+            break;
     }
     if (i >= insn.size()) return Fail(Error::kTruncated);
     const uint8_t op = insn[i++];
     const uint8_t wide = operand16 ? 2 : 4;
     switch (op) {
-    case 0xe4: case 0xe5: case 0xe6: case 0xe7:  // IN/OUT with imm8 port
+    case 0xe4:
+    case 0xe5:
+    case 0xe6:
+    case 0xe7:  // IN/OUT with imm8 port
         if (i >= insn.size()) return Fail(Error::kTruncated);
         io.port = insn[i++];
         io.in = op < 0xe6;
         io.size = (op & 1) ? wide : 1;
         break;
-    case 0xec: case 0xed: case 0xee: case 0xef:  // IN/OUT with the port in DX
+    case 0xec:
+    case 0xed:
+    case 0xee:
+    case 0xef:  // IN/OUT with the port in DX
         io.port = dx;
         io.in = op < 0xee;
         io.size = (op & 1) ? wide : 1;
         break;
-    case 0x6c: case 0x6d: case 0x6e: case 0x6f:  // INS/OUTS
+    case 0x6c:
+    case 0x6d:
+    case 0x6e:
+    case 0x6f:  // INS/OUTS
         io.port = dx;
         io.in = op < 0x6e;
         io.string = true;

@@ -7,9 +7,12 @@ Result<ValidationCount> validate_range(Validator& v, PhysRange range, bool valid
     if (!range.base.is_aligned(kPageSize) || !is_aligned(range.size, kPageSize)) return Fail(Error::kMisaligned);
     ValidationCount count;
     auto note = [&](Validation r, bool huge) {
-        if (r == Validation::kUnchanged) ++count.unchanged;
-        else if (huge) ++count.changed_2m;
-        else ++count.changed_4k;
+        if (r == Validation::kUnchanged)
+            ++count.unchanged;
+        else if (huge)
+            ++count.changed_2m;
+        else
+            ++count.changed_4k;
     };
     PhysAddr at = range.base;
     const PhysAddr end = range.end();
@@ -53,8 +56,8 @@ Result<void> change_page_state(Hypervisor& hv, Ghcb& ghcb, uint64_t ghcb_gpa, st
     while (next < requests.size()) {
         const size_t n = requests.size() - next < kPscMaxEntries ? requests.size() - next : kPscMaxEntries;
         std::span<uint8_t> buf = ghcb.shared_buffer();
-        store16(buf, 0, 0);                                // cur_entry
-        store16(buf, 2, static_cast<uint16_t>(n - 1));     // end_entry (inclusive)
+        store16(buf, 0, 0);                             // cur_entry
+        store16(buf, 2, static_cast<uint16_t>(n - 1));  // end_entry (inclusive)
         for (size_t i = 0; i < 4; ++i) buf[4 + i] = 0;
         for (size_t i = 0; i < n; ++i) {
             const uint64_t e = encode_psc_entry(requests[next + i]);

@@ -7,8 +7,8 @@ namespace {
 
 constexpr size_t kEs = 0x000, kCs = 0x010, kSs = 0x020, kDs = 0x030, kFs = 0x040, kGs = 0x050, kGdtr = 0x060,
                  kLdtr = 0x070, kIdtr = 0x080, kTr = 0x090, kVmpl = 0x0ca, kCpl = 0x0cb, kEfer = 0x0d0, kCr4 = 0x148,
-                 kCr3 = 0x150, kCr0 = 0x158, kDr7 = 0x160, kDr6 = 0x168, kRflags = 0x170, kRip = 0x178,
-                 kGpat = 0x268, kRbx = 0x318, kSevFeatures = 0x3b0, kXcr0 = 0x3e8;
+                 kCr3 = 0x150, kCr0 = 0x158, kDr7 = 0x160, kDr6 = 0x168, kRflags = 0x170, kRip = 0x178, kGpat = 0x268,
+                 kRbx = 0x318, kSevFeatures = 0x3b0, kXcr0 = 0x3e8;
 constexpr uint16_t kCode32 = 0xc9b;  // type 0xb, S, P, D/B, G
 constexpr uint16_t kData32 = 0xc93;  // type 0x3, S, P, D/B, G
 constexpr uint16_t kTss32Busy = 0x08b;
