@@ -131,6 +131,26 @@ inline void pause() { asm volatile("pause"); }
     __builtin_unreachable();
 }
 
+// SEV-SNP instructions (AMD APM Vol. 3). Only the SNP platform calls them: on
+// any other CPU they raise #UD.
+struct PvalidateResult {
+    uint32_t eax;
+    bool carry;  // the RMP entry already had the requested state
+};
+inline PvalidateResult pvalidate(uint64_t va, bool huge, bool valid) {
+    uint32_t eax;
+    bool cf;
+    asm volatile("pvalidate" : "=a"(eax), "=@ccc"(cf) : "a"(va), "c"(uint64_t{huge}), "d"(uint64_t{valid}) : "memory");
+    return {eax, cf};
+}
+inline uint32_t rmpadjust(uint64_t va, bool huge, uint64_t attributes) {
+    uint32_t eax;
+    asm volatile("rmpadjust" : "=a"(eax) : "a"(va), "c"(uint64_t{huge}), "d"(attributes) : "memory");
+    return eax;
+}
+// VMGEXIT: REP VMMCALL (F3 0F 01 D9), handing the GHCB to the hypervisor.
+inline void vmgexit() { asm volatile("rep; vmmcall" ::: "memory"); }
+
 // Deliberate exceptions, for the boot tests of the fault reports.
 inline void int3() { asm volatile("int $3"); }
 inline void ud2() { asm volatile("ud2"); }
