@@ -9,6 +9,7 @@
 #include "log.hpp"
 #include "mm/frames.hpp"
 #include "mm/layout.hpp"
+#include "task/queue.hpp"
 #include "task/sched.hpp"
 
 namespace warden::task::log_ring {
@@ -56,6 +57,8 @@ bool attached() { return is_attached; }
 
 void flush(uint64_t timeout_us) {
     if (!is_attached) return;
+    // Wake the console now rather than at its next 10 ms poll.
+    if (Queue* q = find_or_create_queue("console")) (void)q->send(abi::Message{});
     const uint64_t start = arch::rdtsc();
     while (ring->tail != head && arch::tsc_delta_us(start, arch::rdtsc()) < timeout_us) {
         // The console may be on this CPU: let it run.
