@@ -8,6 +8,7 @@
 #include "mm/frames.hpp"
 #include "mm/layout.hpp"
 #include "panic.hpp"
+#include "platform/platform.hpp"
 
 extern "C" const char __text_start[], __text_end[], __rodata_start[], __rodata_end[], __data_start[], __data_end[];
 
@@ -68,7 +69,8 @@ Result<void> build_kernel_address_space(const boot::BootInfo& info) {
     if (!cpu_has(0x80000001, kCpuidNxBit)) return Fail(Error::kUnsupported);  // W^X needs NX
     auto root = alloc_zeroed(0, FrameState::kPageTable);
     if (!root) return Fail(root.error());
-    mapper = new (mapper_storage) Mapper(*root, tables, &tlb);
+    // Private memory carries the platform's C-bit (0 on native): every leaf and table the kernel maps.
+    mapper = new (mapper_storage) Mapper(*root, tables, &tlb, platform::current().encryption_mask());
 
     // The image, section by section (linker/kernel.ld keeps them page aligned).
     WARDEN_TRY_VOID(map_section(__text_start, __text_end, MapFlags{.executable = true, .global = true}));
@@ -103,7 +105,8 @@ Result<void> build_kernel_address_space(const boot::BootInfo& info) {
 
 AuditResult audit_kernel_address_space() {
     AuditResult result;
-    const Mapper live(PhysAddr(arch::read_cr3() & pte::kAddressMask), tables);
+    const uint64_t c_bit = mapper->c_bit();
+    const Mapper live(PhysAddr(arch::read_cr3() & pte::kAddressMask & ~c_bit), tables, nullptr, c_bit);
     live.for_each_leaf([&](VirtAddr va, const Translation& t) {
         switch (t.size) {
         case PageSize::k4K: ++result.leaves_4k; break;

@@ -38,7 +38,7 @@ public:
 };
 TaskTables task_tables;
 
-mm::Mapper mapper_of(Task& t) { return mm::Mapper(t.pml4, task_tables); }
+mm::Mapper mapper_of(Task& t) { return mm::Mapper(t.pml4, task_tables, nullptr, mm::kernel_mapper().c_bit()); }
 
 Result<void> map_segment(Task& t, std::span<const uint8_t> image, const elf::Segment& s) {
     const uint64_t lo = align_down(s.vaddr, kPageSize), hi = align_up(s.vaddr + s.memsz, kPageSize);
