@@ -3,6 +3,7 @@
 #include <cstring>
 #include <vector>
 
+#include "byte_builder.hpp"
 #include "warden/acpi/madt.hpp"
 
 using namespace warden;
@@ -12,9 +13,8 @@ namespace {
 
 using Bytes = std::vector<uint8_t>;
 
-void put(Bytes& b, size_t at, uint64_t v, size_t n) {
-    for (size_t i = 0; i < n; ++i) b[at + i] = static_cast<uint8_t>(v >> (8 * i));
-}
+using test_bytes::put_le;
+constexpr auto put = put_le;
 void fix_checksum(Bytes& b, size_t checksum_at, size_t length) {
     b[checksum_at] = 0;
     uint8_t s = 0;

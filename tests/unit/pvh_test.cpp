@@ -3,18 +3,15 @@
 #include <cstring>
 #include <vector>
 
+#include "byte_builder.hpp"
 #include "warden/pvh.hpp"
 
 using namespace warden;
 
 namespace {
 
-void put32(std::vector<uint8_t>& b, size_t at, uint32_t v) {
-    for (int i = 0; i < 4; ++i) b[at + i] = static_cast<uint8_t>(v >> (8 * i));
-}
-void put64(std::vector<uint8_t>& b, size_t at, uint64_t v) {
-    for (int i = 0; i < 8; ++i) b[at + i] = static_cast<uint8_t>(v >> (8 * i));
-}
+void put32(std::vector<uint8_t>& b, size_t at, uint32_t v) { test_bytes::put_le(b, at, v, 4); }
+void put64(std::vector<uint8_t>& b, size_t at, uint64_t v) { test_bytes::put_le(b, at, v, 8); }
 
 std::vector<uint8_t> start_info(uint32_t magic = pvh::kStartInfoMagic, uint32_t version = 1, uint32_t entries = 3) {
     std::vector<uint8_t> b(pvh::kStartInfoSize, 0);
