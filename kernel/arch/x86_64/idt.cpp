@@ -102,8 +102,10 @@ void init_idt() {
                       static_cast<uint32_t>(handler >> 32),
                       0};
     }
-    lidt(DescriptorPointer{sizeof(idt) - 1, reinterpret_cast<uint64_t>(idt)});
+    load_idt();
 }
+
+void load_idt() { lidt(DescriptorPointer{sizeof(idt) - 1, reinterpret_cast<uint64_t>(idt)}); }
 
 void set_handler(unsigned vector, InterruptHandler handler) { handlers[vector] = handler; }
 

@@ -17,9 +17,12 @@ static_assert(sizeof(InterruptFrame) == 22 * 8, "isr.S pushes 22 quadwords");
 inline constexpr unsigned kIdtVectors = 256;
 inline constexpr uint16_t kKernelCode = 0x08;
 
-// Fills and loads the IDT: every vector is an interrupt gate (IF cleared) to
-// its stub, DPL 0. Runs on each CPU (the table itself is shared).
+// Fills and loads the IDT (BSP, once): every vector is an interrupt gate (IF
+// cleared) to its stub, DPL 0.
 void init_idt();
+// Loads the shared, already filled IDT (APs). Refilling it there would clear
+// the IST assignments other CPUs rely on while they take interrupts.
+void load_idt();
 // Moves a vector onto an IST stack (1..7) set in the TSS; 0 = current stack.
 void set_ist(unsigned vector, unsigned ist);
 

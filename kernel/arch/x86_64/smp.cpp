@@ -188,7 +188,7 @@ extern "C" [[noreturn]] void ap_entry(unsigned index) {
     using namespace warden::arch;
     PerCpu& c = cpu(index);
     init_this_cpu(index, c.apic_id);
-    init_idt();
+    load_idt();
     init_cpu_tables(c, smp::stacks[index]);
     if (apic::this_apic_id() != c.apic_id) {
         warden::panic("smp: cpu {} expected APIC ID {} but has {}", index, c.apic_id, apic::this_apic_id());
