@@ -43,13 +43,8 @@ def timed(cmd):
 
 
 def bench(accel, build, runs, smp):
-    empty_args = argparse.Namespace(qemu="qemu-system-x86_64", mem="128M", smp=smp, image=f"{build}/bench/empty.elf",
-                                    accel=accel, append="", gdb=False, check=True, qemu_arg=[])
-    empty_cmd = qemu.qemu_command(empty_args)
-    kernel_args = argparse.Namespace(**vars(empty_args))
-    kernel_args.image = f"{build}/kernel/warden.elf"
-    kernel_args.append = "warden.exit_when_ready"
-    kernel_cmd = qemu.qemu_command(kernel_args)
+    empty_cmd = qemu.batch_command(f"{build}/bench/empty.elf", accel, smp)
+    kernel_cmd = qemu.batch_command(f"{build}/kernel/warden.elf", accel, smp, "warden.exit_when_ready")
     warden_cmd = [f"{ROOT}/warden", "run", "--exit-when-ready", "--accel", accel, "--smp", str(smp)]
     warden_t, kernel_t, empty_t, boot_us = [], [], [], []
     for _ in range(runs):

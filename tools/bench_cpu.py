@@ -9,7 +9,6 @@ import argparse
 import os
 import re
 import statistics
-import subprocess
 import sys
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
@@ -20,11 +19,7 @@ ITERATIONS = {"tcg": 10000, "kvm": 200}
 
 
 def run(build, accel, smp):
-    args = argparse.Namespace(qemu="qemu-system-x86_64", mem="128M", smp=smp, image=f"{build}/bench/warden-cpu_kbench.elf", debugcon_file=None,
-                              accel=accel, append=f"bench.iterations={ITERATIONS[accel]}", gdb=False, check=True,
-                              qemu_arg=[])
-    out = subprocess.run(qemu.qemu_command(args), stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
-                         stderr=subprocess.STDOUT, timeout=300).stdout.decode()
+    out = qemu.run_batch(f"{build}/bench/warden-cpu_kbench.elf", accel, 300, smp, f"bench.iterations={ITERATIONS[accel]}")
     if "not ok" in out or "\nok 1" not in out.replace("\r", ""):
         sys.exit(f"cpu bench failed under {accel}:\n{out}")
     bringup = [int(m.group(1)) for m in re.finditer(r"online after (\d+) us", out)]

@@ -41,10 +41,8 @@ def callgrind_ir(binary, func, n):
 
 
 def kernel_cycles(build, accel):
-    args = argparse.Namespace(qemu="qemu-system-x86_64", mem="128M", smp=1, image=f"{build}/bench/warden-mm_kbench.elf",
-                              accel=accel, append=f"bench.iterations={KERNEL_ITERATIONS[accel]}", gdb=False, check=True, qemu_arg=[])
-    out = subprocess.run(qemu.qemu_command(args), stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
-                         stderr=subprocess.STDOUT, timeout=120).stdout.decode()
+    out = qemu.run_batch(f"{build}/bench/warden-mm_kbench.elf", accel, 120, 1,
+                         f"bench.iterations={KERNEL_ITERATIONS[accel]}")
     if "not ok" in out or "1..4" not in out:
         sys.exit(f"kernel bench failed under {accel}:\n{out}")
     return {m.group(1): int(m.group(2)) for m in re.finditer(r"bench: (\S+) (\d+) cycles/op", out)}

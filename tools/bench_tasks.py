@@ -10,7 +10,6 @@ import argparse
 import os
 import re
 import statistics
-import subprocess
 import sys
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
@@ -19,10 +18,7 @@ import qemu  # noqa: E402
 
 
 def run(build, accel):
-    args = argparse.Namespace(qemu="qemu-system-x86_64", mem="128M", smp=3, image=f"{build}/bench/warden-task_kbench.elf",
-                              accel=accel, append="", gdb=False, check=True, qemu_arg=[], debugcon_file=None)
-    out = subprocess.run(qemu.qemu_command(args), stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
-                         stderr=subprocess.STDOUT, timeout=600).stdout.decode("utf-8", "replace")
+    out = qemu.run_batch(f"{build}/bench/warden-task_kbench.elf", accel, 600, 3)
     if "not ok" in out or "ok 1 - bench" not in out:
         sys.exit(f"task bench failed under {accel}:\n{out}")
     figures = {m.group(1): int(m.group(2)) for m in re.finditer(r"bench: (\S+) (\d+) cycles/op", out)}

@@ -62,6 +62,20 @@ def qemu_command(args):
     return cmd
 
 
+def batch_command(image, accel, smp=1, append="", mem="128M"):
+    """The QEMU command a non-interactive run of image uses (benchmarks)."""
+    args = argparse.Namespace(qemu="qemu-system-x86_64", mem=mem, smp=smp, image=image, accel=accel, append=append,
+                              gdb=False, check=True, qemu_arg=[], debugcon_file=None)
+    return qemu_command(args)
+
+
+def run_batch(image, accel, timeout, smp=1, append=""):
+    """Boots image without a terminal and returns everything it printed."""
+    out = subprocess.run(batch_command(image, accel, smp, append), stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                         stderr=subprocess.STDOUT, timeout=timeout).stdout
+    return out.decode("utf-8", "replace")
+
+
 def run_qemu(cmd, timeout, echo):
     """Runs QEMU, returning (status or None on timeout, list of serial lines)."""
     lines = []
