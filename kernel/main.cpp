@@ -18,11 +18,13 @@
 #include "panic.hpp"
 #include "platform/acpi.hpp"
 #include "platform/platform.hpp"
+#include "platform/snp.hpp"
 #include "task/boot_tasks.hpp"
 #include "task/log_ring.hpp"
 #include "task/sched.hpp"
 #include "task/task.hpp"
 #include "test/ktest.hpp"
+#include "warden/x86/exceptions.hpp"
 
 namespace warden {
 using mm::BuddyAllocator;
@@ -94,8 +96,19 @@ void audit_address_space() {
 }
 
 // The APs listed in the MADT; without one, Warden runs on the BSP alone.
+// An IGVM launch has no ACPI yet: its loader's vCPU count is taken as APIC
+// IDs 0..n-1 (how QEMU numbers a single-socket VM; docs/igvm.md).
 void start_application_processors(const boot::BootInfo& info) {
     arch::smp::init();
+    if (info.kind == boot::BootKind::kIgvm) {
+        uint32_t ids[arch::kMaxCpus];
+        const uint32_t n = info.vp_count < arch::kMaxCpus ? info.vp_count : arch::kMaxCpus;
+        for (uint32_t i = 0; i < n; ++i) ids[i] = i;
+        log::info("smp: the loader gives {} vCPUs", info.vp_count);
+        const unsigned started = arch::smp::start_aps(std::span<const uint32_t>(ids, n), kApTimeoutMs);
+        if (started + 1 < n) log::error("smp: only {} of {} CPUs came up", started + 1, n);
+        return;
+    }
     auto madt = platform::read_madt(info);
     if (!madt) {
         log::warn("smp: no usable MADT ({}): running on the BSP only", madt.error());
@@ -114,9 +127,14 @@ void start_application_processors(const boot::BootInfo& info) {
 
 // Steps 6 onwards run on the BSP's guarded kernel stack.
 [[noreturn]] void boot_on_kernel_stack(void*) {
-    must(arch::apic::init_bsp(), "local APIC");
     arch::PerCpu& bsp = arch::cpu(0);
     arch::init_cpu_tables(bsp, bsp_stacks);
+    must(platform::current().init_cpu(0), "platform setup of the BSP (SNP: its GHCB)");
+    console::init();  // IGVM: the port IO it needs works from here
+    const uint64_t tsc_hz = arch::calibrate_tsc();
+    log::info("tsc: {} MHz", tsc_hz / 1'000'000);
+    must(arch::apic::init_bsp(), "local APIC");
+    arch::apic::init_this_cpu();
     bsp.apic_id = arch::apic::this_apic_id();
     arch::mark_online(bsp);
 
@@ -152,24 +170,32 @@ void start_application_processors(const boot::BootInfo& info) {
 }  // namespace
 }  // namespace warden
 
-extern "C" [[noreturn]] void kernel_main(uint64_t start_info_phys, uint64_t entry_tsc) {
+// boot_arg: the PVH start_info or the IGVM boot block (physical address).
+extern "C" [[noreturn]] void kernel_main(uint64_t boot_arg, uint64_t entry_tsc, uint64_t kind) {
     using namespace warden;
+    const bool igvm = kind == static_cast<uint64_t>(boot::BootKind::kIgvm);
     runtime::run_global_constructors();
     arch::init_this_cpu(0, 0);  // GS first: fault reports name the CPU
-    console::init();
-    arch::init_idt();  // from here every exception is reported
-    log::info("warden: booting via PVH, start_info at {:#x}", start_info_phys);
+    if (igvm)
+        console::hold();  // no port IO before the GHCB
+    else
+        console::init();
+    arch::init_idt();                                                          // from here every exception is reported
+    arch::set_exception_handler(x86::kVmmCommunication, platform::handle_vc);  // only SEV-ES/SNP raise it
+    log::info("warden: booting via {}, {} at {:#x}", igvm ? "IGVM" : "PVH", igvm ? "boot block" : "start_info",
+              boot_arg);
 
-    const uint64_t tsc_hz = arch::calibrate_tsc();
-    log::info("tsc: {} MHz", tsc_hz / 1'000'000);
-
-    must(boot::load_from_pvh(start_info_phys, entry_tsc), "PVH start_info");
+    if (igvm)
+        must(boot::load_from_igvm(boot_arg, entry_tsc), "IGVM boot block and parameters");
+    else
+        must(boot::load_from_pvh(boot_arg, entry_tsc), "PVH start_info");
     const boot::BootInfo& info = boot::info();
     log::info("command line: \"{}\"", info.cmdline.text());
     log::info("kernel image: {:#x}..{:#x} ({} KiB)", info.image.base.raw(), info.image.end().raw(),
               info.image.size / 1024);
     print_memory_map(info.memory);
     init_platform();
+    must(platform::current().init_boot(info), "platform boot setup");
 
     must(mm::init_frames(info), "frame allocator");
     must(mm::build_kernel_address_space(info), "kernel address space (needs NX)");

@@ -2,7 +2,9 @@
 #include "boot/boot_info.hpp"
 
 #include "log.hpp"
+#include "warden/bytes.hpp"
 #include "warden/checked.hpp"
+#include "warden/igvm/memory_map.hpp"
 #include "warden/pvh.hpp"
 
 extern "C" const char __kernel_phys_start[];
@@ -44,10 +46,14 @@ void copy_cmdline(uint64_t phys) {
 
 }  // namespace
 
-Result<void> load_from_pvh(uint64_t start_info_phys, uint64_t entry_tsc) {
+void record_image(uint64_t entry_tsc) {
     boot_info.entry_tsc = entry_tsc;
     boot_info.image = PhysRange{PhysAddr(reinterpret_cast<uint64_t>(__kernel_phys_start)),
                                 static_cast<uint64_t>(__kernel_phys_end - __kernel_phys_start)};
+}
+
+Result<void> load_from_pvh(uint64_t start_info_phys, uint64_t entry_tsc) {
+    record_image(entry_tsc);
 
     uint8_t header[pvh::kStartInfoSize];
     WARDEN_TRY_VOID(copy_phys(start_info_phys, header, sizeof header));
@@ -61,6 +67,32 @@ Result<void> load_from_pvh(uint64_t start_info_phys, uint64_t entry_tsc) {
     copy_cmdline(start.cmdline_paddr);
     boot_info.rsdp = start.rsdp_paddr;
     if (!boot_info.memory.is_ram(boot_info.image)) return Fail(Error::kOutOfRange);
+    return {};
+}
+
+Result<void> load_from_igvm(uint64_t boot_block_phys, uint64_t entry_tsc) {
+    record_image(entry_tsc);
+    boot_info.kind = BootKind::kIgvm;
+    uint8_t block[igvm::kBootBlockSize];
+    WARDEN_TRY_VOID(copy_phys(boot_block_phys, block, sizeof block));
+    WARDEN_TRY(bb, igvm::parse_boot_block(block));
+    boot_info.launch = bb;
+
+    static uint8_t area[kPageSize];  // the loader's map: copied, parsed, then cut to the SVSM's part
+    WARDEN_TRY_VOID(copy_phys(bb.memory_map.raw(), area, bb.memory_map_size));
+    static MemoryMap loader_map;
+    WARDEN_TRY_VOID(igvm::parse_memory_map(std::span<const uint8_t>(area, bb.memory_map_size), loader_map));
+    if (!loader_map.is_ram(bb.svsm) || !bb.svsm.contains(boot_info.image)) return Fail(Error::kOutOfRange);
+    const PhysRange data = bb.boot_data;
+    WARDEN_TRY_VOID(boot_info.memory.add(bb.svsm.base, data.base - bb.svsm.base, RegionType::kRam));
+    WARDEN_TRY_VOID(boot_info.memory.add(data.base, data.size, RegionType::kReserved));
+    WARDEN_TRY_VOID(boot_info.memory.add(data.end(), bb.svsm.end() - data.end(), RegionType::kRam));
+
+    uint8_t vp[4];
+    WARDEN_TRY_VOID(copy_phys(bb.vp_count.raw(), vp, sizeof vp));
+    boot_info.vp_count = load_le<uint32_t>(vp, 0);
+    if (boot_info.vp_count == 0) return Fail(Error::kOutOfRange);
+    boot_info.cmdline = CommandLine("");
     return {};
 }
 

@@ -4,22 +4,36 @@
 #pragma once
 
 #include "warden/cmdline.hpp"
+#include "warden/igvm/boot_block.hpp"
 #include "warden/memmap.hpp"
 
 namespace warden::boot {
 
+// Which entry the kernel came in through (entry_pvh.S passes it).
+enum class BootKind : uint64_t { kPvh = 0, kIgvm = 1 };
+
 struct BootInfo {
+    BootKind kind = BootKind::kPvh;
+    // What the frame allocator may use: all RAM (PVH), or the SVSM memory
+    // with the boot data pages reserved (IGVM: the rest is the guest's).
     MemoryMap memory;
     CommandLine cmdline{""};
     PhysRange image;         // the kernel image, from the linker's symbols
     uint64_t entry_tsc = 0;  // TSC at the first instruction
     uint64_t rsdp = 0;       // ACPI RSDP from the loader, 0 if it gave none
+    // IGVM only: the checked boot block, and the vCPU count the loader gave.
+    igvm::BootBlock launch;
+    uint32_t vp_count = 0;
 };
 
 // Reads hvm_start_info at start_info_phys (PVH entry). The start_info, memmap
 // and command line are copied before they are parsed. On failure nothing
 // in the returned info may be trusted, and the error says why.
 Result<void> load_from_pvh(uint64_t start_info_phys, uint64_t entry_tsc);
+
+// Reads the boot block at boot_block_phys (IGVM entry), then the memory map
+// and vCPU count the loader inserted. Same rules: copied, then parsed.
+Result<void> load_from_igvm(uint64_t boot_block_phys, uint64_t entry_tsc);
 
 const BootInfo& info();
 

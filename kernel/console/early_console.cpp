@@ -18,6 +18,12 @@ constexpr unsigned kFifoDepth = 16;
 class Uart final : public fmt::Sink {
 public:
     void write(std::string_view text) override {
+        if (holding_) {
+            for (char c : text) {
+                if (held_ < sizeof held_text_) held_text_[held_++] = c;
+            }
+            return;
+        }
         for (char c : text) {
             if (c == '\n') put('\r');
             put(c);
@@ -37,11 +43,19 @@ private:
     }
 
     unsigned room_ = 0;
+
+public:
+    // Until the UART may be touched (SNP: port IO needs the GHCB), lines wait here.
+    bool holding_ = false;
+    char held_text_[16 * 1024];
+    size_t held_ = 0;
 };
 
 Uart uart;
 
 }  // namespace
+
+void hold() { uart.holding_ = true; }
 
 void init() {
     arch::outb(kCom1 + kIer, 0);
@@ -51,6 +65,12 @@ void init() {
     arch::outb(kCom1 + kLcr, kLcr8N1);
     arch::outb(kCom1 + kFcr, kFcrEnableClear);
     arch::outb(kCom1 + kMcr, kMcrDtrRtsOut2);
+    if (uart.holding_) {
+        uart.holding_ = false;
+        uart.write(std::string_view(uart.held_text_, uart.held_));
+        if (uart.held_ == sizeof uart.held_text_) uart.write("[early log truncated]\n");
+        uart.held_ = 0;
+    }
 }
 
 fmt::Sink& sink() { return uart; }

@@ -7,8 +7,12 @@
 
 namespace warden::console {
 
-// Programs 115200 8N1 with FIFOs on. Safe to call twice.
+// Programs 115200 8N1 with FIFOs on, then writes out what hold() kept.
+// Safe to call twice.
 void init();
+// Keeps everything written in memory (16 KiB) until init(): for the IGVM
+// entry, where port IO needs the GHCB that does not exist yet.
+void hold();
 
 // The sink everything in the kernel formats into. Serialised by a spinlock,
 // so lines from different CPUs do not interleave mid-line.

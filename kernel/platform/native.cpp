@@ -7,6 +7,7 @@
 #include "arch/x86_64/apic.hpp"
 #include "arch/x86_64/cpu.hpp"
 #include "arch/x86_64/debug_exit.hpp"
+#include "arch/x86_64/tsc.hpp"
 #include "log.hpp"
 
 namespace warden::platform {
@@ -25,29 +26,15 @@ public:
         if (vmpl == 0 || vmpl > 3 || permissions > 0xf) return Fail(Error::kInvalidArgument);
         return aligned(page);
     }
-    Result<uint32_t> io_read(uint16_t port, unsigned bytes) override {
-        switch (bytes) {
-        case 1: return uint32_t{arch::inb(port)};
-        case 2: return uint32_t{arch::inw(port)};
-        default: return Fail(Error::kInvalidArgument);
-        }
-    }
-    Result<void> io_write(uint16_t port, unsigned bytes, uint32_t value) override {
-        switch (bytes) {
-        case 1: arch::outb(port, static_cast<uint8_t>(value)); return {};
-        case 2: arch::outw(port, static_cast<uint16_t>(value)); return {};
-        case 4: arch::outl(port, value); return {};
-        default: return Fail(Error::kInvalidArgument);
-        }
-    }
-    Result<uint64_t> read_msr(uint32_t msr) override { return arch::rdmsr(msr); }
-    Result<void> write_msr(uint32_t msr, uint64_t value) override {
-        arch::wrmsr(msr, value);
-        return {};
-    }
-    Result<void> start_ap(uint32_t apic_id, uint8_t sipi_page) override {
-        arch::apic::send_init(apic_id);
-        arch::apic::send_startup(apic_id, sipi_page);
+    Result<void> init_boot(const boot::BootInfo&) override { return {}; }
+    Result<void> init_cpu(unsigned) override { return {}; }
+    Result<void> start_ap(const ApStart& s) override {
+        arch::apic::send_init(s.apic_id);
+        arch::apic::send_startup(s.apic_id, s.sipi_page);
+        // Once more only if the first start was lost (SDM 9.4.4.1 sends two SIPIs).
+        const uint64_t t0 = arch::rdtsc();
+        while (s.started && *s.started == 0 && arch::tsc_delta_us(t0, arch::rdtsc()) < 10'000) arch::pause();
+        if (s.started && *s.started == 0) arch::apic::send_startup(s.apic_id, s.sipi_page);
         return {};
     }
     [[noreturn]] void terminate(uint16_t reason_set, uint16_t reason) override {

@@ -3,6 +3,7 @@
 // once at boot from CPUID 0x8000001F and SEV_STATUS; nothing else branches on it.
 #pragma once
 
+#include "boot/boot_info.hpp"
 #include "warden/addr.hpp"
 #include "warden/mm/page_table.hpp"
 #include "warden/result.hpp"
@@ -27,13 +28,29 @@ public:
     // RMPADJUST: rights of a lower VMPL on a page.
     virtual Result<void> set_rmp_permissions(PhysAddr page, unsigned vmpl, uint8_t permissions) = 0;
 
-    virtual Result<uint32_t> io_read(uint16_t port, unsigned bytes) = 0;
-    virtual Result<void> io_write(uint16_t port, unsigned bytes, uint32_t value) = 0;
-    virtual Result<uint64_t> read_msr(uint32_t msr) = 0;
-    virtual Result<void> write_msr(uint32_t msr, uint64_t value) = 0;
+    // Boot-time setup from what the launch left (SNP: negotiate the GHCB
+    // protocol, adopt the CPUID page, validate the SVSM memory the launch did
+    // not). Runs before the frame allocator touches any memory. Native: nothing.
+    virtual Result<void> init_boot(const boot::BootInfo& info) = 0;
+    // What a CPU needs from the platform before it may touch a port or an
+    // MSR: on SNP its GHCB, shared and registered. Runs on that CPU, after
+    // its GDT/TSS/IDT, with the kernel address space loaded.
+    virtual Result<void> init_cpu(unsigned index) = 0;
 
-    // Starts an AP at the real-mode page (native) or from a VMSA (SNP).
-    virtual Result<void> start_ap(uint32_t apic_id, uint8_t sipi_page) = 0;
+    // Port IO and MSR accesses are the instructions on both platforms:
+    // under SNP they raise #VC and the platform's handler serves them.
+
+    // Starts an AP: at the real-mode trampoline page (native: INIT-SIPI-SIPI,
+    // again if `started` stays 0) or in 64-bit mode straight at `entry`
+    // from a VMSA (SNP: AP creation).
+    struct ApStart {
+        uint32_t apic_id = 0;
+        uint8_t sipi_page = 0;
+        const volatile uint64_t* started = nullptr;
+        uint64_t entry = 0, stack = 0, arg = 0;
+        uint64_t cr0 = 0, cr3 = 0, cr4 = 0, efer = 0;
+    };
+    virtual Result<void> start_ap(const ApStart& start) = 0;
     // Ends the VM with a reason (SNP: GHCB termination request).
     [[noreturn]] virtual void terminate(uint16_t reason_set, uint16_t reason) = 0;
 

@@ -1,20 +1,31 @@
 // SEV-SNP platform. The encodings and algorithms are in lib/warden/sev and
-// host-tested against fakes; this file binds them to the instructions.
+// host-tested against fake hypervisors; this file binds them to the
+// instructions (PVALIDATE, RMPADJUST, VMGEXIT, the GHCB MSR).
 // NOTHING HERE HAS RUN ON SNP HARDWARE (none is available to the project):
-// see docs/igvm.md for what is wired and what still answers "not yet".
+// docs/igvm.md says what is wired and in which order it runs.
 #include "platform/snp.hpp"
 
+#include <cstring>
+
 #include "arch/x86_64/cpu.hpp"
+#include "arch/x86_64/idt.hpp"
+#include "arch/x86_64/percpu.hpp"
 #include "log.hpp"
+#include "mm/address_space.hpp"
+#include "mm/frames.hpp"
 #include "mm/layout.hpp"
-#include "warden/sev/ghcb_msr.hpp"
-#include "warden/sev/ioio.hpp"
 #include "warden/sev/page_state.hpp"
+#include "warden/sev/protocol.hpp"
+#include "warden/sev/vc.hpp"
+#include "warden/sev/vmsa.hpp"
 
 namespace warden::platform {
 namespace {
 
-// PVALIDATE through the direct map (the instruction takes a virtual address).
+using sev::msr::kGhcbMsr;
+
+// PVALIDATE through the current physical window (identity before the
+// kernel address space, the direct map after).
 class InstructionValidator final : public sev::Validator {
 public:
     Result<sev::Validation> pvalidate(PhysAddr page, bool huge, bool valid) override {
@@ -23,57 +34,275 @@ public:
     }
 };
 
+// The GHCB MSR protocol. Once a GHCB is registered the MSR holds its GPA:
+// an exchange puts it back.
+class MsrProtocol final : public sev::MsrChannel {
+public:
+    uint64_t exchange(uint64_t request) override {
+        const uint64_t saved = arch::rdmsr(kGhcbMsr);
+        arch::wrmsr(kGhcbMsr, request);
+        arch::vmgexit();
+        const uint64_t response = arch::rdmsr(kGhcbMsr);
+        arch::wrmsr(kGhcbMsr, saved);
+        return response;
+    }
+};
+
+struct CpuGhcb {
+    sev::Ghcb* page = nullptr;  // mapped with the C-bit clear
+    PhysAddr gpa;
+    bool in_vc = false;  // a #VC inside the handler would clobber the GHCB: terminate
+};
+CpuGhcb ghcbs[arch::kMaxCpus];
+
+// VMGEXIT with this CPU's GHCB.
+class GhcbExit final : public sev::Hypervisor {
+public:
+    explicit GhcbExit(PhysAddr gpa) : gpa_(gpa) {}
+    Result<void> vmgexit(sev::Ghcb&) override {
+        arch::wrmsr(kGhcbMsr, gpa_.raw());
+        arch::vmgexit();
+        return {};
+    }
+
+private:
+    PhysAddr gpa_;
+};
+
+// The interrupted kernel code's memory (a #VC from a task stops the task).
+class KernelMemory final : public sev::VcMemory {
+public:
+    bool read(uint64_t va, void* out, size_t len) override {
+        if (!kernel_range(va, len)) return false;
+        std::memcpy(out, reinterpret_cast<const void*>(va), len);
+        return true;
+    }
+    bool write(uint64_t va, const void* in, size_t len) override {
+        if (!kernel_range(va, len)) return false;
+        std::memcpy(reinterpret_cast<void*>(va), in, len);
+        return true;
+    }
+    bool translate_shared(uint64_t va, uint64_t& gpa) override {
+        auto t = mm::kernel_mapper().translate(VirtAddr(va));
+        if (!t || t->flags.encrypted) return false;
+        gpa = t->phys.raw();
+        return true;
+    }
+
+private:
+    static bool kernel_range(uint64_t va, size_t len) {
+        return va >= mm::kDirectMapBase && va + len >= va && mm::kernel_mapper().translate(VirtAddr(va)) &&
+               mm::kernel_mapper().translate(VirtAddr(va + len - 1));
+    }
+};
+
+alignas(8) uint8_t cpuid_page_copy[kPageSize];
+sev::CpuidTable cpuid_table;
+bool have_cpuid_table = false;
+
 class Snp final : public Platform {
 public:
     const char* name() const override { return "sev-snp"; }
     uint64_t encryption_mask() const override { return mask; }
+
     Result<void> validate(PhysAddr page, mm::PageSize size, bool valid) override {
         if (size == mm::PageSize::k1G) return Fail(Error::kInvalidArgument);
         InstructionValidator v;
         WARDEN_TRY_VOID(sev::validate_range(v, PhysRange{page, mm::page_bytes(size)}, valid));
         return {};
     }
-    Result<void> make_shared(PhysAddr, uint64_t) override { return not_yet("page-state change (needs the GHCB)"); }
-    Result<void> make_private(PhysAddr, uint64_t) override { return not_yet("page-state change (needs the GHCB)"); }
+
+    Result<void> make_shared(PhysAddr base, uint64_t pages) override {
+        InstructionValidator v;
+        WARDEN_TRY_VOID(sev::validate_range(v, PhysRange{base, pages * kPageSize}, false));
+        return change_state(base, pages, sev::PscOp::kShared);
+    }
+    Result<void> make_private(PhysAddr base, uint64_t pages) override {
+        WARDEN_TRY_VOID(change_state(base, pages, sev::PscOp::kPrivate));
+        InstructionValidator v;
+        WARDEN_TRY_VOID(sev::validate_range(v, PhysRange{base, pages * kPageSize}, true));
+        return {};
+    }
+
     Result<void> set_rmp_permissions(PhysAddr page, unsigned vmpl, uint8_t permissions) override {
         if (vmpl == 0 || vmpl > 3 || permissions > 0xf) return Fail(Error::kInvalidArgument);
         // RDX: bits 7:0 permissions, 15:8 target VMPL (SPEC-FACTS.md 2).
-        const uint64_t attributes = uint64_t{permissions} | (uint64_t{vmpl} << 8);
-        const uint64_t va = reinterpret_cast<uint64_t>(mm::phys_to_virt(page));
-        return sev::rmpadjust_outcome(arch::rmpadjust(va, false, attributes));
+        return rmpadjust(page, uint64_t{permissions} | (uint64_t{vmpl} << 8));
     }
-    // Port IO and MSRs are the instructions themselves: under SNP they raise
-    // #VC, whose handler serves them through the GHCB (once it is wired).
-    Result<uint32_t> io_read(uint16_t, unsigned) override { return not_yet("IO through #VC"); }
-    Result<void> io_write(uint16_t, unsigned, uint32_t) override { return not_yet("IO through #VC"); }
-    Result<uint64_t> read_msr(uint32_t) override { return not_yet("MSR through #VC"); }
-    Result<void> write_msr(uint32_t, uint64_t) override { return not_yet("MSR through #VC"); }
-    Result<void> start_ap(uint32_t, uint8_t) override { return not_yet("AP creation from a VMSA"); }
+
+    Result<void> init_boot(const boot::BootInfo& info) override {
+        MsrProtocol ch;
+        auto n = sev::negotiate(ch, c_bit);
+        if (!n) {
+            log::error("sev-snp: GHCB protocol negotiation failed: {}", n.error());
+            terminate(sev::msr::kReasonSetGeneral, n.error() == Error::kBadVersion ? sev::msr::kReasonProtocolVersion
+                                                                                   : sev::msr::kReasonSnpFeatures);
+        }
+        features = n->features;
+        if (info.launch.c_bit != c_bit) {
+            log::error("sev-snp: CPUID says C-bit {}, the measured boot block {}", c_bit, info.launch.c_bit);
+            terminate(sev::kReasonSetWarden, sev::kReasonLaunchMismatch);
+        }
+        // The CPUID page: copied first, parsed from the copy, answers every CPUID from now on.
+        std::memcpy(cpuid_page_copy, mm::phys_to_virt(info.launch.cpuid), kPageSize);
+        if (auto t = sev::CpuidTable::parse(cpuid_page_copy)) {
+            cpuid_table = *t;
+            have_cpuid_table = true;
+            log::info("sev-snp: CPUID page with {} entries", t->size());
+        } else {
+            log::warn("sev-snp: unusable CPUID page ({}): CPUID goes to the hypervisor", t.error());
+        }
+        // SVSM memory the launch did not validate.
+        InstructionValidator v;
+        auto count = sev::validate_range(v, info.launch.svsm, true);
+        if (!count) {
+            log::error("sev-snp: validating SVSM memory at {:#x}: {}", info.launch.svsm.base.raw(), count.error());
+            terminate(sev::kReasonSetWarden, sev::kReasonMemoryAcceptance);
+        }
+        log::info("sev-snp: GHCB protocol {}, features {:#x}; SVSM memory validated: {} x 2M + {} x 4K, {} already",
+                  n->version, features, count->changed_2m, count->changed_4k, count->unchanged);
+        return {};
+    }
+
+    // This CPU's GHCB: a fresh frame, rescinded and made shared through the
+    // MSR protocol, mapped with the C-bit clear, zeroed, then registered.
+    Result<void> init_cpu(unsigned index) override {
+        CpuGhcb& g = ghcbs[index];
+        WARDEN_TRY(frame, mm::alloc_frames(0));
+        MsrProtocol ch;
+        InstructionValidator v;
+        WARDEN_TRY_VOID(sev::share_page_msr(ch, v, frame));
+        auto* va = mm::phys_to_virt<sev::Ghcb>(frame);
+        WARDEN_TRY_VOID(
+            mm::kernel_mapper().protect(VirtAddr(reinterpret_cast<uint64_t>(va)), kPageSize,
+                                        mm::MapFlags{.writable = true, .global = true, .encrypted = false}));
+        std::memset(va, 0, kPageSize);
+        WARDEN_TRY_VOID(sev::register_ghcb(ch, frame));
+        g.gpa = frame;
+        g.page = va;
+        return {};
+    }
+
+    // The AP's VMSA: 64-bit at the entry, on the BSP's page tables; a page
+    // that is not 2 MiB aligned (AMD erratum: such a VMSA page may fault),
+    // made a VMSA page by RMPADJUST, then AP creation through the GHCB.
+    Result<void> start_ap(const ApStart& s) override {
+        if (!(features & sev::msr::kHvFeatureApCreation)) return Fail(Error::kUnsupported);
+        WARDEN_TRY(pair, mm::alloc_zeroed(1));
+        const PhysAddr vmsa = pair.is_aligned(kLargePageSize) ? pair + kPageSize : pair;
+        const uint64_t sev_features = status.raw >> 2;  // SEV_STATUS bit n+2 = SEV_FEATURES bit n
+        const auto bytes = sev::make_vmsa_long_mode(sev::LongModeState{.rip = s.entry,
+                                                                       .rsp = s.stack,
+                                                                       .rdi = s.arg,
+                                                                       .cr0 = s.cr0,
+                                                                       .cr3 = s.cr3,
+                                                                       .cr4 = s.cr4,
+                                                                       .efer = s.efer,
+                                                                       .sev_features = sev_features});
+        std::memcpy(mm::phys_to_virt(vmsa), bytes.data(), bytes.size());
+        // The VMSA bit (16) with target VMPL1: the permission mask is ignored then.
+        WARDEN_TRY_VOID(rmpadjust(vmsa, (uint64_t{1} << 8) | (uint64_t{1} << 16)));
+        CpuGhcb& g = ghcbs[arch::this_cpu().index];
+        GhcbExit hv(g.gpa);
+        return sev::create_ap(
+            hv, *g.page, sev::ApCreate{.apic_id = s.apic_id, .vmsa_gpa = vmsa.raw(), .sev_features = sev_features});
+    }
+
     [[noreturn]] void terminate(uint16_t reason_set, uint16_t reason) override {
-        // GHCB MSR protocol termination: needs no GHCB page.
-        log::error("terminate (SNP): reason set {} code {}", reason_set, reason);
-        arch::wrmsr(sev::msr::kGhcbMsr,
+        // The GHCB MSR protocol: needs no GHCB page, and no console.
+        arch::wrmsr(kGhcbMsr,
                     sev::msr::terminate_request(static_cast<uint8_t>(reason_set), static_cast<uint8_t>(reason)));
         arch::vmgexit();
         arch::halt_forever();  // a hypervisor that resumes us after termination gets a halted vCPU
     }
 
     uint64_t mask = 0;
+    uint8_t c_bit = 0;
+    uint64_t features = 0;
+    sev::Status status;
 
 private:
-    static Fail not_yet(const char* what) {
-        log::warn("sev-snp: {}: not yet on SNP", what);
-        return Fail(Error::kUnsupported);
+    Result<void> change_state(PhysAddr base, uint64_t pages, sev::PscOp op) {
+        if (!base.is_aligned(kPageSize)) return Fail(Error::kMisaligned);
+        CpuGhcb& g = ghcbs[arch::this_cpu().index];
+        if (!g.page) return Fail(Error::kBusy);
+        GhcbExit hv(g.gpa);
+        sev::PscRequest batch[64];
+        while (pages > 0) {
+            const uint64_t n = pages < 64 ? pages : 64;
+            for (uint64_t i = 0; i < n; ++i) batch[i] = sev::PscRequest{(base.raw() >> 12) + i, op, false};
+            WARDEN_TRY_VOID(
+                sev::change_page_state(hv, *g.page, g.gpa.raw(), std::span<const sev::PscRequest>(batch, n)));
+            base += n * kPageSize;
+            pages -= n;
+        }
+        return {};
+    }
+    static Result<void> rmpadjust(PhysAddr page, uint64_t attributes) {
+        const uint64_t va = reinterpret_cast<uint64_t>(mm::phys_to_virt(page));
+        return sev::rmpadjust_outcome(arch::rmpadjust(va, false, attributes));
     }
 };
 
 Snp instance;
 
+uint8_t vc_reason(Error e) {
+    switch (e) {
+    case Error::kUnsupported: return sev::kReasonVcUnsupported;
+    case Error::kDenied: return sev::kReasonVcRefused;
+    default: return sev::kReasonVcBadAnswer;
+    }
+}
+
 }  // namespace
 
-Platform& snp(const sev::CpuidInfo& cpuid, sev::Status) {
+Platform& snp(const sev::CpuidInfo& cpuid, sev::Status status) {
     instance.mask = cpuid.c_bit_mask();
+    instance.c_bit = cpuid.c_bit;
+    instance.status = status;
     return instance;
+}
+
+// Vector 29. Registered on every platform: only SEV-ES/SNP raise it.
+void handle_vc(arch::InterruptFrame& f) {
+    const unsigned cpu = arch::this_cpu().index;
+    CpuGhcb& g = ghcbs[cpu];
+    if (g.in_vc) instance.terminate(sev::kReasonSetWarden, sev::kReasonVcNested);
+    g.in_vc = true;
+    sev::VcRegs r{.rax = f.rax,
+                  .rbx = f.rbx,
+                  .rcx = f.rcx,
+                  .rdx = f.rdx,
+                  .rsi = f.rsi,
+                  .rdi = f.rdi,
+                  .rbp = f.rbp,
+                  .rsp = f.rsp,
+                  .r8 = f.r8,
+                  .r9 = f.r9,
+                  .r10 = f.r10,
+                  .r11 = f.r11,
+                  .r12 = f.r12,
+                  .r13 = f.r13,
+                  .r14 = f.r14,
+                  .r15 = f.r15,
+                  .rip = f.rip};
+    uint8_t insn[15];
+    std::memcpy(insn, reinterpret_cast<const void*>(f.rip), sizeof insn);  // kernel text: mapped
+    const sev::CpuidTable* table = have_cpuid_table ? &cpuid_table : nullptr;
+    Result<void> done = Fail(Error::kUnsupported);
+    if (g.page) {
+        GhcbExit hv(g.gpa);
+        KernelMemory mem;
+        done = sev::handle_vc(f.error_code, r, insn, sev::VcContext{*g.page, g.gpa.raw(), hv, mem, table});
+    } else {
+        MsrProtocol ch;  // before this CPU's GHCB: CPUID only
+        done = sev::handle_vc_early(f.error_code, r, insn, ch, table);
+    }
+    if (!done) instance.terminate(sev::kReasonSetWarden, vc_reason(done.error()));
+    f.rax = r.rax, f.rbx = r.rbx, f.rcx = r.rcx, f.rdx = r.rdx, f.rsi = r.rsi, f.rdi = r.rdi, f.rbp = r.rbp;
+    f.r8 = r.r8, f.r9 = r.r9, f.r10 = r.r10, f.r11 = r.r11, f.r12 = r.r12, f.r13 = r.r13, f.r14 = r.r14;
+    f.r15 = r.r15, f.rip = r.rip;
+    g.in_vc = false;
 }
 
 }  // namespace warden::platform

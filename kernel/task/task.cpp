@@ -11,6 +11,7 @@
 #include "mm/address_space.hpp"
 #include "mm/frames.hpp"
 #include "mm/layout.hpp"
+#include "platform/platform.hpp"
 #include "warden/elf.hpp"
 #include "warden/spinlock.hpp"
 
@@ -173,9 +174,13 @@ Result<uint64_t> map_dma_buffer(Task& t, uint64_t pages, PhysAddr& phys_out) {
     while ((uint64_t{1} << order) < pages) ++order;
     if (pages == 0 || order > 4) return Fail(Error::kInvalidArgument);  // at most 64 KiB
     WARDEN_TRY(frames, mm::alloc_zeroed(order));
+    // A device reads and writes it: shared with the hypervisor (SNP), mapped
+    // with the C-bit clear. Never freed, so never converted back.
+    WARDEN_TRY_VOID(platform::current().make_shared(frames, uint64_t{1} << order));
     const uint64_t va = t.dma_next;
     mm::Mapper m = mapper_of(t);
-    WARDEN_TRY_VOID(m.map(VirtAddr(va), frames, kPageSize << order, mm::MapFlags{.writable = true, .user = true}));
+    WARDEN_TRY_VOID(m.map(VirtAddr(va), frames, kPageSize << order,
+                          mm::MapFlags{.writable = true, .user = true, .encrypted = false}));
     t.dma_next += (kPageSize << order) + kPageSize;  // and an unmapped page between buffers
     phys_out = frames;
     return va;

@@ -67,6 +67,10 @@ struct PhysRange {
 
     constexpr PhysAddr end() const { return base + size; }
     constexpr bool contains(PhysAddr a) const { return a >= base && a - base < size; }
+    // All of o lies inside (an empty o at base or inside counts).
+    constexpr bool contains(const PhysRange& o) const {
+        return o.base >= base && o.base - base <= size && o.size <= size - (o.base - base);
+    }
     constexpr bool overlaps(const PhysRange& o) const {
         return size != 0 && o.size != 0 && base < o.end() && o.base < end();
     }

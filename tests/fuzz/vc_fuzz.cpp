@@ -30,6 +30,7 @@ public:
             if (in_.next() & 1) g.set(f, in_.next64());
         }
         g.set(GhcbField::kSwExitInfo1, in_.next() < 16 ? 1 : 0);
+        for (auto& b : g.shared_buffer().first(8)) b = in_.next();
         return {};
     }
     Input& in_;
@@ -48,6 +49,10 @@ public:
         std::memcpy(bytes + va, in, len);
         return true;
     }
+    bool translate_shared(uint64_t va, uint64_t& gpa) override {
+        gpa = va & 0xffffffffff;
+        return va & 1;
+    }
     uint8_t bytes[8192] = {};
 };
 }  // namespace
@@ -64,6 +69,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     auto ghcb = std::make_unique<Ghcb>();
     ChaoticHv hv(in);
     Mem mem;
-    (void)handle_vc(kCodes[data[5] % 6], r, std::span<const uint8_t>(data + 6, 10), *ghcb, 0x9000, hv, mem);
+    r.rbx = in.next64();
+    r.r13 = in.next64();
+    (void)handle_vc(kCodes[data[5] % 6], r, std::span<const uint8_t>(data + 6, 10), VcContext{*ghcb, 0x9000, hv, mem});
     return 0;
 }

@@ -56,3 +56,14 @@ TEST_CASE("addr: ranges are half open") {
     CHECK_FALSE(r.overlaps(PhysRange{PhysAddr(0x2000), 0x1000}));
     CHECK_FALSE(r.overlaps(PhysRange{PhysAddr(0x1800), 0}));
 }
+
+TEST_CASE("addr: a range contains another only whole, and without wrapping") {
+    const PhysRange r{PhysAddr(0x1000), 0x2000};
+    CHECK(r.contains(PhysRange{PhysAddr(0x1000), 0x2000}));
+    CHECK(r.contains(PhysRange{PhysAddr(0x2000), 0x1000}));
+    CHECK(r.contains(PhysRange{PhysAddr(0x3000), 0}));
+    CHECK_FALSE(r.contains(PhysRange{PhysAddr(0x2000), 0x1001}));
+    CHECK_FALSE(r.contains(PhysRange{PhysAddr(0xfff), 0x10}));
+    CHECK_FALSE(r.contains(PhysRange{PhysAddr(0x2000), ~uint64_t{0}}));
+    CHECK_FALSE(r.contains(PhysRange{PhysAddr(0x3001), 0}));
+}

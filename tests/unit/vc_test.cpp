@@ -45,6 +45,16 @@ public:
             g.set(GhcbField::kRax, 0x11111111);
             g.set(GhcbField::kRdx, 0x22);
             if (code == exit::kRdtscp) g.set(GhcbField::kRcx, 3);
+        } else if (code == exit::kMmioRead || code == exit::kMmioWrite) {
+            REQUIRE(g.get(GhcbField::kSwScratch) == kGhcbGpa + kGhcbSharedBuffer);
+            auto buf = g.shared_buffer();
+            mmio_log.push_back({code == exit::kMmioWrite, info1, info2});
+            for (uint64_t i = 0; i < info2; ++i) {
+                if (code == exit::kMmioWrite)
+                    mmio[info1 + i] = buf[i];
+                else
+                    buf[i] = mmio[info1 + i];
+            }
         } else if (code == exit::kIoio) {
             const uint16_t port = static_cast<uint16_t>(info1 >> 16);
             const bool in = info1 & 1, string = info1 & 4;
@@ -71,6 +81,12 @@ public:
     std::map<uint16_t, uint64_t> ports;
     std::vector<uint64_t> port_log;
     std::vector<uint8_t> string_out;
+    struct MmioExit {
+        bool write;
+        uint64_t gpa, size;
+    };
+    std::vector<MmioExit> mmio_log;
+    std::map<uint64_t, uint8_t> mmio;
     int exits = 0;
     bool fail = false, omit_rdx = false;
 };
@@ -87,6 +103,15 @@ public:
         std::memcpy(bytes.data() + va, in, len);
         return true;
     }
+    // MMIO: virtual 0xfee00000.. is shared and maps to GPA 0xfec00000..;
+    // 0xfef00000.. is mapped private.
+    bool translate_shared(uint64_t va, uint64_t& gpa) override {
+        if (va >= 0xfee00000 && va < 0xfee01000) {
+            gpa = va - 0x200000;
+            return true;
+        }
+        return false;
+    }
     std::vector<uint8_t> bytes = std::vector<uint8_t>(16384, 0);
 };
 
@@ -94,8 +119,9 @@ struct Fixture {
     std::unique_ptr<Ghcb> ghcb = std::make_unique<Ghcb>();
     FakeHv hv;
     Memory mem;
+    const CpuidTable* table = nullptr;
     Result<void> vc(uint64_t code, VcRegs& r, std::vector<uint8_t> insn) {
-        return handle_vc(code, r, insn, *ghcb, kGhcbGpa, hv, mem);
+        return handle_vc(code, r, insn, VcContext{*ghcb, kGhcbGpa, hv, mem, table});
     }
 };
 
@@ -179,10 +205,110 @@ TEST_CASE("vc: REP OUTSB and REP INSW move through the shared buffer in pieces")
 TEST_CASE("vc: events and instructions it does not serve are refused") {
     Fixture f;
     VcRegs r{};
-    CHECK(f.vc(0x400, r, {0x8b, 0x00}).error() == Error::kUnsupported);         // MMIO
+    CHECK(f.vc(0x6f, r, {0x0f, 0x33}).error() == Error::kUnsupported);          // RDPMC
+    CHECK(f.vc(0x400, r, {0x8b, 0xc0}).error() == Error::kUnsupported);         // MMIO "mov eax, eax"
     CHECK(f.vc(exit::kCpuid, r, {0x0f, 0x31}).error() == Error::kUnsupported);  // the bytes are not CPUID
     CHECK(f.vc(exit::kIoio, r, {0x90}).error() == Error::kUnsupported);
     VcRegs bad{.rcx = 4, .rdx = 0x3f8, .rsi = 16383};
     CHECK(f.vc(exit::kIoio, bad, {0xf3, 0x6e}).error() == Error::kInvalidArgument);  // source outside memory
     CHECK(f.hv.exits == 0);
+}
+
+TEST_CASE("vc: CPUID from the SNP CPUID page, not the hypervisor") {
+    std::vector<uint8_t> page(4096, 0);
+    page[0] = 1;  // one entry: leaf 0x8000001f
+    const uint32_t e[] = {0x8000001f, 0, 0, 0, 0, 0, 0x1b, 0xb3, 0x1cf, 0};
+    for (size_t i = 0; i < 2; ++i) std::memcpy(&page[16 + i * 4], &e[i], 4);
+    for (size_t i = 0; i < 4; ++i) std::memcpy(&page[16 + 24 + i * 4], &e[5 + i], 4);
+    auto table = CpuidTable::parse(page);
+    REQUIRE(table.ok());
+    Fixture f;
+    f.table = &*table;
+    VcRegs r{.rax = 0x8000001f, .rcx = 0, .rip = 0x1000};
+    REQUIRE(f.vc(exit::kCpuid, r, {0x0f, 0xa2}).ok());
+    CHECK(r.rax == 0);
+    CHECK(r.rbx == 0x1b);
+    CHECK(r.rcx == 0xb3);
+    CHECK(r.rdx == 0x1cf);
+    CHECK(r.rip == 0x1002);
+    VcRegs missing{.rax = 0x12345678};
+    REQUIRE(f.vc(exit::kCpuid, missing, {0x0f, 0xa2}).ok());
+    CHECK((missing.rax == 0 && missing.rbx == 0 && missing.rcx == 0 && missing.rdx == 0));
+    CHECK(f.hv.exits == 0);
+}
+
+TEST_CASE("vc: MMIO loads and stores go through the shared buffer at the GPA of the mapping") {
+    Fixture f;
+    f.hv.mmio[0xfec00020] = 0x78;
+    f.hv.mmio[0xfec00021] = 0x56;
+    f.hv.mmio[0xfec00022] = 0x34;
+    f.hv.mmio[0xfec00023] = 0x12;
+    VcRegs load{.rax = 0xffffffffffffffff, .rbx = 0xfee00000, .rip = 0x100};
+    REQUIRE(f.vc(0x400, load, {0x8b, 0x43, 0x20}).ok());  // mov eax, [rbx+0x20]
+    CHECK(load.rax == 0x12345678);                        // a 32-bit load zero-extends
+    CHECK(load.rip == 0x103);
+    REQUIRE(f.hv.mmio_log.size() == 1);
+    CHECK((!f.hv.mmio_log[0].write && f.hv.mmio_log[0].gpa == 0xfec00020 && f.hv.mmio_log[0].size == 4));
+
+    VcRegs store{.rcx = 0xaabbccdd, .rdi = 0xfee00300};
+    REQUIRE(f.vc(0x400, store, {0x89, 0x0f}).ok());  // mov [rdi], ecx
+    CHECK(f.hv.mmio[0xfec00300] == 0xdd);
+    CHECK(f.hv.mmio[0xfec00303] == 0xaa);
+    CHECK(store.rip == 2);
+
+    VcRegs imm{.rdx = 0xfee000b0};
+    REQUIRE(f.vc(0x400, imm, {0xc7, 0x02, 0, 0, 0, 0}).ok());  // mov dword [rdx], 0 (the APIC EOI)
+    CHECK(f.hv.mmio_log.back().size == 4);
+    CHECK(f.hv.mmio_log.back().gpa == 0xfec000b0);
+}
+
+TEST_CASE("vc: MMIO through a private mapping, across a page or with a bad answer is refused") {
+    Fixture f;
+    VcRegs priv{.rbx = 0xfef00000};
+    CHECK(f.vc(0x400, priv, {0x8b, 0x03}).error() == Error::kInvalidArgument);
+    VcRegs across{.rbx = 0xfee00ffe};
+    CHECK(f.vc(0x400, across, {0x8b, 0x03}).error() == Error::kUnsupported);
+    CHECK(f.hv.exits == 0);
+    f.hv.fail = true;
+    VcRegs r{.rax = 7, .rbx = 0xfee00000};
+    CHECK(f.vc(0x400, r, {0x8b, 0x03}).error() == Error::kDenied);
+    CHECK(r.rax == 7);  // nothing written back
+    CHECK(r.rip == 0);
+}
+
+namespace {
+class CpuidMsr final : public MsrChannel {
+public:
+    uint64_t exchange(uint64_t req) override {
+        ++exchanges;
+        if ((req & 0xfff) != 0x004) return 0;
+        return ((((req >> 32) & 0xff) * 16 + ((req >> 30) & 3)) << 32) | 0x005;  // leaf*16 + register
+    }
+    int exchanges = 0;
+};
+}  // namespace
+
+TEST_CASE("vc: before the GHCB, CPUID takes four MSR exchanges; everything else is refused") {
+    CpuidMsr ch;
+    VcRegs r{.rax = 0x8000001f, .rip = 0x10};
+    REQUIRE(handle_vc_early(exit::kCpuid, r, std::vector<uint8_t>{0x0f, 0xa2}, ch, nullptr).ok());
+    CHECK(r.rax == 0x1f * 16 + 0);
+    CHECK(r.rbx == 0x1f * 16 + 1);
+    CHECK(r.rcx == 0x1f * 16 + 2);
+    CHECK(r.rdx == 0x1f * 16 + 3);
+    CHECK(r.rip == 0x12);
+    CHECK(ch.exchanges == 4);
+    VcRegs sub{.rax = 7};
+    CHECK(handle_vc_early(exit::kCpuid, sub, std::vector<uint8_t>{0x0f, 0xa2}, ch, nullptr).error() ==
+          Error::kUnsupported);  // the MSR protocol cannot name a subleaf
+    VcRegs io{.rdx = 0x3f8};
+    CHECK(handle_vc_early(exit::kIoio, io, std::vector<uint8_t>{0xee}, ch, nullptr).error() == Error::kUnsupported);
+    CHECK(ch.exchanges == 4);
+    std::vector<uint8_t> page(4096, 0);
+    auto empty = CpuidTable::parse(page);
+    REQUIRE(empty.ok());
+    VcRegs t{.rax = 7, .rbx = 9};
+    REQUIRE(handle_vc_early(exit::kCpuid, t, std::vector<uint8_t>{0x0f, 0xa2}, ch, &*empty).ok());
+    CHECK((t.rax == 0 && t.rbx == 0));  // the (empty) page answers, not the hypervisor
+    CHECK(ch.exchanges == 4);
 }

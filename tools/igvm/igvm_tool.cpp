@@ -1,7 +1,7 @@
 // warden-igvm: packs the kernel ELF into an IGVM file for SEV-SNP, prints
 // its SNP launch digest as the PSP would compute it, and dumps IGVM headers.
 //
-//   warden-igvm pack KERNEL.elf OUT.igvm
+//   warden-igvm pack KERNEL.elf OUT.igvm [--svsm-size MIB] [--c-bit N]
 //   warden-igvm measure FILE.igvm        (96 hex digits)
 //   warden-igvm dump FILE.igvm
 //
@@ -20,6 +20,7 @@
 
 #include "warden/bytes.hpp"
 #include "warden/elf.hpp"
+#include "warden/igvm/boot_block.hpp"
 #include "warden/igvm/igvm.hpp"
 #include "warden/sev/vmsa.hpp"
 
@@ -29,12 +30,29 @@ using namespace warden;
 using Bytes = std::vector<uint8_t>;
 using Digest = std::array<uint8_t, 48>;
 
-constexpr uint32_t kMask = 1;            // compatibility mask: the one SNP platform
-constexpr uint64_t kVmsaGpa = 0x802000;  // outside the image; see docs/igvm.md
-constexpr uint64_t kSecretsGpa = 0x800000;
-constexpr uint64_t kCpuidGpa = 0x801000;
-constexpr uint64_t kParamGpa = 0x803000;  // the memory map parameter page
+constexpr uint32_t kMask = 1;  // compatibility mask: the one SNP platform
 constexpr uint64_t kPage = 4096;
+
+// The boot data pages at the top of the SVSM memory, in this order
+// (docs/igvm.md has the whole layout).
+enum BootPage : uint64_t {
+    kBlock,
+    kSecrets,
+    kCpuid,
+    kVmsa,
+    kMemoryMapParam,
+    kVpCountParam,
+    kPml4,
+    kPdptLow,
+    kPdptHigh,
+    kPd0,  // PD0..PD3 map 0..4 GiB with 2 MiB pages
+    kBootPages = kPd0 + 4,
+};
+
+struct Options {
+    uint64_t svsm_mib = 32;
+    unsigned c_bit = 51;
+};
 
 [[noreturn]] void die(const std::string& msg) {
     std::fprintf(stderr, "warden-igvm: %s\n", msg.c_str());
@@ -57,12 +75,20 @@ Digest sha384(std::span<const uint8_t> data) {
 
 template <typename T>
 void append(Bytes& b, T v) {
-    for (size_t i = 0; i < sizeof(T); ++i) b.push_back(static_cast<uint8_t>(static_cast<uint64_t>(v) >> (8 * i)));
+    for (size_t i = 0; i < sizeof(T); ++i) b.push_back(static_cast<uint64_t>(v) >> (8 * i) & 0xff);
 }
 
-// ELF symbol lookup would need the section table; the entry the packer needs
-// is the PVH note's, which equals pvh_start32: read it from the note.
-uint64_t pvh_entry(const Bytes& elf) {
+void put64(Bytes& page, size_t index, uint64_t v) {
+    for (size_t i = 0; i < 8; ++i) page[index * 8 + i] = static_cast<uint8_t>(v >> (8 * i));
+}
+
+// The descriptor of the ELF note (name, type), from the section table.
+uint64_t note_u64(const Bytes& elf, std::string_view name, uint32_t want) {
+    if (elf.size() < 64 || std::memcmp(elf.data(),
+                                       "\x7f"
+                                       "ELF",
+                                       4) != 0)
+        die("the kernel is not an ELF file");
     const uint64_t shoff = load_le<uint64_t>(elf, 0x28);
     const uint16_t shentsize = load_le<uint16_t>(elf, 0x3a), shnum = load_le<uint16_t>(elf, 0x3c);
     for (uint16_t i = 0; i < shnum; ++i) {
@@ -73,15 +99,19 @@ uint64_t pvh_entry(const Bytes& elf) {
             const uint32_t namesz = load_le<uint32_t>(elf, p), descsz = load_le<uint32_t>(elf, p + 4);
             const uint32_t type = load_le<uint32_t>(elf, p + 8);
             const uint64_t desc = p + 12 + ((namesz + 3) & ~3u);
-            if (type == 18 && descsz == 8 && desc + 8 <= elf.size()) return load_le<uint64_t>(elf, desc);
+            const bool named = namesz == name.size() + 1 && p + 12 + namesz <= elf.size() &&
+                               std::memcmp(elf.data() + p + 12, name.data(), name.size()) == 0;
+            if (named && type == want && descsz == 8 && desc + 8 <= elf.size()) return load_le<uint64_t>(elf, desc);
             p = desc + ((descsz + 3) & ~3u);
         }
     }
-    die("no XEN_ELFNOTE_PHYS32_ENTRY note in the kernel");
+    die("no " + std::string(name) + " note of type " + std::to_string(want) + " in the kernel");
 }
 
-int pack(const char* kernel_path, const char* out_path) {
+int pack(const char* kernel_path, const char* out_path, const Options& opt) {
     const Bytes elf = read_file(kernel_path);
+    const uint64_t entry = note_u64(elf, "WardenIGVM", 1);  // the kernel's 64-bit IGVM entry
+    const uint64_t c_bit = uint64_t{1} << opt.c_bit;
     // The kernel is linked for physical addresses via p_paddr: walk PT_LOAD.
     const uint64_t phoff = load_le<uint64_t>(elf, 0x20);
     const uint16_t phnum = load_le<uint16_t>(elf, 0x38);
@@ -98,7 +128,14 @@ int pack(const char* kernel_path, const char* out_path) {
     append<uint64_t>(platform, 0);  // shared GPA boundary
     add(igvm::HeaderType::kSupportedPlatform, platform);
 
-    auto page_data = [&](uint64_t gpa, uint32_t file_offset, uint16_t data_type) {
+    auto page_data = [&](uint64_t gpa, std::span<const uint8_t> contents, uint16_t data_type) {
+        const bool zero = std::all_of(contents.begin(), contents.end(), [](uint8_t c) { return c == 0; });
+        uint32_t file_offset = 0;
+        if (!zero) {
+            auto off = w.add_data(contents);
+            if (!off) die("IGVM data does not fit");
+            file_offset = *off;
+        }
         Bytes b;
         append<uint64_t>(b, gpa);
         append<uint32_t>(b, kMask);
@@ -118,48 +155,80 @@ int pack(const char* kernel_path, const char* out_path) {
         for (uint64_t p = 0; p < memsz; p += kPage) {
             Bytes page(kPage, 0);
             if (p < filesz) std::memcpy(page.data(), elf.data() + offset + p, std::min<uint64_t>(kPage, filesz - p));
-            const bool zero = std::all_of(page.begin(), page.end(), [](uint8_t c) { return c == 0; });
-            uint32_t file_offset = 0;
-            if (!zero) {
-                auto off = w.add_data(page);
-                if (!off) die("IGVM data does not fit");
-                file_offset = *off;
-            }
-            page_data(paddr + p, file_offset, igvm::kDataNormal);
+            page_data(paddr + p, page, igvm::kDataNormal);
             ++pages;
         }
         image_lo = std::min(image_lo, paddr);
         image_hi = std::max(image_hi, paddr + ((memsz + kPage - 1) & ~(kPage - 1)));
     }
-    page_data(kSecretsGpa, 0, igvm::kDataSecrets);
-    page_data(kCpuidGpa, 0, igvm::kDataCpuid);
 
-    Bytes area, memmap, insert;
-    append<uint64_t>(area, kPage);
-    append<uint32_t>(area, 0);  // area index
-    append<uint32_t>(area, 0);  // zero-filled
-    add(igvm::HeaderType::kParameterArea, area);
-    append<uint32_t>(memmap, 0);  // area index
-    append<uint32_t>(memmap, 0);  // byte offset
-    add(igvm::HeaderType::kMemoryMap, memmap);
-    append<uint64_t>(insert, kParamGpa);
-    append<uint32_t>(insert, kMask);
-    append<uint32_t>(insert, 0);
-    add(igvm::HeaderType::kParameterInsert, insert);
+    // SVSM memory: from the image up; the boot data pages at its top.
+    igvm::BootBlock bb;
+    bb.svsm = PhysRange{PhysAddr(image_lo), opt.svsm_mib << 20};
+    const uint64_t data = bb.svsm.end().raw() - kBootPages * kPage;
+    if (data < image_hi) die("--svsm-size is too small for the image");
+    auto at = [&](BootPage p) { return data + p * kPage; };
+    bb.boot_data = PhysRange{PhysAddr(data), kBootPages * kPage};
+    bb.memory_map = PhysAddr(at(kMemoryMapParam));
+    bb.memory_map_size = kPage;
+    bb.vp_count = PhysAddr(at(kVpCountParam));
+    bb.secrets = PhysAddr(at(kSecrets));
+    bb.cpuid = PhysAddr(at(kCpuid));
+    bb.c_bit = static_cast<uint8_t>(opt.c_bit);
+    Bytes block(kPage, 0);
+    igvm::write_boot_block(bb, std::span<uint8_t, igvm::kBootBlockSize>(block.data(), igvm::kBootBlockSize));
+    if (!igvm::parse_boot_block(block)) die("the boot block does not check (a layout bug)");
+    page_data(at(kBlock), block, igvm::kDataNormal);
+    page_data(at(kSecrets), Bytes(kPage, 0), igvm::kDataSecrets);
+    page_data(at(kCpuid), Bytes(kPage, 0), igvm::kDataCpuid);
+
+    // Entry page tables: 0..4 GiB identity and the kernel's higher-half alias
+    // of 0..1 GiB (0xffffffff80000000), 2 MiB pages, every entry private.
+    constexpr uint64_t kPresentWritable = 3, kLarge = 0x80;
+    Bytes pml4(kPage, 0), pdpt_low(kPage, 0), pdpt_high(kPage, 0);
+    put64(pml4, 0, at(kPdptLow) | c_bit | kPresentWritable);
+    put64(pml4, 511, at(kPdptHigh) | c_bit | kPresentWritable);
+    for (uint64_t g = 0; g < 4; ++g) put64(pdpt_low, g, at(BootPage(kPd0 + g)) | c_bit | kPresentWritable);
+    put64(pdpt_high, 510, at(kPd0) | c_bit | kPresentWritable);
+    page_data(at(kPml4), pml4, igvm::kDataNormal);
+    page_data(at(kPdptLow), pdpt_low, igvm::kDataNormal);
+    page_data(at(kPdptHigh), pdpt_high, igvm::kDataNormal);
+    for (uint64_t g = 0; g < 4; ++g) {
+        Bytes pd(kPage, 0);
+        for (uint64_t e = 0; e < 512; ++e) put64(pd, e, ((g << 30) + (e << 21)) | c_bit | kPresentWritable | kLarge);
+        page_data(at(BootPage(kPd0 + g)), pd, igvm::kDataNormal);
+    }
+
+    // Parameter areas the loader fills: 0 the memory map, 1 the vCPU count.
+    for (uint32_t area : {0u, 1u}) {
+        Bytes a, param, insert;
+        append<uint64_t>(a, kPage);
+        append<uint32_t>(a, area);
+        append<uint32_t>(a, 0);  // zero-filled
+        add(igvm::HeaderType::kParameterArea, a);
+        append<uint32_t>(param, area);
+        append<uint32_t>(param, 0);  // byte offset
+        add(area == 0 ? igvm::HeaderType::kMemoryMap : igvm::HeaderType::kVpCount, param);
+        append<uint64_t>(insert, area == 0 ? at(kMemoryMapParam) : at(kVpCountParam));
+        append<uint32_t>(insert, kMask);
+        append<uint32_t>(insert, area);
+        add(igvm::HeaderType::kParameterInsert, insert);
+    }
 
     Bytes required;
-    append<uint64_t>(required, image_lo);
+    append<uint64_t>(required, bb.svsm.base.raw());
     append<uint32_t>(required, kMask);
-    append<uint32_t>(required, static_cast<uint32_t>(image_hi - image_lo));
+    append<uint32_t>(required, static_cast<uint32_t>(bb.svsm.size));
     append<uint32_t>(required, 0);
     append<uint32_t>(required, 0);
     add(igvm::HeaderType::kRequiredMemory, required);
 
-    const auto vmsa = sev::make_vmsa_protected_mode(sev::VmsaState{.rip = pvh_entry(elf), .rbx = kParamGpa});
+    const auto vmsa =
+        sev::make_vmsa_long_mode(sev::LongModeState{.rip = entry, .rbx = at(kBlock), .cr3 = at(kPml4) | c_bit});
     auto vmsa_off = w.add_data(vmsa);
     if (!vmsa_off) die("IGVM data does not fit");
     Bytes vp;
-    append<uint64_t>(vp, kVmsaGpa);
+    append<uint64_t>(vp, at(kVmsa));
     append<uint32_t>(vp, kMask);
     append<uint32_t>(vp, *vmsa_off);
     append<uint16_t>(vp, 0);  // VP index 0
@@ -171,10 +240,13 @@ int pack(const char* kernel_path, const char* out_path) {
     std::ofstream out(out_path, std::ios::binary);
     out.write(reinterpret_cast<const char*>(file->data()), static_cast<std::streamsize>(file->size()));
     if (!out) die(std::string("cannot write ") + out_path);
-    std::printf("%s: %zu bytes, %llu image pages at %#llx..%#llx, VMSA at %#llx entering %#llx\n", out_path,
-                file->size(), static_cast<unsigned long long>(pages), static_cast<unsigned long long>(image_lo),
-                static_cast<unsigned long long>(image_hi), static_cast<unsigned long long>(kVmsaGpa),
-                static_cast<unsigned long long>(pvh_entry(elf)));
+    std::printf(
+        "%s: %zu bytes; %llu image pages at %#llx..%#llx; SVSM memory %#llx..%#llx; boot data at %#llx; "
+        "VMSA at %#llx entering %#llx (C-bit %u)\n",
+        out_path, file->size(), static_cast<unsigned long long>(pages), static_cast<unsigned long long>(image_lo),
+        static_cast<unsigned long long>(image_hi), static_cast<unsigned long long>(bb.svsm.base.raw()),
+        static_cast<unsigned long long>(bb.svsm.end().raw()), static_cast<unsigned long long>(data),
+        static_cast<unsigned long long>(at(kVmsa)), static_cast<unsigned long long>(entry), opt.c_bit);
     return 0;
 }
 
@@ -269,9 +341,27 @@ int dump(const char* path) {
 
 int main(int argc, char** argv) {
     const std::string cmd = argc > 1 ? argv[1] : "";
-    if (cmd == "pack" && argc == 4) return pack(argv[2], argv[3]);
+    if (cmd == "pack" && argc >= 4) {
+        Options opt;
+        for (int i = 4; i < argc; ++i) {
+            const std::string flag = argv[i];
+            if (i + 1 >= argc) die("missing value after " + flag);
+            char* end = nullptr;
+            const unsigned long long v = std::strtoull(argv[++i], &end, 0);
+            if (*end != '\0') die("not a number: " + std::string(argv[i]));
+            if (flag == "--svsm-size" && v >= 2 && v <= 2048 && v % 2 == 0)
+                opt.svsm_mib = v;
+            else if (flag == "--c-bit" && v >= 32 && v <= 63)
+                opt.c_bit = static_cast<unsigned>(v);
+            else
+                die("bad option " + flag + " " + argv[i] + " (--svsm-size: even MiB 2..2048; --c-bit: 32..63)");
+        }
+        return pack(argv[2], argv[3], opt);
+    }
     if (cmd == "measure" && argc == 3) return measure(argv[2], false);
     if (cmd == "dump" && argc == 3) return dump(argv[2]);
-    std::fprintf(stderr, "usage: warden-igvm pack KERNEL.elf OUT.igvm | measure FILE.igvm | dump FILE.igvm\n");
+    std::fprintf(stderr,
+                 "usage: warden-igvm pack KERNEL.elf OUT.igvm [--svsm-size MIB] [--c-bit N]\n"
+                 "       warden-igvm measure FILE.igvm | dump FILE.igvm\n");
     return 2;
 }

@@ -81,7 +81,7 @@ Result<void> init_bsp() {
     apic_mode = Mode::kXApic;
     const PhysAddr base(rdmsr(kMsrApicBase) & bit_mask(12, 40));
     const VirtAddr va(mm::kMmioBase);
-    const mm::MapFlags device{.writable = true, .global = true, .uncached = true};
+    const mm::MapFlags device{.writable = true, .global = true, .uncached = true, .encrypted = false};
     WARDEN_TRY_VOID(mm::kernel_mapper().map(va, base, kPageSize, device));
     mmio = reinterpret_cast<volatile uint32_t*>(va.raw());
     return {};

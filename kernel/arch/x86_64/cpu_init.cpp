@@ -41,7 +41,6 @@ void init_cpu_tables(PerCpu& c, const CpuStacks& s) {
     set_ist(kNmiVector, kIstNmi);
     set_ist(kMachineCheckVector, kIstMachineCheck);
     set_ist(kVmmCommunicationVector, kIstVmmCommunication);
-    apic::init_this_cpu();
 }
 
 }  // namespace warden::arch

@@ -15,7 +15,8 @@ struct CpuStacks {
 Result<CpuStacks> allocate_cpu_stacks(unsigned index);
 
 // On the CPU itself, with GS already pointing at c: GDT/TSS with IST stacks
-// and RSP0, then the IDT's IST assignments (idempotent), then the APIC.
+// and RSP0, then the IDT's IST assignments (idempotent). The APIC comes
+// after the platform's per-CPU setup (SNP: its MSRs need the GHCB).
 void init_cpu_tables(PerCpu& c, const CpuStacks& stacks);
 
 }  // namespace warden::arch

@@ -1,9 +1,18 @@
-/* PVH entry: QEMU (-kernel) or a PVH loader jumps to pvh_start32 in 32-bit
+/* The kernel's two entries.
+ *
+ * PVH: QEMU (-kernel) or a PVH loader jumps to pvh_start32 in 32-bit
  * protected mode, paging off, EBX = physical address of hvm_start_info
  * (Xen public/arch-x86/hvm/start_info.h). We record the entry TSC, build a
  * boot page table (identity map of the low 4 GiB and the kernel's higher-half
- * alias of the low 1 GiB, 2 MiB pages), enter long mode, jump to the higher
- * half, zero .bss and call kernel_main(start_info_phys, entry_tsc). */
+ * alias of the low 1 GiB, 2 MiB pages), enter long mode and jump to the
+ * higher half.
+ *
+ * IGVM (SEV-SNP): the VMSA warden-igvm builds starts igvm_start64 in 64-bit
+ * mode on the packer's page tables (the same two mappings, C-bit set), RBX =
+ * GPA of the boot block (lib/warden/igvm/boot_block.hpp). It loads the boot
+ * GDT and joins the PVH path.
+ *
+ * Both then zero .bss and call kernel_main(boot_arg, entry_tsc, boot_kind). */
 
 #define KERNEL_VMA      0xffffffff80000000
 #define CR0_PG          (1 << 31)
@@ -25,6 +34,16 @@
     .asciz "Xen"
     .balign 4
     .quad pvh_start32
+    .balign 4
+
+    .section .note.igvm, "a", @note
+    .balign 4
+    .long 11                        /* namesz: "WardenIGVM\0" */
+    .long 8
+    .long 1                         /* type 1: the 64-bit IGVM entry */
+    .asciz "WardenIGVM"
+    .balign 4
+    .quad igvm_start64
     .balign 4
 
     .section .boot.text, "ax"
@@ -116,6 +135,8 @@ boot_entry_tsc:
     .quad 0
 boot_start_info:
     .quad 0
+boot_kind:
+    .quad 0                         /* 0 PVH, 1 IGVM (kernel/boot/boot_info.hpp) */
 
     .section .boot.bss, "aw", @nobits
     .balign 4096
@@ -131,6 +152,35 @@ boot_stack_bottom:
 boot_stack_top:
 
     .text
+    .code64
+    .globl igvm_start64
+igvm_start64:
+    cli
+    cld
+    rdtsc
+    movabs $boot_entry_tsc, %rdi
+    mov %eax, (%rdi)
+    mov %edx, 4(%rdi)
+    movabs $boot_start_info, %rdi
+    mov %rbx, (%rdi)
+    movabs $boot_kind, %rdi
+    movq $1, (%rdi)
+    movabs $boot_gdt_ptr, %rax
+    lgdt (%rax)
+    pushq $0x08
+    movabs $igvm_flat, %rax
+    push %rax
+    lretq
+igvm_flat:
+    mov $0x10, %eax
+    mov %eax, %ds
+    mov %eax, %es
+    mov %eax, %ss
+    xor %eax, %eax
+    mov %eax, %fs
+    mov %eax, %gs
+    jmp long_mode_high
+
 long_mode_high:
     movabs $boot_stack_top, %rsp
     xor %ebp, %ebp
@@ -150,9 +200,11 @@ long_mode_high:
     mov %rax, (%rdx)
 
     movabs $boot_start_info, %rdi
-    mov (%rdi), %edi                /* arg 0: start_info physical address */
+    mov (%rdi), %rdi                /* arg 0: start_info or boot block physical address */
     movabs $boot_entry_tsc, %rsi
     mov (%rsi), %rsi                /* arg 1: TSC at entry */
+    movabs $boot_kind, %rdx
+    mov (%rdx), %rdx                /* arg 2: which entry */
     call kernel_main
 3:  cli
     hlt

@@ -39,6 +39,7 @@ constexpr unsigned kPageFault = 14, kDoubleFault = 8;
 
 alignas(16) Gate idt[kIdtVectors];
 InterruptHandler handlers[kIdtVectors];
+InterruptHandler exception_handlers[x86::kExceptionVectors];
 std::atomic<uint64_t> unexpected{0};
 
 // This machine's KVM (kvm_pvm) runs SYSCALL from CPL3 to LSTAR without
@@ -109,6 +110,10 @@ void load_idt() { lidt(DescriptorPointer{sizeof(idt) - 1, reinterpret_cast<uint6
 
 void set_handler(unsigned vector, InterruptHandler handler) { handlers[vector] = handler; }
 
+void set_exception_handler(unsigned vector, InterruptHandler handler) {
+    if (vector < x86::kExceptionVectors) exception_handlers[vector] = handler;
+}
+
 void set_ist(unsigned vector, unsigned ist) { idt[vector].ist = static_cast<uint8_t>(ist & 7); }
 
 uint64_t unexpected_interrupts() { return unexpected.load(std::memory_order_relaxed); }
@@ -119,6 +124,11 @@ extern "C" void interrupt_dispatch(warden::arch::InterruptFrame* frame) {
     using namespace warden;
     if (frame->vector == 2 && system_halting()) arch::halt_forever();  // the stop NMI of halt_system()
     if (frame->vector < x86::kExceptionVectors) {
+        const arch::InterruptHandler serve = arch::exception_handlers[frame->vector];
+        if (serve && (frame->cs & 3) == 0) {
+            serve(*frame);
+            return;
+        }
         arch::report_exception(*frame);
         return;
     }

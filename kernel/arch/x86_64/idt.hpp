@@ -31,6 +31,11 @@ void set_ist(unsigned vector, unsigned ist);
 using InterruptHandler = void (*)(InterruptFrame&);
 void set_handler(unsigned vector, InterruptHandler handler);
 
+// A handler that serves an exception raised in kernel mode instead of
+// reporting it (the SNP platform's #VC). It must resolve the exception or
+// not return.
+void set_exception_handler(unsigned vector, InterruptHandler handler);
+
 // Counts of interrupts that arrived on vectors nobody handles.
 uint64_t unexpected_interrupts();
 

@@ -126,12 +126,20 @@ unsigned start_aps(std::span<const uint32_t> apic_ids, uint64_t timeout_ms) {
         p.index = index;
         p.started = 0;
         const uint64_t t0 = rdtsc();
-        constexpr uint8_t kPage = kTrampolinePhys >> 12;
-        (void)platform::current().start_ap(id, kPage);
-        // Once more only if the first start was lost (SDM 9.4.4.1 sends two SIPIs).
-        const auto* started_flag = reinterpret_cast<volatile uint64_t*>(&p.started);
-        while (*started_flag == 0 && tsc_delta_us(t0, rdtsc()) < 10'000) pause();
-        if (*started_flag == 0) (void)platform::current().start_ap(id, kPage);
+        platform::Platform::ApStart start{.apic_id = id,
+                                          .sipi_page = kTrampolinePhys >> 12,
+                                          .started = reinterpret_cast<volatile uint64_t*>(&p.started),
+                                          .entry = p.entry,
+                                          .stack = p.stack,
+                                          .arg = index,
+                                          .cr0 = p.cr0,
+                                          .cr3 = p.cr3,
+                                          .cr4 = p.cr4,
+                                          .efer = p.efer | kEferLma};
+        if (auto r = platform::current().start_ap(start); !r) {
+            log::error("smp: cannot start cpu {} (APIC ID {}): {}", index, id, r.error());
+            continue;
+        }
         if (!wait_until(cpu(index).online, true, timeout_ms * 1000)) {
             log::error("smp: cpu {} (APIC ID {}) did not come up within {} ms", index, id, timeout_ms);
             continue;
@@ -190,6 +198,10 @@ extern "C" [[noreturn]] void ap_entry(unsigned index) {
     init_this_cpu(index, c.apic_id);
     load_idt();
     init_cpu_tables(c, smp::stacks[index]);
+    if (auto r = warden::platform::current().init_cpu(index); !r) {
+        warden::panic("smp: cpu {}: platform setup failed: {}", index, r.error());
+    }
+    apic::init_this_cpu();
     if (apic::this_apic_id() != c.apic_id) {
         warden::panic("smp: cpu {} expected APIC ID {} but has {}", index, c.apic_id, apic::this_apic_id());
     }

@@ -1,6 +1,7 @@
 // The VMSA: an SEV-ES/SNP vCPU's saved state, 4 KiB (Linux struct
 // sev_es_save_area; SPEC-FACTS.md 6). Built for the first vCPU of an IGVM
-// image and, later, for APs.
+// image (64-bit, on the packer's page tables) and for each AP Warden starts
+// (64-bit, on the kernel's page tables).
 #pragma once
 
 #include <array>
@@ -13,15 +14,23 @@ inline constexpr size_t kVmsaSize = 4096;
 inline constexpr uint64_t kSevFeatureSnpActive = 1;  // SEV_FEATURES bit 0
 inline constexpr uint64_t kEferSvme = 1u << 12;      // required in an SEV-ES/SNP VMSA
 
-struct VmsaState {
-    uint64_t rip = 0;
-    uint64_t rbx = 0;
+inline constexpr uint64_t kEferLme = 1u << 8, kEferLma = 1u << 10, kEferNxe = 1u << 11;
+inline constexpr uint64_t kCr0Pe = 1, kCr0Et = 1u << 4, kCr0Ne = 1u << 5, kCr0Wp = 1u << 16, kCr0Pg = 1u << 31;
+inline constexpr uint64_t kCr4Pae = 1u << 5;
+
+struct LongModeState {
+    uint64_t rip = 0, rsp = 0, rdi = 0, rbx = 0;
+    uint64_t cr0 = kCr0Pe | kCr0Et | kCr0Ne | kCr0Wp | kCr0Pg;
+    uint64_t cr3 = 0;
+    uint64_t cr4 = kCr4Pae;
+    uint64_t efer = kEferLme | kEferLma | kEferNxe;  // SVME is always added
     uint64_t sev_features = kSevFeatureSnpActive;
     uint8_t vmpl = 0;
 };
 
-// A VMSA that starts in 32-bit protected mode, paging off, flat 4 GiB code and
-// data segments (the state a PVH entry expects), with the given RIP and RBX.
-std::array<uint8_t, kVmsaSize> make_vmsa_protected_mode(const VmsaState& s);
+// A VMSA that starts in 64-bit mode at rip (CS 0x08 long-mode code, data
+// selectors 0x10, as in the kernel's GDT), paging on with cr3; GDTR and
+// IDTR empty until the entry code loads its own.
+std::array<uint8_t, kVmsaSize> make_vmsa_long_mode(const LongModeState& s);
 
 }  // namespace warden::sev

@@ -9,6 +9,7 @@
 namespace warden::x86 {
 
 inline constexpr unsigned kExceptionVectors = 32;
+inline constexpr unsigned kVmmCommunication = 29;  // #VC
 
 struct ExceptionInfo {
     const char* mnemonic;  // "#PF"
