@@ -94,7 +94,7 @@ Result<void> build_kernel_address_space(const boot::BootInfo& info) {
 
     arch::wrmsr(kMsrEfer, arch::rdmsr(kMsrEfer) | kEferNxe);  // before any NX bit is live
     if (cpu_has(1, kCpuidPgeBit)) arch::write_cr4(arch::read_cr4() | kCr4Pge);
-    arch::write_cr3(root->raw());
+    arch::write_cr3(root->raw() | platform::current().encryption_mask());  // C-bit: the root is private
     phys_window_offset = kDirectMapBase;
     move_to_direct_map();
     tlb.live = true;

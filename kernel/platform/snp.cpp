@@ -166,20 +166,10 @@ public:
 
     // This CPU's GHCB: a fresh frame, rescinded and made shared through the
     // MSR protocol, mapped with the C-bit clear, zeroed, then registered.
+    // Without it nothing can be reported (port IO needs it): a failure
+    // terminates with its own reason.
     Result<void> init_cpu(unsigned index) override {
-        CpuGhcb& g = ghcbs[index];
-        WARDEN_TRY(frame, mm::alloc_frames(0));
-        MsrProtocol ch;
-        InstructionValidator v;
-        WARDEN_TRY_VOID(sev::share_page_msr(ch, v, frame));
-        auto* va = mm::phys_to_virt<sev::Ghcb>(frame);
-        WARDEN_TRY_VOID(
-            mm::kernel_mapper().protect(VirtAddr(reinterpret_cast<uint64_t>(va)), kPageSize,
-                                        mm::MapFlags{.writable = true, .global = true, .encrypted = false}));
-        std::memset(va, 0, kPageSize);
-        WARDEN_TRY_VOID(sev::register_ghcb(ch, frame));
-        g.gpa = frame;
-        g.page = va;
+        if (auto r = setup_ghcb(ghcbs[index]); !r) terminate(sev::kReasonSetWarden, sev::kReasonGhcbSetup);
         return {};
     }
 
@@ -222,6 +212,21 @@ public:
     sev::Status status;
 
 private:
+    Result<void> setup_ghcb(CpuGhcb& g) {
+        WARDEN_TRY(frame, mm::alloc_frames(0));
+        MsrProtocol ch;
+        InstructionValidator v;
+        WARDEN_TRY_VOID(sev::share_page_msr(ch, v, frame));
+        auto* va = mm::phys_to_virt<sev::Ghcb>(frame);
+        WARDEN_TRY_VOID(
+            mm::kernel_mapper().protect(VirtAddr(reinterpret_cast<uint64_t>(va)), kPageSize,
+                                        mm::MapFlags{.writable = true, .global = true, .encrypted = false}));
+        std::memset(va, 0, kPageSize);
+        WARDEN_TRY_VOID(sev::register_ghcb(ch, frame));
+        g.gpa = frame;
+        g.page = va;
+        return {};
+    }
     Result<void> change_state(PhysAddr base, uint64_t pages, sev::PscOp op) {
         if (!base.is_aligned(kPageSize)) return Fail(Error::kMisaligned);
         CpuGhcb& g = ghcbs[arch::this_cpu().index];

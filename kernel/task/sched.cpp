@@ -11,6 +11,7 @@
 #include "log.hpp"
 #include "mm/address_space.hpp"
 #include "panic.hpp"
+#include "platform/platform.hpp"
 #include "warden/spinlock.hpp"
 
 extern "C" void switch_context(uint64_t* save_rsp, uint64_t next_rsp);
@@ -43,7 +44,8 @@ void switch_to(CpuSched& cs, Task& prev, Task& next) {
         c.kernel_rsp = next.kernel_stack.top.raw();
         c.tables.tss.rsp[0] = c.kernel_rsp;
     }
-    const uint64_t cr3 = next.idle ? mm::kernel_mapper().root().raw() : next.pml4.raw();
+    const uint64_t cr3 =
+        (next.idle ? mm::kernel_mapper().root().raw() : next.pml4.raw()) | platform::current().encryption_mask();
     if (arch::read_cr3() != cr3) arch::write_cr3(cr3);
     switch_context(&prev.saved_rsp, next.saved_rsp);
 }
