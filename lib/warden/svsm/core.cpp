@@ -1,0 +1,160 @@
+// Core-protocol dispatch: argument checks in the order the SVSM spec states
+// them, then the privileged work through GuestServices.
+#include "warden/svsm/core.hpp"
+
+#include "warden/bytes.hpp"
+
+namespace warden::svsm {
+namespace {
+
+constexpr uint64_t kVmsaVmpl = 0x0ca, kVmsaEfer = 0x0d0, kVmsaSevFeatures = 0x3b0;
+constexpr uint64_t kEferSvme = uint64_t{1} << 12;
+constexpr size_t kMaxPvalidateEntries = (kPageSize - kPvalidateHeaderSize) / 8;  // 511
+
+bool crosses_page(PhysAddr a, uint64_t len) { return (a.raw() & (kPageSize - 1)) + len > kPageSize; }
+
+uint64_t remap_ca(CallRegs& r, VcpuState& vcpu, GuestServices& s) {
+    const PhysAddr caa(r.rcx);
+    if (!caa.is_aligned(8) || crosses_page(caa, kCaaHeaderSize)) return kErrInvalidParameter;
+    if (!s.is_guest_memory(PhysRange{caa, kCaaHeaderSize})) return kErrInvalidAddress;
+    const uint8_t zero[kCaaHeaderSize] = {};
+    if (!s.write_guest(caa, zero, sizeof zero)) return kErrInvalidAddress;
+    vcpu.caa = caa;
+    return kSuccess;
+}
+
+uint64_t pvalidate_outcome_code(PvalidateOutcome o, bool ignore_cf) {
+    switch (o) {
+    case PvalidateOutcome::kChanged: return kSuccess;
+    case PvalidateOutcome::kUnchanged: return ignore_cf ? kSuccess : kErrPvalidateNoChange;
+    case PvalidateOutcome::kFailInput: return kErrPvalidateBase + 1;
+    case PvalidateOutcome::kSizeMismatch: return kErrPvalidateBase + 6;
+    }
+    return kErrInvalidRequest;
+}
+
+uint64_t pvalidate(CallRegs& r, GuestServices& s) {
+    const PhysAddr list(r.rcx);
+    if (!list.is_aligned(8) || crosses_page(list, kPvalidateHeaderSize)) return kErrInvalidParameter;
+    const uint64_t room = kPageSize - (list.raw() & (kPageSize - 1));  // bytes from the list to its page end
+    if (!s.is_guest_memory(PhysRange{list, room})) return kErrInvalidAddress;
+    uint8_t header[kPvalidateHeaderSize];
+    if (!s.read_guest(list, header, sizeof header)) return kErrInvalidAddress;
+    const uint16_t entries = load_le<uint16_t>(header, 0), next = load_le<uint16_t>(header, 2);
+    if (entries == 0 || next >= entries || kPvalidateHeaderSize + uint64_t{entries} * 8 > room)
+        return kErrInvalidParameter;
+    // The whole list, copied once: the guest cannot change it under us.
+    uint8_t copy[kMaxPvalidateEntries * 8];
+    if (!s.read_guest(list + kPvalidateHeaderSize, copy, size_t{entries} * 8)) return kErrInvalidAddress;
+    uint16_t at = next;
+    uint64_t result = kSuccess;
+    for (; at < entries; ++at) {
+        auto e = decode_pvalidate_entry(load_le<uint64_t>(copy, size_t{at} * 8));
+        if (!e) {
+            result = kErrInvalidParameter;
+            break;
+        }
+        const uint64_t bytes = e->huge ? kLargePageSize : kPageSize;
+        if (!s.is_guest_memory(PhysRange{e->page, bytes})) {
+            result = kErrInvalidAddress;
+            break;
+        }
+        auto outcome = s.pvalidate(e->page, e->huge, e->validate);
+        result = outcome ? pvalidate_outcome_code(*outcome, e->ignore_cf) : kErrInvalidAddress;
+        if (result != kSuccess) break;
+    }
+    // `next` tells the guest where to resume (the failing entry, or the end).
+    uint8_t next_out[2] = {static_cast<uint8_t>(at), static_cast<uint8_t>(at >> 8)};
+    if (!s.write_guest(list + 2, next_out, sizeof next_out)) return kErrInvalidAddress;
+    return result;
+}
+
+uint64_t create_vcpu(CallRegs& r, const VcpuState& vcpu, GuestServices& s) {
+    const PhysAddr vmsa(r.rcx), caa(r.rdx);
+    const auto apic_id = static_cast<uint32_t>(r.r8);
+    if (!vmsa.is_aligned(kPageSize) || !caa.is_aligned(kPageSize) || vmsa == caa || r.r8 > 0xffffffff)
+        return kErrInvalidParameter;
+    if (!s.is_guest_memory(PhysRange{vmsa, kPageSize}) || !s.is_guest_memory(PhysRange{caa, kPageSize}))
+        return kErrInvalidAddress;
+    if (!s.apic_id_exists(apic_id)) return kErrInvalidParameter;
+    if (!s.revoke_vmsa_page(vmsa)) return kErrInvalidAddress;
+    uint8_t vmpl = 0, efer[8], features[8];
+    const bool read = s.read_guest(vmsa + kVmsaVmpl, &vmpl, 1) && s.read_guest(vmsa + kVmsaEfer, efer, 8) &&
+                      s.read_guest(vmsa + kVmsaSevFeatures, features, 8);
+    uint64_t result = kSuccess;
+    if (!read)
+        result = kErrInvalidAddress;
+    else if (vmpl != vcpu.guest_vmpl || !(load_le<uint64_t>(efer, 0) & kEferSvme) ||
+             load_le<uint64_t>(features, 0) != vcpu.sev_features)
+        result = kErrInvalidParameter;
+    else if (auto c = s.create_vcpu(vmsa, caa, apic_id); !c)
+        result = c.error() == Error::kBusy ? kErrBusy : kErrInvalidParameter;
+    if (result != kSuccess) s.restore_vmsa_page(vmsa);
+    return result;
+}
+
+uint64_t delete_vcpu(CallRegs& r, GuestServices& s) {
+    const PhysAddr vmsa(r.rcx);
+    if (!vmsa.is_aligned(kPageSize)) return kErrInvalidParameter;
+    if (!s.is_guest_memory(PhysRange{vmsa, kPageSize})) return kErrInvalidAddress;
+    auto d = s.delete_vcpu(vmsa);
+    if (!d) return d.error() == Error::kBusy ? kErrBusy : kErrInvalidParameter;
+    return kSuccess;
+}
+
+// RCX = (protocol << 32) | version wanted -> (max << 32) | min, or 0.
+uint64_t query_protocol(CallRegs& r, const VcpuState& vcpu) {
+    const auto protocol = static_cast<uint32_t>(r.rcx >> 32), version = static_cast<uint32_t>(r.rcx);
+    const bool offered = protocol == kProtocolCore || (protocol == kProtocolAttestation && vcpu.attestation);
+    r.rcx = offered && version == kCoreVersion ? (uint64_t{kCoreVersion} << 32) | kCoreVersion : 0;
+    return kSuccess;
+}
+
+uint64_t configure_vtom(CallRegs& r) {
+    if (r.rcx & 1) {  // query: no vTOM support
+        r.rcx = 0;
+        return kSuccess;
+    }
+    return kErrInvalidRequest;
+}
+
+uint64_t core(CallRegs& r, uint32_t call, VcpuState& vcpu, GuestServices& s) {
+    switch (static_cast<CoreCall>(call)) {
+    case CoreCall::kRemapCa: return remap_ca(r, vcpu, s);
+    case CoreCall::kPvalidate: return pvalidate(r, s);
+    case CoreCall::kCreateVcpu: return create_vcpu(r, vcpu, s);
+    case CoreCall::kDeleteVcpu: return delete_vcpu(r, s);
+    case CoreCall::kDepositMem:
+    case CoreCall::kWithdrawMem: return kErrUnsupportedCall;  // Warden's memory is fixed at launch
+    case CoreCall::kQueryProtocol: return query_protocol(r, vcpu);
+    case CoreCall::kConfigureVtom: return configure_vtom(r);
+    }
+    return kErrUnsupportedCall;
+}
+
+}  // namespace
+
+Result<PvalidateEntry> decode_pvalidate_entry(uint64_t raw) {
+    const uint64_t size = raw & 3;
+    if (size > 1 || (raw & 0xff0)) return Fail(Error::kInvalidArgument);
+    PvalidateEntry e{PhysAddr(raw & ~uint64_t{0xfff}), size == 1, (raw & 4) != 0, (raw & 8) != 0};
+    if (e.huge && !e.page.is_aligned(kLargePageSize)) return Fail(Error::kInvalidArgument);
+    return e;
+}
+
+uint64_t encode_pvalidate_entry(const PvalidateEntry& e) {
+    return (e.page.raw() & ~uint64_t{0xfff}) | (e.huge ? 1 : 0) | (e.validate ? 4 : 0) | (e.ignore_cf ? 8 : 0);
+}
+
+void dispatch(CallRegs& regs, VcpuState& vcpu, GuestServices& services) {
+    const auto protocol = static_cast<uint32_t>(regs.rax >> 32), call = static_cast<uint32_t>(regs.rax);
+    if (protocol == kProtocolCore) {
+        regs.rax = core(regs, call, vcpu, services);
+    } else if (protocol == kProtocolAttestation && vcpu.attestation) {
+        regs.rax = kErrUnsupportedCall;  // the formats exist (issue 8); no report without SNP firmware
+    } else {
+        regs.rax = kErrUnsupportedProtocol;
+    }
+}
+
+}  // namespace warden::svsm

@@ -1,0 +1,97 @@
+// The SVSM core protocol (SVSM spec 58019, protocol 0; SPEC-FACTS.md 7) as a
+// pure dispatcher: it decodes a call from the guest's registers, checks every
+// argument by the spec's rules and Warden's (DESIGN section 8: nothing that
+// touches SVSM memory, nothing outside the guest's memory, every list bounded
+// by its page), and does the privileged work through GuestServices, which the
+// kernel implements with narrow kernel calls and the host tests with fakes.
+// Guest memory is only ever copied in, checked, then used.
+#pragma once
+
+#include "warden/addr.hpp"
+#include "warden/result.hpp"
+
+namespace warden::svsm {
+
+// Result codes (RAX on return).
+inline constexpr uint64_t kSuccess = 0x00000000, kErrIncomplete = 0x80000000, kErrUnsupportedProtocol = 0x80000001,
+                          kErrUnsupportedCall = 0x80000002, kErrInvalidAddress = 0x80000003,
+                          kErrInvalidFormat = 0x80000004, kErrInvalidParameter = 0x80000005,
+                          kErrInvalidRequest = 0x80000006, kErrBusy = 0x80000007;
+inline constexpr uint64_t kErrPvalidateBase = 0x80001000;  // + PVALIDATE's own code (1 FAIL_INPUT, 6 SIZEMISMATCH)
+inline constexpr uint64_t kErrPvalidateNoChange = 0x80001010;
+
+// Protocols and core calls.
+inline constexpr uint32_t kProtocolCore = 0, kProtocolAttestation = 1, kProtocolVtpm = 2;
+enum class CoreCall : uint32_t {
+    kRemapCa = 0,
+    kPvalidate = 1,
+    kCreateVcpu = 2,
+    kDeleteVcpu = 3,
+    kDepositMem = 4,
+    kWithdrawMem = 5,
+    kQueryProtocol = 6,
+    kConfigureVtom = 7,
+};
+inline constexpr uint32_t kCoreVersion = 1;
+
+// The guest's registers at the call and on return.
+struct CallRegs {
+    uint64_t rax = 0, rcx = 0, rdx = 0, r8 = 0, r9 = 0;
+};
+constexpr uint64_t call_rax(uint32_t protocol, uint32_t call) { return (uint64_t{protocol} << 32) | call; }
+
+// The Calling Area: byte 0 call_pending, byte 1 mem_available, 2..7
+// reserved, then the call's buffer. REMAP_CA needs its first 8 bytes in one page.
+inline constexpr uint64_t kCaaHeaderSize = 8;
+
+// PVALIDATE request list: header {u16 entries, u16 next, u32 reserved}, then
+// u64 entries {bits 1:0 page size, bit 2 validate, bit 3 ignore CF, 11:4
+// reserved, 63:12 GFN}, all in the one page the list starts in.
+inline constexpr size_t kPvalidateHeaderSize = 8;
+struct PvalidateEntry {
+    PhysAddr page;
+    bool huge = false, validate = false, ignore_cf = false;
+};
+// kInvalidArgument for a page size of 2 or 3, reserved bits, or a 2 MiB entry
+// that is not 2 MiB aligned.
+Result<PvalidateEntry> decode_pvalidate_entry(uint64_t raw);
+uint64_t encode_pvalidate_entry(const PvalidateEntry& e);
+
+// What PVALIDATE on a guest page reported (the kernel's call answers this).
+enum class PvalidateOutcome : uint8_t { kChanged, kUnchanged, kFailInput, kSizeMismatch };
+
+// The privileged operations, each as narrow as the rule it must keep.
+class GuestServices {
+public:
+    // Guest memory: RAM the guest owns, never SVSM memory (checked here and
+    // again by the kernel).
+    virtual bool is_guest_memory(PhysRange r) const = 0;
+    virtual Result<void> read_guest(PhysAddr gpa, void* out, size_t len) = 0;
+    virtual Result<void> write_guest(PhysAddr gpa, const void* in, size_t len) = 0;
+    virtual Result<PvalidateOutcome> pvalidate(PhysAddr page, bool huge, bool validate) = 0;
+    // CREATE_VCPU: revoke the guest's access to the VMSA page first, so the
+    // checked contents cannot change; give it back if the checks fail.
+    virtual Result<void> revoke_vmsa_page(PhysAddr vmsa) = 0;
+    virtual void restore_vmsa_page(PhysAddr vmsa) = 0;
+    virtual bool apic_id_exists(uint32_t apic_id) const = 0;
+    virtual Result<void> create_vcpu(PhysAddr vmsa, PhysAddr caa, uint32_t apic_id) = 0;
+    // kNotFound if vmsa was not created through CREATE_VCPU.
+    virtual Result<void> delete_vcpu(PhysAddr vmsa) = 0;
+
+protected:
+    ~GuestServices() = default;
+};
+
+// The calling vCPU's state the dispatcher reads and changes.
+struct VcpuState {
+    PhysAddr caa;               // its Calling Area
+    uint8_t guest_vmpl = 1;     // the VMPL its guest runs at
+    uint64_t sev_features = 0;  // its VMSA's SEV_FEATURES (a new VMSA must match)
+    bool attestation = false;   // an attestation protocol is offered (SNP only)
+};
+
+// Serves one call: regs in, regs out (RAX = result code). Never fails as a
+// C++ call: every error is an SVSM result code for the guest.
+void dispatch(CallRegs& regs, VcpuState& vcpu, GuestServices& services);
+
+}  // namespace warden::svsm

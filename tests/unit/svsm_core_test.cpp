@@ -1,0 +1,256 @@
+#include <doctest/doctest.h>
+
+#include <cstring>
+#include <map>
+#include <set>
+#include <vector>
+
+#include "warden/svsm/core.hpp"
+
+using namespace warden;
+using namespace warden::svsm;
+
+namespace {
+
+// Guest memory 0..16 MiB, except the SVSM's 1..3 MiB. Validation state per
+// 4 KiB page; 2 MiB pages at 8 MiB and above are held by the fake RMP as
+// small pages (size mismatch). Every service call is logged.
+class FakeGuest final : public GuestServices {
+public:
+    static constexpr uint64_t kTop = 16 << 20, kSvsmBase = 1 << 20, kSvsmEnd = 3 << 20;
+
+    bool is_guest_memory(PhysRange r) const override {
+        if (r.size == 0 || r.end().raw() < r.base.raw() || r.end().raw() > kTop) return false;
+        return !r.overlaps(PhysRange{PhysAddr(kSvsmBase), kSvsmEnd - kSvsmBase});
+    }
+    Result<void> read_guest(PhysAddr gpa, void* out, size_t len) override {
+        if (!in_ram(gpa, len)) return Fail(Error::kOutOfRange);
+        std::memcpy(out, mem.data() + gpa.raw(), len);
+        return {};
+    }
+    Result<void> write_guest(PhysAddr gpa, const void* in, size_t len) override {
+        if (!in_ram(gpa, len)) return Fail(Error::kOutOfRange);
+        std::memcpy(mem.data() + gpa.raw(), in, len);
+        return {};
+    }
+    Result<PvalidateOutcome> pvalidate(PhysAddr page, bool huge, bool validate) override {
+        ++pvalidates;
+        if (huge && page.raw() >= (8 << 20)) return PvalidateOutcome::kSizeMismatch;
+        const uint64_t n = huge ? 512 : 1;
+        bool changed = false;
+        for (uint64_t i = 0; i < n; ++i) {
+            const uint64_t pfn = (page.raw() >> 12) + i;
+            if (validate ? valid.insert(pfn).second : valid.erase(pfn) != 0) changed = true;
+        }
+        return changed ? PvalidateOutcome::kChanged : PvalidateOutcome::kUnchanged;
+    }
+    Result<void> revoke_vmsa_page(PhysAddr vmsa) override {
+        revoked.insert(vmsa.raw());
+        return {};
+    }
+    void restore_vmsa_page(PhysAddr vmsa) override { revoked.erase(vmsa.raw()); }
+    bool apic_id_exists(uint32_t id) const override { return id < 4; }
+    Result<void> create_vcpu(PhysAddr vmsa, PhysAddr, uint32_t) override {
+        if (!revoked.count(vmsa.raw())) return Fail(Error::kDenied);  // checked before revoking: a bug
+        vcpus.insert(vmsa.raw());
+        return {};
+    }
+    Result<void> delete_vcpu(PhysAddr vmsa) override {
+        if (!vcpus.erase(vmsa.raw())) return Fail(Error::kNotFound);
+        revoked.erase(vmsa.raw());
+        return {};
+    }
+
+    void put64(uint64_t gpa, uint64_t v) { std::memcpy(mem.data() + gpa, &v, 8); }
+    void put16(uint64_t gpa, uint16_t v) { std::memcpy(mem.data() + gpa, &v, 2); }
+    uint16_t get16(uint64_t gpa) const {
+        uint16_t v;
+        std::memcpy(&v, mem.data() + gpa, 2);
+        return v;
+    }
+    // A PVALIDATE list at gpa.
+    void list(uint64_t gpa, const std::vector<uint64_t>& entries, uint16_t next = 0) {
+        put16(gpa, static_cast<uint16_t>(entries.size()));
+        put16(gpa + 2, next);
+        for (size_t i = 0; i < entries.size(); ++i) put64(gpa + 8 + i * 8, entries[i]);
+    }
+
+    std::vector<uint8_t> mem = std::vector<uint8_t>(kTop, 0);
+    std::set<uint64_t> valid, revoked, vcpus;
+    int pvalidates = 0;
+
+private:
+    bool in_ram(PhysAddr gpa, size_t len) const { return gpa.raw() <= kTop && len <= kTop - gpa.raw(); }
+};
+
+struct Fixture {
+    FakeGuest g;
+    VcpuState vcpu{.caa = PhysAddr(0x5000), .guest_vmpl = 2, .sev_features = 0x1};
+    CallRegs call(CoreCall c, uint64_t rcx = 0, uint64_t rdx = 0, uint64_t r8 = 0) {
+        CallRegs r{.rax = call_rax(kProtocolCore, static_cast<uint32_t>(c)), .rcx = rcx, .rdx = rdx, .r8 = r8};
+        dispatch(r, vcpu, g);
+        return r;
+    }
+    uint64_t result(CoreCall c, uint64_t rcx = 0, uint64_t rdx = 0, uint64_t r8 = 0) {
+        return call(c, rcx, rdx, r8).rax;
+    }
+};
+
+uint64_t entry(uint64_t gpa, bool huge, bool validate, bool ignore_cf = false) {
+    return encode_pvalidate_entry(PvalidateEntry{PhysAddr(gpa), huge, validate, ignore_cf});
+}
+
+}  // namespace
+
+TEST_CASE("svsm core: result codes and call numbers of SPEC-FACTS 7") {
+    CHECK(kErrUnsupportedProtocol == 0x80000001);
+    CHECK(kErrInvalidAddress == 0x80000003);
+    CHECK(kErrInvalidParameter == 0x80000005);
+    CHECK(kErrInvalidRequest == 0x80000006);
+    CHECK(kErrPvalidateNoChange == 0x80001010);
+    CHECK(static_cast<uint32_t>(CoreCall::kQueryProtocol) == 6);
+    CHECK(static_cast<uint32_t>(CoreCall::kConfigureVtom) == 7);
+    CHECK(call_rax(1, 2) == 0x0000000100000002);
+}
+
+TEST_CASE("svsm core: QUERY_PROTOCOL, CONFIGURE_VTOM, unknown protocols and calls") {
+    Fixture f;
+    auto r = f.call(CoreCall::kQueryProtocol, (uint64_t{0} << 32) | 1);
+    CHECK(r.rax == kSuccess);
+    CHECK(r.rcx == ((uint64_t{1} << 32) | 1));
+    CHECK(f.call(CoreCall::kQueryProtocol, 2).rcx == 0);                        // core version 2: not offered
+    CHECK(f.call(CoreCall::kQueryProtocol, (uint64_t{1} << 32) | 1).rcx == 0);  // attestation: not on native
+    auto v = f.call(CoreCall::kConfigureVtom, 1);
+    CHECK((v.rax == kSuccess && v.rcx == 0));
+    CHECK(f.result(CoreCall::kConfigureVtom, 0) == kErrInvalidRequest);
+    CHECK(f.result(CoreCall::kDepositMem, 0x400000) == kErrUnsupportedCall);
+    CHECK(f.result(CoreCall::kWithdrawMem, 0x400000) == kErrUnsupportedCall);
+    CHECK(f.result(static_cast<CoreCall>(8)) == kErrUnsupportedCall);
+    CallRegs other{.rax = call_rax(7, 0)};
+    dispatch(other, f.vcpu, f.g);
+    CHECK(other.rax == kErrUnsupportedProtocol);
+    CallRegs attest{.rax = call_rax(kProtocolAttestation, 0)};
+    dispatch(attest, f.vcpu, f.g);
+    CHECK(attest.rax == kErrUnsupportedProtocol);
+    f.vcpu.attestation = true;
+    CHECK(f.call(CoreCall::kQueryProtocol, (uint64_t{1} << 32) | 1).rcx == ((uint64_t{1} << 32) | 1));
+}
+
+TEST_CASE("svsm core: REMAP_CA moves and clears the Calling Area, only inside guest memory") {
+    Fixture f;
+    f.g.mem[0x7008] = 1;
+    CHECK(f.result(CoreCall::kRemapCa, 0x7008) == kSuccess);
+    CHECK(f.vcpu.caa.raw() == 0x7008);
+    CHECK(f.g.mem[0x7008] == 0);
+    CHECK(f.result(CoreCall::kRemapCa, 0x7004) == kErrInvalidParameter);    // not 8-byte aligned
+    CHECK(f.result(CoreCall::kRemapCa, 0x7ffc) == kErrInvalidParameter);    // crosses a page
+    CHECK(f.result(CoreCall::kRemapCa, 0x100000) == kErrInvalidAddress);    // SVSM memory
+    CHECK(f.result(CoreCall::kRemapCa, 0x40000000) == kErrInvalidAddress);  // no memory there
+    CHECK(f.vcpu.caa.raw() == 0x7008);                                      // the refused calls changed nothing
+}
+
+TEST_CASE("svsm core: PVALIDATE of 4 KiB and 2 MiB entries, no-change and ignore-CF") {
+    Fixture f;
+    f.g.list(0x9000, {entry(0x400000, false, true), entry(0x600000, true, true)});
+    CHECK(f.result(CoreCall::kPvalidate, 0x9000) == kSuccess);
+    CHECK(f.g.get16(0x9002) == 2);  // next = entries
+    CHECK(f.g.valid.count(0x400));
+    CHECK(f.g.valid.size() == 513);
+    // The same page again: no change, an error unless the entry ignores CF.
+    f.g.list(0x9000, {entry(0x400000, false, true)});
+    CHECK(f.result(CoreCall::kPvalidate, 0x9000) == kErrPvalidateNoChange);
+    CHECK(f.g.get16(0x9002) == 0);
+    f.g.list(0x9000, {entry(0x400000, false, true, true)});
+    CHECK(f.result(CoreCall::kPvalidate, 0x9000) == kSuccess);
+    // Rescind.
+    f.g.list(0x9000, {entry(0x400000, false, false)});
+    CHECK(f.result(CoreCall::kPvalidate, 0x9000) == kSuccess);
+    CHECK_FALSE(f.g.valid.count(0x400));
+}
+
+TEST_CASE("svsm core: PVALIDATE stops at the first failure and resumes from next") {
+    Fixture f;
+    f.g.list(0x9000, {entry(0x401000, false, true), entry(0x800000, true, true), entry(0x402000, false, true)});
+    CHECK(f.result(CoreCall::kPvalidate, 0x9000) == kErrPvalidateBase + 6);  // the RMP holds 4 KiB pages there
+    CHECK(f.g.get16(0x9002) == 1);
+    CHECK_FALSE(f.g.valid.count(0x402));  // entry 2 not processed
+    // The guest splits the failed entry and resumes after it.
+    f.g.put16(0x9002, 2);
+    CHECK(f.result(CoreCall::kPvalidate, 0x9000) == kSuccess);
+    CHECK(f.g.valid.count(0x402));
+    CHECK(f.g.valid.count(0x401));
+}
+
+TEST_CASE("svsm core: malformed PVALIDATE lists are refused and change nothing") {
+    Fixture f;
+    auto refused = [&](uint64_t gpa) {
+        const auto before = f.g.valid;
+        const int calls = f.g.pvalidates;
+        const uint64_t r = f.result(CoreCall::kPvalidate, gpa);
+        CHECK(f.g.valid == before);
+        CHECK(f.g.pvalidates == calls);
+        return r;
+    };
+    f.g.list(0x9000, {});
+    CHECK(refused(0x9000) == kErrInvalidParameter);  // no entries
+    f.g.list(0x9000, {entry(0x400000, false, true)}, 1);
+    CHECK(refused(0x9000) == kErrInvalidParameter);  // next == entries
+    f.g.list(0x9ff0, {entry(0x400000, false, true), entry(0x401000, false, true)});
+    CHECK(refused(0x9ff0) == kErrInvalidParameter);  // entries past the page
+    CHECK(refused(0x9004) == kErrInvalidParameter);  // list not 8-byte aligned
+    f.g.list(0x9000, {entry(0x400000, false, true) | 2});
+    CHECK(refused(0x9000) == kErrInvalidParameter);  // page size 2
+    f.g.list(0x9000, {entry(0x400000, false, true) | 0x10});
+    CHECK(refused(0x9000) == kErrInvalidParameter);  // reserved bits
+    f.g.list(0x9000, {entry(0x401000, false, true) | 1});
+    CHECK(refused(0x9000) == kErrInvalidParameter);  // a 2 MiB entry not 2 MiB aligned
+    f.g.list(0x9000, {entry(0x100000, false, true)});
+    CHECK(refused(0x9000) == kErrInvalidAddress);  // SVSM memory
+    f.g.list(0x9000, {entry(0x000000, true, true)});
+    CHECK(refused(0x9000) == kErrInvalidAddress);  // a 2 MiB entry reaching into SVSM memory
+    f.g.list(0x9000, {entry(0x2000000, false, true)});
+    CHECK(refused(0x9000) == kErrInvalidAddress);    // outside guest memory
+    CHECK(refused(0x180000) == kErrInvalidAddress);  // the list itself in SVSM memory
+    CHECK(refused(0xfffffffffffff000) == kErrInvalidAddress);
+}
+
+TEST_CASE("svsm core: CREATE_VCPU checks the new VMSA after revoking it; DELETE_VCPU only what it created") {
+    Fixture f;
+    const uint64_t vmsa = 0xa000, caa = 0xb000;
+    f.g.mem[vmsa + 0x0ca] = 2;                   // VMPL 2, the guest's
+    f.g.put64(vmsa + 0x0d0, uint64_t{1} << 12);  // EFER.SVME
+    f.g.put64(vmsa + 0x3b0, 0x1);                // SEV_FEATURES equal to the caller's
+    CHECK(f.result(CoreCall::kCreateVcpu, vmsa, caa, 1) == kSuccess);
+    CHECK(f.g.vcpus.count(vmsa));
+    CHECK(f.result(CoreCall::kDeleteVcpu, vmsa) == kSuccess);
+    CHECK(f.result(CoreCall::kDeleteVcpu, vmsa) == kErrInvalidParameter);  // not (any more) a created VMSA
+
+    auto bad = [&](uint64_t v, uint64_t c, uint64_t id) {
+        const uint64_t r = f.result(CoreCall::kCreateVcpu, v, c, id);
+        CHECK(f.g.vcpus.empty());
+        CHECK(f.g.revoked.empty());  // access given back
+        return r;
+    };
+    CHECK(bad(vmsa + 8, caa, 1) == kErrInvalidParameter);
+    CHECK(bad(vmsa, vmsa, 1) == kErrInvalidParameter);
+    CHECK(bad(vmsa, caa, 9) == kErrInvalidParameter);  // no such APIC ID
+    CHECK(bad(0x100000, caa, 1) == kErrInvalidAddress);
+    CHECK(bad(vmsa, 0x200000, 1) == kErrInvalidAddress);
+    f.g.mem[vmsa + 0x0ca] = 0;  // a VMPL0 VMSA from the guest
+    CHECK(bad(vmsa, caa, 1) == kErrInvalidParameter);
+    f.g.mem[vmsa + 0x0ca] = 2;
+    f.g.put64(vmsa + 0x0d0, 0);  // no SVME
+    CHECK(bad(vmsa, caa, 1) == kErrInvalidParameter);
+    f.g.put64(vmsa + 0x0d0, uint64_t{1} << 12);
+    f.g.put64(vmsa + 0x3b0, 0x3);  // other SEV_FEATURES
+    CHECK(bad(vmsa, caa, 1) == kErrInvalidParameter);
+}
+
+TEST_CASE("svsm core: PVALIDATE entries round-trip through their encoding") {
+    const PvalidateEntry e{PhysAddr(0x12345000), false, true, true};
+    auto d = decode_pvalidate_entry(encode_pvalidate_entry(e));
+    REQUIRE(d.ok());
+    CHECK((d->page == e.page && !d->huge && d->validate && d->ignore_cf));
+    CHECK(encode_pvalidate_entry(PvalidateEntry{PhysAddr(0x200000), true, true, false}) == 0x200005);
+    CHECK(decode_pvalidate_entry(0x200003).error() == Error::kInvalidArgument);
+}
