@@ -159,6 +159,8 @@ def main():
     p.add_argument("--debugcon-file", help="send port 0xe9 to this file; --check judges its lines too")
     p.add_argument("--expect-debugcon-line", action="append", default=[], metavar="REGEX",
                    help="--check: some line of --debugcon-file must match REGEX (repeatable)")
+    p.add_argument("--expect-line", action="append", default=[], metavar="REGEX",
+                   help="--check: some console line must match REGEX (repeatable)")
     p.add_argument("--free-kib", metavar="MIN:MAX",
                    help="the ready line's free_kib must lie in [MIN, MAX]")
     p.add_argument("--expect-fail", metavar="REGEX",
@@ -196,6 +198,9 @@ def main():
         lines = lines + extra
     free_range = tuple(int(x) for x in args.free_kib.split(":")) if args.free_kib else None
     reasons = judge(status, lines, args.timeout, free_range, args.cpus)
+    for pattern in args.expect_line:
+        if not any(re.search(pattern, l) for l in lines):
+            reasons.append(f"no console line matches /{pattern}/")
     for pattern in args.expect_debugcon_line:
         if not any(re.search(pattern, l) for l in extra):
             reasons.append(f"no debugcon line matches /{pattern}/")

@@ -5,6 +5,7 @@
 
 #include "arch/x86_64/cpu.hpp"
 #include "arch/x86_64/tsc.hpp"
+#include "guest/guest.hpp"
 #include "log.hpp"
 #include "task/log_ring.hpp"
 #include "task/queue.hpp"
@@ -32,11 +33,63 @@ unsigned place(uint8_t wanted, unsigned online, unsigned& next_ap) {
     return cpu;
 }
 
+Task* start_one(const char* file, std::span<const uint8_t> image, const abi::Manifest& manifest, unsigned cpu) {
+    const uint64_t t0 = arch::rdtsc();
+    auto t = create_task(image, manifest, cpu);
+    const uint64_t create_us = arch::tsc_delta_us(t0, arch::rdtsc());
+    if (!t) {
+        log::error("tasks: {}: cannot create: {}", file, t.error());
+        return nullptr;
+    }
+    Task& task = **t;
+    if (manifest.serves[0] != '\0') task.handles[0] = find_or_create_queue(manifest.serves);
+    for (size_t i = 0; i < abi::kMaxUses; ++i) {
+        if (manifest.uses[i][0] != '\0') task.handles[i + 1] = find_or_create_queue(manifest.uses[i]);
+    }
+    if (manifest.flags & abi::kManifestConsole) {
+        auto ring = log_ring::create();
+        if (!ring || !map_shared(task, abi::kLogRingAddress, *ring, sizeof(abi::LogRing))) {
+            log::error("tasks: {}: cannot map the log ring", task.name);
+            return nullptr;
+        }
+    }
+    if (manifest.flags & abi::kManifestGuest) {
+        if (auto r = map_guest_memory(task, guest::memory()); !r) {
+            log::error("tasks: {}: cannot map guest memory: {}", task.name, r.error());
+            return nullptr;
+        }
+    }
+    log::info("tasks: {} (task {}) on cpu {}{}{}, created in {} us", task.name, task.id, cpu,
+              manifest.serves[0] ? ", serves " : "", manifest.serves, create_us);
+    return &task;
+}
+
+// "name@" -> "name<cpu>" (kManifestPerCpu); names without '@' stay as they are.
+void per_cpu_name(char (&name)[abi::kNameBytes], unsigned cpu) {
+    char out[abi::kNameBytes] = {};
+    size_t o = 0;
+    for (size_t i = 0; i < abi::kNameBytes && name[i] != '\0'; ++i) {
+        if (name[i] != '@') {
+            if (o + 1 < abi::kNameBytes) out[o++] = name[i];
+            continue;
+        }
+        char digits[4];
+        size_t d = 0;
+        unsigned v = cpu;
+        do {
+            digits[d++] = static_cast<char>('0' + v % 10);
+            v /= 10;
+        } while (v && d < sizeof digits);
+        while (d > 0 && o + 1 < abi::kNameBytes) out[o++] = digits[--d];
+    }
+    std::memcpy(name, out, sizeof out);
+}
+
 }  // namespace
 
 unsigned start_boot_tasks(unsigned online) {
     unsigned started = 0, next_ap = 0;
-    Task* created[abi::kMaxHandles * 4] = {};
+    Task* created[64] = {};
     size_t n = 0;
     for (const EmbeddedService& s : embedded_services()) {
         const std::span<const uint8_t> image(s.data, static_cast<size_t>(s.size));
@@ -50,30 +103,20 @@ unsigned start_boot_tasks(unsigned online) {
             log::error("tasks: {}: bad or missing manifest: {}", s.file, manifest.error());
             continue;
         }
-        const unsigned cpu = place(manifest->cpu, online, next_ap);
-        const uint64_t t0 = arch::rdtsc();
-        auto t = create_task(image, *manifest, cpu);
-        const uint64_t create_us = arch::tsc_delta_us(t0, arch::rdtsc());
-        if (!t) {
-            log::error("tasks: {}: cannot create: {}", s.file, t.error());
-            continue;
-        }
-        Task& task = **t;
-        if (manifest->serves[0] != '\0') task.handles[0] = find_or_create_queue(manifest->serves);
-        for (size_t i = 0; i < abi::kMaxUses; ++i) {
-            if (manifest->uses[i][0] != '\0') task.handles[i + 1] = find_or_create_queue(manifest->uses[i]);
-        }
-        if (manifest->flags & abi::kManifestConsole) {
-            auto ring = log_ring::create();
-            if (!ring || !map_shared(task, abi::kLogRingAddress, *ring, sizeof(abi::LogRing))) {
-                log::error("tasks: {}: cannot map the log ring", task.name);
-                continue;
+        const bool per_cpu = manifest->flags & abi::kManifestPerCpu;
+        for (unsigned instance = 0; instance < (per_cpu ? online : 1); ++instance) {
+            abi::Manifest m = *manifest;
+            if (per_cpu) {
+                m.cpu = static_cast<uint8_t>(instance);
+                per_cpu_name(m.name, instance);
+                per_cpu_name(m.serves, instance);
+                for (auto& use : m.uses) per_cpu_name(use, instance);
             }
+            Task* task = start_one(s.file, image, m, place(m.cpu, online, next_ap));
+            if (!task) continue;
+            if (n < sizeof created / sizeof created[0]) created[n++] = task;
+            ++started;
         }
-        log::info("tasks: {} (task {}) on cpu {}{}{}, created in {} us", task.name, task.id, cpu,
-                  manifest->serves[0] ? ", serves " : "", manifest->serves, create_us);
-        if (n < sizeof created / sizeof created[0]) created[n++] = &task;
-        ++started;
     }
     for (size_t i = 0; i < n; ++i) {
         sched::make_ready(*created[i]);

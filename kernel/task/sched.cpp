@@ -40,6 +40,7 @@ void switch_to(CpuSched& cs, Task& prev, Task& next) {
     next.state = State::kRunning;
     arch::PerCpu& c = arch::this_cpu();
     c.task = next.name;
+    c.task_flags.store(next.idle ? 0 : next.flags, std::memory_order_seq_cst);
     if (!next.idle) {
         c.kernel_rsp = next.kernel_stack.top.raw();
         c.tables.tss.rsp[0] = c.kernel_rsp;

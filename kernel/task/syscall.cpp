@@ -4,6 +4,9 @@
 // argument returns an error; nothing a task passes can fault the kernel.
 #include "arch/x86_64/cpu.hpp"
 #include "arch/x86_64/percpu.hpp"
+#include "arch/x86_64/tsc.hpp"
+#include "boot/boot_info.hpp"
+#include "guest/guest.hpp"
 #include "log.hpp"
 #include "task/queue.hpp"
 #include "task/sched.hpp"
@@ -122,6 +125,64 @@ int64_t sys_dma_buffer(Task& t, uint64_t pages, uint64_t phys_out) {
     return static_cast<int64_t>(*va);
 }
 
+// The guest calls: only the request loop (kManifestSvsm) may make them; the
+// guest module checks every GPA against guest memory again. They can be
+// long (a 511-entry PVALIDATE zeroes 2 MiB) and may shoot down TLBs, so
+// they run with interrupts on: this CPU keeps answering IPIs. (The tick
+// does not preempt kernel mode; SYSRET restores the task's flags.)
+bool serves_guest(const Task& t) {
+    if (!(t.flags & abi::kManifestSvsm)) return false;
+    arch::sti();
+    return true;
+}
+
+int64_t sys_guest_info(Task& t, uint64_t out) {
+    if (!(t.flags & (abi::kManifestGuest | abi::kManifestSvsm))) return fail(Error::kDenied);
+    abi::GuestInfo info;
+    const PhysRange mem = guest::memory();
+    info.memory_base = mem.base.raw();
+    info.memory_size = mem.size;
+    info.caa = guest::initial_caa(t.cpu).raw();
+    info.svsm_probe = boot::info().image.base.raw();
+    info.mutations = guest::mutations(t.cpu);
+    info.sev_features = 0;  // native; on SNP the guest VMSA's features (not wired: docs/svsm.md)
+    info.guest_vmpl = 2;
+    info.tsc_hz = arch::tsc_hz();
+    info.cpu_index = t.cpu;
+    info.apic_id = arch::cpu(t.cpu).apic_id;
+    for (unsigned i = 0; i < arch::kMaxCpus && info.cpu_count < 64; ++i) {
+        if (arch::cpu(i).online.load()) info.apic_ids[info.cpu_count++] = arch::cpu(i).apic_id;
+    }
+    return result(copy_to_task(t, out, &info, sizeof info));
+}
+
+// Through a small bounce buffer: a kernel stack also carries the fault
+// path kvm_pvm serves system calls from, and interrupts nest here.
+int64_t sys_guest_copy(Task& t, bool to_guest, uint64_t gpa, uint64_t buf, uint64_t len) {
+    if (!serves_guest(t)) return fail(Error::kDenied);
+    if (len == 0 || len > kPageSize) return fail(Error::kOutOfRange);
+    if (!guest::is_guest_memory(PhysRange{PhysAddr(gpa), len})) return fail(Error::kOutOfRange);
+    if (auto r = check_task_range(t, buf, len, !to_guest); !r) return fail(r.error());
+    uint8_t bounce[256];
+    for (uint64_t done = 0; done < len; done += sizeof bounce) {
+        const size_t n = len - done < sizeof bounce ? len - done : sizeof bounce;
+        if (to_guest) {
+            if (auto r = copy_from_task(t, buf + done, bounce, n); !r) return fail(r.error());
+            if (auto r = guest::write(PhysAddr(gpa + done), bounce, n); !r) return fail(r.error());
+        } else {
+            if (auto r = guest::read(PhysAddr(gpa + done), bounce, n); !r) return fail(r.error());
+            if (auto r = copy_to_task(t, buf + done, bounce, n); !r) return fail(r.error());
+        }
+    }
+    return 0;
+}
+
+int64_t sys_guest_pvalidate(Task& t, uint64_t gpa, uint64_t huge, uint64_t validate) {
+    if (!serves_guest(t)) return fail(Error::kDenied);
+    auto r = guest::pvalidate(PhysAddr(gpa), huge != 0, validate != 0);
+    return r ? static_cast<int64_t>(*r) : fail(r.error());
+}
+
 }  // namespace
 
 void init_syscalls_this_cpu() {
@@ -171,6 +232,20 @@ extern "C" int64_t syscall_dispatch(SyscallFrame* f) {
     case abi::Sys::kIoOut: return sys_io(t, true, f->rdi, f->rsi, f->rdx);
     case abi::Sys::kDmaBuffer: return sys_dma_buffer(t, f->rdi, f->rsi);
     case abi::Sys::kTicks: return static_cast<int64_t>(arch::this_cpu().ticks.load());
+    case abi::Sys::kGuestInfo: return sys_guest_info(t, f->rdi);
+    case abi::Sys::kGuestRead: return sys_guest_copy(t, false, f->rdi, f->rsi, f->rdx);
+    case abi::Sys::kGuestWrite: return sys_guest_copy(t, true, f->rdi, f->rsi, f->rdx);
+    case abi::Sys::kGuestPvalidate: return sys_guest_pvalidate(t, f->rdi, f->rsi, f->rdx);
+    case abi::Sys::kVmsaAccess:
+        if (!serves_guest(t)) return fail(Error::kDenied);
+        return result(guest::set_vmsa_access(PhysAddr(f->rdi), f->rsi != 0));
+    case abi::Sys::kVcpuCreate:
+        if (!serves_guest(t)) return fail(Error::kDenied);
+        if (f->rdx > 0xffffffff) return fail(Error::kOutOfRange);
+        return result(guest::create_vcpu(PhysAddr(f->rdi), PhysAddr(f->rsi), static_cast<uint32_t>(f->rdx)));
+    case abi::Sys::kVcpuDelete:
+        if (!serves_guest(t)) return fail(Error::kDenied);
+        return result(guest::delete_vcpu(PhysAddr(f->rdi)));
     }
     return -static_cast<int64_t>(Error::kUnsupported);
 }

@@ -7,6 +7,8 @@
 
 #include "arch/x86_64/cpu.hpp"
 #include "arch/x86_64/gdt.hpp"
+#include "arch/x86_64/percpu.hpp"
+#include "arch/x86_64/smp.hpp"
 #include "log.hpp"
 #include "mm/address_space.hpp"
 #include "mm/frames.hpp"
@@ -79,6 +81,7 @@ Result<Task*> create_task(std::span<const uint8_t> image, const abi::Manifest& m
         t->id = static_cast<uint32_t>(++task_count);
     }
     std::memcpy(t->name, manifest.name, sizeof t->name);
+    t->flags = manifest.flags;
     for (size_t i = 0; i < abi::kMaxPortRanges; ++i) t->ports[i] = manifest.ports[i];
     t->cpu = cpu;
     t->dma_next = kDmaBase;
@@ -189,6 +192,36 @@ Result<uint64_t> map_dma_buffer(Task& t, uint64_t pages, PhysAddr& phys_out) {
 Result<void> map_shared(Task& t, uint64_t va, PhysAddr frames, uint64_t bytes) {
     mm::Mapper m = mapper_of(t);
     return m.map(VirtAddr(va), frames, bytes, mm::MapFlags{.writable = true, .user = true});
+}
+
+Result<void> map_guest_memory(Task& t, PhysRange memory) {
+    mm::Mapper m = mapper_of(t);
+    const bool large = memory.base.is_aligned(kLargePageSize) && is_aligned(memory.size, kLargePageSize);
+    return m.map(VirtAddr(abi::kGuestMapBase + memory.base.raw()), memory.base, memory.size,
+                 mm::MapFlags{.writable = true, .user = true}, large ? mm::PageSize::k2M : mm::PageSize::k4K);
+}
+
+// Several request loops change the same tasks' tables (splitting the same
+// 2 MiB page): one at a time. Callers run with interrupts on, so CPUs
+// waiting here still answer the shootdown below.
+SpinLock guest_map_lock;
+
+Result<void> set_guest_page_access(PhysAddr gpa, bool present) {
+    const VirtAddr va(abi::kGuestMapBase + gpa.raw());
+    LockGuard guard(guest_map_lock);
+    for (Task* t : all_tasks()) {
+        if (!(t->flags & abi::kManifestGuest)) continue;
+        mm::Mapper m = mapper_of(*t);
+        if (present)
+            WARDEN_TRY_VOID(m.map(va, gpa, kPageSize, mm::MapFlags{.writable = true, .user = true}));
+        else
+            WARDEN_TRY_VOID(m.unmap(va, kPageSize));
+    }
+    arch::invlpg(va.raw());
+    arch::smp::shootdown_where(va, [](unsigned cpu) {
+        return (arch::cpu(cpu).task_flags.load(std::memory_order_seq_cst) & abi::kManifestGuest) != 0;
+    });
+    return {};
 }
 
 std::span<Task* const> all_tasks() { return {tasks, task_count}; }

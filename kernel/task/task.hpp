@@ -52,6 +52,8 @@ struct Task {
     Error wake_error{};          // kTimedOut when the timeout fired
     bool woken = false;
 
+    uint8_t flags = 0;  // the manifest's (abi::kManifest*)
+
     int64_t exit_code = 0;
     unsigned fault_vector = 0;   // when faulted: the exception
     uint64_t fault_address = 0;  // CR2 for #PF, RIP otherwise
@@ -76,6 +78,12 @@ Result<void> copy_to_task(Task& t, uint64_t va, const void* in, size_t len);
 Result<uint64_t> map_dma_buffer(Task& t, uint64_t pages, PhysAddr& phys_out);
 // Maps existing frames into the task RW+NX at va (the console's log ring).
 Result<void> map_shared(Task& t, uint64_t va, PhysAddr frames, uint64_t bytes);
+
+// Tasks that play the guest (kManifestGuest): guest memory mapped at
+// kGuestMapBase + GPA; one page of it unmapped (present = false) or mapped
+// back in every such task, with the TLBs of every CPU invalidated.
+Result<void> map_guest_memory(Task& t, PhysRange memory);
+Result<void> set_guest_page_access(PhysAddr gpa, bool present);
 
 // Per CPU: SYSCALL/SYSRET MSRs (STAR, LSTAR, FMASK, EFER.SCE).
 void init_syscalls_this_cpu();

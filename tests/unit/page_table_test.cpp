@@ -263,3 +263,23 @@ TEST_CASE("page table: for_each_leaf visits every mapping with effective rights"
     CHECK(seen[1].first == 0x2000);
     CHECK(seen[2] == std::pair<uint64_t, PageSize>{kKernel.raw(), PageSize::k2M});
 }
+
+TEST_CASE("page table: a window's leaf slot, rewritten by hand, translates like a mapping") {
+    Fixture f(uint64_t{1} << 51);
+    REQUIRE(f.mapper.map(VirtAddr(0xffffff8000100000), PhysAddr(0x5000), kPageSize, kRW).ok());
+    auto slot = f.mapper.leaf_slot(VirtAddr(0xffffff8000100000));
+    REQUIRE(slot.ok());
+    **slot = f.mapper.leaf_entry(PhysAddr(0x9000), MapFlags{.writable = true, .encrypted = false});
+    auto t = f.mapper.translate(VirtAddr(0xffffff8000100010));
+    REQUIRE(t.ok());
+    CHECK(t->phys == PhysAddr(0x9010));
+    CHECK(t->flags.writable);
+    CHECK_FALSE(t->flags.encrypted);
+    CHECK_FALSE(t->flags.executable);
+    **slot = 0;
+    CHECK(f.mapper.translate(VirtAddr(0xffffff8000100000)).error() == Error::kNotMapped);
+    CHECK(f.mapper.leaf_slot(VirtAddr(0xffffff8000300000)).error() == Error::kNotMapped);  // no table there
+    REQUIRE(f.mapper.map(VirtAddr(0x40000000), PhysAddr(0x800000), 0x200000, kRW, PageSize::k2M).ok());
+    CHECK(f.mapper.leaf_slot(VirtAddr(0x40001000)).error() == Error::kInvalidArgument);  // inside a 2 MiB page
+    CHECK(f.mapper.leaf_slot(VirtAddr(0x0000900000000000)).error() == Error::kInvalidArgument);
+}

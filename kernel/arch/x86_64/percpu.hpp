@@ -22,7 +22,8 @@ struct PerCpu {
     uint64_t kernel_rsp;  // GS:32, RSP0 of the current task
     unsigned index = 0;   // 0 = BSP, in bring-up order
     uint32_t apic_id = 0;
-    const char* task = "kernel";  // what runs here (a Task* with issue 6)
+    const char* task = "kernel";         // what runs here (a Task* with issue 6)
+    std::atomic<uint8_t> task_flags{0};  // its manifest flags, set before its CR3 is loaded
     std::atomic<bool> online{false};
     std::atomic<uint64_t> ticks{0};  // APIC timer interrupts taken
     uint64_t online_tsc = 0;         // when it reported online

@@ -166,7 +166,9 @@ Result<void> call_on(unsigned index, void (*fn)(void*), void* arg) {
     return {};
 }
 
-void shootdown(VirtAddr va) {
+void shootdown(VirtAddr va) { shootdown_where(va, nullptr); }
+
+void shootdown_where(VirtAddr va, bool (*needs)(unsigned cpu)) {
     if (online_cpus() <= 1) return;
     // Spin with a try-lock, answering requests aimed at us meanwhile: two
     // CPUs shooting at each other with interrupts off must not deadlock.
@@ -178,12 +180,14 @@ void shootdown(VirtAddr va) {
     shootdown_request.va.store(va.raw(), std::memory_order_relaxed);
     for (unsigned i = 0; i < kMaxCpus; ++i) {
         if (i == me || !cpu(i).online.load(std::memory_order_acquire)) continue;
+        if (needs && !needs(i)) continue;
         shootdown_request.pending[i].store(true, std::memory_order_release);
         apic::send_fixed(cpu(i).apic_id, apic::kShootdownVector);
     }
     for (unsigned i = 0; i < kMaxCpus; ++i) {
-        if (i != me && !wait_until(shootdown_request.pending[i], false, kAnswerTimeoutUs)) {
-            panic("TLB shootdown of {}: cpu {} did not answer", va, i);
+        if (i == me || !shootdown_request.pending[i].load(std::memory_order_acquire)) continue;
+        if (!wait_until(shootdown_request.pending[i], false, kAnswerTimeoutUs)) {
+            panic("TLB shootdown of {}: cpu {} (running {}) did not answer", va, i, cpu(i).task);
         }
     }
     shootdown_lock.unlock();

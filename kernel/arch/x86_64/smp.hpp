@@ -27,5 +27,9 @@ Result<void> call_on(unsigned index, void (*fn)(void*), void* arg);
 
 // Invalidates va on every other online CPU and waits until all have.
 void shootdown(VirtAddr va);
+// The same, only on the CPUs for which needs(index) says so (a user address
+// is cached only where a task with that address space runs: a CR3 load
+// flushes it everywhere else).
+void shootdown_where(VirtAddr va, bool (*needs)(unsigned cpu));
 
 }  // namespace warden::arch::smp

@@ -15,7 +15,7 @@ constexpr uint8_t kGate2 = 0x01, kSpeaker = 0x02, kOut2 = 0x20;
 constexpr uint64_t kWindowUs = 2000;  // long enough for <1% error under KVM port I/O cost
 constexpr uint16_t kWindowTicks = kPitHz * kWindowUs / 1'000'000;
 
-uint64_t tsc_hz = 0;
+uint64_t rate_hz = 0;
 
 }  // namespace
 
@@ -27,15 +27,17 @@ uint64_t calibrate_tsc() {
     outb(kPitChannel2, kWindowTicks >> 8);  // counting starts with the high byte
     while (!(inb(kPortB) & kOut2)) pause();
     const uint64_t cycles = rdtsc() - start;
-    tsc_hz = cycles * 1'000'000 / kWindowUs;
-    return tsc_hz;
+    rate_hz = cycles * 1'000'000 / kWindowUs;
+    return rate_hz;
 }
 
+uint64_t tsc_hz() { return rate_hz; }
+
 uint64_t tsc_delta_us(uint64_t from, uint64_t to) {
-    if (tsc_hz == 0 || to < from) return 0;
+    if (rate_hz == 0 || to < from) return 0;
     const uint64_t delta = to - from;
     // Split so that the multiplication cannot overflow for any uptime.
-    return delta / tsc_hz * 1'000'000 + delta % tsc_hz * 1'000'000 / tsc_hz;
+    return delta / rate_hz * 1'000'000 + delta % rate_hz * 1'000'000 / rate_hz;
 }
 
 }  // namespace warden::arch

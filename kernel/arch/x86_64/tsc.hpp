@@ -10,6 +10,9 @@ namespace warden::arch {
 // Returns the rate in Hz.
 uint64_t calibrate_tsc();
 
+// The calibrated rate (0 before calibrate_tsc).
+uint64_t tsc_hz();
+
 // Microseconds between two TSC readings, at the calibrated rate.
 uint64_t tsc_delta_us(uint64_t from, uint64_t to);
 

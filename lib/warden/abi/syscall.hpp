@@ -25,6 +25,16 @@ enum class Sys : uint64_t {
     kIoOut = 9,       // (port, width, value)
     kDmaBuffer = 10,  // (pages, uint64_t* phys_out) -> task address of a RW, NX buffer
     kTicks = 11,      // () -> timer ticks of this CPU (100 Hz)
+    // The guest, as the SVSM sees it (docs/svsm.md). kGuestInfo for tasks
+    // with kManifestGuest or kManifestSvsm; the rest for kManifestSvsm only
+    // (kDenied otherwise). Every GPA must lie in guest memory (kOutOfRange).
+    kGuestInfo = 12,       // (GuestInfo* out)
+    kGuestRead = 13,       // (gpa, void* out, len <= 4096)
+    kGuestWrite = 14,      // (gpa, const void* in, len <= 4096)
+    kGuestPvalidate = 15,  // (gpa, huge, validate) -> PvalidateOutcome (lib/warden/svsm/core.hpp)
+    kVmsaAccess = 16,      // (vmsa gpa, revoke 1 | restore 0): the guest's access to a VMSA page
+    kVcpuCreate = 17,      // (vmsa gpa, caa gpa, apic id)
+    kVcpuDelete = 18,      // (vmsa gpa) kNotFound unless created
 };
 
 inline constexpr uint64_t kForever = ~uint64_t{0};  // timeout: wait without limit
@@ -64,6 +74,29 @@ struct Manifest {
     uint8_t reserved[6] = {};
 };
 inline constexpr uint8_t kManifestConsole = 1;  // receives the kernel and task log ring
+// One instance per online CPU, pinned to it; an '@' in the name, the served
+// queue or a used queue becomes the CPU index ("svsm@" -> "svsm0", ...).
+inline constexpr uint8_t kManifestPerCpu = 2;
+// Plays the guest on native (DESIGN 9): guest memory is mapped into it at
+// kGuestMapBase + GPA, RW, NX.
+inline constexpr uint8_t kManifestGuest = 4;
+// Serves the guest (the request loop): may use the guest system calls.
+inline constexpr uint8_t kManifestSvsm = 8;
+inline constexpr uint64_t kGuestMapBase = 0x100000000000;  // 16 TiB
+
+// What kGuestInfo reports to the calling task (about its CPU's vCPU).
+struct GuestInfo {
+    uint64_t memory_base = 0, memory_size = 0;  // guest memory (one range)
+    uint64_t caa = 0;                           // this vCPU's initial Calling Area
+    uint64_t svsm_probe = 0;                    // an address of SVSM memory, for refusal tests
+    uint64_t mutations = 0;                     // validation and vCPU changes this CPU's request loop made
+    uint64_t sev_features = 0;                  // what a VMSA created for the guest must carry
+    uint64_t tsc_hz = 0;                        // for benchmarks that print rates
+    uint32_t cpu_index = 0, apic_id = 0, cpu_count = 0;
+    uint8_t guest_vmpl = 0, reserved[3] = {};
+    uint32_t apic_ids[64] = {};  // of the online CPUs, cpu_count of them
+};
+static_assert(sizeof(GuestInfo) == 328, "the ABI fixes the size");
 static_assert(sizeof(Manifest) == 112, "the ABI fixes the manifest size");
 
 // Checks a manifest's bytes: exact size, NUL-terminated names, a name, port

@@ -46,6 +46,18 @@ MapFlags Mapper::flags_of(uint64_t e, uint64_t c_bit) {
     return f;
 }
 
+Result<uint64_t*> Mapper::leaf_slot(VirtAddr va) {
+    if (!is_canonical(va)) return Fail(Error::kInvalidArgument);
+    PhysAddr table = root_;
+    for (unsigned level = 4; level > 1; --level) {
+        const uint64_t e = memory_.table(table)[index(va, level)];
+        if (!(e & pte::kPresent)) return Fail(Error::kNotMapped);
+        if (e & pte::kHuge) return Fail(Error::kInvalidArgument);
+        table = entry_addr(e);
+    }
+    return &memory_.table(table)[index(va, 1)];
+}
+
 Result<Translation> Mapper::translate(VirtAddr va) const {
     if (!is_canonical(va)) return Fail(Error::kInvalidArgument);
     PhysAddr table = root_;

@@ -91,6 +91,13 @@ public:
     Result<void> protect(VirtAddr va, uint64_t bytes, MapFlags flags);
     Result<Translation> translate(VirtAddr va) const;
 
+    // For a per-CPU window whose tables stay in place: the 4 KiB leaf entry
+    // of a mapped va (kNotMapped if a level is missing, kInvalidArgument if a
+    // huge page covers it), and the entry value that maps pa with flags. The
+    // caller writes the slot and invalidates the TLB itself.
+    Result<uint64_t*> leaf_slot(VirtAddr va);
+    uint64_t leaf_entry(PhysAddr pa, MapFlags flags) const { return pa.raw() | leaf_bits(flags, 1); }
+
     // Calls f(VirtAddr page, const Translation&) for every leaf, in address order.
     template <typename F>
     void for_each_leaf(F&& f) const {

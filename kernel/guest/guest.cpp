@@ -1,0 +1,231 @@
+// Guest memory, validation bookkeeping and vCPU records (see guest.hpp).
+#include "guest/guest.hpp"
+
+#include <atomic>
+#include <cstring>
+
+#include "arch/x86_64/cpu.hpp"
+#include "arch/x86_64/percpu.hpp"
+#include "log.hpp"
+#include "mm/address_space.hpp"
+#include "mm/frames.hpp"
+#include "mm/layout.hpp"
+#include "task/task.hpp"
+#include "warden/spinlock.hpp"
+
+namespace warden::guest {
+namespace {
+
+constexpr unsigned kNativeOrder = 10;  // 4 MiB, aligned to itself
+static_assert((kPageSize << kNativeOrder) == kNativeBytes);
+constexpr uint64_t kPages = kNativeBytes / kPageSize;
+// Per-CPU windows: one page each in a 2 MiB-aligned slot range whose page
+// table stays (the last slot anchors it with a read-only mapping).
+constexpr uint64_t kWindowBase = mm::kWindowsBase + 0x200000;
+constexpr unsigned kAnchorSlot = 511;
+
+PhysRange range;
+SpinLock lock;  // the bookkeeping below
+uint64_t valid_bits[kPages / 64];
+std::atomic<uint64_t> mutation_count[arch::kMaxCpus];  // by the CPU whose request loop made the change
+uint64_t* window_slot[arch::kMaxCpus];
+
+struct VcpuRecord {
+    PhysAddr vmsa, caa;
+    uint32_t apic_id = 0;
+    bool used = false;
+};
+VcpuRecord vcpus[arch::kMaxCpus];
+PhysAddr revoked[arch::kMaxCpus];  // VMSA pages out of the guest's reach (0 = free slot)
+
+void count_mutation() { mutation_count[arch::this_cpu().index].fetch_add(1, std::memory_order_relaxed); }
+
+bool bit(uint64_t i) { return valid_bits[i / 64] >> (i % 64) & 1; }
+void set_bit(uint64_t i, bool v) {
+    if (v)
+        valid_bits[i / 64] |= uint64_t{1} << (i % 64);
+    else
+        valid_bits[i / 64] &= ~(uint64_t{1} << (i % 64));
+}
+
+// Maps page into this CPU's window (interrupts off), runs f(window), unmaps.
+template <typename F>
+Result<void> through_window(PhysAddr page, F&& f) {
+    const uint64_t flags = arch::read_rflags();
+    arch::cli();
+    const unsigned cpu = arch::this_cpu().index;
+    uint64_t* slot = window_slot[cpu];
+    if (slot == nullptr) {
+        if (flags & (1u << 9)) arch::sti();
+        return Fail(Error::kBusy);
+    }
+    const uint64_t va = kWindowBase + cpu * kPageSize;
+    *slot = mm::kernel_mapper().leaf_entry(page, mm::MapFlags{.writable = true});
+    arch::invlpg(va);
+    f(reinterpret_cast<uint8_t*>(va));
+    *slot = 0;
+    arch::invlpg(va);
+    if (flags & (1u << 9)) arch::sti();
+    return {};
+}
+
+template <typename F>
+Result<void> each_page(PhysAddr gpa, size_t len, F&& f) {
+    if (!is_guest_memory(PhysRange{gpa, len})) return Fail(Error::kOutOfRange);
+    size_t done = 0;
+    while (done < len) {
+        const PhysAddr at = gpa + done;
+        const size_t offset = at.page_offset();
+        const size_t n = len - done < kPageSize - offset ? len - done : kPageSize - offset;
+        WARDEN_TRY_VOID(through_window(at.align_down(kPageSize), [&](uint8_t* w) { f(w + offset, done, n); }));
+        done += n;
+    }
+    return {};
+}
+
+Result<void> init_windows() {
+    WARDEN_TRY(anchor, mm::alloc_zeroed(0));
+    WARDEN_TRY_VOID(
+        mm::kernel_mapper().map(VirtAddr(kWindowBase + kAnchorSlot * kPageSize), anchor, kPageSize, mm::MapFlags{}));
+    for (unsigned i = 0; i < arch::kMaxCpus; ++i) {
+        WARDEN_TRY(slot, mm::kernel_mapper().leaf_slot(VirtAddr(kWindowBase + i * kPageSize)));
+        window_slot[i] = slot;
+    }
+    return {};
+}
+
+PhysAddr* revoked_slot(PhysAddr vmsa) {
+    for (PhysAddr& r : revoked) {
+        if (r == vmsa) return &r;
+    }
+    return nullptr;
+}
+
+}  // namespace
+
+Result<void> init(const boot::BootInfo& info) {
+    if (info.kind == boot::BootKind::kIgvm) return Fail(Error::kUnsupported);  // docs/svsm.md: not yet under SNP
+    WARDEN_TRY_VOID(init_windows());
+    WARDEN_TRY(block, mm::alloc_frames(kNativeOrder));
+    // Out of the direct map: from here the kernel reaches it only through a window.
+    WARDEN_TRY_VOID(
+        mm::kernel_mapper().unmap(VirtAddr(reinterpret_cast<uint64_t>(mm::phys_to_virt(block))), kNativeBytes));
+    range = PhysRange{block, kNativeBytes};
+    log::info("guest: {} KiB of guest memory at {:#x}..{:#x} (native), out of the direct map", kNativeBytes / 1024,
+              block.raw(), range.end().raw());
+    return {};
+}
+
+PhysRange memory() { return range; }
+
+bool is_guest_memory(PhysRange r) { return r.size != 0 && range.size != 0 && range.contains(r); }
+
+Result<void> read(PhysAddr gpa, void* out, size_t len) {
+    auto* dst = static_cast<uint8_t*>(out);
+    return each_page(gpa, len, [&](const uint8_t* w, size_t done, size_t n) { std::memcpy(dst + done, w, n); });
+}
+
+Result<void> write(PhysAddr gpa, const void* in, size_t len) {
+    const auto* src = static_cast<const uint8_t*>(in);
+    return each_page(gpa, len, [&](uint8_t* w, size_t done, size_t n) { std::memcpy(w, src + done, n); });
+}
+
+// Native RMP model: 4 KiB pages flip their bit; a 2 MiB request needs all
+// 512 bits alike (else the RMP would hold small pages: size mismatch). A
+// page validated for the guest is zeroed first (DESIGN 8).
+Result<svsm::PvalidateOutcome> pvalidate(PhysAddr page, bool huge, bool validate) {
+    const uint64_t bytes = huge ? kLargePageSize : kPageSize;
+    if (!page.is_aligned(bytes) || !is_guest_memory(PhysRange{page, bytes})) return Fail(Error::kOutOfRange);
+    LockGuard guard(lock);
+    const uint64_t first = (page - range.base) / kPageSize, n = bytes / kPageSize;
+    uint64_t already = 0;
+    for (uint64_t i = 0; i < n; ++i) already += bit(first + i) == validate;
+    if (already == n) return svsm::PvalidateOutcome::kUnchanged;
+    if (already != 0 && huge) return svsm::PvalidateOutcome::kSizeMismatch;
+    for (uint64_t i = 0; i < n; ++i) {
+        if (validate) {
+            WARDEN_TRY_VOID(through_window(page + i * kPageSize, [](uint8_t* w) { std::memset(w, 0, kPageSize); }));
+        }
+        set_bit(first + i, validate);
+    }
+    count_mutation();
+    return svsm::PvalidateOutcome::kChanged;
+}
+
+bool is_validated(PhysAddr page) {
+    if (!is_guest_memory(PhysRange{page, kPageSize})) return false;
+    LockGuard guard(lock);
+    return bit((page - range.base) / kPageSize);
+}
+
+// The page tables change outside the lock: unmapping shoots down other
+// CPUs' TLBs, and a CPU spinning on the lock with interrupts off could not answer.
+Result<void> set_vmsa_access(PhysAddr vmsa, bool revoke) {
+    if (!vmsa.is_aligned(kPageSize) || !is_guest_memory(PhysRange{vmsa, kPageSize})) return Fail(Error::kOutOfRange);
+    PhysAddr* slot = nullptr;
+    {
+        LockGuard guard(lock);
+        slot = revoked_slot(vmsa);
+        if (revoke) {
+            if (slot) return Fail(Error::kAlreadyMapped);  // already out of reach
+            slot = revoked_slot(PhysAddr(0));
+            if (!slot) return Fail(Error::kBusy);
+            *slot = vmsa;  // claimed before the change: a second revoke is refused
+        } else {
+            if (!slot) return Fail(Error::kNotMapped);
+            for (const VcpuRecord& v : vcpus) {
+                if (v.used && v.vmsa == vmsa) return Fail(Error::kBusy);  // a live vCPU's VMSA stays revoked
+            }
+            *slot = PhysAddr(0);
+        }
+    }
+    if (auto r = task::set_guest_page_access(vmsa, !revoke); !r) {
+        LockGuard guard(lock);
+        *slot = revoke ? PhysAddr(0) : vmsa;
+        return r;
+    }
+    return {};
+}
+
+Result<void> create_vcpu(PhysAddr vmsa, PhysAddr caa, uint32_t apic_id) {
+    if (!is_guest_memory(PhysRange{vmsa, kPageSize}) || !is_guest_memory(PhysRange{caa, kPageSize}) ||
+        !vmsa.is_aligned(kPageSize) || !caa.is_aligned(kPageSize) || vmsa == caa)
+        return Fail(Error::kOutOfRange);
+    bool apic_known = false;
+    for (unsigned i = 0; i < arch::kMaxCpus; ++i) {
+        if (arch::cpu(i).online.load() && arch::cpu(i).apic_id == apic_id) apic_known = true;
+    }
+    if (!apic_known) return Fail(Error::kNotFound);
+    LockGuard guard(lock);
+    if (!revoked_slot(vmsa)) return Fail(Error::kDenied);  // checked while the guest could still write it
+    VcpuRecord* free = nullptr;
+    for (VcpuRecord& v : vcpus) {
+        if (v.used && v.vmsa == vmsa) return Fail(Error::kAlreadyMapped);
+        if (!v.used && !free) free = &v;
+    }
+    if (!free) return Fail(Error::kBusy);
+    *free = VcpuRecord{vmsa, caa, apic_id, true};
+    count_mutation();
+    return {};
+}
+
+Result<void> delete_vcpu(PhysAddr vmsa) {
+    {
+        LockGuard guard(lock);
+        VcpuRecord* found = nullptr;
+        for (VcpuRecord& v : vcpus) {
+            if (v.used && v.vmsa == vmsa) found = &v;
+        }
+        if (!found) return Fail(Error::kNotFound);
+        found->used = false;
+    }
+    return set_vmsa_access(vmsa, false);  // the page is the guest's again
+}
+
+PhysAddr initial_caa(unsigned cpu_index) { return range.base + uint64_t{cpu_index} * kPageSize; }
+
+uint64_t mutations(unsigned cpu_index) {
+    return cpu_index < arch::kMaxCpus ? mutation_count[cpu_index].load(std::memory_order_relaxed) : 0;
+}
+
+}  // namespace warden::guest

@@ -1,0 +1,87 @@
+// The request loop: one per vCPU, pinned to its CPU. It waits for the
+// guest's call (native: the harness's message; SNP: the switch back to
+// VMPL0, not wired yet), serves it only if the Calling Area says a call is
+// pending, dispatches it with lib/warden/svsm/core.hpp, writes the result
+// and clears call_pending. The privileged parts are the kernel's guest
+// system calls, which check every address again.
+#include "service.hpp"
+#include "warden/svsm/core.hpp"
+
+WARDEN_SERVICE_MANIFEST(.name = "request_loop@", .serves = "svsm@", .uses = {}, .ports = {},
+                        .cpu = warden::abi::kAnyCpu,
+                        .flags = warden::abi::kManifestPerCpu | warden::abi::kManifestSvsm);
+
+namespace {
+
+using namespace warden;
+using warden::abi::Sys;
+
+Fail error_of(int64_t r) { return Fail(static_cast<Error>(-r)); }
+Result<void> void_result(int64_t r) { return r < 0 ? Result<void>(error_of(r)) : Result<void>{}; }
+
+class KernelServices final : public svsm::GuestServices {
+public:
+    explicit KernelServices(const abi::GuestInfo& info) : info_(info) {}
+    bool is_guest_memory(PhysRange r) const override {
+        const PhysRange mem{PhysAddr(info_.memory_base), info_.memory_size};
+        return r.size != 0 && mem.size != 0 && mem.contains(r);
+    }
+    Result<void> read_guest(PhysAddr gpa, void* out, size_t len) override {
+        return void_result(svc::syscall(Sys::kGuestRead, gpa.raw(), reinterpret_cast<uint64_t>(out), len));
+    }
+    Result<void> write_guest(PhysAddr gpa, const void* in, size_t len) override {
+        return void_result(svc::syscall(Sys::kGuestWrite, gpa.raw(), reinterpret_cast<uint64_t>(in), len));
+    }
+    Result<svsm::PvalidateOutcome> pvalidate(PhysAddr page, bool huge, bool validate) override {
+        const int64_t r = svc::syscall(Sys::kGuestPvalidate, page.raw(), huge, validate);
+        if (r < 0) return error_of(r);
+        return static_cast<svsm::PvalidateOutcome>(r);
+    }
+    Result<void> revoke_vmsa_page(PhysAddr vmsa) override {
+        return void_result(svc::syscall(Sys::kVmsaAccess, vmsa.raw(), 1));
+    }
+    void restore_vmsa_page(PhysAddr vmsa) override { (void)svc::syscall(Sys::kVmsaAccess, vmsa.raw(), 0); }
+    bool apic_id_exists(uint32_t apic_id) const override {
+        for (uint32_t i = 0; i < info_.cpu_count && i < 64; ++i) {
+            if (info_.apic_ids[i] == apic_id) return true;
+        }
+        return false;
+    }
+    Result<void> create_vcpu(PhysAddr vmsa, PhysAddr caa, uint32_t apic_id) override {
+        return void_result(svc::syscall(Sys::kVcpuCreate, vmsa.raw(), caa.raw(), apic_id));
+    }
+    Result<void> delete_vcpu(PhysAddr vmsa) override { return void_result(svc::syscall(Sys::kVcpuDelete, vmsa.raw())); }
+
+private:
+    const abi::GuestInfo& info_;
+};
+
+abi::GuestInfo info;
+
+}  // namespace
+
+int64_t service_main() {
+    if (svc::syscall(Sys::kGuestInfo, reinterpret_cast<uint64_t>(&info)) < 0) {
+        svc::log("no guest information: not serving");
+        return 1;
+    }
+    KernelServices services(info);
+    svsm::VcpuState vcpu{.caa = PhysAddr(info.caa), .guest_vmpl = info.guest_vmpl, .sev_features = info.sev_features};
+    for (;;) {
+        svc::Message m;
+        if (svc::receive(0, m) < 0) continue;
+        svsm::CallRegs regs{.rax = m.label, .rcx = m.words[0], .rdx = m.words[1], .r8 = m.words[2], .r9 = m.words[3]};
+        // Only a call the guest marked pending is served; otherwise the
+        // guest resumes with its registers as they were.
+        uint8_t pending = 0;
+        if (services.read_guest(vcpu.caa, &pending, 1) && pending == 1) {
+            const PhysAddr caa = vcpu.caa;  // REMAP_CA clears the new area itself
+            svsm::dispatch(regs, vcpu, services);
+            const uint8_t clear = 0;
+            (void)services.write_guest(caa, &clear, 1);
+        }
+        svc::Message out{.label = regs.rax, .words = {regs.rcx, regs.rdx, regs.r8, regs.r9}};
+        if (m.reply) (void)svc::reply(m.reply, out);
+    }
+    return 0;
+}
