@@ -3,6 +3,7 @@
 #include "warden/svsm/core.hpp"
 
 #include "warden/bytes.hpp"
+#include "warden/svsm/attest.hpp"
 
 namespace warden::svsm {
 namespace {
@@ -132,6 +133,22 @@ uint64_t core(CallRegs& r, uint32_t call, VcpuState& vcpu, GuestServices& s) {
     return kErrUnsupportedCall;
 }
 
+// The request is checked in full; producing the report needs an SNP guest
+// request to the firmware, which Warden does not make yet: a well-formed
+// request gets ERR_UNSUPPORTED_CALL, never a made-up report.
+uint64_t attestation(CallRegs& r, uint32_t call, GuestServices& s) {
+    if (call != kAttestServices && call != kAttestSingleService) return kErrUnsupportedCall;
+    const size_t size = call == kAttestServices ? kAttestServicesOpSize : kAttestSingleServiceOpSize;
+    const PhysAddr gpa(r.rcx);
+    if (!gpa.is_aligned(8) || crosses_page(gpa, size)) return kErrInvalidParameter;
+    if (!s.is_guest_memory(PhysRange{gpa, size})) return kErrInvalidAddress;
+    uint8_t copy[kAttestSingleServiceOpSize];
+    if (!s.read_guest(gpa, copy, size)) return kErrInvalidAddress;
+    const bool ok = call == kAttestServices ? parse_attest_services({copy, size}).ok()
+                                            : parse_attest_single_service({copy, size}).ok();
+    return ok ? kErrUnsupportedCall : kErrInvalidParameter;
+}
+
 }  // namespace
 
 Result<PvalidateEntry> decode_pvalidate_entry(uint64_t raw) {
@@ -151,7 +168,7 @@ void dispatch(CallRegs& regs, VcpuState& vcpu, GuestServices& services) {
     if (protocol == kProtocolCore) {
         regs.rax = core(regs, call, vcpu, services);
     } else if (protocol == kProtocolAttestation && vcpu.attestation) {
-        regs.rax = kErrUnsupportedCall;  // the formats exist (issue 8); no report without SNP firmware
+        regs.rax = attestation(regs, call, services);
     } else {
         regs.rax = kErrUnsupportedProtocol;
     }

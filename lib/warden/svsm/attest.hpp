@@ -1,0 +1,59 @@
+// The SVSM attestation protocol's message formats (SVSM spec 58019, protocol
+// 1; tables 11 and 13): the operation structures the guest passes by GPA
+// in RCX, and the services manifest (a GUID table) the SVSM returns. Parsing
+// is of guest memory: copied first, every reserved byte checked.
+//
+// Reports themselves need the SNP firmware (a guest request encrypted with a
+// VMPCK); Warden does not produce them yet, and never fakes one: on native
+// the protocol is not offered at all (docs/svsm.md).
+#pragma once
+
+#include <array>
+#include <span>
+
+#include "warden/addr.hpp"
+#include "warden/result.hpp"
+
+namespace warden::svsm {
+
+inline constexpr uint32_t kAttestServices = 0, kAttestSingleService = 1;
+inline constexpr size_t kAttestServicesOpSize = 0x40, kAttestSingleServiceOpSize = 0x58;
+inline constexpr size_t kNonceSize = 64;  // REPORT_DATA: the nonce is hashed with the manifest into it
+
+using Guid = std::array<uint8_t, 16>;  // as stored: the little-endian "mixed" UUID layout
+
+struct AttestServicesOp {
+    PhysAddr report;
+    uint32_t report_size = 0;
+    PhysAddr nonce;
+    uint16_t nonce_size = 0;
+    PhysAddr manifest;
+    uint32_t manifest_size = 0;
+    PhysAddr certificates;
+    uint32_t certificates_size = 0;
+};
+struct AttestSingleServiceOp {
+    AttestServicesOp op;
+    Guid service{};
+    uint32_t manifest_version = 0;
+};
+
+// kTruncated (short copy), kInvalidArgument (a reserved byte set, or a nonce
+// that is not 64 bytes), kMisaligned (report, manifest or certificate buffer
+// not page aligned; a certificate buffer of size 0 may have any address).
+Result<AttestServicesOp> parse_attest_services(std::span<const uint8_t> bytes);
+Result<AttestSingleServiceOp> parse_attest_single_service(std::span<const uint8_t> bytes);
+
+// The services manifest: a GUID table. Header {GUID 63849ebb-3d92-4670-
+// a1ff-58f9c94b87bb, u32 total length, u32 entry count}, then per entry
+// {GUID, u32 offset of its data from the table start, u32 data length}, then
+// the data. Returns the bytes written, kOverflow if out is too small.
+struct ManifestEntry {
+    Guid guid;
+    std::span<const uint8_t> data;
+};
+inline constexpr Guid kServicesManifestGuid = {0xbb, 0x9e, 0x84, 0x63, 0x92, 0x3d, 0x70, 0x46,
+                                               0xa1, 0xff, 0x58, 0xf9, 0xc9, 0x4b, 0x87, 0xbb};
+Result<size_t> write_services_manifest(std::span<const ManifestEntry> entries, std::span<uint8_t> out);
+
+}  // namespace warden::svsm
