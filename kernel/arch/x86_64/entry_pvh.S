@@ -167,19 +167,10 @@ igvm_start64:
     movq $1, (%rdi)
     movabs $boot_gdt_ptr, %rax
     lgdt (%rax)
-    pushq $0x08
-    movabs $igvm_flat, %rax
+    pushq $0x08                     /* into the boot GDT's code segment, on */
+    movabs $long_mode_low, %rax     /* the PVH path (identity-mapped here too) */
     push %rax
     lretq
-igvm_flat:
-    mov $0x10, %eax
-    mov %eax, %ds
-    mov %eax, %es
-    mov %eax, %ss
-    xor %eax, %eax
-    mov %eax, %fs
-    mov %eax, %gs
-    jmp long_mode_high
 
 long_mode_high:
     movabs $boot_stack_top, %rsp
