@@ -15,7 +15,8 @@ constexpr char kNoteOwner[] = "Warden";
 // Finds the "Warden" note inside a PT_NOTE segment's bytes.
 std::span<const uint8_t> find_manifest(std::span<const uint8_t> notes) {
     size_t at = 0;
-    while (notes.size() - at >= 12) {
+    // `at` may step past the end (a last note padded beyond it): check before subtracting.
+    while (at <= notes.size() && notes.size() - at >= 12) {
         const uint32_t namesz = load_le<uint32_t>(notes, at);
         const uint32_t descsz = load_le<uint32_t>(notes, at + 4);
         const size_t name_at = at + 12;

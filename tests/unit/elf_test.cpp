@@ -157,3 +157,16 @@ TEST_CASE("elf: a truncated or garbled note is ignored, not trusted") {
     REQUIRE(img.ok());
     CHECK(img->manifest.empty());
 }
+
+TEST_CASE("elf: a last note whose padding runs past the segment ends the walk") {
+    // One note of 12 + 4 + 1 bytes: its descriptor padded to 4 lands 3 bytes
+    // beyond the 17-byte segment, which ends the file. The walk must stop
+    // there, not wrap around and read past the file (ASan would say so).
+    Bytes f = make({kText, {elf::kPtNote, R, 0x2800, 0, 17, 17}}, 0x401000, 0x2811);
+    put(f, 0x2800, 4, 4);  // namesz "abc\0"
+    put(f, 0x2804, 1, 4);  // descsz
+    std::memcpy(f.data() + 0x280c, "abc", 4);
+    const auto img = elf::parse(f, kLow, kHigh);
+    REQUIRE(img.ok());
+    CHECK(img->manifest.empty());
+}
