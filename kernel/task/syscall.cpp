@@ -130,7 +130,7 @@ int64_t sys_dma_buffer(Task& t, uint64_t pages, uint64_t phys_out) {
 // long (a 511-entry PVALIDATE zeroes 2 MiB) and may shoot down TLBs, so
 // they run with interrupts on: this CPU keeps answering IPIs. (The tick
 // does not preempt kernel mode; SYSRET restores the task's flags.)
-bool serves_guest(const Task& t) {
+bool begin_guest_call(const Task& t) {
     if (!(t.flags & abi::kManifestSvsm)) return false;
     arch::sti();
     return true;
@@ -159,7 +159,7 @@ int64_t sys_guest_info(Task& t, uint64_t out) {
 // Through a small bounce buffer: a kernel stack also carries the fault
 // path kvm_pvm serves system calls from, and interrupts nest here.
 int64_t sys_guest_copy(Task& t, bool to_guest, uint64_t gpa, uint64_t buf, uint64_t len) {
-    if (!serves_guest(t)) return fail(Error::kDenied);
+    if (!begin_guest_call(t)) return fail(Error::kDenied);
     if (len == 0 || len > kPageSize) return fail(Error::kOutOfRange);
     if (!guest::is_guest_memory(PhysRange{PhysAddr(gpa), len})) return fail(Error::kOutOfRange);
     if (auto r = check_task_range(t, buf, len, !to_guest); !r) return fail(r.error());
@@ -178,7 +178,7 @@ int64_t sys_guest_copy(Task& t, bool to_guest, uint64_t gpa, uint64_t buf, uint6
 }
 
 int64_t sys_guest_pvalidate(Task& t, uint64_t gpa, uint64_t huge, uint64_t validate) {
-    if (!serves_guest(t)) return fail(Error::kDenied);
+    if (!begin_guest_call(t)) return fail(Error::kDenied);
     auto r = guest::pvalidate(PhysAddr(gpa), huge != 0, validate != 0);
     return r ? static_cast<int64_t>(*r) : fail(r.error());
 }
@@ -237,14 +237,14 @@ extern "C" int64_t syscall_dispatch(SyscallFrame* f) {
     case abi::Sys::kGuestWrite: return sys_guest_copy(t, true, f->rdi, f->rsi, f->rdx);
     case abi::Sys::kGuestPvalidate: return sys_guest_pvalidate(t, f->rdi, f->rsi, f->rdx);
     case abi::Sys::kVmsaAccess:
-        if (!serves_guest(t)) return fail(Error::kDenied);
+        if (!begin_guest_call(t)) return fail(Error::kDenied);
         return result(guest::set_vmsa_access(PhysAddr(f->rdi), f->rsi != 0));
     case abi::Sys::kVcpuCreate:
-        if (!serves_guest(t)) return fail(Error::kDenied);
+        if (!begin_guest_call(t)) return fail(Error::kDenied);
         if (f->rdx > 0xffffffff) return fail(Error::kOutOfRange);
         return result(guest::create_vcpu(PhysAddr(f->rdi), PhysAddr(f->rsi), static_cast<uint32_t>(f->rdx)));
     case abi::Sys::kVcpuDelete:
-        if (!serves_guest(t)) return fail(Error::kDenied);
+        if (!begin_guest_call(t)) return fail(Error::kDenied);
         return result(guest::delete_vcpu(PhysAddr(f->rdi)));
     }
     return -static_cast<int64_t>(Error::kUnsupported);
