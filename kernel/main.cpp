@@ -127,21 +127,25 @@ void start_application_processors(const boot::BootInfo& info) {
 }
 
 // --exit-when-ready: the tasks that play the guest (the harness) run to
-// their end first, so their verdict is on the console. The BSP runs its own
-// tasks meanwhile.
-void wait_for_guest_tasks() {
+// their end, and every other task has settled (blocked, waiting for work),
+// so what they had to say is in the log. The BSP runs its own tasks meanwhile.
+bool is_settled(const task::Task& t) {
+    const bool ended = t.state == task::State::kExited || t.state == task::State::kFaulted;
+    return ended || (!(t.flags & abi::kManifestGuest) && t.state == task::State::kBlocked);
+}
+
+void wait_until_settled() {
     constexpr uint64_t kLimitUs = 240'000'000;  // this machine's nested KVM needs ~20 ms per SVSM call
-    auto done = [](void*) {
+    auto all_settled = [](void*) {
         for (task::Task* t : task::all_tasks()) {
-            const bool ended = t->state == task::State::kExited || t->state == task::State::kFaulted;
-            if ((t->flags & abi::kManifestGuest) && !ended) return false;
+            if (!is_settled(*t)) return false;
         }
         return true;
     };
-    if (task::sched::run_until(done, nullptr, kLimitUs)) return;
+    if (task::sched::run_until(all_settled, nullptr, kLimitUs)) return;
     for (task::Task* t : task::all_tasks()) {
-        if (t->flags & abi::kManifestGuest)
-            log::error("guest task {} still {} after {} s", t->name, task::state_name(t->state), kLimitUs / 1'000'000);
+        if (!is_settled(*t))
+            log::error("task {} still {} after {} s", t->name, task::state_name(t->state), kLimitUs / 1'000'000);
     }
 }
 
@@ -182,7 +186,7 @@ void wait_for_guest_tasks() {
         task::log_ring::flush(2'000'000);
         arch::debug_exit(failed == 0 ? arch::ExitCode::kPass : arch::ExitCode::kFail);
     } else if (info.cmdline.has("warden.exit_when_ready")) {
-        wait_for_guest_tasks();
+        wait_until_settled();
         task::log_ring::flush(2'000'000);
         arch::debug_exit(arch::ExitCode::kPass);
     }

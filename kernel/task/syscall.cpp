@@ -205,6 +205,7 @@ namespace warden::task {
 void serve_syscall_from_fault(arch::InterruptFrame& f) {
     SyscallFrame s{f.rax, f.rdi, f.rsi, f.rdx, f.r10, f.r8, f.r11, f.rcx, f.r9, f.rsp};
     f.rax = static_cast<uint64_t>(syscall_dispatch(&s));
+    arch::cli();  // isr_common's exit path swaps to the user GS: nothing may interrupt it
     f.rip = f.rcx;                                           // as SYSRET: RIP from RCX, RFLAGS from R11 (interrupts on)
     constexpr uint64_t kUserFlags = 0x00000cd5 | (1u << 9);  // status flags, DF, IF
     f.rflags = (f.r11 & kUserFlags) | (1u << 9) | 2;

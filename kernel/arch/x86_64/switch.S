@@ -65,6 +65,8 @@ syscall_entry:
     push %rax
     mov %rsp, %rdi
     call syscall_dispatch           /* returns the result in RAX */
+    cli                             /* a call may have run with interrupts on: none may */
+                                    /* arrive on the user stack or with the user GS below */
     add $8, %rsp                    /* number */
     pop %rdi
     pop %rsi
