@@ -129,9 +129,12 @@ void start_application_processors(const boot::BootInfo& info) {
 // --exit-when-ready: the tasks that play the guest (the harness) run to
 // their end, and every other task has settled (blocked, waiting for work),
 // so what they had to say is in the log. The BSP runs its own tasks meanwhile.
+// Ended, or waiting for work: blocked without a timeout (a service between
+// requests). The console polls every 10 ms, so blocked is enough for it.
 bool is_settled(const task::Task& t) {
-    const bool ended = t.state == task::State::kExited || t.state == task::State::kFaulted;
-    return ended || (!(t.flags & abi::kManifestGuest) && t.state == task::State::kBlocked);
+    if (t.state == task::State::kExited || t.state == task::State::kFaulted) return true;
+    if ((t.flags & abi::kManifestGuest) || t.state != task::State::kBlocked) return false;
+    return t.wake_tick == 0 || (t.flags & abi::kManifestConsole);
 }
 
 void wait_until_settled() {
