@@ -59,7 +59,28 @@ def main(tool, kernel, workdir):
     if len(theirs) != 96 or theirs != mine:
         print("MISMATCH")
         return 1
-    # A changed byte in a measured page must change the digest.
+    # Packing is deterministic: the same kernel gives the same digest.
+    again = os.path.join(workdir, "crosscheck-again.igvm")
+    subprocess.run([tool, "pack", kernel, again], check=True, stdout=subprocess.DEVNULL)
+    if digest(again) != mine or open(again, "rb").read() != open(out, "rb").read():
+        print("packing the same kernel twice gave different files")
+        return 1
+    # One changed byte of the kernel's first loaded segment changes the digest.
+    elf = bytearray(open(kernel, "rb").read())
+    phoff, = struct.unpack_from("<Q", elf, 0x20)
+    phnum, = struct.unpack_from("<H", elf, 0x38)
+    load = next(phoff + i * 56 for i in range(phnum) if struct.unpack_from("<I", elf, phoff + i * 56)[0] == 1)
+    seg_offset, = struct.unpack_from("<Q", elf, load + 8)
+    elf[seg_offset] ^= 1
+    changed_kernel = os.path.join(workdir, "changed-kernel.elf")
+    open(changed_kernel, "wb").write(elf)
+    changed = os.path.join(workdir, "changed.igvm")
+    subprocess.run([tool, "pack", changed_kernel, changed], check=True, stdout=subprocess.DEVNULL)
+    if digest(changed) == mine:
+        print("a changed kernel byte did not change the digest")
+        return 1
+    print("deterministic; a changed kernel byte changes the digest")
+    # A changed byte in a measured page of the file must change the digest too.
     data = bytearray(open(out, "rb").read())
     offset = struct.unpack_from("<I", data, 24 + 8 + 16 + 8 + 12)[0]  # first PAGE_DATA's file offset
     data[offset] ^= 1
