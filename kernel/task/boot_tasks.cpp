@@ -118,10 +118,11 @@ unsigned start_boot_tasks(unsigned online) {
             ++started;
         }
     }
+    // The ring first: a task that runs at once on another CPU must already log into it.
+    if (find_task("console") != nullptr) log_ring::attach();
     for (size_t i = 0; i < n; ++i) {
         sched::make_ready(*created[i]);
     }
-    if (find_task("console") != nullptr) log_ring::attach();
     return started;
 }
 
