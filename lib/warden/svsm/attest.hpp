@@ -12,6 +12,7 @@
 #include <span>
 
 #include "warden/addr.hpp"
+#include "warden/guid.hpp"
 #include "warden/result.hpp"
 
 namespace warden::svsm {
@@ -19,8 +20,6 @@ namespace warden::svsm {
 inline constexpr uint32_t kAttestServices = 0, kAttestSingleService = 1;
 inline constexpr size_t kAttestServicesOpSize = 0x40, kAttestSingleServiceOpSize = 0x58;
 inline constexpr size_t kNonceSize = 64;  // REPORT_DATA: the nonce is hashed with the manifest into it
-
-using Guid = std::array<uint8_t, 16>;  // as stored: the little-endian "mixed" UUID layout
 
 struct AttestServicesOp {
     PhysAddr report;
@@ -52,8 +51,7 @@ struct ManifestEntry {
     Guid guid;
     std::span<const uint8_t> data;
 };
-inline constexpr Guid kServicesManifestGuid = {0xbb, 0x9e, 0x84, 0x63, 0x92, 0x3d, 0x70, 0x46,
-                                               0xa1, 0xff, 0x58, 0xf9, 0xc9, 0x4b, 0x87, 0xbb};
+inline constexpr Guid kServicesManifestGuid = guid("63849ebb-3d92-4670-a1ff-58f9c94b87bb");
 Result<size_t> write_services_manifest(std::span<const ManifestEntry> entries, std::span<uint8_t> out);
 
 }  // namespace warden::svsm
