@@ -49,11 +49,8 @@ Result<void> cpuid(VcRegs& r, Ghcb& g, Hypervisor& hv, const CpuidTable* table) 
     WARDEN_TRY(b, valid(g, GhcbField::kRbx));
     WARDEN_TRY(c, valid(g, GhcbField::kRcx));
     WARDEN_TRY(d, valid(g, GhcbField::kRdx));
-    r.rax = a & 0xffffffff;
-    r.rbx = b & 0xffffffff;
-    r.rcx = c & 0xffffffff;
-    r.rdx = d & 0xffffffff;
-    r.rip += 2;
+    set_cpuid(r, CpuidResult{static_cast<uint32_t>(a), static_cast<uint32_t>(b), static_cast<uint32_t>(c),
+                             static_cast<uint32_t>(d)});
     return {};
 }
 
@@ -194,13 +191,11 @@ Result<void> handle_vc_early(uint64_t exit_code, VcRegs& regs, std::span<const u
     }
     // The MSR protocol has no subleaf: leaves that need one cannot be served this way.
     if (cpuid_has_subleaves(leaf)) return Fail(Error::kUnsupported);
-    CpuidResult c;
     WARDEN_TRY(a, cpuid_msr(ch, leaf, msr::CpuidRegister::kEax));
     WARDEN_TRY(b, cpuid_msr(ch, leaf, msr::CpuidRegister::kEbx));
-    WARDEN_TRY(cx, cpuid_msr(ch, leaf, msr::CpuidRegister::kEcx));
+    WARDEN_TRY(c, cpuid_msr(ch, leaf, msr::CpuidRegister::kEcx));
     WARDEN_TRY(d, cpuid_msr(ch, leaf, msr::CpuidRegister::kEdx));
-    c = CpuidResult{a, b, cx, d};
-    set_cpuid(regs, c);
+    set_cpuid(regs, CpuidResult{a, b, c, d});
     return {};
 }
 
