@@ -66,23 +66,15 @@ Task* start_one(const char* file, std::span<const uint8_t> image, const abi::Man
 
 // "name@" -> "name<cpu>" (kManifestPerCpu); names without '@' stay as they are.
 void per_cpu_name(char (&name)[abi::kNameBytes], unsigned cpu) {
-    char out[abi::kNameBytes] = {};
-    size_t o = 0;
+    fmt::FixedString<abi::kNameBytes - 1> out;  // one byte stays for the NUL
     for (size_t i = 0; i < abi::kNameBytes && name[i] != '\0'; ++i) {
-        if (name[i] != '@') {
-            if (o + 1 < abi::kNameBytes) out[o++] = name[i];
-            continue;
-        }
-        char digits[4];
-        size_t d = 0;
-        unsigned v = cpu;
-        do {
-            digits[d++] = static_cast<char>('0' + v % 10);
-            v /= 10;
-        } while (v && d < sizeof digits);
-        while (d > 0 && o + 1 < abi::kNameBytes) out[o++] = digits[--d];
+        if (name[i] == '@')
+            fmt::format(out, "{}", cpu);
+        else
+            out.write(std::string_view(&name[i], 1));
     }
-    std::memcpy(name, out, sizeof out);
+    std::memset(name, 0, sizeof name);
+    std::memcpy(name, out.view().data(), out.view().size());
 }
 
 }  // namespace
