@@ -10,21 +10,23 @@
 #include "mm/address_space.hpp"
 #include "mm/frames.hpp"
 #include "mm/layout.hpp"
+#include "platform/platform.hpp"
 #include "task/task.hpp"
 #include "warden/spinlock.hpp"
 
 namespace warden::guest {
 namespace {
 
-constexpr unsigned kNativeOrder = 10;  // 4 MiB, aligned to itself
-static_assert((kPageSize << kNativeOrder) == kNativeBytes);
-constexpr uint64_t kPages = kNativeBytes / kPageSize;
+// The guest runs at VMPL2: VMPL1 stays free for a service at that level.
+constexpr uint8_t kGuestVmpl = 2;
+constexpr uint64_t kPages = (kNativeRam.size + kNativeFlash.size) / kPageSize;
 // Per-CPU windows: one page each in a 2 MiB-aligned slot range whose page
 // table stays (the last slot anchors it with a read-only mapping).
 constexpr uint64_t kWindowBase = mm::kWindowsBase + 0x200000;
 constexpr unsigned kAnchorSlot = 511;
 
-PhysRange range;
+Region region_table[3];
+size_t region_count = 0;
 SpinLock lock;  // the bookkeeping below
 uint64_t valid_bits[kPages / 64];
 std::atomic<uint64_t> mutation_count[arch::kMaxCpus];  // by the CPU whose request loop made the change
@@ -38,7 +40,33 @@ struct VcpuRecord {
 VcpuRecord vcpus[arch::kMaxCpus];
 PhysAddr revoked[arch::kMaxCpus];  // VMSA pages out of the guest's reach (0 = free slot)
 
-void count_mutation() { mutation_count[arch::this_cpu().index].fetch_add(1, std::memory_order_relaxed); }
+// Only per-vCPU request loops count: the BIOS loader's changes are not a vCPU's.
+void count_mutation() {
+    const arch::PerCpu& c = arch::this_cpu();
+    if (c.task_flags.load(std::memory_order_relaxed) & abi::kManifestPerCpu)
+        mutation_count[c.index].fetch_add(1, std::memory_order_relaxed);
+}
+
+// The region holding all of r, or null (r may not straddle two).
+const Region* region_of(PhysRange r) {
+    if (r.size == 0) return nullptr;
+    for (size_t i = 0; i < region_count; ++i) {
+        if (region_table[i].gpa.contains(r)) return &region_table[i];
+    }
+    return nullptr;
+}
+
+PhysAddr backing_of(const Region& g, PhysAddr gpa) { return g.backing + (gpa - g.gpa.base); }
+
+// The page's index in valid_bits: regions one after another.
+uint64_t page_index(PhysAddr gpa) {
+    uint64_t before = 0;
+    for (size_t i = 0; i < region_count; ++i) {
+        if (region_table[i].gpa.contains(gpa)) return before + (gpa - region_table[i].gpa.base) / kPageSize;
+        before += region_table[i].gpa.size / kPageSize;
+    }
+    return kPages;  // callers check the region first
+}
 
 bool bit(uint64_t i) { return valid_bits[i / 64] >> (i % 64) & 1; }
 void set_bit(uint64_t i, bool v) {
@@ -77,7 +105,10 @@ Result<void> each_page(PhysAddr gpa, size_t len, F&& f) {
         const PhysAddr at = gpa + done;
         const size_t offset = at.page_offset();
         const size_t n = len - done < kPageSize - offset ? len - done : kPageSize - offset;
-        WARDEN_TRY_VOID(through_window(at.align_down(kPageSize), [&](uint8_t* w) { f(w + offset, done, n); }));
+        const Region* g = region_of(PhysRange{at.align_down(kPageSize), kPageSize});
+        if (g == nullptr) return Fail(Error::kOutOfRange);  // not after is_guest_memory; for the compiler
+        WARDEN_TRY_VOID(through_window(backing_of(*g, at.align_down(kPageSize)),
+                                       [&](uint8_t* w) { f(w + offset, done, n); }));
         done += n;
     }
     return {};
@@ -94,6 +125,13 @@ Result<void> init_windows() {
     return {};
 }
 
+bool apic_online(uint32_t apic_id) {
+    for (unsigned i = 0; i < arch::kMaxCpus; ++i) {
+        if (arch::cpu(i).online.load() && arch::cpu(i).apic_id == apic_id) return true;
+    }
+    return false;
+}
+
 PhysAddr* revoked_slot(PhysAddr vmsa) {
     for (PhysAddr& r : revoked) {
         if (r == vmsa) return &r;
@@ -106,19 +144,40 @@ PhysAddr* revoked_slot(PhysAddr vmsa) {
 Result<void> init(const boot::BootInfo& info) {
     if (info.kind == boot::BootKind::kIgvm) return Fail(Error::kUnsupported);  // docs/svsm.md: not yet under SNP
     WARDEN_TRY_VOID(init_windows());
-    WARDEN_TRY(block, mm::alloc_frames(kNativeOrder));
-    // Out of the direct map: from here the kernel reaches it only through a window.
-    WARDEN_TRY_VOID(
-        mm::kernel_mapper().unmap(VirtAddr(reinterpret_cast<uint64_t>(mm::phys_to_virt(block))), kNativeBytes));
-    range = PhysRange{block, kNativeBytes};
-    log::info("guest: {} KiB of guest memory at {:#x}..{:#x} (native), out of the direct map", kNativeBytes / 1024,
-              block.raw(), range.end().raw());
+    // Blocks of at most 4 MiB (the buddy's largest), aligned to their size:
+    // 2 MiB mappings of them stay possible.
+    constexpr uint64_t kHalf = kNativeRam.size / 2;
+    constexpr PhysRange kNative[] = {PhysRange{kNativeRam.base, kHalf}, PhysRange{kNativeRam.base + kHalf, kHalf},
+                                     kNativeFlash};
+    for (const PhysRange gpa : kNative) {
+        unsigned order = 0;
+        while ((kPageSize << order) < gpa.size) ++order;
+        WARDEN_TRY(block, mm::alloc_frames(order));
+        // Out of the direct map: from here the kernel reaches it only through a window.
+        WARDEN_TRY_VOID(
+            mm::kernel_mapper().unmap(VirtAddr(reinterpret_cast<uint64_t>(mm::phys_to_virt(block))), gpa.size));
+        region_table[region_count++] = Region{gpa, block};
+        log::info("guest: {:#x}..{:#x} ({} KiB, native) backed by {:#x}, out of the direct map", gpa.base.raw(),
+                  gpa.end().raw(), gpa.size / 1024, block.raw());
+    }
     return {};
 }
 
-PhysRange memory() { return range; }
+std::span<const Region> regions() { return {region_table, region_count}; }
+PhysRange memory() { return region_count == 3 ? kNativeRam : PhysRange{}; }
+PhysRange flash() { return region_count == 3 ? kNativeFlash : PhysRange{}; }
 
-bool is_guest_memory(PhysRange r) { return r.size != 0 && range.size != 0 && range.contains(r); }
+// Regions may abut (RAM is two blocks): r may run from one into the next.
+bool is_guest_memory(PhysRange r) {
+    if (r.size == 0 || r.base + r.size < r.base) return false;
+    PhysAddr at = r.base;
+    while (at < r.end()) {
+        const Region* g = region_of(PhysRange{at, 1});
+        if (g == nullptr) return false;
+        at = g->gpa.end();
+    }
+    return true;
+}
 
 Result<void> read(PhysAddr gpa, void* out, size_t len) {
     auto* dst = static_cast<uint8_t*>(out);
@@ -135,16 +194,18 @@ Result<void> write(PhysAddr gpa, const void* in, size_t len) {
 // page validated for the guest is zeroed first (DESIGN 8).
 Result<svsm::PvalidateOutcome> pvalidate(PhysAddr page, bool huge, bool validate) {
     const uint64_t bytes = huge ? kLargePageSize : kPageSize;
-    if (!page.is_aligned(bytes) || !is_guest_memory(PhysRange{page, bytes})) return Fail(Error::kOutOfRange);
+    const Region* g = region_of(PhysRange{page, bytes});
+    if (!page.is_aligned(bytes) || g == nullptr) return Fail(Error::kOutOfRange);
     LockGuard guard(lock);
-    const uint64_t first = (page - range.base) / kPageSize, n = bytes / kPageSize;
+    const uint64_t first = page_index(page), n = bytes / kPageSize;
     uint64_t already = 0;
     for (uint64_t i = 0; i < n; ++i) already += bit(first + i) == validate;
     if (already == n) return svsm::PvalidateOutcome::kUnchanged;
     if (already != 0 && huge) return svsm::PvalidateOutcome::kSizeMismatch;
     for (uint64_t i = 0; i < n; ++i) {
         if (validate) {
-            WARDEN_TRY_VOID(through_window(page + i * kPageSize, [](uint8_t* w) { std::memset(w, 0, kPageSize); }));
+            WARDEN_TRY_VOID(through_window(backing_of(*g, page + i * kPageSize),
+                                           [](uint8_t* w) { std::memset(w, 0, kPageSize); }));
         }
         set_bit(first + i, validate);
     }
@@ -155,13 +216,14 @@ Result<svsm::PvalidateOutcome> pvalidate(PhysAddr page, bool huge, bool validate
 bool is_validated(PhysAddr page) {
     if (!is_guest_memory(PhysRange{page, kPageSize})) return false;
     LockGuard guard(lock);
-    return bit((page - range.base) / kPageSize);
+    return bit(page_index(page));
 }
 
 // The page tables change outside the lock: unmapping shoots down other
 // CPUs' TLBs, and a CPU spinning on the lock with interrupts off could not answer.
 Result<void> set_vmsa_access(PhysAddr vmsa, bool revoke) {
-    if (!vmsa.is_aligned(kPageSize) || !is_guest_memory(PhysRange{vmsa, kPageSize})) return Fail(Error::kOutOfRange);
+    const Region* g = region_of(PhysRange{vmsa, kPageSize});
+    if (!vmsa.is_aligned(kPageSize) || g == nullptr) return Fail(Error::kOutOfRange);
     PhysAddr* slot = nullptr;
     {
         LockGuard guard(lock);
@@ -179,7 +241,7 @@ Result<void> set_vmsa_access(PhysAddr vmsa, bool revoke) {
             *slot = PhysAddr(0);
         }
     }
-    if (auto r = task::set_guest_page_access(vmsa, !revoke); !r) {
+    if (auto r = task::set_guest_page_access(vmsa, backing_of(*g, vmsa), !revoke); !r) {
         LockGuard guard(lock);
         *slot = revoke ? PhysAddr(0) : vmsa;
         return r;
@@ -191,11 +253,7 @@ Result<void> create_vcpu(PhysAddr vmsa, PhysAddr caa, uint32_t apic_id) {
     if (!is_guest_memory(PhysRange{vmsa, kPageSize}) || !is_guest_memory(PhysRange{caa, kPageSize}) ||
         !vmsa.is_aligned(kPageSize) || !caa.is_aligned(kPageSize) || vmsa == caa)
         return Fail(Error::kOutOfRange);
-    bool apic_known = false;
-    for (unsigned i = 0; i < arch::kMaxCpus; ++i) {
-        if (arch::cpu(i).online.load() && arch::cpu(i).apic_id == apic_id) apic_known = true;
-    }
-    if (!apic_known) return Fail(Error::kNotFound);
+    if (!apic_online(apic_id)) return Fail(Error::kNotFound);
     LockGuard guard(lock);
     if (!revoked_slot(vmsa)) return Fail(Error::kDenied);  // checked while the guest could still write it
     VcpuRecord* free = nullptr;
@@ -222,7 +280,19 @@ Result<void> delete_vcpu(PhysAddr vmsa) {
     return set_vmsa_access(vmsa, false);  // the page is the guest's again
 }
 
-PhysAddr initial_caa(unsigned cpu_index) { return range.base + uint64_t{cpu_index} * kPageSize; }
+PhysRange svsm_memory() { return boot::info().image; }
+uint8_t vmpl() { return kGuestVmpl; }
+uint64_t sev_features() { return 0; }  // native; on SNP the guest VMSA's features (not wired: docs/svsm.md)
+PhysRange launched_firmware() { return PhysRange{}; }
+
+Result<void> start_vcpu(PhysAddr frame, uint32_t apic_id) {
+    const std::span<const uint8_t> vmsa(mm::phys_to_virt<uint8_t>(frame), kPageSize);
+    if (!svsm::vmsa_fits_guest(vmsa, vmpl(), sev_features())) return Fail(Error::kInvalidArgument);
+    if (!apic_online(apic_id)) return Fail(Error::kNotFound);
+    return platform::current().start_guest_vcpu(frame, apic_id, sev_features());
+}
+
+PhysAddr initial_caa(unsigned cpu_index) { return memory().base + kNativeCaaOffset + uint64_t{cpu_index} * kPageSize; }
 
 uint64_t mutations(unsigned cpu_index) {
     return cpu_index < arch::kMaxCpus ? mutation_count[cpu_index].load(std::memory_order_relaxed) : 0;

@@ -4,10 +4,11 @@
 // the narrow kernel calls behind the request loop's system calls, and they
 // enforce DESIGN section 8 themselves, whatever the caller checked.
 //
-// On native the guest's memory is carved out of RAM at boot (kNativeBytes,
-// 2 MiB aligned) and taken out of the direct map; validation and VMSA-page
-// revocation are bookkeeping with the same observable rules as on SNP
-// (docs/svsm.md).
+// On native the guest has its own physical address space, as a nested guest
+// would: two regions of guest-physical addresses (RAM and the firmware's
+// flash), each backed by frames carved out of RAM at boot and taken out of
+// the direct map. Validation and VMSA-page revocation are bookkeeping with
+// the same observable rules as on SNP (docs/svsm.md).
 #pragma once
 
 #include "boot/boot_info.hpp"
@@ -15,17 +16,41 @@
 
 namespace warden::guest {
 
-inline constexpr uint64_t kNativeBytes = 4 << 20;
+// Native guest-physical layout. RAM starts at 8 MiB, where OVMF's SEV
+// metadata puts its pages: the low half is the firmware's, the high half
+// holds the initial Calling Areas (and the harness guest's pages). The flash
+// region ends at 4 GiB, where a firmware image maps (docs/bios_loader.md).
+inline constexpr PhysRange kNativeRam{PhysAddr(0x800000), 8 << 20};
+inline constexpr uint64_t kNativeCaaOffset = 4 << 20;
+inline constexpr PhysRange kNativeFlash{PhysAddr((uint64_t{1} << 32) - (2 << 20)), 2 << 20};
+
+// A range of guest-physical addresses and the frames behind it.
+struct Region {
+    PhysRange gpa;
+    PhysAddr backing;
+};
 
 Result<void> init(const boot::BootInfo& info);
 
-// The guest memory range (one, on both platforms for now).
-PhysRange memory();
+std::span<const Region> regions();
+PhysRange memory();  // guest RAM
+PhysRange flash();   // where the firmware image maps
+// Whether all of r is guest memory.
 bool is_guest_memory(PhysRange r);
 
 // Copies through this CPU's window; kOutOfRange outside guest memory.
 Result<void> read(PhysAddr gpa, void* out, size_t len);
 Result<void> write(PhysAddr gpa, const void* in, size_t len);
+
+// What the guest is told about its SVSM and itself: SVSM memory (under
+// IGVM the launch's; on native, where the SVSM is outside the guest's
+// address space, the kernel image), the VMPL it runs at and its VMSAs'
+// SEV_FEATURES.
+PhysRange svsm_memory();
+uint8_t vmpl();
+uint64_t sev_features();
+// A firmware image the launch put into the flash region (IGVM), else empty.
+PhysRange launched_firmware();
 
 Result<svsm::PvalidateOutcome> pvalidate(PhysAddr page, bool huge, bool validate);
 
@@ -34,6 +59,12 @@ Result<svsm::PvalidateOutcome> pvalidate(PhysAddr page, bool huge, bool validate
 Result<void> set_vmsa_access(PhysAddr vmsa, bool revoked);
 Result<void> create_vcpu(PhysAddr vmsa, PhysAddr caa, uint32_t apic_id);
 Result<void> delete_vcpu(PhysAddr vmsa);
+
+// Starts a guest vCPU from the VMSA in frame (SVSM memory, the kernel's
+// copy): kInvalidArgument unless it fits the guest (svsm::vmsa_fits_guest),
+// kNotFound for an APIC ID no CPU has, then whatever the platform answers
+// (kUnsupported on native).
+Result<void> start_vcpu(PhysAddr frame, uint32_t apic_id);
 
 // The initial Calling Area of the vCPU on CPU index.
 PhysAddr initial_caa(unsigned cpu_index);

@@ -126,8 +126,7 @@ public:
 
     Result<void> set_rmp_permissions(PhysAddr page, unsigned vmpl, uint8_t permissions) override {
         if (vmpl == 0 || vmpl > 3 || permissions > 0xf) return Fail(Error::kInvalidArgument);
-        // RDX: bits 7:0 permissions, 15:8 target VMPL (SPEC-FACTS.md 2).
-        return rmpadjust(page, uint64_t{permissions} | (uint64_t{vmpl} << 8));
+        return rmpadjust(page, sev::rmpadjust_attributes(static_cast<uint8_t>(vmpl), permissions, false));
     }
 
     Result<void> init_boot(const boot::BootInfo& info) override {
@@ -190,13 +189,17 @@ public:
                                                                        .efer = s.efer,
                                                                        .sev_features = sev_features});
         std::memcpy(mm::phys_to_virt(vmsa), bytes.data(), bytes.size());
-        // The VMSA bit (16) with target VMPL1: the permission mask is ignored then.
-        WARDEN_TRY_VOID(rmpadjust(vmsa, (uint64_t{1} << 8) | (uint64_t{1} << 16)));
+        // The VMSA attribute, set through target VMPL1 (any lower VMPL will do).
+        WARDEN_TRY_VOID(rmpadjust(vmsa, sev::rmpadjust_attributes(1, 0, true)));
         CpuGhcb& g = ghcbs[arch::this_cpu().index];
         GhcbExit hv(g.gpa);
         return sev::create_ap(
             hv, *g.page, sev::ApCreate{.apic_id = s.apic_id, .vmsa_gpa = vmsa.raw(), .sev_features = sev_features});
     }
+
+    // The next step once guest memory exists under IGVM: RMPADJUST the VMSA
+    // attribute, then AP creation at the guest's VMPL (docs/bios_loader.md).
+    Result<void> start_guest_vcpu(PhysAddr, uint32_t, uint64_t) override { return Fail(Error::kUnsupported); }
 
     [[noreturn]] void terminate(uint16_t reason_set, uint16_t reason) override {
         // The GHCB MSR protocol: needs no GHCB page, and no console.

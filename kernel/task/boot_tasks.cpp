@@ -54,9 +54,11 @@ Task* start_one(const char* file, std::span<const uint8_t> image, const abi::Man
         }
     }
     if (manifest.flags & abi::kManifestGuest) {
-        if (auto r = map_guest_memory(task, guest::memory()); !r) {
-            log::error("tasks: {}: cannot map guest memory: {}", task.name, r.error());
-            return nullptr;
+        for (const guest::Region& g : guest::regions()) {
+            if (auto r = map_guest_memory(task, g.gpa, g.backing); !r) {
+                log::error("tasks: {}: cannot map guest memory: {}", task.name, r.error());
+                return nullptr;
+            }
         }
     }
     log::info("tasks: {} (task {}) on cpu {}{}{}, created in {} us", task.name, task.id, cpu,

@@ -8,6 +8,8 @@
 #include "boot/boot_info.hpp"
 #include "guest/guest.hpp"
 #include "log.hpp"
+#include "mm/frames.hpp"
+#include "mm/layout.hpp"
 #include "task/queue.hpp"
 #include "task/sched.hpp"
 #include "task/task.hpp"
@@ -139,15 +141,21 @@ bool begin_guest_call(const Task& t) {
 int64_t sys_guest_info(Task& t, uint64_t out) {
     if (!(t.flags & (abi::kManifestGuest | abi::kManifestSvsm))) return fail(Error::kDenied);
     abi::GuestInfo info;
-    const PhysRange mem = guest::memory();
+    const PhysRange mem = guest::memory(), flash = guest::flash(), svsm = guest::svsm_memory();
     info.memory_base = mem.base.raw();
     info.memory_size = mem.size;
     info.caa = guest::initial_caa(t.cpu).raw();
     info.svsm_probe = boot::info().image.base.raw();
     info.mutations = guest::mutations(t.cpu);
-    info.sev_features = 0;  // native; on SNP the guest VMSA's features (not wired: docs/svsm.md)
-    info.guest_vmpl = 2;
+    info.sev_features = guest::sev_features();
+    info.guest_vmpl = guest::vmpl();
     info.tsc_hz = arch::tsc_hz();
+    info.harness_base = mem.size != 0 ? mem.base.raw() + guest::kNativeCaaOffset : 0;
+    info.flash_base = flash.base.raw();
+    info.flash_size = flash.size;
+    info.firmware_size = guest::launched_firmware().size;
+    info.svsm_base = svsm.base.raw();
+    info.svsm_size = svsm.size;
     info.cpu_index = t.cpu;
     info.apic_id = arch::cpu(t.cpu).apic_id;
     for (unsigned i = 0; i < arch::kMaxCpus && info.cpu_count < 64; ++i) {
@@ -181,6 +189,26 @@ int64_t sys_guest_pvalidate(Task& t, uint64_t gpa, uint64_t huge, uint64_t valid
     if (!begin_guest_call(t)) return fail(Error::kDenied);
     auto r = guest::pvalidate(PhysAddr(gpa), huge != 0, validate != 0);
     return r ? static_cast<int64_t>(*r) : fail(r.error());
+}
+
+// The kernel keeps its own copy of the VMSA, in SVSM memory: the caller
+// cannot change it after the checks.
+int64_t sys_guest_start(Task& t, uint64_t vmsa, uint64_t apic_id) {
+    if (!begin_guest_call(t)) return fail(Error::kDenied);
+    if (apic_id > 0xffffffff) return fail(Error::kOutOfRange);
+    auto frame = mm::alloc_zeroed(0);
+    if (!frame) return fail(frame.error());
+    auto r = copy_from_task(t, vmsa, mm::phys_to_virt(*frame), kPageSize);
+    if (r) r = guest::start_vcpu(*frame, static_cast<uint32_t>(apic_id));
+    if (!r) mm::free_frames(*frame, 0);
+    return result(r);
+}
+
+int64_t sys_dma_check(uint64_t id, uint64_t phys, uint64_t len) {
+    const Task* owner = id > 0xffffffff ? nullptr : task_by_id(static_cast<uint32_t>(id));
+    if (owner == nullptr || !owner->owns_dma(PhysRange{PhysAddr(phys), len}))
+        return fail(Error::kDenied);
+    return 0;
 }
 
 }  // namespace
@@ -247,6 +275,8 @@ extern "C" int64_t syscall_dispatch(SyscallFrame* f) {
     case abi::Sys::kVcpuDelete:
         if (!begin_guest_call(t)) return fail(Error::kDenied);
         return result(guest::delete_vcpu(PhysAddr(f->rdi)));
+    case abi::Sys::kDmaCheck: return sys_dma_check(f->rdi, f->rsi, f->rdx);
+    case abi::Sys::kGuestStart: return sys_guest_start(t, f->rdi, f->rsi);
     }
     return -static_cast<int64_t>(Error::kUnsupported);
 }

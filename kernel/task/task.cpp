@@ -176,6 +176,11 @@ Result<uint64_t> map_dma_buffer(Task& t, uint64_t pages, PhysAddr& phys_out) {
     unsigned order = 0;
     while ((uint64_t{1} << order) < pages) ++order;
     if (pages == 0 || order > 4) return Fail(Error::kInvalidArgument);  // at most 64 KiB
+    PhysRange* record = nullptr;
+    for (PhysRange& d : t.dma) {
+        if (d.size == 0 && record == nullptr) record = &d;
+    }
+    if (record == nullptr) return Fail(Error::kBusy);
     WARDEN_TRY(frames, mm::alloc_zeroed(order));
     // A device reads and writes it: shared with the hypervisor (SNP), mapped
     // with the C-bit clear. Never freed, so never converted back.
@@ -185,6 +190,7 @@ Result<uint64_t> map_dma_buffer(Task& t, uint64_t pages, PhysAddr& phys_out) {
     WARDEN_TRY_VOID(m.map(VirtAddr(va), frames, kPageSize << order,
                           mm::MapFlags{.writable = true, .user = true, .encrypted = false}));
     t.dma_next += (kPageSize << order) + kPageSize;  // and an unmapped page between buffers
+    *record = PhysRange{frames, kPageSize << order};
     phys_out = frames;
     return va;
 }
@@ -194,10 +200,11 @@ Result<void> map_shared(Task& t, uint64_t va, PhysAddr frames, uint64_t bytes) {
     return m.map(VirtAddr(va), frames, bytes, mm::MapFlags{.writable = true, .user = true});
 }
 
-Result<void> map_guest_memory(Task& t, PhysRange memory) {
+Result<void> map_guest_memory(Task& t, PhysRange gpa, PhysAddr backing) {
     mm::Mapper m = mapper_of(t);
-    const bool large = memory.base.is_aligned(kLargePageSize) && is_aligned(memory.size, kLargePageSize);
-    return m.map(VirtAddr(abi::kGuestMapBase + memory.base.raw()), memory.base, memory.size,
+    const bool large = gpa.base.is_aligned(kLargePageSize) && backing.is_aligned(kLargePageSize) &&
+                       is_aligned(gpa.size, kLargePageSize);
+    return m.map(VirtAddr(abi::kGuestMapBase + gpa.base.raw()), backing, gpa.size,
                  mm::MapFlags{.writable = true, .user = true}, large ? mm::PageSize::k2M : mm::PageSize::k4K);
 }
 
@@ -206,14 +213,14 @@ Result<void> map_guest_memory(Task& t, PhysRange memory) {
 // waiting here still answer the shootdown below.
 SpinLock guest_map_lock;
 
-Result<void> set_guest_page_access(PhysAddr gpa, bool present) {
+Result<void> set_guest_page_access(PhysAddr gpa, PhysAddr backing, bool present) {
     const VirtAddr va(abi::kGuestMapBase + gpa.raw());
     LockGuard guard(guest_map_lock);
     for (Task* t : all_tasks()) {
         if (!(t->flags & abi::kManifestGuest)) continue;
         mm::Mapper m = mapper_of(*t);
         if (present)
-            WARDEN_TRY_VOID(m.map(va, gpa, kPageSize, mm::MapFlags{.writable = true, .user = true}));
+            WARDEN_TRY_VOID(m.map(va, backing, kPageSize, mm::MapFlags{.writable = true, .user = true}));
         else
             WARDEN_TRY_VOID(m.unmap(va, kPageSize));
     }
@@ -225,6 +232,13 @@ Result<void> set_guest_page_access(PhysAddr gpa, bool present) {
 }
 
 std::span<Task* const> all_tasks() { return {tasks, task_count}; }
+
+Task* task_by_id(uint32_t id) {
+    for (Task* t : all_tasks()) {
+        if (t->id == id) return t;
+    }
+    return nullptr;
+}
 
 Task* find_task(std::string_view name) {
     for (Task* t : all_tasks()) {

@@ -41,6 +41,13 @@ struct Task {
     mm::Stack kernel_stack;
     PhysAddr pml4;          // 0 for the idle contexts (kernel tables)
     uint64_t dma_next = 0;  // next free address for DMA buffers
+    PhysRange dma[4];       // the buffers' frames (kDmaCheck)
+    bool owns_dma(PhysRange r) const {
+        for (const PhysRange& d : dma) {
+            if (d.size != 0 && d.contains(r) && r.size != 0) return true;
+        }
+        return false;
+    }
 
     Queue* handles[abi::kMaxHandles] = {};
     abi::PortRange ports[abi::kMaxPortRanges] = {};
@@ -82,8 +89,8 @@ Result<void> map_shared(Task& t, uint64_t va, PhysAddr frames, uint64_t bytes);
 // Tasks that play the guest (kManifestGuest): guest memory mapped at
 // kGuestMapBase + GPA; one page of it unmapped (present = false) or mapped
 // back in every such task, with the TLBs of every CPU invalidated.
-Result<void> map_guest_memory(Task& t, PhysRange memory);
-Result<void> set_guest_page_access(PhysAddr gpa, bool present);
+Result<void> map_guest_memory(Task& t, PhysRange gpa, PhysAddr backing);
+Result<void> set_guest_page_access(PhysAddr gpa, PhysAddr backing, bool present);
 
 // Per CPU: SYSCALL/SYSRET MSRs (STAR, LSTAR, FMASK, EFER.SCE).
 void init_syscalls_this_cpu();
@@ -94,5 +101,6 @@ void serve_syscall_from_fault(arch::InterruptFrame& f);
 // All tasks ever created (for reports and tests).
 std::span<Task* const> all_tasks();
 Task* find_task(std::string_view name);
+Task* task_by_id(uint32_t id);
 
 }  // namespace warden::task

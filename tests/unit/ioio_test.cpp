@@ -60,3 +60,10 @@ TEST_CASE("ioio: PVALIDATE and RMPADJUST outcomes, CF included") {
     CHECK(rmpadjust_outcome(2).error() == Error::kDenied);
     CHECK(rmpadjust_outcome(6).error() == Error::kMisaligned);
 }
+
+TEST_CASE("rmpadjust: the target VMPL is the low byte, the permissions the next, VMSA bit 16") {
+    // Linux snp_set_vmsa() marks a VMSA page with attrs = 1 (VMPL1) | BIT(16).
+    CHECK(rmpadjust_attributes(1, 0, true) == 0x10001);
+    CHECK(rmpadjust_attributes(2, kRmpRead | kRmpWrite | kRmpExecUser | kRmpExecSupervisor, false) == 0x0f02);
+    CHECK(rmpadjust_attributes(3, kRmpRead, false) == 0x0103);
+}

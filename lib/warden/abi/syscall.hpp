@@ -35,6 +35,15 @@ enum class Sys : uint64_t {
     kVmsaAccess = 16,      // (vmsa gpa, revoke 1 | restore 0): the guest's access to a VMSA page
     kVcpuCreate = 17,      // (vmsa gpa, caa gpa, apic id)
     kVcpuDelete = 18,      // (vmsa gpa) kNotFound unless created
+    // Whether [phys, phys + len) lies in a DMA buffer of task `id`: a service
+    // that programs a device for a client (fw_cfg DMA) checks the target
+    // first, since device DMA bypasses page tables. 0 or kDenied.
+    kDmaCheck = 19,  // (task id, phys, len)
+    // Starts a guest vCPU from a VMSA in the caller's memory (kManifestSvsm):
+    // the kernel copies it into SVSM memory, checks VMPL, EFER.SVME and
+    // SEV_FEATURES, and asks the platform. kUnsupported on native: there is
+    // no lower VMPL to run it at.
+    kGuestStart = 20,  // (const void* vmsa 4096 bytes, apic id)
 };
 
 inline constexpr uint64_t kForever = ~uint64_t{0};  // timeout: wait without limit
@@ -92,11 +101,15 @@ struct GuestInfo {
     uint64_t mutations = 0;                     // validation and vCPU changes this CPU's request loop made
     uint64_t sev_features = 0;                  // what a VMSA created for the guest must carry
     uint64_t tsc_hz = 0;                        // for benchmarks that print rates
+    uint64_t harness_base = 0;                  // native: the high half of RAM, a guest-playing task's pages
+    uint64_t flash_base = 0, flash_size = 0;    // the region where the firmware image maps (ends at 4 GiB)
+    uint64_t firmware_size = 0;                 // an image the launch already put there (IGVM), else 0
+    uint64_t svsm_base = 0, svsm_size = 0;      // SVSM memory as the guest must be told (secrets page)
     uint32_t cpu_index = 0, apic_id = 0, cpu_count = 0;
     uint8_t guest_vmpl = 0, reserved[3] = {};
     uint32_t apic_ids[64] = {};  // of the online CPUs, cpu_count of them
 };
-static_assert(sizeof(GuestInfo) == 328, "the ABI fixes the size");
+static_assert(sizeof(GuestInfo) == 376, "the ABI fixes the size");
 static_assert(sizeof(Manifest) == 112, "the ABI fixes the manifest size");
 
 // Checks a manifest's bytes: exact size, NUL-terminated names, a name, port

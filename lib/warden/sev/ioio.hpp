@@ -36,4 +36,14 @@ inline constexpr uint32_t kFailInput = 1, kFailPermission = 2, kFailSizeMismatch
 Result<Validation> pvalidate_outcome(uint32_t eax, bool carry);
 Result<void> rmpadjust_outcome(uint32_t eax);
 
+// RMPADJUST's RDX (AMD APM vol. 3, RMPADJUST; Linux RMPADJUST_VMPL_SHIFT 0,
+// RMPADJUST_PERM_MASK_SHIFT 8, RMPADJUST_VMSA_PAGE_BIT 16): bits 7:0 the
+// target VMPL, bits 15:8 its permission mask (bit 0 read, 1 write, 2
+// execute-user, 3 execute-supervisor), bit 16 the VMSA attribute.
+// SPEC-FACTS.md 2 has the two bytes the other way round.
+inline constexpr uint8_t kRmpRead = 1, kRmpWrite = 2, kRmpExecUser = 4, kRmpExecSupervisor = 8;
+constexpr uint64_t rmpadjust_attributes(uint8_t target_vmpl, uint8_t permissions, bool vmsa) {
+    return uint64_t{target_vmpl} | (uint64_t{permissions} << 8) | (vmsa ? uint64_t{1} << 16 : 0);
+}
+
 }  // namespace warden::sev

@@ -79,14 +79,11 @@ uint64_t create_vcpu(CallRegs& r, const VcpuState& vcpu, GuestServices& s) {
         return kErrInvalidAddress;
     if (!s.apic_id_exists(apic_id)) return kErrInvalidParameter;
     if (!s.revoke_vmsa_page(vmsa)) return kErrInvalidAddress;
-    uint8_t vmpl = 0, efer[8], features[8];
-    const bool read = s.read_guest(vmsa + kVmsaVmpl, &vmpl, 1) && s.read_guest(vmsa + kVmsaEfer, efer, 8) &&
-                      s.read_guest(vmsa + kVmsaSevFeatures, features, 8);
+    uint8_t head[kVmsaCheckedBytes];
     uint64_t result = kSuccess;
-    if (!read)
+    if (!s.read_guest(vmsa, head, sizeof head))
         result = kErrInvalidAddress;
-    else if (vmpl != vcpu.guest_vmpl || !(load_le<uint64_t>(efer, 0) & kEferSvme) ||
-             load_le<uint64_t>(features, 0) != vcpu.sev_features)
+    else if (!vmsa_fits_guest(head, vcpu.guest_vmpl, vcpu.sev_features))
         result = kErrInvalidParameter;
     else if (auto c = s.create_vcpu(vmsa, caa, apic_id); !c)
         result = c.error() == Error::kBusy ? kErrBusy : kErrInvalidParameter;
@@ -172,6 +169,12 @@ void dispatch(CallRegs& regs, VcpuState& vcpu, GuestServices& services) {
     } else {
         regs.rax = kErrUnsupportedProtocol;
     }
+}
+
+bool vmsa_fits_guest(std::span<const uint8_t> vmsa, uint8_t guest_vmpl, uint64_t sev_features) {
+    if (vmsa.size() < kVmsaCheckedBytes) return false;
+    return vmsa[kVmsaVmpl] == guest_vmpl && (load_le<uint64_t>(vmsa, kVmsaEfer) & kEferSvme) != 0 &&
+           load_le<uint64_t>(vmsa, kVmsaSevFeatures) == sev_features;
 }
 
 }  // namespace warden::svsm

@@ -7,6 +7,8 @@
 // Guest memory is only ever copied in, checked, then used.
 #pragma once
 
+#include <span>
+
 #include "warden/addr.hpp"
 #include "warden/result.hpp"
 
@@ -93,5 +95,12 @@ struct VcpuState {
 // Serves one call: regs in, regs out (RAX = result code). Never fails as a
 // C++ call: every error is an SVSM result code for the guest.
 void dispatch(CallRegs& regs, VcpuState& vcpu, GuestServices& services);
+
+// The checks a VMSA for the guest must pass (CREATE_VCPU's, and the
+// kernel's before it starts the guest's first vCPU): it runs at guest_vmpl,
+// sets EFER.SVME and carries the guest's SEV_FEATURES. vmsa holds at least
+// kVmsaCheckedBytes of the page.
+inline constexpr size_t kVmsaCheckedBytes = 0x3b8;
+bool vmsa_fits_guest(std::span<const uint8_t> vmsa, uint8_t guest_vmpl, uint64_t sev_features);
 
 }  // namespace warden::svsm

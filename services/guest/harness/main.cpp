@@ -75,10 +75,11 @@ uint64_t pvalidate_list(uint64_t gpa, std::initializer_list<uint64_t> entries, u
     return core(CoreCall::kPvalidate, gpa).rax;
 }
 
-// Per-vCPU pages, away from the initial Calling Areas (pages 0..63):
+// Pages from harness_base (the high half of guest RAM; the initial Calling
+// Areas are its pages 0..63; the low half is the firmware's):
 // [remap CAA, list, VMSA, new vCPU's CAA] at 64 + 4 * cpu; four 4 KiB pages
 // to validate at 256 + 4 * cpu; vCPU 0 alone uses the second 2 MiB.
-uint64_t page(uint64_t n) { return info.memory_base + n * 4096; }
+uint64_t page(uint64_t n) { return info.harness_base + n * 4096; }
 uint64_t my_page(unsigned k) { return page(64 + 4 * info.cpu_index + k); }
 uint64_t my_validate_page(unsigned k) { return page(256 + 4 * info.cpu_index + k); }
 
@@ -122,7 +123,7 @@ void linux_order() {
         kSuccess);
 
     if (info.cpu_index == 0) {  // the one free 2 MiB page
-        const uint64_t huge = info.memory_base + 0x200000;
+        const uint64_t huge = info.harness_base + 0x200000;
         expect_code("PVALIDATE 4K inside the 2M page", pvalidate_list(list, {entry(huge + 0x1000, false, true)}),
                     kSuccess);
         expect_code("PVALIDATE 2M over a validated 4K page: size mismatch",
@@ -228,7 +229,7 @@ void bench() {
              median(rt, kSamples), kSamples);
     if (info.cpu_index != 0) return;
     // PVALIDATE of a 511-entry list over the second 2 MiB of guest memory.
-    const uint64_t list = my_page(1), base = info.memory_base + 0x200000;
+    const uint64_t list = my_page(1), base = info.harness_base + 0x200000;
     put64(list, 511);
     for (uint64_t i = 0; i < 511; ++i) put64(list + 8 + 8 * i, entry(base + i * 4096, false, true));
     uint64_t t0 = svc::rdtsc();

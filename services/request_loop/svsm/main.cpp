@@ -23,8 +23,10 @@ class KernelServices final : public svsm::GuestServices {
 public:
     explicit KernelServices(const abi::GuestInfo& info) : info_(info) {}
     bool is_guest_memory(PhysRange r) const override {
-        const PhysRange mem{PhysAddr(info_.memory_base), info_.memory_size};
-        return r.size != 0 && mem.size != 0 && mem.contains(r);
+        // RAM or the firmware's flash region; the kernel checks again.
+        const PhysRange ram{PhysAddr(info_.memory_base), info_.memory_size};
+        const PhysRange flash{PhysAddr(info_.flash_base), info_.flash_size};
+        return r.size != 0 && ((ram.size != 0 && ram.contains(r)) || (flash.size != 0 && flash.contains(r)));
     }
     Result<void> read_guest(PhysAddr gpa, void* out, size_t len) override {
         return void_result(svc::syscall(Sys::kGuestRead, gpa.raw(), reinterpret_cast<uint64_t>(out), len));
