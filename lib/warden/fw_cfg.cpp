@@ -49,6 +49,14 @@ DmaAccess make_dma_read(uint16_t selector, uint32_t length, uint64_t address) {
     return DmaAccess{be32((uint32_t{selector} << 16) | kDmaSelect | kDmaRead), be32(length), be64(address)};
 }
 
+DmaAccess make_dma_skip(uint16_t selector, uint32_t length) {
+    return DmaAccess{be32((uint32_t{selector} << 16) | kDmaSelect | kDmaSkip), be32(length), 0};
+}
+
+DmaAccess make_dma_read_on(uint32_t length, uint64_t address) {
+    return DmaAccess{be32(kDmaRead), be32(length), be64(address)};
+}
+
 DmaState dma_state(uint32_t control_be) {
     const uint32_t control = be32(control_be);
     if (control & kDmaError) return DmaState::kError;

@@ -58,6 +58,11 @@ static_assert(sizeof(DmaAccess) == 16, "fw_cfg.rst: FWCfgDmaAccess");
 
 // A read of `length` bytes of `selector` into `address`.
 DmaAccess make_dma_read(uint16_t selector, uint32_t length, uint64_t address);
+// Selects and skips `length` bytes: the next read continues from there (the
+// traditional interface has no seek).
+DmaAccess make_dma_skip(uint16_t selector, uint32_t length);
+// Reads on from where the item's offset stands, without selecting.
+DmaAccess make_dma_read_on(uint32_t length, uint64_t address);
 // Done when control reads 0; kInvalidArgument if the device set the error bit.
 enum class DmaState { kBusy, kDone, kError };
 DmaState dma_state(uint32_t control_be);

@@ -75,12 +75,17 @@ const char* section_name(SectionType t) {
     return "unknown";
 }
 
-Result<Firmware> parse(std::span<const uint8_t> image) {
+Result<Firmware> parse(std::span<const uint8_t> image) { return parse_tail(image, image.size()); }
+
+// Offsets below are from the end of `image`, the tail: the same as from the
+// end of the whole image.
+Result<Firmware> parse_tail(std::span<const uint8_t> image, uint64_t image_size) {
     const size_t n = image.size();
-    if (n == 0 || n > kMaxImage) return Fail(Error::kOutOfRange);
-    if (n % kPageSize) return Fail(Error::kMisaligned);
+    if (image_size == 0 || image_size > kMaxImage) return Fail(Error::kOutOfRange);
+    if (image_size % kPageSize) return Fail(Error::kMisaligned);
+    if (n == 0 || n % kPageSize || n > image_size) return Fail(Error::kInvalidArgument);
     Firmware fw;
-    fw.flash = PhysRange{PhysAddr(kFourGiB - n), n};
+    fw.flash = PhysRange{PhysAddr(kFourGiB - image_size), image_size};
     // The table: [entries ... | u16 length | GUID] ending 32 bytes before the end.
     const size_t guid_at_end = n - kFooterFromEnd - 16;
     if (!guid_at(image, guid_at_end, kFooterTableGuid)) return Fail(Error::kBadMagic);

@@ -55,6 +55,12 @@ struct Firmware {
 // section type), kInvalidArgument (a secrets, CPUID or CAA section that is
 // not one page, or given twice).
 Result<Firmware> parse(std::span<const uint8_t> image);
+// The same from the image's last pages only (everything parse reads is
+// near the end): tail is the last tail.size() bytes of an image of
+// image_size bytes. kInvalidArgument unless tail is whole pages, at most
+// the image; a table or metadata reaching before the tail is kOutOfRange
+// or kTruncated, as before an image's start.
+Result<Firmware> parse_tail(std::span<const uint8_t> tail, uint64_t image_size);
 
 // The guest side of the rules: every section lies in guest RAM (one of
 // `ram`) and none touches SVSM memory. kOutOfRange / kOverlap.

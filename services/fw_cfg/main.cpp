@@ -31,10 +31,10 @@ void read_ports(uint16_t selector, uint8_t* out, size_t n) {
     for (size_t i = 0; i < n; ++i) out[i] = static_cast<uint8_t>(svc::io_in(fc::kDataPort, 1));
 }
 
-// Reads n bytes of selector into the DMA buffer at offset 64; false on error or timeout.
-bool read_dma(uint16_t selector, size_t n) {
+// Runs one DMA descriptor (kept at the start of the service's DMA buffer);
+// false on error or timeout.
+bool run_dma(const fc::DmaAccess& a) {
     auto* access = reinterpret_cast<volatile fc::DmaAccess*>(dma);
-    const fc::DmaAccess a = fc::make_dma_read(selector, static_cast<uint32_t>(n), dma_phys + 64);
     access->control_be = a.control_be;
     access->length_be = a.length_be;
     access->address_be = a.address_be;
@@ -48,6 +48,36 @@ bool read_dma(uint16_t selector, size_t n) {
         }
     }
     return false;
+}
+
+// Reads n bytes of selector into the DMA buffer at offset 64.
+bool read_dma(uint16_t selector, size_t n) {
+    return run_dma(fc::make_dma_read(selector, static_cast<uint32_t>(n), dma_phys + 64));
+}
+
+const fc::File* file_of(uint64_t selector) {
+    for (size_t i = 0; i < directory.count; ++i) {
+        if (directory.files[i].selector == selector) return &directory.files[i];
+    }
+    return nullptr;
+}
+
+// kReadDma: straight into the caller's DMA buffer, after the kernel says it is the caller's.
+Error read_into(const svc::Message& m, uint64_t& done) {
+    const uint64_t selector = m.words[0], offset = m.words[1], length = m.words[2], target = m.words[3];
+    const fc::File* f = file_of(selector);
+    if (f == nullptr) return Error::kNotFound;
+    if (offset > f->size || length == 0 || length > proto::kMaxDmaRead) return Error::kOutOfRange;
+    if (!has_dma || dma == nullptr) return Error::kUnsupported;
+    const uint64_t n = f->size - offset < length ? f->size - offset : length;
+    if (svc::syscall(warden::abi::Sys::kDmaCheck, m.sender, target, n) < 0) return Error::kDenied;
+    const auto sel = static_cast<uint16_t>(selector);
+    if (offset != 0 && !run_dma(fc::make_dma_skip(sel, static_cast<uint32_t>(offset)))) return Error::kTimedOut;
+    const fc::DmaAccess read = offset != 0 ? fc::make_dma_read_on(static_cast<uint32_t>(n), target)
+                                           : fc::make_dma_read(sel, static_cast<uint32_t>(n), target);
+    if (n != 0 && !run_dma(read)) return Error::kTimedOut;
+    done = n;
+    return Error{};
 }
 
 Error load_directory() {
@@ -92,10 +122,7 @@ void serve(const svc::Message& m) {
     } else if (m.label == proto::kRead) {
         const uint64_t selector = m.words[0], offset = m.words[1];
         const uint64_t length = m.words[2] < proto::kChunk ? m.words[2] : proto::kChunk;
-        const fc::File* f = nullptr;
-        for (size_t i = 0; i < directory.count; ++i) {
-            if (directory.files[i].selector == selector) f = &directory.files[i];
-        }
+        const fc::File* f = file_of(selector);
         if (f != nullptr && offset <= f->size) {
             const uint64_t n = f->size - offset < length ? f->size - offset : length;
             uint8_t buf[fc::kFileEntrySize];
@@ -109,6 +136,11 @@ void serve(const svc::Message& m) {
         } else {
             r.label = static_cast<uint64_t>(f == nullptr ? Error::kNotFound : Error::kOutOfRange);
         }
+    } else if (m.label == proto::kReadDma) {
+        uint64_t done = 0;
+        const Error e = read_into(m, done);
+        r.label = static_cast<uint64_t>(e);
+        r.words[0] = done;
     }
     if (m.reply != 0) (void)svc::reply(m.reply, r);
 }

@@ -86,3 +86,13 @@ TEST_CASE("fw_cfg: DMA descriptors are big endian with the selector on top") {
     CHECK(dma_state(be32(kDmaRead)) == DmaState::kBusy);
     CHECK(dma_state(be32(kDmaError)) == DmaState::kError);
 }
+
+TEST_CASE("fw_cfg: a read at an offset is a select-and-skip, then a read that does not select") {
+    const DmaAccess skip = make_dma_skip(0x20, 0x10000);
+    CHECK(be32(skip.control_be) == ((0x20u << 16) | kDmaSelect | kDmaSkip));
+    CHECK(be32(skip.length_be) == 0x10000);
+    const DmaAccess read = make_dma_read_on(0x800, 0xabc000);
+    CHECK(be32(read.control_be) == kDmaRead);  // no select: it goes on from the skip
+    CHECK(be32(read.length_be) == 0x800);
+    CHECK(be64(read.address_be) == 0xabc000);
+}

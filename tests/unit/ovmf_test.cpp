@@ -115,6 +115,31 @@ TEST_CASE("ovmf: Debian's images parse (read from /usr/share/OVMF: ./warden test
     }
     CHECK(parse(read("/usr/share/OVMF/OVMF_CODE_4M.fd"))->has_sev_metadata == false);  // Debian's 4M build has none
     CHECK(parse(read("/usr/share/OVMF/OVMF_VARS.fd")).error() == Error::kBadMagic);    // a varstore, not firmware
+
+    // The BIOS loader parses the last 64 KiB it read: the same answer.
+    const std::span<const uint8_t> tail(code.data() + code.size() - 0x10000, 0x10000);
+    auto from_tail = parse_tail(tail, code.size());
+    REQUIRE(from_tail.ok());
+    CHECK(from_tail->flash.base.raw() == fw->flash.base.raw());
+    CHECK(from_tail->section_count == fw->section_count);
+    CHECK(from_tail->ap_reset_ip == fw->ap_reset_ip);
+    for (size_t i = 0; i < fw->section_count; ++i) {
+        CHECK(from_tail->sections[i].range.base == fw->sections[i].range.base);
+        CHECK(from_tail->sections[i].range.size == fw->sections[i].range.size);
+    }
+}
+
+TEST_CASE("ovmf: a tail must be whole pages of a valid image, and hold what is parsed") {
+    const Bytes b = image(kGood, 0x10000);
+    const std::span<const uint8_t> all(b);
+    CHECK(parse_tail(all.last(0x1000), b.size()).ok());  // metadata 0x400 from the end: inside one page
+    CHECK(parse_tail(all.last(0x800), b.size()).error() == Error::kInvalidArgument);
+    CHECK(parse_tail(all, b.size() - 0x1000).error() == Error::kInvalidArgument);  // more than the image
+    CHECK(parse_tail(all.last(0x1000), 0).error() == Error::kOutOfRange);
+    CHECK(parse_tail(all.last(0x1000), 0x10800).error() == Error::kMisaligned);
+    Bytes far = image(kGood, 0x10000);
+    put_le(far, 0x10000 - 50 - 18 - 4 - 18 - 4 - 18 - 4 + 1, 0x20, 1);  // metadata offset 0x2000 from the end
+    CHECK(parse_tail(std::span<const uint8_t>(far).last(0x1000), far.size()).error() == Error::kOutOfRange);
 }
 
 TEST_CASE("ovmf: malformed images are refused with the exact error") {

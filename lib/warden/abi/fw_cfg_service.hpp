@@ -15,5 +15,14 @@ inline constexpr uint64_t kLookup = 1;
 // words[3]; or label = Error (kNotFound, kOutOfRange).
 inline constexpr uint64_t kRead = 2;
 inline constexpr size_t kChunk = 24;  // data bytes per read reply (words 0..2)
+// label kReadDma: words[0] = selector, words[1] = offset, words[2] = length,
+// words[3] = physical address of the destination, which must lie in one of
+// the caller's own DMA buffers (the service checks with kDmaCheck: device
+// DMA bypasses page tables). Reply: label 0, words[0] = bytes read (fewer at
+// the file's end); or label = Error (kNotFound, kOutOfRange, kDenied,
+// kUnsupported without the DMA interface, kTimedOut/kInvalidArgument when
+// the device fails).
+inline constexpr uint64_t kReadDma = 3;
+inline constexpr uint64_t kMaxDmaRead = 64 << 10;
 
 }  // namespace warden::abi::fw_cfg_service
