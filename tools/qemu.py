@@ -57,6 +57,9 @@ def qemu_command(args):
         cmd += ["-debugcon", f"file:{args.debugcon_file}"]
     else:
         cmd += ["-device", "isa-debugcon,iobase=0xe9,chardev=con"]
+    for item in args.fw_cfg_file:
+        name, _, path = item.partition("=")
+        cmd += ["-fw_cfg", f"name={name},file={path.replace(',', ',,')}"]  # QEMU escapes a comma by doubling it
     for extra in args.qemu_arg:
         cmd += extra.split()
     return cmd
@@ -65,7 +68,7 @@ def qemu_command(args):
 def batch_command(image, accel, smp=1, append="", mem="128M"):
     """The QEMU command a non-interactive run of image uses (benchmarks)."""
     args = argparse.Namespace(qemu="qemu-system-x86_64", mem=mem, smp=smp, image=image, accel=accel, append=append,
-                              gdb=False, check=True, qemu_arg=[], debugcon_file=None)
+                              gdb=False, check=True, qemu_arg=[], fw_cfg_file=[], debugcon_file=None)
     return qemu_command(args)
 
 
@@ -152,6 +155,8 @@ def main():
     p.add_argument("--append", default="")
     p.add_argument("--qemu", default="qemu-system-x86_64")
     p.add_argument("--qemu-arg", action="append", default=[])
+    p.add_argument("--fw-cfg-file", action="append", default=[], metavar="NAME=PATH",
+                   help="a fw_cfg file for the guest (the path may hold spaces and commas)")
     p.add_argument("--timeout", type=float, default=0, help="seconds; 0 = none (run mode only)")
     p.add_argument("--gdb", action="store_true", help="start halted with a gdb stub on :1234")
     p.add_argument("--check", action="store_true", help="judge the run and print a verdict")
@@ -159,6 +164,8 @@ def main():
     p.add_argument("--debugcon-file", help="send port 0xe9 to this file; --check judges its lines too")
     p.add_argument("--expect-debugcon-line", action="append", default=[], metavar="REGEX",
                    help="--check: some line of --debugcon-file must match REGEX (repeatable)")
+    p.add_argument("--reject-line", action="append", default=[], metavar="REGEX",
+                   help="--check fails if a console line matches")
     p.add_argument("--expect-line", action="append", default=[], metavar="REGEX",
                    help="--check: some console line must match REGEX (repeatable)")
     p.add_argument("--free-kib", metavar="MIN:MAX",
@@ -201,6 +208,9 @@ def main():
     for pattern in args.expect_line:
         if not any(re.search(pattern, l) for l in lines):
             reasons.append(f"no console line matches /{pattern}/")
+    for pattern in args.reject_line:
+        if any(re.search(pattern, l) for l in lines):
+            reasons.append(f"a console line matches /{pattern}/, which must not appear")
     for pattern in args.expect_debugcon_line:
         if not any(re.search(pattern, l) for l in extra):
             reasons.append(f"no debugcon line matches /{pattern}/")

@@ -48,6 +48,8 @@ extern "C" int64_t service_main() {
         ++failures;
         svc::log("FAILED: a refused DMA request wrote its output");
     }
+    expect(svc::syscall(Sys::kGuestStart, reinterpret_cast<uint64_t>("vmsa"), 0), Error::kDenied,
+           "start a guest vCPU without kManifestSvsm");
     expect(svc::syscall(static_cast<Sys>(999)), Error::kUnsupported, "unknown system call");
     // And the good paths still work after all that.
     ++checks;

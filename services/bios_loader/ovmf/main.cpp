@@ -1,0 +1,264 @@
+// The BIOS loader: finds the guest's firmware (OVMF), checks its SEV
+// metadata, puts the image where it maps, prepares guest memory by the
+// rules (pre-validated ranges, the secrets page with the SVSM fields, the
+// CPUID page) through the kernel's guest calls, and describes the guest's
+// first vCPU as a VMSA in its reset state. Then it asks the kernel to start
+// that vCPU: on native there is no lower VMPL, and the answer is
+// "unsupported" (docs/bios_loader.md).
+//
+// Everything from the host (the fw_cfg file) is copied, then checked, then
+// used: the image's tail is parsed from a private copy before one byte goes
+// to the guest, and the tail the guest got is compared with that copy.
+#include <cstring>
+
+#include "service.hpp"
+#include "warden/abi/fw_cfg_service.hpp"
+#include "warden/ovmf.hpp"
+#include "warden/sev/cpuid_table.hpp"
+#include "warden/sev/secrets.hpp"
+#include "warden/sev/vmsa.hpp"
+
+WARDEN_SERVICE_MANIFEST(.name = "bios_loader", .serves = "", .uses = {"fw_cfg"}, .ports = {},
+                        .cpu = warden::abi::kAnyCpu, .flags = warden::abi::kManifestSvsm);
+
+namespace {
+
+using namespace warden;
+using abi::Sys;
+namespace proto = abi::fw_cfg_service;
+
+constexpr char kFirmwareFile[] = "opt/warden/firmware";
+constexpr uint64_t kFwCfg = 1;  // handle of the fw_cfg queue (uses[0])
+constexpr uint64_t kTimeoutMs = 5000;
+constexpr uint64_t kChunk = proto::kMaxDmaRead;  // 64 KiB: one fw_cfg DMA read
+constexpr uint64_t kTail = kChunk;               // what the parser reads: the footer and metadata live here
+constexpr uint32_t kSvsmProtocolVersion = 1;     // the core protocol's highest version Warden serves
+
+abi::GuestInfo info;
+uint8_t tail[kTail];  // the private copy the metadata is parsed from
+uint8_t page[kPageSize];
+std::array<uint8_t, sev::kVmsaSize> vmsa;  // the guest BSP's, handed to the kernel to copy
+uint8_t* dma = nullptr;
+uint64_t dma_phys = 0;
+
+Result<void> syscall_result(int64_t r) {
+    if (r < 0) return Fail(static_cast<Error>(-r));
+    return {};
+}
+
+Result<void> guest_write(uint64_t gpa, const void* data, uint64_t len) {
+    return syscall_result(svc::syscall(Sys::kGuestWrite, gpa, reinterpret_cast<uint64_t>(data), len));
+}
+
+Result<void> guest_read(uint64_t gpa, void* out, uint64_t len) {
+    return syscall_result(svc::syscall(Sys::kGuestRead, gpa, reinterpret_cast<uint64_t>(out), len));
+}
+
+// Validates pages for the guest (zeroed by the kernel); already valid is fine.
+Result<void> validate(PhysRange r) {
+    for (uint64_t at = 0; at < r.size;) {
+        const bool huge = (r.base + at).is_aligned(kLargePageSize) && r.size - at >= kLargePageSize;
+        const int64_t v = svc::syscall(Sys::kGuestPvalidate, (r.base + at).raw(), huge, 1);
+        if (v < 0) return Fail(static_cast<Error>(-v));
+        at += huge ? kLargePageSize : kPageSize;
+    }
+    return {};
+}
+
+struct FwCfgFile {
+    uint64_t selector = 0, size = 0;
+};
+
+Result<FwCfgFile> look_up(const char* name) {
+    svc::Message q, r;
+    q.label = proto::kLookup;
+    std::memcpy(q.words, name, std::strlen(name));
+    if (svc::call(kFwCfg, q, r, kTimeoutMs) != 0) return Fail(Error::kTimedOut);
+    if (r.label != 0) return Fail(static_cast<Error>(r.label));
+    return FwCfgFile{r.words[0], r.words[1]};
+}
+
+// n bytes of the file from offset into the DMA buffer.
+Result<void> read_chunk(const FwCfgFile& f, uint64_t offset, uint64_t n) {
+    svc::Message q, r;
+    q.label = proto::kReadDma;
+    q.words[0] = f.selector;
+    q.words[1] = offset;
+    q.words[2] = n;
+    q.words[3] = dma_phys;
+    if (svc::call(kFwCfg, q, r, kTimeoutMs) != 0) return Fail(Error::kTimedOut);
+    if (r.label != 0) return Fail(static_cast<Error>(r.label));
+    if (r.words[0] != n) return Fail(Error::kTruncated);  // the file shrank under us
+    return {};
+}
+
+// The image's size: whole pages that fit the flash region.
+Result<void> check_size(uint64_t size) {
+    if (size == 0 || size > info.flash_size) {
+        svc::log("bios_loader: the firmware is {} bytes: it must be 1..{} KiB (the flash region)", size,
+                 info.flash_size / 1024);
+        return Fail(Error::kOutOfRange);
+    }
+    if (size % kPageSize != 0) {
+        svc::log("bios_loader: the firmware is {} bytes: not a whole number of 4 KiB pages", size);
+        return Fail(Error::kMisaligned);
+    }
+    return {};
+}
+
+Result<ovmf::Firmware> parse(uint64_t size) {
+    const uint64_t n = size < kTail ? size : kTail;
+    auto fw = ovmf::parse_tail(std::span<const uint8_t>(tail + kTail - n, n), size);
+    if (!fw) {
+        svc::log("bios_loader: not a usable OVMF image: {} (footer table or SEV metadata)", error_name(fw.error()));
+        return fw;
+    }
+    if (!fw->has_sev_metadata) {
+        svc::log("bios_loader: the image has no SEV metadata: not an SNP-capable OVMF build");
+        return Fail(Error::kNotFound);
+    }
+    const PhysRange ram[] = {PhysRange{PhysAddr(info.memory_base), info.memory_size}};
+    if (auto r = ovmf::check_placement(*fw, ram, PhysRange{PhysAddr(info.svsm_base), info.svsm_size}); !r) {
+        svc::log("bios_loader: the SEV metadata places a section {}: refused",
+                 r.error() == Error::kOverlap ? "over SVSM memory" : "outside guest RAM");
+        return Fail(r.error());
+    }
+    return fw;
+}
+
+// Native: the file from fw_cfg, its tail first (parsed before anything is
+// written), then the whole image into the flash region.
+Result<ovmf::Firmware> load_from_fw_cfg(const FwCfgFile& f) {
+    WARDEN_TRY_VOID(check_size(f.size));
+    const uint64_t n = f.size < kTail ? f.size : kTail;
+    WARDEN_TRY_VOID(read_chunk(f, f.size - n, n));
+    std::memcpy(tail + kTail - n, dma, n);
+    WARDEN_TRY(fw, parse(f.size));
+    WARDEN_TRY_VOID(validate(PhysRange{PhysAddr(info.flash_base), info.flash_size}));
+    for (uint64_t off = 0; off < f.size; off += kChunk) {
+        const uint64_t len = f.size - off < kChunk ? f.size - off : kChunk;
+        WARDEN_TRY_VOID(read_chunk(f, off, len));
+        for (uint64_t p = 0; p < len; p += kPageSize) {
+            WARDEN_TRY_VOID(guest_write(fw.flash.base.raw() + off + p, dma + p, kPageSize));
+        }
+    }
+    // What the guest got must be what was parsed: the host could have
+    // changed the file between the two reads.
+    for (uint64_t p = 0; p < n; p += kPageSize) {
+        WARDEN_TRY_VOID(guest_read(fw.flash.end().raw() - n + p, page, kPageSize));
+        if (std::memcmp(page, tail + kTail - n + p, kPageSize) != 0) {
+            svc::log("bios_loader: the firmware changed while it was read: refused");
+            return Fail(Error::kInvalidArgument);
+        }
+    }
+    return fw;
+}
+
+// IGVM: the launch measured the image into the flash region already.
+Result<ovmf::Firmware> load_from_launch() {
+    WARDEN_TRY_VOID(check_size(info.firmware_size));
+    const uint64_t n = info.firmware_size < kTail ? info.firmware_size : kTail;
+    for (uint64_t p = 0; p < n; p += kPageSize) {
+        WARDEN_TRY_VOID(guest_read(info.flash_base + info.flash_size - n + p, tail + kTail - n + p, kPageSize));
+    }
+    return parse(info.firmware_size);
+}
+
+sev::CpuidResult cpuid(uint32_t leaf, uint32_t subleaf) {
+    sev::CpuidResult r;
+    asm volatile("cpuid" : "=a"(r.eax), "=b"(r.ebx), "=c"(r.ecx), "=d"(r.edx) : "a"(leaf), "c"(subleaf));
+    return r;
+}
+
+// One metadata section made ready for the guest; caa is where the BSP's
+// Calling Area is (the secrets page tells the guest).
+Result<void> prepare(const ovmf::Section& s, uint64_t caa) {
+    WARDEN_TRY_VOID(validate(s.range));
+    switch (s.type) {
+    case ovmf::SectionType::kSnpSecrets: {
+        // No platform secrets on native: the guest's page carries the SVSM fields only.
+        const sev::SvsmFields fields{.base = info.svsm_base,
+                                     .size = info.svsm_size,
+                                     .caa = caa,
+                                     .max_version = kSvsmProtocolVersion,
+                                     .guest_vmpl = info.guest_vmpl};
+        WARDEN_TRY_VOID(sev::make_guest_secrets({}, fields, std::span<uint8_t, kPageSize>(page)));
+        return guest_write(s.range.base.raw(), page, kPageSize);
+    }
+    case ovmf::SectionType::kCpuid: {
+        WARDEN_TRY(count, sev::build_cpuid_page(sev::default_guest_leaves(), cpuid, std::span<uint8_t, kPageSize>(page)));
+        svc::log("bios_loader: CPUID page at {:#x}: {} leaves", s.range.base.raw(), count);
+        return guest_write(s.range.base.raw(), page, kPageSize);
+    }
+    default: return {};  // pre-validated memory, the Calling Area, the kernel hashes: zeroed pages
+    }
+}
+
+Result<void> prepare_guest(const ovmf::Firmware& fw) {
+    uint64_t caa = info.caa;
+    for (const ovmf::Section& s : fw.section_list()) {
+        if (s.type == ovmf::SectionType::kSvsmCaa) caa = s.range.base.raw();  // the firmware chose it
+    }
+    for (const ovmf::Section& s : fw.section_list()) {
+        if (auto r = prepare(s, caa); !r) {
+            svc::log("bios_loader: section {:#x}+{:#x} ({}): {}", s.range.base.raw(), s.range.size,
+                     ovmf::section_name(s.type), error_name(r.error()));
+            return r;
+        }
+        svc::log("bios_loader: section {:#x}+{:#x} ({}) validated", s.range.base.raw(), s.range.size,
+                 ovmf::section_name(s.type));
+    }
+    return {};
+}
+
+int64_t run() {
+    if (svc::syscall(Sys::kGuestInfo, reinterpret_cast<uint64_t>(&info)) < 0 || info.memory_size == 0 ||
+        info.flash_size == 0) {
+        svc::log("bios_loader: no guest memory on this platform yet: nothing to load (docs/bios_loader.md)");
+        return 1;
+    }
+    Result<ovmf::Firmware> fw = Fail(Error::kNotFound);
+    if (info.firmware_size != 0) {
+        fw = load_from_launch();
+    } else {
+        auto file = look_up(kFirmwareFile);
+        if (!file) {
+            svc::log("bios_loader: no firmware: fw_cfg has no {} ({}); ./warden run --firmware PATH passes one",
+                     kFirmwareFile, error_name(file.error()));
+            return 0;
+        }
+        const int64_t va = svc::dma_buffer(kChunk / kPageSize, &dma_phys);
+        if (va <= 0) {
+            svc::log("bios_loader: no DMA buffer: {}", error_name(static_cast<Error>(-va)));
+            return 1;
+        }
+        dma = reinterpret_cast<uint8_t*>(va);
+        fw = load_from_fw_cfg(*file);
+    }
+    if (!fw) {
+        svc::log("bios_loader: firmware not loaded: {}; the guest stays down, the SVSM runs on",
+                 error_name(fw.error()));
+        return 1;
+    }
+    if (!prepare_guest(*fw)) return 1;
+
+    sev::ResetState bsp{.rdx = cpuid(1, 0).eax, .sev_features = info.sev_features, .vmpl = info.guest_vmpl};
+    vmsa = sev::make_vmsa_reset(bsp);
+    svc::log("bios_loader: firmware ready ({} metadata sections, entry {:#x})", fw->section_count,
+             fw->reset_vector);
+    const int64_t started = svc::syscall(Sys::kGuestStart, reinterpret_cast<uint64_t>(vmsa.data()), info.apic_ids[0]);
+    if (started == -static_cast<int64_t>(Error::kUnsupported)) {
+        svc::log("bios_loader: starting the guest's vCPU 0: unsupported on this platform (native has no lower VMPL)");
+        return 0;
+    }
+    if (started < 0) {
+        svc::log("bios_loader: starting the guest's vCPU 0: {}", error_name(static_cast<Error>(-started)));
+        return 1;
+    }
+    svc::log("bios_loader: guest vCPU 0 started at VMPL{}", info.guest_vmpl);
+    return 0;
+}
+
+}  // namespace
+
+extern "C" int64_t service_main() { return run(); }
