@@ -222,6 +222,10 @@ extern "C" [[noreturn]] void kernel_main(uint64_t boot_arg, uint64_t entry_tsc, 
     log::info("command line: \"{}\"", info.cmdline.text());
     log::info("kernel image: {:#x}..{:#x} ({} KiB)", info.image.base.raw(), info.image.end().raw(),
               info.image.size / 1024);
+    if (info.firmware.size != 0) {
+        log::info("igvm: firmware at {:#x}..{:#x} ({} KiB)", info.firmware.base.raw(), info.firmware.end().raw(),
+                  info.firmware.size / 1024);
+    }
     print_memory_map(info.memory);
     init_platform();
     must(platform::current().init_boot(info), "platform boot setup");

@@ -77,6 +77,7 @@ Result<void> load_from_igvm(uint64_t boot_block_phys, uint64_t entry_tsc) {
     WARDEN_TRY_VOID(copy_phys(boot_block_phys, block, sizeof block));
     WARDEN_TRY(bb, igvm::parse_boot_block(block));
     boot_info.launch = bb;
+    boot_info.firmware = bb.firmware;
 
     static uint8_t area[kPageSize];  // the loader's map: copied, parsed, then cut to the SVSM's part
     WARDEN_TRY_VOID(copy_phys(bb.memory_map.raw(), area, bb.memory_map_size));

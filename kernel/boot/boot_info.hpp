@@ -24,6 +24,9 @@ struct BootInfo {
     // IGVM only: the checked boot block, and the vCPU count the loader gave.
     igvm::BootBlock launch;
     uint32_t vp_count = 0;
+    // IGVM only: the guest firmware's flash the launch measured (ending at
+    // 4 GiB, clear of SVSM memory); empty on PVH or without --firmware.
+    PhysRange firmware;
 };
 
 // Reads hvm_start_info at start_info_phys (PVH entry). The start_info, memmap

@@ -13,5 +13,9 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     if (b->svsm.end().raw() > kEntryMapLimit || b->boot_data.base < b->svsm.base ||
         b->boot_data.end() > b->svsm.end() || b->cpuid < b->boot_data.base || b->cpuid + 4096 > b->boot_data.end())
         __builtin_trap();
+    // A firmware range, if any, ends at 4 GiB and leaves the SVSM memory alone.
+    if (b->firmware.size != 0 && (b->firmware.end().raw() != kFirmwareEnd || b->firmware.overlaps(b->svsm)))
+        __builtin_trap();
+    if (b->firmware.size == 0 && b->firmware.base.raw() != 0) __builtin_trap();
     return 0;
 }

@@ -41,7 +41,7 @@ KTEST("memmap: parsed from PVH start_info with RAM above 1 MiB") {
 
 KTEST("memmap: the kernel image lies in RAM") {
     const boot::BootInfo& info = boot::info();
-    KCHECK(info.image.base == PhysAddr(0x100000));
+    KCHECK(info.image.base == PhysAddr(32 << 20));  // KERNEL_PHYS in linker/kernel.ld
     KCHECK(info.image.size > 0);
     KCHECK(info.memory.is_ram(info.image));
 }

@@ -1,12 +1,14 @@
-// warden-igvm: packs the kernel ELF into an IGVM file for SEV-SNP, prints
-// its SNP launch digest as the PSP would compute it, and dumps IGVM headers.
+// warden-igvm: packs the kernel ELF (and optionally an OVMF image) into an
+// IGVM file for SEV-SNP, prints its SNP launch digest as the PSP would
+// compute it, and dumps IGVM headers.
 //
-//   warden-igvm pack KERNEL.elf OUT.igvm [--svsm-size MIB] [--c-bit N]
+//   warden-igvm pack KERNEL.elf OUT.igvm [--svsm-size MIB] [--c-bit N] [--firmware OVMF.fd]
 //   warden-igvm measure FILE.igvm        (96 hex digits)
 //   warden-igvm dump FILE.igvm
 //
-// The file format and PAGE_INFO layout are lib/warden/igvm; SHA-384 is
-// OpenSSL's. See docs/igvm.md for what the image contains and what is missing.
+// The file format and PAGE_INFO layout are lib/warden/igvm, the OVMF footer
+// and SEV metadata lib/warden/ovmf.hpp; SHA-384 is OpenSSL's. See
+// docs/igvm.md for what the image contains and what is missing.
 #include <openssl/evp.h>
 
 #include <algorithm>
@@ -22,6 +24,7 @@
 #include "warden/elf.hpp"
 #include "warden/igvm/boot_block.hpp"
 #include "warden/igvm/igvm.hpp"
+#include "warden/ovmf.hpp"
 #include "warden/sev/vmsa.hpp"
 
 namespace {
@@ -52,6 +55,7 @@ enum BootPage : uint64_t {
 struct Options {
     uint64_t svsm_mib = 32;
     unsigned c_bit = 51;
+    std::string firmware;  // an OVMF image to pack at the top of 4 GiB; empty: none
 };
 
 [[noreturn]] void die(const std::string& msg) {
@@ -82,6 +86,54 @@ void put64(Bytes& page, size_t index, uint64_t v) {
     for (size_t i = 0; i < 8; ++i) page[index * 8 + i] = static_cast<uint8_t>(v >> (8 * i));
 }
 
+std::string hex_range(PhysRange r) {
+    char s[48];
+    std::snprintf(s, sizeof s, "%#llx..%#llx", static_cast<unsigned long long>(r.base.raw()),
+                  static_cast<unsigned long long>(r.end().raw()));
+    return s;
+}
+
+// The guest firmware: its bytes and what its footer table says.
+struct FirmwareImage {
+    Bytes bytes;
+    ovmf::Firmware fw;
+};
+
+// Reads and parses an OVMF image; dies on anything an SNP launch cannot use.
+// Its SEV metadata sections (memory a plain SNP launch pre-validates, OVMF's
+// secrets and CPUID pages) get no pages in the IGVM file: Warden's BIOS
+// loader validates them at run time, in the memory the guest really has.
+FirmwareImage load_firmware(const std::string& path) {
+    FirmwareImage f;
+    f.bytes = read_file(path.c_str());
+    auto parsed = ovmf::parse(f.bytes);
+    if (!parsed) {
+        die("firmware " + path + " (" + std::to_string(f.bytes.size()) +
+            " bytes) is not a usable OVMF image: " + error_name(parsed.error()));
+    }
+    if (!parsed->has_sev_metadata) die("firmware " + path + ": no SEV metadata: not an SNP-capable OVMF build");
+    f.fw = *parsed;
+    return f;
+}
+
+// ovmf::check_placement section by section, so the message can name the one
+// that fails: guest RAM is everything below the flash, less the SVSM memory.
+void check_firmware_placement(const std::string& path, const ovmf::Firmware& fw, PhysRange svsm) {
+    if (fw.flash.overlaps(svsm)) die("the SVSM memory " + hex_range(svsm) + " reaches the firmware flash");
+    const PhysRange ram[] = {PhysRange{PhysAddr(0), fw.flash.base.raw()}};
+    for (const ovmf::Section& s : fw.section_list()) {
+        ovmf::Firmware one = fw;
+        one.sections[0] = s;
+        one.section_count = 1;
+        auto r = ovmf::check_placement(one, ram, svsm);
+        if (r) continue;
+        const std::string svsm_text = hex_range(svsm) + " (--svsm-size " + std::to_string(svsm.size >> 20) + ")";
+        const std::string why = r.error() == Error::kOverlap ? "overlaps the SVSM memory " + svsm_text
+                                                             : "is not in guest RAM below the flash";
+        die("firmware " + path + ": its " + ovmf::section_name(s.type) + " section " + hex_range(s.range) + " " + why);
+    }
+}
+
 // The descriptor of the ELF note (name, type), from the section table.
 uint64_t note_u64(const Bytes& elf, std::string_view name, uint32_t want) {
     if (elf.size() < 64 || std::memcmp(elf.data(),
@@ -110,6 +162,8 @@ uint64_t note_u64(const Bytes& elf, std::string_view name, uint32_t want) {
 
 int pack(const char* kernel_path, const char* out_path, const Options& opt) {
     const Bytes elf = read_file(kernel_path);
+    FirmwareImage firmware;
+    if (!opt.firmware.empty()) firmware = load_firmware(opt.firmware);
     const uint64_t entry = note_u64(elf, "WardenIGVM", 1);  // the kernel's 64-bit IGVM entry
     const uint64_t c_bit = uint64_t{1} << opt.c_bit;
     // The kernel is linked for physical addresses via p_paddr: walk PT_LOAD.
@@ -161,12 +215,21 @@ int pack(const char* kernel_path, const char* out_path, const Options& opt) {
         image_lo = std::min(image_lo, paddr);
         image_hi = std::max(image_hi, paddr + ((memsz + kPage - 1) & ~(kPage - 1)));
     }
+    // The firmware's pages, in file order, where its flash maps (ending at 4 GiB).
+    for (uint64_t off = 0; off < firmware.bytes.size(); off += kPage) {
+        page_data(firmware.fw.flash.base.raw() + off, std::span<const uint8_t>(firmware.bytes).subspan(off, kPage),
+                  igvm::kDataNormal);
+    }
 
     // SVSM memory: from the image up; the boot data pages at its top.
     igvm::BootBlock bb;
     bb.svsm = PhysRange{PhysAddr(image_lo), opt.svsm_mib << 20};
     const uint64_t data = bb.svsm.end().raw() - kBootPages * kPage;
     if (data < image_hi) die("--svsm-size is too small for the image");
+    if (!firmware.bytes.empty()) {
+        check_firmware_placement(opt.firmware, firmware.fw, bb.svsm);
+        bb.firmware = firmware.fw.flash;
+    }
     auto at = [&](BootPage p) { return data + p * kPage; };
     bb.boot_data = PhysRange{PhysAddr(data), kBootPages * kPage};
     bb.memory_map = PhysAddr(at(kMemoryMapParam));
@@ -242,11 +305,16 @@ int pack(const char* kernel_path, const char* out_path, const Options& opt) {
     if (!out) die(std::string("cannot write ") + out_path);
     std::printf(
         "%s: %zu bytes; %llu image pages at %#llx..%#llx; SVSM memory %#llx..%#llx; boot data at %#llx; "
-        "VMSA at %#llx entering %#llx (C-bit %u)\n",
+        "VMSA at %#llx entering %#llx (C-bit %u)",
         out_path, file->size(), static_cast<unsigned long long>(pages), static_cast<unsigned long long>(image_lo),
         static_cast<unsigned long long>(image_hi), static_cast<unsigned long long>(bb.svsm.base.raw()),
         static_cast<unsigned long long>(bb.svsm.end().raw()), static_cast<unsigned long long>(data),
         static_cast<unsigned long long>(at(kVmsa)), static_cast<unsigned long long>(entry), opt.c_bit);
+    if (bb.firmware.size != 0) {
+        std::printf("; firmware %zu pages at %s", static_cast<size_t>(bb.firmware.size / kPage),
+                    hex_range(bb.firmware).c_str());
+    }
+    std::printf("\n");
     return 0;
 }
 
@@ -346,6 +414,10 @@ int main(int argc, char** argv) {
         for (int i = 4; i < argc; ++i) {
             const std::string flag = argv[i];
             if (i + 1 >= argc) die("missing value after " + flag);
+            if (flag == "--firmware") {
+                opt.firmware = argv[++i];
+                continue;
+            }
             char* end = nullptr;
             const unsigned long long v = std::strtoull(argv[++i], &end, 0);
             if (*end != '\0') die("not a number: " + std::string(argv[i]));
@@ -354,14 +426,15 @@ int main(int argc, char** argv) {
             else if (flag == "--c-bit" && v >= 32 && v <= 63)
                 opt.c_bit = static_cast<unsigned>(v);
             else
-                die("bad option " + flag + " " + argv[i] + " (--svsm-size: even MiB 2..2048; --c-bit: 32..63)");
+                die("bad option " + flag + " " + argv[i] +
+                    " (--svsm-size: even MiB 2..2048; --c-bit: 32..63; --firmware: an OVMF image)");
         }
         return pack(argv[2], argv[3], opt);
     }
     if (cmd == "measure" && argc == 3) return measure(argv[2], false);
     if (cmd == "dump" && argc == 3) return dump(argv[2]);
     std::fprintf(stderr,
-                 "usage: warden-igvm pack KERNEL.elf OUT.igvm [--svsm-size MIB] [--c-bit N]\n"
+                 "usage: warden-igvm pack KERNEL.elf OUT.igvm [--svsm-size MIB] [--c-bit N] [--firmware OVMF.fd]\n"
                  "       warden-igvm measure FILE.igvm | dump FILE.igvm\n");
     return 2;
 }

@@ -8,9 +8,23 @@ namespace {
 
 constexpr size_t kMagic = 0x00, kVersion = 0x08, kSvsmBase = 0x10, kSvsmSize = 0x18, kBootDataBase = 0x20,
                  kBootDataSize = 0x28, kMemoryMap = 0x30, kMemoryMapSize = 0x38, kVpCount = 0x40, kSecrets = 0x48,
-                 kCpuid = 0x50, kCBit = 0x58;
+                 kCpuid = 0x50, kCBit = 0x58, kFirmwareBase = 0x60, kFirmwareSize = 0x68;
 
 bool inside(PhysRange outer, PhysAddr page, uint64_t size) { return outer.contains(PhysRange{page, size}); }
+
+// 0/0 is "no firmware"; anything else is a flash image ending at 4 GiB,
+// clear of the SVSM memory. Alignment is checked with the other fields.
+Result<void> check_firmware(uint64_t base, uint64_t size, PhysRange svsm) {
+    if (size == 0) {
+        if (base != 0) return Fail(Error::kInvalidArgument);
+        return {};
+    }
+    if (size > kMaxFirmware) return Fail(Error::kOutOfRange);
+    if (base + size < base) return Fail(Error::kOverflow);
+    if (base + size != kFirmwareEnd) return Fail(Error::kOutOfRange);
+    if (svsm.overlaps(PhysRange{PhysAddr(base), size})) return Fail(Error::kOverlap);
+    return {};
+}
 
 }  // namespace
 
@@ -27,9 +41,10 @@ Result<BootBlock> parse_boot_block(std::span<const uint8_t> b) {
     bb.secrets = PhysAddr(load_le<uint64_t>(b, kSecrets));
     bb.cpuid = PhysAddr(load_le<uint64_t>(b, kCpuid));
     bb.c_bit = b[kCBit];
+    const uint64_t fw_base = load_le<uint64_t>(b, kFirmwareBase), fw_size = load_le<uint64_t>(b, kFirmwareSize);
 
     for (uint64_t v : {svsm_base, svsm_size, data_base, data_size, bb.memory_map.raw(), bb.vp_count.raw(),
-                       bb.secrets.raw(), bb.cpuid.raw()}) {
+                       bb.secrets.raw(), bb.cpuid.raw(), fw_base, fw_size}) {
         if (v % kPageSize != 0) return Fail(Error::kMisaligned);
     }
     if (svsm_base + svsm_size < svsm_base || data_base + data_size < data_base) return Fail(Error::kOverflow);
@@ -42,6 +57,8 @@ Result<BootBlock> parse_boot_block(std::span<const uint8_t> b) {
         if (!inside(bb.boot_data, page, kPageSize)) return Fail(Error::kOutOfRange);
     }
     if (bb.c_bit >= 64) return Fail(Error::kOutOfRange);
+    WARDEN_TRY_VOID(check_firmware(fw_base, fw_size, bb.svsm));
+    bb.firmware = PhysRange{PhysAddr(fw_base), fw_size};
     return bb;
 }
 
@@ -62,6 +79,8 @@ void write_boot_block(const BootBlock& bb, std::span<uint8_t, kBootBlockSize> ou
     put(kSecrets, bb.secrets.raw(), 8);
     put(kCpuid, bb.cpuid.raw(), 8);
     put(kCBit, bb.c_bit, 1);
+    put(kFirmwareBase, bb.firmware.base.raw(), 8);
+    put(kFirmwareSize, bb.firmware.size, 8);
 }
 
 }  // namespace warden::igvm
