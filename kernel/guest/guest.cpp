@@ -107,8 +107,8 @@ Result<void> each_page(PhysAddr gpa, size_t len, F&& f) {
         const size_t n = len - done < kPageSize - offset ? len - done : kPageSize - offset;
         const Region* g = region_of(PhysRange{at.align_down(kPageSize), kPageSize});
         if (g == nullptr) return Fail(Error::kOutOfRange);  // not after is_guest_memory; for the compiler
-        WARDEN_TRY_VOID(through_window(backing_of(*g, at.align_down(kPageSize)),
-                                       [&](uint8_t* w) { f(w + offset, done, n); }));
+        WARDEN_TRY_VOID(
+            through_window(backing_of(*g, at.align_down(kPageSize)), [&](uint8_t* w) { f(w + offset, done, n); }));
         done += n;
     }
     return {};
@@ -204,8 +204,8 @@ Result<svsm::PvalidateOutcome> pvalidate(PhysAddr page, bool huge, bool validate
     if (already != 0 && huge) return svsm::PvalidateOutcome::kSizeMismatch;
     for (uint64_t i = 0; i < n; ++i) {
         if (validate) {
-            WARDEN_TRY_VOID(through_window(backing_of(*g, page + i * kPageSize),
-                                           [](uint8_t* w) { std::memset(w, 0, kPageSize); }));
+            WARDEN_TRY_VOID(
+                through_window(backing_of(*g, page + i * kPageSize), [](uint8_t* w) { std::memset(w, 0, kPageSize); }));
         }
         set_bit(first + i, validate);
     }
@@ -283,7 +283,7 @@ Result<void> delete_vcpu(PhysAddr vmsa) {
 PhysRange svsm_memory() { return boot::info().image; }
 uint8_t vmpl() { return kGuestVmpl; }
 uint64_t sev_features() { return 0; }  // native; on SNP the guest VMSA's features (not wired: docs/svsm.md)
-PhysRange launched_firmware() { return PhysRange{}; }
+PhysRange launched_firmware() { return boot::info().firmware; }
 
 Result<void> start_vcpu(PhysAddr frame, uint32_t apic_id) {
     const std::span<const uint8_t> vmsa(mm::phys_to_virt<uint8_t>(frame), kPageSize);

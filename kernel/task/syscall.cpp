@@ -206,8 +206,7 @@ int64_t sys_guest_start(Task& t, uint64_t vmsa, uint64_t apic_id) {
 
 int64_t sys_dma_check(uint64_t id, uint64_t phys, uint64_t len) {
     const Task* owner = id > 0xffffffff ? nullptr : task_by_id(static_cast<uint32_t>(id));
-    if (owner == nullptr || !owner->owns_dma(PhysRange{PhysAddr(phys), len}))
-        return fail(Error::kDenied);
+    if (owner == nullptr || !owner->owns_dma(PhysRange{PhysAddr(phys), len})) return fail(Error::kDenied);
     return 0;
 }
 
@@ -233,8 +232,8 @@ namespace warden::task {
 void serve_syscall_from_fault(arch::InterruptFrame& f) {
     SyscallFrame s{f.rax, f.rdi, f.rsi, f.rdx, f.r10, f.r8, f.r11, f.rcx, f.r9, f.rsp};
     f.rax = static_cast<uint64_t>(syscall_dispatch(&s));
-    arch::cli();  // isr_common's exit path swaps to the user GS: nothing may interrupt it
-    f.rip = f.rcx;                                           // as SYSRET: RIP from RCX, RFLAGS from R11 (interrupts on)
+    arch::cli();    // isr_common's exit path swaps to the user GS: nothing may interrupt it
+    f.rip = f.rcx;  // as SYSRET: RIP from RCX, RFLAGS from R11 (interrupts on)
     constexpr uint64_t kUserFlags = 0x00000cd5 | (1u << 9);  // status flags, DF, IF
     f.rflags = (f.r11 & kUserFlags) | (1u << 9) | 2;
 }

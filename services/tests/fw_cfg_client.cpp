@@ -52,10 +52,11 @@ extern "C" int64_t service_main() {
         if (svc::call(1, q, r, 5000) != 0) return warden::Error::kTimedOut;
         return static_cast<warden::Error>(r.label);
     };
-    const bool whole = dma_read(0, 4096, phys) == warden::Error{} && r.words[0] == size && buf[0] == 'w' && buf[7] == 'f';
+    const bool whole =
+        dma_read(0, 4096, phys) == warden::Error{} && r.words[0] == size && buf[0] == 'w' && buf[7] == 'f';
     const bool offset = dma_read(7, 6, phys + 100) == warden::Error{} && r.words[0] == 6 && buf[100] == 'f' &&
                         buf[105] == 'g' && buf[106] == '\0';
-    const bool refused = dma_read(0, 16, 0x100000) == warden::Error::kDenied &&    // not its memory
+    const bool refused = dma_read(0, 16, 0x100000) == warden::Error::kDenied &&   // not its memory
                          dma_read(0, 16, phys + 4090) == warden::Error::kDenied;  // runs past its buffer
     svc::log("DMA reads: whole {}, from an offset {}, elsewhere refused {}", whole ? "ok" : "WRONG",
              offset ? "ok" : "WRONG", refused ? "ok" : "WRONG");

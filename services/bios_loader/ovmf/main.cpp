@@ -18,8 +18,9 @@
 #include "warden/sev/secrets.hpp"
 #include "warden/sev/vmsa.hpp"
 
-WARDEN_SERVICE_MANIFEST(.name = "bios_loader", .serves = "", .uses = {"fw_cfg"}, .ports = {},
-                        .cpu = warden::abi::kAnyCpu, .flags = warden::abi::kManifestSvsm);
+// On CPU 0, the guest BSP's: GuestInfo's Calling Area is then vCPU 0's.
+WARDEN_SERVICE_MANIFEST(.name = "bios_loader", .serves = "", .uses = {"fw_cfg"}, .ports = {}, .cpu = 0,
+                        .flags = warden::abi::kManifestSvsm);
 
 namespace {
 
@@ -183,10 +184,17 @@ Result<void> prepare(const ovmf::Section& s, uint64_t caa) {
                                      .max_version = kSvsmProtocolVersion,
                                      .guest_vmpl = info.guest_vmpl};
         WARDEN_TRY_VOID(sev::make_guest_secrets({}, fields, std::span<uint8_t, kPageSize>(page)));
-        return guest_write(s.range.base.raw(), page, kPageSize);
+        WARDEN_TRY_VOID(guest_write(s.range.base.raw(), page, kPageSize));
+        // What the guest will read: back from its memory, through the guest's parser.
+        WARDEN_TRY_VOID(guest_read(s.range.base.raw(), page, kPageSize));
+        WARDEN_TRY(seen, sev::read_svsm_fields(page));
+        svc::log("bios_loader: secrets page at {:#x}: SVSM {:#x}+{:#x}, Calling Area {:#x}, VMPL{}, protocol {}",
+                 s.range.base.raw(), seen.base, seen.size, seen.caa, seen.guest_vmpl, seen.max_version);
+        return {};
     }
     case ovmf::SectionType::kCpuid: {
-        WARDEN_TRY(count, sev::build_cpuid_page(sev::default_guest_leaves(), cpuid, std::span<uint8_t, kPageSize>(page)));
+        WARDEN_TRY(count,
+                   sev::build_cpuid_page(sev::default_guest_leaves(), cpuid, std::span<uint8_t, kPageSize>(page)));
         svc::log("bios_loader: CPUID page at {:#x}: {} leaves", s.range.base.raw(), count);
         return guest_write(s.range.base.raw(), page, kPageSize);
     }
@@ -217,6 +225,7 @@ int64_t run() {
         svc::log("bios_loader: no guest memory on this platform yet: nothing to load (docs/bios_loader.md)");
         return 1;
     }
+    const uint64_t t0 = svc::rdtsc();
     Result<ovmf::Firmware> fw = Fail(Error::kNotFound);
     if (info.firmware_size != 0) {
         fw = load_from_launch();
@@ -240,12 +249,13 @@ int64_t run() {
                  error_name(fw.error()));
         return 1;
     }
+    svc::log("bios_loader: {} KiB of firmware at {:#x}..{:#x} in {} ms", fw->flash.size / 1024, fw->flash.base.raw(),
+             fw->flash.end().raw(), info.tsc_hz ? (svc::rdtsc() - t0) * 1000 / info.tsc_hz : 0);
     if (!prepare_guest(*fw)) return 1;
 
     sev::ResetState bsp{.rdx = cpuid(1, 0).eax, .sev_features = info.sev_features, .vmpl = info.guest_vmpl};
     vmsa = sev::make_vmsa_reset(bsp);
-    svc::log("bios_loader: firmware ready ({} metadata sections, entry {:#x})", fw->section_count,
-             fw->reset_vector);
+    svc::log("bios_loader: firmware ready ({} metadata sections, entry {:#x})", fw->section_count, fw->reset_vector);
     const int64_t started = svc::syscall(Sys::kGuestStart, reinterpret_cast<uint64_t>(vmsa.data()), info.apic_ids[0]);
     if (started == -static_cast<int64_t>(Error::kUnsupported)) {
         svc::log("bios_loader: starting the guest's vCPU 0: unsupported on this platform (native has no lower VMPL)");
