@@ -70,12 +70,13 @@ Error read_into(const svc::Message& m, uint64_t& done) {
     if (offset > f->size || length == 0 || length > proto::kMaxDmaRead) return Error::kOutOfRange;
     if (!has_dma || dma == nullptr) return Error::kUnsupported;
     const uint64_t n = f->size - offset < length ? f->size - offset : length;
+    if (n == 0) return Error{};  // at the file's end: nothing to move
     if (svc::syscall(warden::abi::Sys::kDmaCheck, m.sender, target, n) < 0) return Error::kDenied;
     const auto sel = static_cast<uint16_t>(selector);
     if (offset != 0 && !run_dma(fc::make_dma_skip(sel, static_cast<uint32_t>(offset)))) return Error::kTimedOut;
     const fc::DmaAccess read = offset != 0 ? fc::make_dma_read_on(static_cast<uint32_t>(n), target)
                                            : fc::make_dma_read(sel, static_cast<uint32_t>(n), target);
-    if (n != 0 && !run_dma(read)) return Error::kTimedOut;
+    if (!run_dma(read)) return Error::kTimedOut;
     done = n;
     return Error{};
 }

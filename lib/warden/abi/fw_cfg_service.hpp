@@ -20,8 +20,8 @@ inline constexpr size_t kChunk = 24;  // data bytes per read reply (words 0..2)
 // the caller's own DMA buffers (the service checks with kDmaCheck: device
 // DMA bypasses page tables). Reply: label 0, words[0] = bytes read (fewer at
 // the file's end); or label = Error (kNotFound, kOutOfRange, kDenied,
-// kUnsupported without the DMA interface, kTimedOut/kInvalidArgument when
-// the device fails).
+// kUnsupported without the DMA interface, kTimedOut when the device reports
+// an error or does not finish).
 inline constexpr uint64_t kReadDma = 3;
 inline constexpr uint64_t kMaxDmaRead = 64 << 10;
 
