@@ -177,6 +177,10 @@ void wait_until_settled() {
     task::sched::init_ipis();
     arch::apic::start_timer();
     const boot::BootInfo& info = boot::info();
+    if (info.kind == boot::BootKind::kFirmware) {
+        if (auto a = boot::load_acpi_from_firmware(); !a)
+            log::warn("acpi: no tables from fw_cfg etc/table-loader: {}", a.error());
+    }
     start_application_processors(info);
     const unsigned tasks = task::start_boot_tasks(arch::online_cpus());
 
@@ -199,10 +203,11 @@ void wait_until_settled() {
 }  // namespace
 }  // namespace warden
 
-// boot_arg: the PVH start_info or the IGVM boot block (physical address).
+// boot_arg: the PVH start_info or the IGVM boot block (physical address); 0 as the firmware.
 extern "C" [[noreturn]] void kernel_main(uint64_t boot_arg, uint64_t entry_tsc, uint64_t kind) {
     using namespace warden;
     const bool igvm = kind == static_cast<uint64_t>(boot::BootKind::kIgvm);
+    const bool firmware = kind == static_cast<uint64_t>(boot::BootKind::kFirmware);
     runtime::run_global_constructors();
     arch::init_this_cpu(0, 0);  // GS first: fault reports name the CPU
     if (igvm)
@@ -211,13 +216,16 @@ extern "C" [[noreturn]] void kernel_main(uint64_t boot_arg, uint64_t entry_tsc, 
         console::init();
     arch::init_idt();                                                          // from here every exception is reported
     arch::set_exception_handler(x86::kVmmCommunication, platform::handle_vc);  // only SEV-ES/SNP raise it
-    log::info("warden: booting via {}, {} at {:#x}", igvm ? "IGVM" : "PVH", igvm ? "boot block" : "start_info",
-              boot_arg);
-
-    if (igvm)
+    if (firmware) {
+        log::info("warden: booting as the firmware (-bios), from the reset vector");
+        must(boot::load_from_firmware(entry_tsc), "fw_cfg memory map (etc/e820) and command line");
+    } else if (igvm) {
+        log::info("warden: booting via IGVM, boot block at {:#x}", boot_arg);
         must(boot::load_from_igvm(boot_arg, entry_tsc), "IGVM boot block and parameters");
-    else
+    } else {
+        log::info("warden: booting via PVH, start_info at {:#x}", boot_arg);
         must(boot::load_from_pvh(boot_arg, entry_tsc), "PVH start_info");
+    }
     const boot::BootInfo& info = boot::info();
     log::info("command line: \"{}\"", info.cmdline.text());
     log::info("kernel image: {:#x}..{:#x} ({} KiB)", info.image.base.raw(), info.image.end().raw(),

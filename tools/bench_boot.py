@@ -1,11 +1,16 @@
 #!/usr/bin/env python3
 """Boot-time and image-size figures for docs/benchmarks.md.
 
-For each accelerator, in one run: the wall time of `./warden run
---exit-when-ready` (the whole command a user types, build check included) and
-of QEMU booting bench/empty.elf (a PVH kernel that exits at its first
-instruction) with the same machine flags, alternated, N times each; the ratio
-of the medians; and the kernel's own boot_us from its ready line.
+For each accelerator, in one run, alternated N times: the floor, a trivial
+firmware this script writes (64 KiB whose reset vector writes the exit port:
+QEMU's own start and stop); Warden as the firmware (-bios build/warden.fw)
+and through PVH (-kernel warden.elf: SeaBIOS and the PVH option ROM first),
+each both as the bare QEMU command and as `./warden run --exit-when-ready
+[--boot pvh]` (the command a user types, build check included); and
+bench/empty.elf, a PVH kernel that exits at its first instruction (the PVH
+floor). Printed: medians, their ratio to the trivial firmware, and the
+kernel's own boot_us (TSC from its first instruction - the reset vector on
+the firmware path - to the ready line).
 """
 import argparse
 import os
@@ -42,32 +47,49 @@ def timed(cmd):
     return time.monotonic() - start, proc.returncode, proc.stdout.decode("utf-8", "replace")
 
 
+def trivial_firmware(path):
+    """64 KiB of hlt; at the reset vector: mov al, 0x10; out 0xf4, al (the pass code); hlt."""
+    rom = bytearray(b"\xf4" * 0x10000)
+    rom[0xfff0:0xfff6] = bytes([0xb0, 0x10, 0xe6, 0xf4, 0xf4, 0xeb])
+    rom[0xfff6] = 0xfd  # jmp back to the hlt
+    with open(path, "wb") as f:
+        f.write(rom)
+
+
 def bench(accel, build, runs, smp):
-    empty_cmd = qemu.batch_command(f"{build}/bench/empty.elf", accel, smp)
-    kernel_cmd = qemu.batch_command(f"{build}/kernel/warden.elf", accel, smp, "warden.exit_when_ready")
-    warden_cmd = [f"{ROOT}/warden", "run", "--exit-when-ready", "--accel", accel, "--smp", str(smp)]
-    warden_t, kernel_t, empty_t, boot_us = [], [], [], []
+    floor = f"{build}/bench/trivial.fw"
+    trivial_firmware(floor)
+    script = [f"{ROOT}/warden", "run", "--exit-when-ready", "--accel", accel, "--smp", str(smp)]
+    rows = [  # (label, command, exit status that means success, has a ready line)
+        ("trivial firmware (-bios, writes the exit port)", qemu.batch_command(floor, accel, smp), qemu.PASS_STATUS,
+         False),
+        ("warden.fw as firmware (-bios), QEMU command",
+         qemu.batch_command(f"{build}/warden.fw", accel, smp, "warden.exit_when_ready"), qemu.PASS_STATUS, True),
+        ("./warden run --exit-when-ready (firmware)", script, 0, True),
+        ("warden.elf through PVH (-kernel), QEMU command",
+         qemu.batch_command(f"{build}/kernel/warden.elf", accel, smp, "warden.exit_when_ready"), qemu.PASS_STATUS,
+         True),
+        ("./warden run --exit-when-ready --boot pvh", script + ["--boot", "pvh"], 0, True),
+        ("empty PVH kernel (-kernel empty.elf)", qemu.batch_command(f"{build}/bench/empty.elf", accel, smp),
+         qemu.PASS_STATUS, False),
+    ]
+    times = [[] for _ in rows]
+    boot_us = [[] for _ in rows]
     for _ in range(runs):
-        t, rc, out = timed(kernel_cmd)
-        if rc != qemu.PASS_STATUS:
-            sys.exit(f"warden.elf did not exit with the pass code under {accel} (status {rc}):\n{out}")
-        kernel_t.append(t)
-        t, rc, out = timed(warden_cmd)
-        if rc != 0:
-            sys.exit(f"warden run failed under {accel} (status {rc}):\n{out}")
-        warden_t.append(t)
-        m = re.search(r"warden: ready cpus=\d+ tasks=\d+ free_kib=\d+ boot_us=(\d+)", out)
-        boot_us.append(int(m.group(1)))
-        t, rc, out = timed(empty_cmd)
-        if rc != qemu.PASS_STATUS:
-            sys.exit(f"empty kernel did not exit with the pass code under {accel} (status {rc}):\n{out}")
-        empty_t.append(t)
-    w, k, e = statistics.median(warden_t), statistics.median(kernel_t), statistics.median(empty_t)
-    print(f"{accel}: medians of {runs} runs, alternated")
-    print(f"  empty kernel (qemu-system-x86_64 -kernel empty.elf)   {e * 1000:8.1f} ms   1.00")
-    print(f"  warden.elf, same QEMU command                         {k * 1000:8.1f} ms   {k / e:4.2f}")
-    print(f"  ./warden run --exit-when-ready (script, build check)  {w * 1000:8.1f} ms   {w / e:4.2f}")
-    print(f"  kernel boot_us (entry to ready line, TSC)             {statistics.median(boot_us) / 1000:8.1f} ms")
+        for i, (label, cmd, ok, ready) in enumerate(rows):
+            t, rc, out = timed(cmd)
+            if rc != ok:
+                sys.exit(f"{label} failed under {accel} (status {rc}):\n{out}")
+            times[i].append(t)
+            if ready:
+                m = re.search(r"warden: ready cpus=\d+ tasks=\d+ free_kib=\d+ boot_us=(\d+)", out)
+                boot_us[i].append(int(m.group(1)))
+    base = statistics.median(times[0])
+    print(f"{accel}: medians of {runs} runs, alternated; ratio to the trivial firmware; kernel boot_us")
+    for i, (label, _, _, ready) in enumerate(rows):
+        med = statistics.median(times[i])
+        us = f"{statistics.median(boot_us[i]) / 1000:8.1f} ms" if ready else ""
+        print(f"  {label:50s} {med * 1000:8.1f} ms   {med / base:5.2f}   {us}")
 
 
 def main():

@@ -36,16 +36,25 @@ def kvm_usable():
     return True
 
 
+def is_firmware(image):
+    """An ELF boots through PVH (-kernel); anything else is a -bios image."""
+    with open(image, "rb") as f:
+        return f.read(4) != b"\x7fELF"
+
+
 def qemu_command(args):
+    firmware = is_firmware(args.image)
     cmd = [args.qemu, "-machine", "pc", "-nodefaults", "-vga", "none", "-display", "none",
            "-no-reboot", "-m", args.mem, "-smp", str(args.smp),
            "-device", "isa-debug-exit,iobase=0xf4,iosize=0x04",
-           "-kernel", args.image]
+           "-bios" if firmware else "-kernel", args.image]
     if args.accel == "kvm":
         cmd += ["-accel", "kvm"]
     else:
         cmd += ["-accel", "tcg"]
-    if args.append:
+    if args.append and firmware:  # no -kernel, so no -append: the kernel reads this fw_cfg file
+        cmd += ["-fw_cfg", "name=opt/warden/cmdline,string=" + args.append.replace(",", ",,")]
+    elif args.append:
         cmd += ["-append", args.append]
     if args.gdb:
         cmd += ["-s", "-S"]
@@ -65,16 +74,17 @@ def qemu_command(args):
     return cmd
 
 
-def batch_command(image, accel, smp=1, append="", mem="128M"):
+def batch_command(image, accel, smp=1, append="", mem="128M", fw_cfg_file=()):
     """The QEMU command a non-interactive run of image uses (benchmarks)."""
     args = argparse.Namespace(qemu="qemu-system-x86_64", mem=mem, smp=smp, image=image, accel=accel, append=append,
-                              gdb=False, check=True, qemu_arg=[], fw_cfg_file=[], debugcon_file=None)
+                              gdb=False, check=True, qemu_arg=[], fw_cfg_file=list(fw_cfg_file), debugcon_file=None)
     return qemu_command(args)
 
 
-def run_batch(image, accel, timeout, smp=1, append=""):
+def run_batch(image, accel, timeout, smp=1, append="", fw_cfg_file=()):
     """Boots image without a terminal and returns everything it printed."""
-    out = subprocess.run(batch_command(image, accel, smp, append), stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+    cmd = batch_command(image, accel, smp, append, fw_cfg_file=fw_cfg_file)
+    out = subprocess.run(cmd, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
                          stderr=subprocess.STDOUT, timeout=timeout).stdout
     return out.decode("utf-8", "replace")
 
@@ -148,7 +158,7 @@ def judge(status, lines, timeout, free_kib_range=None, cpus=None):
 
 def main():
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument("--image", required=True)
+    p.add_argument("--image", required=True, help="an ELF boots through PVH (-kernel), a .fw image as -bios")
     p.add_argument("--accel", choices=["tcg", "kvm"], default="tcg")
     p.add_argument("--smp", type=int, default=1)
     p.add_argument("--mem", default="128M")

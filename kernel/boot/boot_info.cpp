@@ -1,7 +1,10 @@
 // Copy-then-parse of the PVH start_info (lib/warden/pvh.hpp does the parsing).
 #include "boot/boot_info.hpp"
 
+#include "boot/fw_cfg_boot.hpp"
 #include "log.hpp"
+#include "mm/layout.hpp"
+#include "warden/e820.hpp"
 #include "warden/bytes.hpp"
 #include "warden/checked.hpp"
 #include "warden/igvm/memory_map.hpp"
@@ -43,6 +46,8 @@ void copy_cmdline(uint64_t phys) {
     cmdline_copy[len] = '\0';
     boot_info.cmdline = CommandLine(std::string_view(cmdline_copy, len));
 }
+
+PhysAddr image_phys(const void* p) { return PhysAddr(reinterpret_cast<uint64_t>(p) - mm::kKernelBase); }
 
 }  // namespace
 
@@ -96,6 +101,30 @@ Result<void> load_from_igvm(uint64_t boot_block_phys, uint64_t entry_tsc) {
     boot_info.cmdline = CommandLine("");
     return {};
 }
+
+Result<void> load_from_firmware(uint64_t entry_tsc) {
+    record_image(entry_tsc);
+    boot_info.kind = BootKind::kFirmware;
+    WARDEN_TRY_VOID(fw_cfg_boot::init());
+    const fw_cfg::File* e820 = fw_cfg_boot::find("etc/e820");
+    if (e820 == nullptr) return Fail(Error::kNotFound);
+    alignas(16) static uint8_t table[MemoryMap::kMaxRegions * e820::kEntrySize];
+    if (e820->size > sizeof table) return Fail(Error::kOutOfRange);
+    WARDEN_TRY_VOID(fw_cfg_boot::read(*e820, table, image_phys(table), e820->size));
+    WARDEN_TRY_VOID(e820::parse_table(std::span<const uint8_t>(table, e820->size), boot_info.memory));
+    if (const fw_cfg::File* cmdline = fw_cfg_boot::find("opt/warden/cmdline")) {
+        const size_t len = cmdline->size < kMaxCmdline ? cmdline->size : kMaxCmdline;
+        WARDEN_TRY_VOID(fw_cfg_boot::read(*cmdline, cmdline_copy, image_phys(cmdline_copy), len));
+        size_t n = 0;
+        while (n < len && cmdline_copy[n] != '\0') ++n;  // a string= file may carry its NUL
+        cmdline_copy[n] = '\0';
+        boot_info.cmdline = CommandLine(std::string_view(cmdline_copy, n));
+    }
+    if (!boot_info.memory.is_ram(boot_info.image)) return Fail(Error::kOutOfRange);
+    return {};
+}
+
+Result<void> load_acpi_from_firmware() { return Fail(Error::kUnsupported); }
 
 const BootInfo& info() { return boot_info; }
 

@@ -10,7 +10,7 @@
 namespace warden::boot {
 
 // Which entry the kernel came in through (entry_pvh.S passes it).
-enum class BootKind : uint64_t { kPvh = 0, kIgvm = 1 };
+enum class BootKind : uint64_t { kPvh = 0, kIgvm = 1, kFirmware = 2 };
 
 struct BootInfo {
     BootKind kind = BootKind::kPvh;
@@ -37,6 +37,15 @@ Result<void> load_from_pvh(uint64_t start_info_phys, uint64_t entry_tsc);
 // Reads the boot block at boot_block_phys (IGVM entry), then the memory map
 // and vCPU count the loader inserted. Same rules: copied, then parsed.
 Result<void> load_from_igvm(uint64_t boot_block_phys, uint64_t entry_tsc);
+
+// Firmware entry (-bios): the memory map from fw_cfg etc/e820 and the
+// command line from opt/warden/cmdline, read by the kernel itself
+// (fw_cfg_boot.hpp). Same rules: copied, then parsed.
+Result<void> load_from_firmware(uint64_t entry_tsc);
+// Firmware entry, once frames can be allocated: QEMU's ACPI tables through
+// its linker/loader script (etc/table-loader), so that the MADT is found as
+// on the other paths. Sets the RSDP.
+Result<void> load_acpi_from_firmware();
 
 const BootInfo& info();
 

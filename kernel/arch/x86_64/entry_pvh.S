@@ -1,4 +1,4 @@
-/* The kernel's two entries.
+/* The kernel's three entries.
  *
  * PVH: QEMU (-kernel) or a PVH loader jumps to pvh_start32 in 32-bit
  * protected mode, paging off, EBX = physical address of hvm_start_info
@@ -12,7 +12,11 @@
  * GPA of the boot block (lib/warden/igvm/boot_block.hpp). It loads the boot
  * GDT and joins the PVH path.
  *
- * Both then zero .bss and call kernel_main(boot_arg, entry_tsc, boot_kind). */
+ * Firmware (-bios): firmware/reset.S runs at the reset vector, copies the
+ * image from ROM to its link address and jumps to fw_start32, which joins
+ * the PVH path without a start_info.
+ *
+ * All then zero .bss and call kernel_main(boot_arg, entry_tsc, boot_kind). */
 
 #define KERNEL_VMA      0xffffffff80000000
 #define CR0_PG          (1 << 31)
@@ -46,6 +50,17 @@
     .quad igvm_start64
     .balign 4
 
+/* tools/make_firmware.py finds the firmware entry ("WardenFW", type 1) here. */
+    .section .note.fw, "a", @note
+    .balign 4
+    .long 9                         /* namesz: "WardenFW\0" */
+    .long 8
+    .long 1                         /* type 1: the 32-bit firmware entry */
+    .asciz "WardenFW"
+    .balign 4
+    .quad fw_start32
+    .balign 4
+
     .section .boot.text, "ax"
     .code32
     .globl pvh_start32
@@ -56,6 +71,19 @@ pvh_start32:
     mov %eax, boot_entry_tsc
     mov %edx, boot_entry_tsc + 4
     mov %ebx, boot_start_info
+    jmp boot32_common
+
+/* Firmware (-bios): firmware/reset.S copied the image here and comes in
+ * flat 32-bit protected mode, paging off, with the reset TSC in ESI:EDI.
+ * No start_info: the kernel reads fw_cfg instead. */
+    .globl fw_start32
+fw_start32:
+    cli
+    cld
+    mov %esi, boot_entry_tsc
+    mov %edi, boot_entry_tsc + 4
+    movl $2, boot_kind              /* BootKind::kFirmware */
+boot32_common:
 
     /* Zero the three table pages that are not filled entry by entry. */
     xor %eax, %eax
@@ -136,7 +164,7 @@ boot_entry_tsc:
 boot_start_info:
     .quad 0
 boot_kind:
-    .quad 0                         /* 0 PVH, 1 IGVM (kernel/boot/boot_info.hpp) */
+    .quad 0                         /* 0 PVH, 1 IGVM, 2 firmware (kernel/boot/boot_info.hpp) */
 
     .section .boot.bss, "aw", @nobits
     .balign 4096
