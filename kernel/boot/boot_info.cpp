@@ -3,6 +3,8 @@
 
 #include "boot/fw_cfg_boot.hpp"
 #include "log.hpp"
+#include "mm/frames.hpp"
+#include "warden/acpi/table_loader.hpp"
 #include "mm/layout.hpp"
 #include "warden/e820.hpp"
 #include "warden/bytes.hpp"
@@ -23,6 +25,7 @@ char cmdline_copy[kMaxCmdline + 1];
 // The boot page table identity-maps the low 4 GiB; the loader's structures
 // live there. Anything above is refused rather than read.
 constexpr uint64_t kIdentityLimit = 4ull << 30;
+constexpr unsigned kMaxAcpiOrder = 8;  // 1 MiB per fw_cfg ACPI file (QEMU's tables: ~128 KiB)
 
 Result<void> copy_phys(uint64_t phys, void* dst, size_t size) {
     auto end = checked_end(phys, size);
@@ -124,7 +127,70 @@ Result<void> load_from_firmware(uint64_t entry_tsc) {
     return {};
 }
 
-Result<void> load_acpi_from_firmware() { return Fail(Error::kUnsupported); }
+namespace {
+
+// Frames for n bytes of fw_cfg file, zeroed (a buddy block: aligned to its size).
+Result<PhysAddr> frames_for(size_t n, unsigned& order) {
+    order = 0;
+    while ((kPageSize << order) < n) ++order;
+    if (order > kMaxAcpiOrder) return Fail(Error::kOutOfRange);
+    return mm::alloc_zeroed(order);
+}
+
+Result<void> read_file(std::string_view name, PhysAddr& at, size_t& size, unsigned& order) {
+    const fw_cfg::File* f = fw_cfg_boot::find(name);
+    if (f == nullptr) return Fail(Error::kNotFound);
+    WARDEN_TRY(frames, frames_for(f->size, order));
+    if (auto r = fw_cfg_boot::read(*f, mm::phys_to_virt(frames), frames, f->size); !r) {
+        mm::free_frames(frames, order);
+        return r;
+    }
+    at = frames;
+    size = f->size;
+    return {};
+}
+
+}  // namespace
+
+// The script is read, parsed and freed; every file it allocates is read into
+// frames the kernel keeps for good (the tables are the VM's), then patched.
+Result<void> load_acpi_from_firmware() {
+    PhysAddr script_at;
+    size_t script_size = 0;
+    unsigned script_order = 0;
+    WARDEN_TRY_VOID(read_file(acpi::kTableLoaderFile, script_at, script_size, script_order));
+    static acpi::TableLoaderScript script;  // ~3 KiB: off the boot stack
+    auto parsed = acpi::parse_table_loader(std::span<const uint8_t>(mm::phys_to_virt<uint8_t>(script_at), script_size));
+    mm::free_frames(script_at, script_order);
+    if (!parsed) return Fail(parsed.error());
+    script = *parsed;
+
+    acpi::Blob blobs[acpi::TableLoaderScript::kMaxFiles];
+    PhysAddr held[acpi::TableLoaderScript::kMaxFiles];
+    unsigned orders[acpi::TableLoaderScript::kMaxFiles] = {};
+    size_t n = 0;
+    auto release = [&] {
+        for (size_t i = 0; i < n; ++i) mm::free_frames(held[i], orders[i]);
+    };
+    for (const acpi::LoaderFile& file : script.files()) {
+        size_t size = 0;
+        if (auto r = read_file(file.name_view(), held[n], size, orders[n]); !r) {
+            release();
+            return r;
+        }
+        blobs[n] = acpi::Blob{file.name, std::span<uint8_t>(mm::phys_to_virt<uint8_t>(held[n]), size), held[n].raw()};
+        ++n;
+    }
+    auto rsdp = script.rsdp_file();
+    if (auto r = acpi::apply(script, std::span<const acpi::Blob>(blobs, n)); !r || !rsdp) {
+        release();
+        return Fail(!r ? r.error() : rsdp.error());
+    }
+    boot_info.rsdp = held[*rsdp].raw();
+    log::info("acpi: {} files from fw_cfg etc/table-loader ({} commands), RSDP at {:#x}", n, script.commands().size(),
+              boot_info.rsdp);
+    return {};
+}
 
 const BootInfo& info() { return boot_info; }
 
