@@ -37,6 +37,7 @@ namespace {
 
 constexpr uint64_t kApTimeoutMs = 5000;
 arch::CpuStacks bsp_stacks;
+uint64_t kernel_main_tsc = 0;  // firmware path: TSC at kernel_main, for the boot log
 
 // The loader or the machine gave us something we cannot boot from. Not a
 // kernel bug (so not a panic): say what and stop.
@@ -160,6 +161,10 @@ void wait_until_settled() {
     console::init();  // IGVM: the port IO it needs works from here
     const uint64_t tsc_hz = arch::calibrate_tsc();
     log::info("tsc: {} MHz", tsc_hz / 1'000'000);
+    if (kernel_main_tsc != 0) {
+        log::info("firmware: kernel_main {} us after the reset vector (stub, ROM copy, long mode)",
+                  arch::tsc_delta_us(boot::info().entry_tsc, kernel_main_tsc));
+    }
     must(arch::apic::init_bsp(), "local APIC");
     arch::apic::init_this_cpu();
     bsp.apic_id = arch::apic::this_apic_id();
@@ -217,6 +222,7 @@ extern "C" [[noreturn]] void kernel_main(uint64_t boot_arg, uint64_t entry_tsc, 
     arch::init_idt();                                                          // from here every exception is reported
     arch::set_exception_handler(x86::kVmmCommunication, platform::handle_vc);  // only SEV-ES/SNP raise it
     if (firmware) {
+        kernel_main_tsc = arch::rdtsc();  // reported once the TSC is calibrated
         log::info("warden: booting as the firmware (-bios), from the reset vector");
         must(boot::load_from_firmware(entry_tsc), "fw_cfg memory map (etc/e820) and command line");
     } else if (igvm) {
