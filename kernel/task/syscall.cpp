@@ -149,6 +149,7 @@ int64_t sys_guest_info(Task& t, uint64_t out) {
     info.mutations = guest::mutations(t.cpu);
     info.sev_features = guest::sev_features();
     info.guest_vmpl = guest::vmpl();
+    info.bench = boot::info().cmdline.has("warden.bench") ? 1 : 0;
     info.tsc_hz = arch::tsc_hz();
     info.harness_base = mem.size != 0 ? mem.base.raw() + guest::kNativeCaaOffset : 0;
     info.flash_base = flash.base.raw();

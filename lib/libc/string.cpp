@@ -6,15 +6,24 @@
 
 extern "C" {
 
+// Eight bytes per iteration, then the rest: on hardware with fast string
+// operations as quick as REP STOSB/MOVSB alone, and under QEMU's TCG (which
+// runs a REP string instruction an iteration at a time) up to 8x faster;
+// docs/benchmarks.md has the figures.
 void* memset(void* dst, int c, size_t n) {
     auto* d = static_cast<unsigned char*>(dst);
-    asm volatile("rep stosb" : "+D"(d), "+c"(n) : "a"(c) : "memory");
+    size_t words = n / 8, rest = n % 8;
+    const uint64_t pattern = uint64_t{0x0101010101010101} * static_cast<unsigned char>(c);
+    asm volatile("rep stosq" : "+D"(d), "+c"(words) : "a"(pattern) : "memory");
+    asm volatile("rep stosb" : "+D"(d), "+c"(rest) : "a"(pattern) : "memory");
     return dst;
 }
 
 void* memcpy(void* __restrict dst, const void* __restrict src, size_t n) {
     void* d = dst;
-    asm volatile("rep movsb" : "+D"(d), "+S"(src), "+c"(n) : : "memory");
+    size_t words = n / 8, rest = n % 8;
+    asm volatile("rep movsq" : "+D"(d), "+S"(src), "+c"(words) : : "memory");
+    asm volatile("rep movsb" : "+D"(d), "+S"(src), "+c"(rest) : : "memory");
     return dst;
 }
 

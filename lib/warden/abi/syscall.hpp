@@ -106,7 +106,9 @@ struct GuestInfo {
     uint64_t firmware_size = 0;                 // an image the launch already put there (IGVM), else 0
     uint64_t svsm_base = 0, svsm_size = 0;      // SVSM memory as the guest must be told (secrets page)
     uint32_t cpu_index = 0, apic_id = 0, cpu_count = 0;
-    uint8_t guest_vmpl = 0, reserved[3] = {};
+    uint8_t guest_vmpl = 0;
+    uint8_t bench = 0;  // the command line asks for benchmarks (warden.bench)
+    uint8_t reserved[2] = {};
     uint32_t apic_ids[64] = {};  // of the online CPUs, cpu_count of them
 };
 static_assert(sizeof(GuestInfo) == 376, "the ABI fixes the size");
