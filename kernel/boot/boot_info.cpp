@@ -1,14 +1,15 @@
-// Copy-then-parse of the PVH start_info (lib/warden/pvh.hpp does the parsing).
+// Copy-then-parse of what the kernel boots from: the PVH start_info, the IGVM
+// boot block, or fw_cfg on the firmware path (lib/ does the parsing).
 #include "boot/boot_info.hpp"
 
 #include "boot/fw_cfg_boot.hpp"
 #include "log.hpp"
 #include "mm/frames.hpp"
-#include "warden/acpi/table_loader.hpp"
 #include "mm/layout.hpp"
-#include "warden/e820.hpp"
+#include "warden/acpi/table_loader.hpp"
 #include "warden/bytes.hpp"
 #include "warden/checked.hpp"
+#include "warden/e820.hpp"
 #include "warden/igvm/memory_map.hpp"
 #include "warden/pvh.hpp"
 
