@@ -37,7 +37,7 @@ namespace {
 
 constexpr uint64_t kApTimeoutMs = 5000;
 arch::CpuStacks bsp_stacks;
-uint64_t kernel_main_tsc = 0;  // firmware path: TSC at kernel_main, for the boot log
+uint64_t kernel_main_tsc = 0, fw_cfg_done_tsc = 0;  // firmware path: TSCs for the boot log
 
 // The loader or the machine gave us something we cannot boot from. Not a
 // kernel bug (so not a panic): say what and stop.
@@ -162,8 +162,11 @@ void wait_until_settled() {
     const uint64_t tsc_hz = arch::calibrate_tsc();
     log::info("tsc: {} MHz", tsc_hz / 1'000'000);
     if (kernel_main_tsc != 0) {
-        log::info("firmware: kernel_main {} us after the reset vector (stub, ROM copy, long mode)",
-                  arch::tsc_delta_us(boot::info().entry_tsc, kernel_main_tsc));
+        log::info(
+            "firmware: kernel_main {} us after the reset vector (stub, ROM copy, long mode), fw_cfg "
+            "directory, memory map and command line {} us",
+            arch::tsc_delta_us(boot::info().entry_tsc, kernel_main_tsc),
+            arch::tsc_delta_us(kernel_main_tsc, fw_cfg_done_tsc));
     }
     must(arch::apic::init_bsp(), "local APIC");
     arch::apic::init_this_cpu();
@@ -225,6 +228,7 @@ extern "C" [[noreturn]] void kernel_main(uint64_t boot_arg, uint64_t entry_tsc, 
         kernel_main_tsc = arch::rdtsc();  // reported once the TSC is calibrated
         log::info("warden: booting as the firmware (-bios), from the reset vector");
         must(boot::load_from_firmware(entry_tsc), "fw_cfg memory map (etc/e820) and command line");
+        fw_cfg_done_tsc = arch::rdtsc();
     } else if (igvm) {
         log::info("warden: booting via IGVM, boot block at {:#x}", boot_arg);
         must(boot::load_from_igvm(boot_arg, entry_tsc), "IGVM boot block and parameters");

@@ -2,6 +2,8 @@
 // boot block, or fw_cfg on the firmware path (lib/ does the parsing).
 #include "boot/boot_info.hpp"
 
+#include "arch/x86_64/cpu.hpp"
+#include "arch/x86_64/tsc.hpp"
 #include "boot/fw_cfg_boot.hpp"
 #include "log.hpp"
 #include "mm/frames.hpp"
@@ -156,6 +158,7 @@ Result<void> read_file(std::string_view name, PhysAddr& at, size_t& size, unsign
 // The script is read, parsed and freed; every file it allocates is read into
 // frames the kernel keeps for good (the tables are the VM's), then patched.
 Result<void> load_acpi_from_firmware() {
+    const uint64_t t0 = arch::rdtsc();
     PhysAddr script_at;
     size_t script_size = 0;
     unsigned script_order = 0;
@@ -188,8 +191,8 @@ Result<void> load_acpi_from_firmware() {
         return Fail(!r ? r.error() : rsdp.error());
     }
     boot_info.rsdp = held[*rsdp].raw();
-    log::info("acpi: {} files from fw_cfg etc/table-loader ({} commands), RSDP at {:#x}", n, script.commands().size(),
-              boot_info.rsdp);
+    log::info("acpi: {} files from fw_cfg etc/table-loader ({} commands), RSDP at {:#x}, in {} us", n,
+              script.commands().size(), boot_info.rsdp, arch::tsc_delta_us(t0, arch::rdtsc()));
     return {};
 }
 
