@@ -76,7 +76,8 @@ void set_bit(uint64_t i, bool v) {
         valid_bits[i / 64] &= ~(uint64_t{1} << (i % 64));
 }
 
-// Maps page into this CPU's window (interrupts off), runs f(window), unmaps.
+// Maps page into this CPU's window (interrupts off), runs f(window), unmaps;
+// f's answer is the result.
 template <typename F>
 Result<void> through_window(PhysAddr page, F&& f) {
     const uint64_t flags = arch::read_rflags();
@@ -90,11 +91,11 @@ Result<void> through_window(PhysAddr page, F&& f) {
     const uint64_t va = kWindowBase + cpu * kPageSize;
     *slot = mm::kernel_mapper().leaf_entry(page, mm::MapFlags{.writable = true});
     arch::invlpg(va);
-    f(reinterpret_cast<uint8_t*>(va));
+    const Result<void> r = f(reinterpret_cast<uint8_t*>(va));
     *slot = 0;
     arch::invlpg(va);
     if (flags & (1u << 9)) arch::sti();
-    return {};
+    return r;
 }
 
 template <typename F>
@@ -107,8 +108,8 @@ Result<void> each_page(PhysAddr gpa, size_t len, F&& f) {
         const size_t n = len - done < kPageSize - offset ? len - done : kPageSize - offset;
         const Region* g = region_of(PhysRange{at.align_down(kPageSize), kPageSize});
         if (g == nullptr) return Fail(Error::kOutOfRange);  // not after is_guest_memory; for the compiler
-        WARDEN_TRY_VOID(
-            through_window(backing_of(*g, at.align_down(kPageSize)), [&](uint8_t* w) { f(w + offset, done, n); }));
+        WARDEN_TRY_VOID(through_window(backing_of(*g, at.align_down(kPageSize)),
+                                       [&](uint8_t* w) { return f(w + offset, done, n); }));
         done += n;
     }
     return {};
@@ -181,12 +182,30 @@ bool is_guest_memory(PhysRange r) {
 
 Result<void> read(PhysAddr gpa, void* out, size_t len) {
     auto* dst = static_cast<uint8_t*>(out);
-    return each_page(gpa, len, [&](const uint8_t* w, size_t done, size_t n) { std::memcpy(dst + done, w, n); });
+    return each_page(gpa, len, [&](const uint8_t* w, size_t done, size_t n) {
+        std::memcpy(dst + done, w, n);
+        return Result<void>{};
+    });
 }
 
 Result<void> write(PhysAddr gpa, const void* in, size_t len) {
     const auto* src = static_cast<const uint8_t*>(in);
-    return each_page(gpa, len, [&](uint8_t* w, size_t done, size_t n) { std::memcpy(w, src + done, n); });
+    return each_page(gpa, len, [&](uint8_t* w, size_t done, size_t n) {
+        std::memcpy(w, src + done, n);
+        return Result<void>{};
+    });
+}
+
+// The task side is checked page by page by the task module's copies; a
+// refused task address stops the copy with its error.
+Result<void> read_to_task(task::Task& t, uint64_t buf, PhysAddr gpa, size_t len) {
+    return each_page(gpa, len,
+                     [&](const uint8_t* w, size_t done, size_t n) { return task::copy_to_task(t, buf + done, w, n); });
+}
+
+Result<void> write_from_task(task::Task& t, uint64_t buf, PhysAddr gpa, size_t len) {
+    return each_page(gpa, len,
+                     [&](uint8_t* w, size_t done, size_t n) { return task::copy_from_task(t, buf + done, w, n); });
 }
 
 // Native RMP model: 4 KiB pages flip their bit; a 2 MiB request needs all
@@ -204,8 +223,10 @@ Result<svsm::PvalidateOutcome> pvalidate(PhysAddr page, bool huge, bool validate
     if (already != 0 && huge) return svsm::PvalidateOutcome::kSizeMismatch;
     for (uint64_t i = 0; i < n; ++i) {
         if (validate) {
-            WARDEN_TRY_VOID(
-                through_window(backing_of(*g, page + i * kPageSize), [](uint8_t* w) { std::memset(w, 0, kPageSize); }));
+            WARDEN_TRY_VOID(through_window(backing_of(*g, page + i * kPageSize), [](uint8_t* w) {
+                std::memset(w, 0, kPageSize);
+                return Result<void>{};
+            }));
         }
         set_bit(first + i, validate);
     }

@@ -14,6 +14,10 @@
 #include "boot/boot_info.hpp"
 #include "warden/svsm/core.hpp"
 
+namespace warden::task {
+struct Task;
+}
+
 namespace warden::guest {
 
 // Native guest-physical layout. RAM starts at 8 MiB, where OVMF's SEV
@@ -41,6 +45,10 @@ bool is_guest_memory(PhysRange r);
 // Copies through this CPU's window; kOutOfRange outside guest memory.
 Result<void> read(PhysAddr gpa, void* out, size_t len);
 Result<void> write(PhysAddr gpa, const void* in, size_t len);
+// The same straight to or from a task's memory at buf (no bounce buffer: one
+// window mapping per guest page); the task's address errors as its copies report them.
+Result<void> read_to_task(task::Task& t, uint64_t buf, PhysAddr gpa, size_t len);
+Result<void> write_from_task(task::Task& t, uint64_t buf, PhysAddr gpa, size_t len);
 
 // What the guest is told about its SVSM and itself: SVSM memory (under
 // IGVM the launch's; on native, where the SVSM is outside the guest's

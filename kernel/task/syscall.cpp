@@ -165,25 +165,15 @@ int64_t sys_guest_info(Task& t, uint64_t out) {
     return result(copy_to_task(t, out, &info, sizeof info));
 }
 
-// Through a small bounce buffer: a kernel stack also carries the fault
-// path kvm_pvm serves system calls from, and interrupts nest here.
+// Straight between the task's buffer and the guest page in this CPU's
+// window: one mapping per guest page, no bounce buffer on the kernel stack.
 int64_t sys_guest_copy(Task& t, bool to_guest, uint64_t gpa, uint64_t buf, uint64_t len) {
     if (!begin_guest_call(t)) return fail(Error::kDenied);
-    if (len == 0 || len > kPageSize) return fail(Error::kOutOfRange);
+    if (len == 0 || len > abi::kMaxGuestCopy) return fail(Error::kOutOfRange);
     if (!guest::is_guest_memory(PhysRange{PhysAddr(gpa), len})) return fail(Error::kOutOfRange);
     if (auto r = check_task_range(t, buf, len, !to_guest); !r) return fail(r.error());
-    uint8_t bounce[256];
-    for (uint64_t done = 0; done < len; done += sizeof bounce) {
-        const size_t n = len - done < sizeof bounce ? len - done : sizeof bounce;
-        if (to_guest) {
-            if (auto r = copy_from_task(t, buf + done, bounce, n); !r) return fail(r.error());
-            if (auto r = guest::write(PhysAddr(gpa + done), bounce, n); !r) return fail(r.error());
-        } else {
-            if (auto r = guest::read(PhysAddr(gpa + done), bounce, n); !r) return fail(r.error());
-            if (auto r = copy_to_task(t, buf + done, bounce, n); !r) return fail(r.error());
-        }
-    }
-    return 0;
+    return result(to_guest ? guest::write_from_task(t, buf, PhysAddr(gpa), len)
+                           : guest::read_to_task(t, buf, PhysAddr(gpa), len));
 }
 
 int64_t sys_guest_pvalidate(Task& t, uint64_t gpa, uint64_t huge, uint64_t validate) {

@@ -29,8 +29,8 @@ enum class Sys : uint64_t {
     // with kManifestGuest or kManifestSvsm; the rest for kManifestSvsm only
     // (kDenied otherwise). Every GPA must lie in guest memory (kOutOfRange).
     kGuestInfo = 12,       // (GuestInfo* out)
-    kGuestRead = 13,       // (gpa, void* out, len <= 4096)
-    kGuestWrite = 14,      // (gpa, const void* in, len <= 4096)
+    kGuestRead = 13,       // (gpa, void* out, len <= kMaxGuestCopy)
+    kGuestWrite = 14,      // (gpa, const void* in, len <= kMaxGuestCopy)
     kGuestPvalidate = 15,  // (gpa, huge, validate) -> PvalidateOutcome (lib/warden/svsm/core.hpp)
     kVmsaAccess = 16,      // (vmsa gpa, revoke 1 | restore 0): the guest's access to a VMSA page
     kVcpuCreate = 17,      // (vmsa gpa, caa gpa, apic id)
@@ -47,6 +47,7 @@ enum class Sys : uint64_t {
 };
 
 inline constexpr uint64_t kForever = ~uint64_t{0};  // timeout: wait without limit
+inline constexpr size_t kMaxGuestCopy = 64 << 10;     // bytes per kGuestRead/kGuestWrite
 inline constexpr size_t kMessageWords = 4;
 inline constexpr size_t kMaxHandles = 8;
 inline constexpr size_t kMaxLog = 256;           // bytes per log call

@@ -31,7 +31,8 @@ namespace proto = abi::fw_cfg_service;
 constexpr char kFirmwareFile[] = "opt/warden/firmware";
 constexpr uint64_t kFwCfg = 1;  // handle of the fw_cfg queue (uses[0])
 constexpr uint64_t kTimeoutMs = 5000;
-constexpr uint64_t kChunk = proto::kMaxDmaRead;  // 64 KiB: one fw_cfg DMA read
+constexpr uint64_t kChunk = proto::kMaxDmaRead;  // 64 KiB: one fw_cfg DMA read, one guest write
+static_assert(kChunk <= abi::kMaxGuestCopy);
 constexpr uint64_t kTail = kChunk;               // what the parser reads: the footer and metadata live here
 constexpr uint32_t kSvsmProtocolVersion = 1;     // the core protocol's highest version Warden serves
 
@@ -139,18 +140,14 @@ Result<ovmf::Firmware> load_from_fw_cfg(const FwCfgFile& f) {
     for (uint64_t off = 0; off < f.size; off += kChunk) {
         const uint64_t len = f.size - off < kChunk ? f.size - off : kChunk;
         WARDEN_TRY_VOID(read_chunk(f, off, len));
-        for (uint64_t p = 0; p < len; p += kPageSize) {
-            WARDEN_TRY_VOID(guest_write(fw.flash.base.raw() + off + p, dma + p, kPageSize));
-        }
+        WARDEN_TRY_VOID(guest_write(fw.flash.base.raw() + off, dma, len));
     }
     // What the guest got must be what was parsed: the host could have
     // changed the file between the two reads.
-    for (uint64_t p = 0; p < n; p += kPageSize) {
-        WARDEN_TRY_VOID(guest_read(fw.flash.end().raw() - n + p, page, kPageSize));
-        if (std::memcmp(page, tail + kTail - n + p, kPageSize) != 0) {
-            svc::log("bios_loader: the firmware changed while it was read: refused");
-            return Fail(Error::kInvalidArgument);
-        }
+    WARDEN_TRY_VOID(guest_read(fw.flash.end().raw() - n, dma, n));
+    if (std::memcmp(dma, tail + kTail - n, n) != 0) {
+        svc::log("bios_loader: the firmware changed while it was read: refused");
+        return Fail(Error::kInvalidArgument);
     }
     return fw;
 }
@@ -159,9 +156,7 @@ Result<ovmf::Firmware> load_from_fw_cfg(const FwCfgFile& f) {
 Result<ovmf::Firmware> load_from_launch() {
     WARDEN_TRY_VOID(check_size(info.firmware_size));
     const uint64_t n = info.firmware_size < kTail ? info.firmware_size : kTail;
-    for (uint64_t p = 0; p < n; p += kPageSize) {
-        WARDEN_TRY_VOID(guest_read(info.flash_base + info.flash_size - n + p, tail + kTail - n + p, kPageSize));
-    }
+    WARDEN_TRY_VOID(guest_read(info.flash_base + info.flash_size - n, tail + kTail - n, n));
     return parse(info.firmware_size);
 }
 
