@@ -1,6 +1,7 @@
 // Validation and queries of the boot memory map.
 #include "warden/memmap.hpp"
 
+#include "warden/bytes.hpp"
 #include "warden/checked.hpp"
 
 namespace warden {
@@ -36,5 +37,18 @@ uint64_t MemoryMap::ram_bytes_in(PhysRange r) const {
 }
 
 bool MemoryMap::is_ram(PhysRange r) const { return r.size != 0 && ram_bytes_in(r) == r.size; }
+
+Result<void> parse_region_entries(std::span<const uint8_t> bytes, size_t stride, size_t count, MemoryMap& map) {
+    if (stride < 20 || count > bytes.size() / stride) return Fail(Error::kTruncated);
+    MemoryMap parsed;  // built aside, so a bad entry leaves the caller's map as it was
+    for (size_t i = 0; i < count; ++i) {
+        const size_t at = i * stride;
+        const uint32_t raw_type = load_le<uint32_t>(bytes, at + 16);
+        const auto type = raw_type >= 1 && raw_type <= 7 ? static_cast<RegionType>(raw_type) : RegionType::kReserved;
+        WARDEN_TRY_VOID(parsed.add(PhysAddr(load_le<uint64_t>(bytes, at)), load_le<uint64_t>(bytes, at + 8), type));
+    }
+    map = parsed;
+    return {};
+}
 
 }  // namespace warden

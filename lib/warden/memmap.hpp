@@ -63,4 +63,11 @@ private:
     size_t count_ = 0;
 };
 
+// `count` entries of {u64 base, u64 length, u32 type} every `stride` bytes,
+// little endian: the PVH memmap (24) and QEMU's etc/e820 (20). map is
+// written only when every entry checks out; a type the spec does not define
+// becomes reserved, never RAM. kTruncated if bytes cannot hold them, and
+// MemoryMap::add's errors.
+Result<void> parse_region_entries(std::span<const uint8_t> bytes, size_t stride, size_t count, MemoryMap& map);
+
 }  // namespace warden

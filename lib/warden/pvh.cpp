@@ -24,16 +24,7 @@ Result<StartInfo> parse_start_info(std::span<const uint8_t> bytes) {
 Result<void> parse_memmap(std::span<const uint8_t> bytes, uint32_t entries, MemoryMap& map) {
     if (entries > MemoryMap::kMaxRegions) return Fail(Error::kOutOfRange);
     if (bytes.size() < size_t{entries} * kMemmapEntrySize) return Fail(Error::kTruncated);
-    MemoryMap parsed;  // built aside, so a bad entry leaves the caller's map as it was
-    for (size_t i = 0; i < entries; ++i) {
-        const size_t at = i * kMemmapEntrySize;
-        const uint32_t raw_type = load_le<uint32_t>(bytes, at + 16);
-        // Types the spec does not define are treated as reserved: never as RAM.
-        const auto type = raw_type >= 1 && raw_type <= 7 ? static_cast<RegionType>(raw_type) : RegionType::kReserved;
-        WARDEN_TRY_VOID(parsed.add(PhysAddr(load_le<uint64_t>(bytes, at)), load_le<uint64_t>(bytes, at + 8), type));
-    }
-    map = parsed;
-    return {};
+    return parse_region_entries(bytes, kMemmapEntrySize, entries, map);
 }
 
 }  // namespace warden::pvh

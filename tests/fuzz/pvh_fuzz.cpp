@@ -5,6 +5,7 @@
 #include <cstdint>
 #include <span>
 
+#include "memmap_invariants.hpp"
 #include "warden/pvh.hpp"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
@@ -16,18 +17,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     const uint32_t entries = info ? info->memmap_entries : (size ? data[0] : 0);
     MemoryMap map;
     if (pvh::parse_memmap(rest, entries, map)) {
-        // Invariants every accepted map keeps: sorted, and RAM overlaps nothing.
-        const auto regions = map.regions();
-        for (size_t i = 1; i < regions.size(); ++i) {
-            if (regions[i - 1].range.base > regions[i].range.base) __builtin_trap();
-        }
-        for (size_t i = 0; i < regions.size(); ++i) {
-            for (size_t j = i + 1; j < regions.size(); ++j) {
-                const bool ram = regions[i].type == RegionType::kRam || regions[j].type == RegionType::kRam;
-                if (ram && regions[i].range.overlaps(regions[j].range)) __builtin_trap();
-            }
-        }
-        (void)map.ram_bytes();
+        check_memmap_invariants(map);
     }
     return 0;
 }
