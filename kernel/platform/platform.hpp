@@ -51,9 +51,10 @@ public:
         uint64_t cr0 = 0, cr3 = 0, cr4 = 0, efer = 0;
     };
     virtual Result<void> start_ap(const ApStart& start) = 0;
-    // Starts a guest vCPU at its VMPL from a checked VMSA in SVSM memory.
-    // Native: kUnsupported, no lower VMPL exists. SNP: kUnsupported until
-    // guest memory exists under IGVM (docs/bios_loader.md).
+    // Starts a guest vCPU at its VMPL from a checked VMSA in SVSM memory
+    // (copied: the caller keeps its page). Native: kUnsupported, no lower
+    // VMPL exists. SNP: AP creation through the GHCB, never run so far
+    // (docs/bios_loader.md).
     virtual Result<void> start_guest_vcpu(PhysAddr vmsa, uint32_t apic_id, uint64_t sev_features) = 0;
     // Ends the VM with a reason (SNP: GHCB termination request).
     [[noreturn]] virtual void terminate(uint16_t reason_set, uint16_t reason) = 0;

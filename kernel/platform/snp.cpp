@@ -176,9 +176,6 @@ public:
     // that is not 2 MiB aligned (AMD erratum: such a VMSA page may fault),
     // made a VMSA page by RMPADJUST, then AP creation through the GHCB.
     Result<void> start_ap(const ApStart& s) override {
-        if (!(features & sev::msr::kHvFeatureApCreation)) return Fail(Error::kUnsupported);
-        WARDEN_TRY(pair, mm::alloc_zeroed(1));
-        const PhysAddr vmsa = pair.is_aligned(kLargePageSize) ? pair + kPageSize : pair;
         const uint64_t sev_features = status.raw >> 2;  // SEV_STATUS bit n+2 = SEV_FEATURES bit n
         const auto bytes = sev::make_vmsa_long_mode(sev::LongModeState{.rip = s.entry,
                                                                        .rsp = s.stack,
@@ -188,18 +185,15 @@ public:
                                                                        .cr4 = s.cr4,
                                                                        .efer = s.efer,
                                                                        .sev_features = sev_features});
-        std::memcpy(mm::phys_to_virt(vmsa), bytes.data(), bytes.size());
-        // The VMSA attribute, set through target VMPL1 (any lower VMPL will do).
-        WARDEN_TRY_VOID(rmpadjust(vmsa, sev::rmpadjust_attributes(1, 0, true)));
-        CpuGhcb& g = ghcbs[arch::this_cpu().index];
-        GhcbExit hv(g.gpa);
-        return sev::create_ap(
-            hv, *g.page, sev::ApCreate{.apic_id = s.apic_id, .vmsa_gpa = vmsa.raw(), .sev_features = sev_features});
+        return create_vcpu_from(bytes.data(), s.apic_id, sev_features, 0);
     }
 
-    // The next step once guest memory exists under IGVM: RMPADJUST the VMSA
-    // attribute, then AP creation at the guest's VMPL (docs/bios_loader.md).
-    Result<void> start_guest_vcpu(PhysAddr, uint32_t, uint64_t) override { return Fail(Error::kUnsupported); }
+    // Never run (docs/bios_loader.md): guest memory is not set up under IGVM
+    // yet, so no caller reaches it there; the steps are those of start_ap.
+    Result<void> start_guest_vcpu(PhysAddr vmsa, uint32_t apic_id, uint64_t sev_features) override {
+        const auto* bytes = mm::phys_to_virt<uint8_t>(vmsa);
+        return create_vcpu_from(bytes, apic_id, sev_features, bytes[kVmsaVmplOffset]);
+    }
 
     [[noreturn]] void terminate(uint16_t reason_set, uint16_t reason) override {
         // The GHCB MSR protocol: needs no GHCB page, and no console.
@@ -215,6 +209,25 @@ public:
     sev::Status status;
 
 private:
+    static constexpr size_t kVmsaVmplOffset = 0x0ca;  // SPEC-FACTS.md 6
+
+    // A vCPU from a VMSA: copied into a page that is not 2 MiB aligned (some
+    // CPUs cannot run one that is), given the VMSA attribute (through target
+    // VMPL1: any lower VMPL will do), then AP creation at `vmpl` through the
+    // GHCB. The VMSA page stays allocated for the vCPU's life.
+    Result<void> create_vcpu_from(const uint8_t* vmsa_bytes, uint32_t apic_id, uint64_t sev_features, uint8_t vmpl) {
+        if (!(features & sev::msr::kHvFeatureApCreation)) return Fail(Error::kUnsupported);
+        WARDEN_TRY(pair, mm::alloc_zeroed(1));
+        const PhysAddr vmsa = pair.is_aligned(kLargePageSize) ? pair + kPageSize : pair;
+        std::memcpy(mm::phys_to_virt(vmsa), vmsa_bytes, sev::kVmsaSize);
+        WARDEN_TRY_VOID(rmpadjust(vmsa, sev::rmpadjust_attributes(1, 0, true)));
+        CpuGhcb& g = ghcbs[arch::this_cpu().index];
+        GhcbExit hv(g.gpa);
+        return sev::create_ap(
+            hv, *g.page,
+            sev::ApCreate{.apic_id = apic_id, .vmsa_gpa = vmsa.raw(), .sev_features = sev_features, .vmpl = vmpl});
+    }
+
     Result<void> setup_ghcb(CpuGhcb& g) {
         WARDEN_TRY(frame, mm::alloc_frames(0));
         MsrProtocol ch;
