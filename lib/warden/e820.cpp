@@ -1,7 +1,6 @@
 // Parsing of QEMU's etc/e820 fw_cfg file into the boot memory map.
 #include "warden/e820.hpp"
 
-
 namespace warden::e820 {
 
 Result<void> parse_table(std::span<const uint8_t> bytes, MemoryMap& map) {

@@ -47,7 +47,7 @@ enum class Sys : uint64_t {
 };
 
 inline constexpr uint64_t kForever = ~uint64_t{0};  // timeout: wait without limit
-inline constexpr size_t kMaxGuestCopy = 64 << 10;     // bytes per kGuestRead/kGuestWrite
+inline constexpr size_t kMaxGuestCopy = 64 << 10;   // bytes per kGuestRead/kGuestWrite
 inline constexpr size_t kMessageWords = 4;
 inline constexpr size_t kMaxHandles = 8;
 inline constexpr size_t kMaxLog = 256;           // bytes per log call

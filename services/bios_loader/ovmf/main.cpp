@@ -33,8 +33,8 @@ constexpr uint64_t kFwCfg = 1;  // handle of the fw_cfg queue (uses[0])
 constexpr uint64_t kTimeoutMs = 5000;
 constexpr uint64_t kChunk = proto::kMaxDmaRead;  // 64 KiB: one fw_cfg DMA read, one guest write
 static_assert(kChunk <= abi::kMaxGuestCopy);
-constexpr uint64_t kTail = kChunk;               // what the parser reads: the footer and metadata live here
-constexpr uint32_t kSvsmProtocolVersion = 1;     // the core protocol's highest version Warden serves
+constexpr uint64_t kTail = kChunk;            // what the parser reads: the footer and metadata live here
+constexpr uint32_t kSvsmProtocolVersion = 1;  // the core protocol's highest version Warden serves
 
 abi::GuestInfo info;
 uint8_t tail[kTail];  // the private copy the metadata is parsed from
