@@ -150,16 +150,29 @@ Result<void> init(const boot::BootInfo& info) {
     constexpr uint64_t kHalf = kNativeRam.size / 2;
     constexpr PhysRange kNative[] = {PhysRange{kNativeRam.base, kHalf}, PhysRange{kNativeRam.base + kHalf, kHalf},
                                      kNativeFlash};
-    for (const PhysRange gpa : kNative) {
-        unsigned order = 0;
-        while ((kPageSize << order) < gpa.size) ++order;
-        WARDEN_TRY(block, mm::alloc_frames(order));
-        // Out of the direct map: from here the kernel reaches it only through a window.
+    // All blocks first: a failure frees what was taken and leaves no region.
+    Region built[3];
+    unsigned orders[3] = {};
+    for (size_t i = 0; i < 3; ++i) {
+        while ((kPageSize << orders[i]) < kNative[i].size) ++orders[i];
+        auto block = mm::alloc_frames(orders[i]);
+        if (!block) {
+            for (size_t j = 0; j < i; ++j) mm::free_frames(built[j].backing, orders[j]);
+            return Fail(block.error());
+        }
+        built[i] = Region{kNative[i], *block};
+    }
+    // Out of the direct map: from here the kernel reaches them only through a
+    // window. (Should an unmap fail, for want of a page-table frame, the
+    // blocks stay out of use: no region is published.)
+    for (const Region& g : built) {
         WARDEN_TRY_VOID(
-            mm::kernel_mapper().unmap(VirtAddr(reinterpret_cast<uint64_t>(mm::phys_to_virt(block))), gpa.size));
-        region_table[region_count++] = Region{gpa, block};
-        log::info("guest: {:#x}..{:#x} ({} KiB, native) backed by {:#x}, out of the direct map", gpa.base.raw(),
-                  gpa.end().raw(), gpa.size / 1024, block.raw());
+            mm::kernel_mapper().unmap(VirtAddr(reinterpret_cast<uint64_t>(mm::phys_to_virt(g.backing))), g.gpa.size));
+    }
+    for (const Region& g : built) {
+        region_table[region_count++] = g;
+        log::info("guest: {:#x}..{:#x} ({} KiB, native) backed by {:#x}, out of the direct map", g.gpa.base.raw(),
+                  g.gpa.end().raw(), g.gpa.size / 1024, g.backing.raw());
     }
     return {};
 }
@@ -307,6 +320,7 @@ uint64_t sev_features() { return 0; }  // native; on SNP the guest VMSA's featur
 PhysRange launched_firmware() { return boot::info().firmware; }
 
 Result<void> start_vcpu(PhysAddr frame, uint32_t apic_id) {
+    if (region_count == 0) return Fail(Error::kUnsupported);  // no guest memory here (IGVM: not yet)
     const std::span<const uint8_t> vmsa(mm::phys_to_virt<uint8_t>(frame), kPageSize);
     if (!svsm::vmsa_fits_guest(vmsa, vmpl(), sev_features())) return Fail(Error::kInvalidArgument);
     if (!apic_online(apic_id)) return Fail(Error::kNotFound);

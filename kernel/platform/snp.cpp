@@ -188,8 +188,8 @@ public:
         return create_vcpu_from(bytes.data(), s.apic_id, sev_features, 0);
     }
 
-    // Never run (docs/bios_loader.md): guest memory is not set up under IGVM
-    // yet, so no caller reaches it there; the steps are those of start_ap.
+    // Never run (docs/bios_loader.md): guest::start_vcpu refuses while guest
+    // memory is not set up, as under IGVM today; the steps are those of start_ap.
     Result<void> start_guest_vcpu(PhysAddr vmsa, uint32_t apic_id, uint64_t sev_features) override {
         const auto* bytes = mm::phys_to_virt<uint8_t>(vmsa);
         return create_vcpu_from(bytes, apic_id, sev_features, bytes[kVmsaVmplOffset]);
@@ -220,7 +220,10 @@ private:
         WARDEN_TRY(pair, mm::alloc_zeroed(1));
         const PhysAddr vmsa = pair.is_aligned(kLargePageSize) ? pair + kPageSize : pair;
         std::memcpy(mm::phys_to_virt(vmsa), vmsa_bytes, sev::kVmsaSize);
-        WARDEN_TRY_VOID(rmpadjust(vmsa, sev::rmpadjust_attributes(1, 0, true)));
+        if (auto r = rmpadjust(vmsa, sev::rmpadjust_attributes(1, 0, true)); !r) {
+            mm::free_frames(pair, 1);  // not a VMSA page: safe to reuse
+            return r;
+        }
         CpuGhcb& g = ghcbs[arch::this_cpu().index];
         GhcbExit hv(g.gpa);
         return sev::create_ap(

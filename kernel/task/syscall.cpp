@@ -195,7 +195,8 @@ int64_t sys_guest_start(Task& t, uint64_t vmsa, uint64_t apic_id) {
     return result(r);
 }
 
-int64_t sys_dma_check(uint64_t id, uint64_t phys, uint64_t len) {
+int64_t sys_dma_check(const Task& t, uint64_t id, uint64_t phys, uint64_t len) {
+    if (t.ports[0].count == 0) return fail(Error::kDenied);  // only drivers program DMA
     const Task* owner = id > 0xffffffff ? nullptr : task_by_id(static_cast<uint32_t>(id));
     if (owner == nullptr || !owner->owns_dma(PhysRange{PhysAddr(phys), len})) return fail(Error::kDenied);
     return 0;
@@ -265,7 +266,7 @@ extern "C" int64_t syscall_dispatch(SyscallFrame* f) {
     case abi::Sys::kVcpuDelete:
         if (!begin_guest_call(t)) return fail(Error::kDenied);
         return result(guest::delete_vcpu(PhysAddr(f->rdi)));
-    case abi::Sys::kDmaCheck: return sys_dma_check(f->rdi, f->rsi, f->rdx);
+    case abi::Sys::kDmaCheck: return sys_dma_check(t, f->rdi, f->rsi, f->rdx);
     case abi::Sys::kGuestStart: return sys_guest_start(t, f->rdi, f->rsi);
     }
     return -static_cast<int64_t>(Error::kUnsupported);

@@ -125,6 +125,11 @@ Result<void> check_task_range(Task& t, uint64_t va, size_t len, bool writable) {
     if (va < abi::kTaskBase || len == 0 || len > abi::kTaskTop || va > abi::kTaskTop - len) {
         return Fail(Error::kInvalidArgument);
     }
+    // Guest memory mapped into a task is out of the kernel's direct map: a
+    // copy through it would fault the kernel. Such pointers are refused.
+    if (va < abi::kGuestMapBase + abi::kGuestMapSize && va + len > abi::kGuestMapBase) {
+        return Fail(Error::kInvalidArgument);
+    }
     mm::Mapper m = mapper_of(t);
     for (uint64_t p = align_down(va, kPageSize); p < va + len; p += kPageSize) {
         auto tr = m.translate(VirtAddr(p));
@@ -190,7 +195,10 @@ Result<uint64_t> map_dma_buffer(Task& t, uint64_t pages, PhysAddr& phys_out) {
     WARDEN_TRY_VOID(m.map(VirtAddr(va), frames, kPageSize << order,
                           mm::MapFlags{.writable = true, .user = true, .encrypted = false}));
     t.dma_next += (kPageSize << order) + kPageSize;  // and an unmapped page between buffers
-    *record = PhysRange{frames, kPageSize << order};
+    // Base first, then the size with release: kDmaCheck on another CPU reads
+    // the size with acquire and never sees a size with a stale base.
+    record->base = frames;
+    __atomic_store_n(&record->size, kPageSize << order, __ATOMIC_RELEASE);
     phys_out = frames;
     return va;
 }

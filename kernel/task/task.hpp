@@ -44,7 +44,8 @@ struct Task {
     PhysRange dma[4];       // the buffers' frames (kDmaCheck)
     bool owns_dma(PhysRange r) const {
         for (const PhysRange& d : dma) {
-            if (d.size != 0 && d.contains(r) && r.size != 0) return true;
+            const uint64_t size = __atomic_load_n(&d.size, __ATOMIC_ACQUIRE);  // published after base
+            if (size != 0 && r.size != 0 && PhysRange{d.base, size}.contains(r)) return true;
         }
         return false;
     }

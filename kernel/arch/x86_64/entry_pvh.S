@@ -147,8 +147,8 @@ long_mode_low:
 
     .section .boot.data, "aw"
     .balign 16
-/* Flat long-mode GDT. Accessed bits are preset so the CPU never writes them
- * (the -bios path keeps this table in ROM). */
+/* Flat long-mode GDT, in RAM on every path (the firmware stub's own GDT is
+ * the one in ROM). Accessed bits are preset all the same. */
 boot_gdt:
     .quad 0
     .quad 0x00af9b000000ffff        /* 0x08: 64-bit code, DPL0 */

@@ -23,7 +23,7 @@ enum class Sys : uint64_t {
     kReply = 7,       // (reply_token, const Message*)
     kIoIn = 8,        // (port, width 1|2|4)                              kDenied unless granted
     kIoOut = 9,       // (port, width, value)
-    kDmaBuffer = 10,  // (pages, uint64_t* phys_out) -> task address of a RW, NX buffer
+    kDmaBuffer = 10,  // (pages <= 16, uint64_t* phys_out) -> task address of a RW, NX buffer; 4 per task
     kTicks = 11,      // () -> timer ticks of this CPU (100 Hz)
     // The guest, as the SVSM sees it (docs/svsm.md). kGuestInfo for tasks
     // with kManifestGuest or kManifestSvsm; the rest for kManifestSvsm only
@@ -37,7 +37,8 @@ enum class Sys : uint64_t {
     kVcpuDelete = 18,      // (vmsa gpa) kNotFound unless created
     // Whether [phys, phys + len) lies in a DMA buffer of task `id`: a service
     // that programs a device for a client (fw_cfg DMA) checks the target
-    // first, since device DMA bypasses page tables. 0 or kDenied.
+    // first, since device DMA bypasses page tables. 0 or kDenied; only tasks
+    // with IO ports (device drivers) may ask.
     kDmaCheck = 19,  // (task id, phys, len)
     // Starts a guest vCPU from a VMSA in the caller's memory (kManifestSvsm):
     // the kernel copies it into SVSM memory, checks VMPL, EFER.SVME and
@@ -93,6 +94,9 @@ inline constexpr uint8_t kManifestGuest = 4;
 // Serves the guest (the request loop): may use the guest system calls.
 inline constexpr uint8_t kManifestSvsm = 8;
 inline constexpr uint64_t kGuestMapBase = 0x100000000000;  // 16 TiB
+inline constexpr uint64_t kGuestMapSize = kGuestMapBase;   // GPAs below 16 TiB
+// No system call accepts a pointer into this window: the kernel copies task
+// memory through its direct map, and guest memory is not in it.
 
 // What kGuestInfo reports to the calling task (about its CPU's vCPU).
 struct GuestInfo {

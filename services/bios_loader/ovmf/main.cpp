@@ -37,7 +37,8 @@ constexpr uint64_t kTail = kChunk;            // what the parser reads: the foot
 constexpr uint32_t kSvsmProtocolVersion = 1;  // the core protocol's highest version Warden serves
 
 abi::GuestInfo info;
-uint8_t tail[kTail];  // the private copy the metadata is parsed from
+uint8_t tail[kTail];    // the private copy the metadata is parsed from
+uint8_t chunk[kChunk];  // private: what goes to the guest (under SNP the DMA buffer is the host's to change)
 uint8_t page[kPageSize];
 std::array<uint8_t, sev::kVmsaSize> vmsa;  // the guest BSP's, handed to the kernel to copy
 uint8_t* dma = nullptr;
@@ -140,12 +141,13 @@ Result<ovmf::Firmware> load_from_fw_cfg(const FwCfgFile& f) {
     for (uint64_t off = 0; off < f.size; off += kChunk) {
         const uint64_t len = f.size - off < kChunk ? f.size - off : kChunk;
         WARDEN_TRY_VOID(read_chunk(f, off, len));
-        WARDEN_TRY_VOID(guest_write(fw.flash.base.raw() + off, dma, len));
+        std::memcpy(chunk, dma, len);
+        WARDEN_TRY_VOID(guest_write(fw.flash.base.raw() + off, chunk, len));
     }
     // What the guest got must be what was parsed: the host could have
     // changed the file between the two reads.
-    WARDEN_TRY_VOID(guest_read(fw.flash.end().raw() - n, dma, n));
-    if (std::memcmp(dma, tail + kTail - n, n) != 0) {
+    WARDEN_TRY_VOID(guest_read(fw.flash.end().raw() - n, chunk, n));
+    if (std::memcmp(chunk, tail + kTail - n, n) != 0) {
         svc::log("bios_loader: the firmware changed while it was read: refused");
         return Fail(Error::kInvalidArgument);
     }

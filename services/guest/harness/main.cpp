@@ -151,6 +151,11 @@ void linux_order() {
 void malformed() {
     const uint64_t before = mutations(), list = my_page(1), vmsa = my_page(2), vcpu_caa = my_page(3);
     const uint64_t svsm = info.svsm_probe, outside = info.memory_base + info.memory_size;
+    // The kernel copies task memory through its direct map, which guest
+    // memory is not in: a pointer into this task's guest mapping is refused,
+    // never followed (it would fault the kernel).
+    expect("log from guest memory refused", svc::syscall(Sys::kLog, reinterpret_cast<uint64_t>(va(list)), 8) ==
+                                                -static_cast<int64_t>(Error::kInvalidArgument));
     expect_code("unknown protocol", svsm_call(7, 0).rax, kErrUnsupportedProtocol);
     expect_code("attestation protocol on native", svsm_call(kProtocolAttestation, 0).rax, kErrUnsupportedProtocol);
     expect_code("unknown core call", svsm_call(kProtocolCore, 8).rax, kErrUnsupportedCall);
