@@ -29,37 +29,24 @@
 #define XEN_ELFNOTE_PHYS32_ENTRY 18
 #define BOOT_STACK_SIZE (16 * 1024)
 
-/* The note's descriptor is 8 bytes: QEMU reads it as 64-bit for an ELF64. */
-    .section .note.Xen, "a", @note
+/* An ELF note whose descriptor is an entry address, 8 bytes: QEMU reads the
+ * Xen one as 64-bit for an ELF64; warden-igvm and make_firmware.py read theirs
+ * the same way. namesz counts the NUL. */
+.macro entry_note section, name, namesz, type, entry
+    .section \section, "a", @note
     .balign 4
-    .long 4                         /* namesz: "Xen\0" */
+    .long \namesz
     .long 8                         /* descsz */
-    .long XEN_ELFNOTE_PHYS32_ENTRY
-    .asciz "Xen"
+    .long \type
+    .asciz "\name"
     .balign 4
-    .quad pvh_start32
+    .quad \entry
     .balign 4
+.endm
 
-    .section .note.igvm, "a", @note
-    .balign 4
-    .long 11                        /* namesz: "WardenIGVM\0" */
-    .long 8
-    .long 1                         /* type 1: the 64-bit IGVM entry */
-    .asciz "WardenIGVM"
-    .balign 4
-    .quad igvm_start64
-    .balign 4
-
-/* tools/make_firmware.py finds the firmware entry ("WardenFW", type 1) here. */
-    .section .note.fw, "a", @note
-    .balign 4
-    .long 9                         /* namesz: "WardenFW\0" */
-    .long 8
-    .long 1                         /* type 1: the 32-bit firmware entry */
-    .asciz "WardenFW"
-    .balign 4
-    .quad fw_start32
-    .balign 4
+    entry_note .note.Xen, "Xen", 4, XEN_ELFNOTE_PHYS32_ENTRY, pvh_start32
+    entry_note .note.igvm, "WardenIGVM", 11, 1, igvm_start64   /* type 1: the 64-bit IGVM entry */
+    entry_note .note.fw, "WardenFW", 9, 1, fw_start32          /* type 1: the 32-bit firmware entry */
 
     .section .boot.text, "ax"
     .code32
