@@ -134,8 +134,7 @@ namespace {
 
 // Frames for n bytes of fw_cfg file, zeroed (a buddy block: aligned to its size).
 Result<PhysAddr> frames_for(size_t n, unsigned& order) {
-    order = 0;
-    while ((kPageSize << order) < n) ++order;
+    order = mm::BuddyAllocator::order_for_bytes(n);
     if (order > kMaxAcpiOrder) return Fail(Error::kOutOfRange);
     return mm::alloc_zeroed(order);
 }

@@ -154,7 +154,7 @@ Result<void> init(const boot::BootInfo& info) {
     Region built[3];
     unsigned orders[3] = {};
     for (size_t i = 0; i < 3; ++i) {
-        while ((kPageSize << orders[i]) < kNative[i].size) ++orders[i];
+        orders[i] = mm::BuddyAllocator::order_for_bytes(kNative[i].size);
         auto block = mm::alloc_frames(orders[i]);
         if (!block) {
             for (size_t j = 0; j < i; ++j) mm::free_frames(built[j].backing, orders[j]);

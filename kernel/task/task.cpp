@@ -178,9 +178,8 @@ Result<void> copy_to_task(Task& t, uint64_t va, const void* in, size_t len) {
 }
 
 Result<uint64_t> map_dma_buffer(Task& t, uint64_t pages, PhysAddr& phys_out) {
-    unsigned order = 0;
-    while ((uint64_t{1} << order) < pages) ++order;
-    if (pages == 0 || order > 4) return Fail(Error::kInvalidArgument);  // at most 64 KiB
+    if (pages == 0 || pages > 16) return Fail(Error::kInvalidArgument);  // at most 64 KiB
+    const unsigned order = mm::BuddyAllocator::order_for_bytes(pages * kPageSize);
     PhysRange* record = nullptr;
     for (PhysRange& d : t.dma) {
         if (d.size == 0 && record == nullptr) record = &d;

@@ -24,6 +24,17 @@ constexpr uint64_t kMiB = 1 << 20;
 
 }  // namespace
 
+TEST_CASE("buddy: order_for_bytes is the smallest block that holds the bytes, and never overflows") {
+    CHECK(BuddyAllocator::order_for_bytes(0) == 0);
+    CHECK(BuddyAllocator::order_for_bytes(1) == 0);
+    CHECK(BuddyAllocator::order_for_bytes(4096) == 0);
+    CHECK(BuddyAllocator::order_for_bytes(4097) == 1);
+    CHECK(BuddyAllocator::order_for_bytes(64 << 10) == 4);
+    CHECK(BuddyAllocator::order_for_bytes(4 << 20) == BuddyAllocator::kMaxOrder);
+    CHECK(BuddyAllocator::order_for_bytes((4 << 20) + 1) == BuddyAllocator::kMaxOrder + 1);
+    CHECK(BuddyAllocator::order_for_bytes(~uint64_t{0}) == BuddyAllocator::kMaxOrder + 1);
+}
+
 TEST_CASE("buddy: a fresh range is carved into the largest aligned blocks") {
     Fixture f(2048);  // 8 MiB
     REQUIRE(f.buddy.add_free_range(PhysRange{PhysAddr(0), 8 * kMiB}).ok());

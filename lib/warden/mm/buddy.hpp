@@ -48,6 +48,15 @@ class BuddyAllocator {
 public:
     static constexpr unsigned kMaxOrder = 10;
 
+    // The smallest order whose block (4 KiB << order) holds `bytes`;
+    // kMaxOrder + 1 for more than the largest block (callers refuse it).
+    // Never shifts past the word, whatever `bytes` is.
+    static constexpr unsigned order_for_bytes(uint64_t bytes) {
+        unsigned order = 0;
+        while (order <= kMaxOrder && (kPageSize << order) < bytes) ++order;
+        return order;
+    }
+
     // Covers frames [base, base + info.size() * 4 KiB); all start reserved.
     // base must be 4 KiB aligned.
     Result<void> init(PhysAddr base, std::span<FrameInfo> info);

@@ -109,8 +109,11 @@ Result<void> check_size(uint64_t size) {
     return {};
 }
 
+// How much of an image's end the parser gets: the last kTail bytes, or all of a smaller one.
+uint64_t tail_bytes(uint64_t size) { return size < kTail ? size : kTail; }
+
 Result<ovmf::Firmware> parse(uint64_t size) {
-    const uint64_t n = size < kTail ? size : kTail;
+    const uint64_t n = tail_bytes(size);
     auto fw = ovmf::parse_tail(std::span<const uint8_t>(tail + kTail - n, n), size);
     if (!fw) {
         svc::log("bios_loader: not a usable OVMF image: {} (footer table or SEV metadata)", error_name(fw.error()));
@@ -133,7 +136,7 @@ Result<ovmf::Firmware> parse(uint64_t size) {
 // written), then the whole image into the flash region.
 Result<ovmf::Firmware> load_from_fw_cfg(const FwCfgFile& f) {
     WARDEN_TRY_VOID(check_size(f.size));
-    const uint64_t n = f.size < kTail ? f.size : kTail;
+    const uint64_t n = tail_bytes(f.size);
     WARDEN_TRY_VOID(read_chunk(f, f.size - n, n));
     std::memcpy(tail + kTail - n, dma, n);
     WARDEN_TRY(fw, parse(f.size));
@@ -157,7 +160,7 @@ Result<ovmf::Firmware> load_from_fw_cfg(const FwCfgFile& f) {
 // IGVM: the launch measured the image into the flash region already.
 Result<ovmf::Firmware> load_from_launch() {
     WARDEN_TRY_VOID(check_size(info.firmware_size));
-    const uint64_t n = info.firmware_size < kTail ? info.firmware_size : kTail;
+    const uint64_t n = tail_bytes(info.firmware_size);
     WARDEN_TRY_VOID(guest_read(info.flash_base + info.flash_size - n, tail + kTail - n, n));
     return parse(info.firmware_size);
 }
