@@ -20,7 +20,7 @@ import qemu  # noqa: E402
 
 def run(build, accel):
     out = qemu.run_batch(f"{build}/kernel/warden.elf", accel, 600, 4, "warden.exit_when_ready warden.bench")
-    verdicts = re.findall(r"harness: vcpu=\d+ calls=\d+ ok=\d+ failed=(\d+)", out)
+    verdicts = re.findall(r"harness: vcpu=\d+ svsm_calls=\d+ checks=\d+ passed=\d+ failed=(\d+)", out)
     if len(verdicts) != 4 or any(v != "0" for v in verdicts):
         sys.exit(f"the harness did not pass on 4 vCPUs under {accel}:\n{out}")
     trips = [int(m) for m in re.findall(r"round trip median (\d+) TSC cycles", out)]

@@ -2,6 +2,8 @@
 """Builds the firmware image for QEMU's -bios (docs/firmware.md):
 
     make_firmware.py KERNEL.elf RESET.elf OUT.fw
+    make_firmware.py --min-ram-mib IMAGE.fw   the RAM (MiB) IMAGE needs: the end of the
+                                              kernel's memory image, which the stub checks
 
 The image maps at [4 GiB - size, 4 GiB), size a multiple of 64 KiB. From
 its start: the kernel's flat image (its PT_LOAD segments laid out from the
@@ -48,7 +50,22 @@ def note(elf, name, owner, ntype):
     die(f"{name}: no {owner.decode()} note of type {ntype}")
 
 
+def min_ram_mib(image_path):
+    """What the reset stub checks before it copies: RAM up to the end of the
+    kernel's memory image (destination + bytes copied + bytes zeroed)."""
+    with open(image_path, "rb") as f:
+        f.seek(-STUB_SIZE, 2)
+        block = f.read(24)
+    if block[:4] != b"WFW1":
+        die(f"{image_path}: no parameter block in its last 4 KiB: not a Warden firmware image")
+    _, dst, copy, zero, _ = struct.unpack_from("<IIIII", block, 4)
+    return (dst + copy + zero + (1 << 20) - 1) >> 20
+
+
 def main():
+    if len(sys.argv) == 3 and sys.argv[1] == "--min-ram-mib":
+        print(min_ram_mib(sys.argv[2]))
+        return
     if len(sys.argv) != 4:
         die("usage: make_firmware.py KERNEL.elf RESET.elf OUT.fw")
     kernel_path, reset_path, out_path = sys.argv[1:]

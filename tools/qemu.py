@@ -11,8 +11,13 @@ Verdict rules (QEMU-FACTS.md): isa-debug-exit maps V to status (V << 1) | 1, so
 the kernel's pass code 0x10 is status 33 and fail 0x11 is 35. A triple fault
 with -no-reboot exits 0, and a KVM internal error never exits: status 0 is
 never a pass, and every run has a timeout.
+
+QEMU never outlives the runner: it dies with it (PR_SET_PDEATHSIG, which covers
+even SIGKILL), and SIGTERM, SIGHUP and SIGINT stop it before the runner exits.
 """
 import argparse
+import contextlib
+import ctypes
 import os
 import re
 import signal
@@ -84,18 +89,73 @@ def batch_command(image, accel, smp=1, append="", mem="128M", fw_cfg_file=()):
 def run_batch(image, accel, timeout, smp=1, append="", fw_cfg_file=()):
     """Boots image without a terminal and returns everything it printed."""
     cmd = batch_command(image, accel, smp, append, fw_cfg_file=fw_cfg_file)
-    out = subprocess.run(cmd, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
-                         stderr=subprocess.STDOUT, timeout=timeout).stdout
+    with qemu_process(cmd, subprocess.DEVNULL) as proc:
+        out, _ = proc.communicate(timeout=timeout)
     return out.decode("utf-8", "replace")
 
 
+PR_SET_PDEATHSIG = 1  # prctl(2): the signal a process gets when its parent dies
+STOP_SIGNALS = (signal.SIGTERM, signal.SIGHUP, signal.SIGINT)
+
+
+class Stopped(Exception):
+    """The runner was told to stop by a signal; QEMU is stopped on the way out."""
+
+    def __init__(self, signum):
+        super().__init__(signal.Signals(signum).name)
+        self.signum = signum
+
+
+def _raise_stopped(signum, _frame):
+    raise Stopped(signum)
+
+
+def _die_with_runner(runner_pid):
+    """Runs in QEMU's process before exec: its parent's death kills it."""
+    def arm():
+        ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
+        if os.getppid() != runner_pid:  # the runner died before the prctl took effect
+            os._exit(1)
+    return arm
+
+
+@contextlib.contextmanager
+def qemu_process(cmd, stdin):
+    """Starts QEMU with stdout and stderr piped; however the block ends (return,
+    exception, timeout, SIGTERM/SIGHUP/SIGINT), QEMU is stopped and reaped. A
+    detached stdin puts QEMU in a session of its own, out of the terminal's reach:
+    then only the runner can stop it, so the runner must."""
+    previous = {s: signal.signal(s, _raise_stopped) for s in STOP_SIGNALS}
+    proc = subprocess.Popen(cmd, stdin=stdin, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                            start_new_session=stdin is subprocess.DEVNULL, preexec_fn=_die_with_runner(os.getpid()))
+    try:
+        yield proc
+    finally:
+        # A second signal while QEMU is being stopped must not cut this short.
+        for s in STOP_SIGNALS:
+            signal.signal(s, signal.SIG_IGN)
+        if proc.poll() is None:
+            proc.terminate()
+            try:
+                proc.wait(timeout=3)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+                proc.wait()
+        for s, handler in previous.items():
+            signal.signal(s, handler)
+
+
 def run_qemu(cmd, timeout, echo):
-    """Runs QEMU, returning (status or None on timeout, list of serial lines)."""
+    """Runs QEMU, returning (status or None on timeout, list of serial lines).
+    A stop signal ends QEMU and is raised again as Stopped."""
     lines = []
     stdin = None if (echo and sys.stdin.isatty()) else subprocess.DEVNULL
-    proc = subprocess.Popen(cmd, stdin=stdin, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-                            start_new_session=stdin is subprocess.DEVNULL)
+    with qemu_process(cmd, stdin) as proc:
+        status = _stream(proc, lines, timeout, echo)
+    return status, lines
 
+
+def _stream(proc, lines, timeout, echo):
     def reader():
         for raw in proc.stdout:
             line = raw.decode("utf-8", "replace").rstrip("\r\n").replace("\r", "")
@@ -111,12 +171,8 @@ def run_qemu(cmd, timeout, echo):
         proc.kill()
         proc.wait()
         status = None
-    except KeyboardInterrupt:
-        proc.send_signal(signal.SIGTERM)
-        proc.wait()
-        status = None
     t.join(timeout=2)
-    return status, lines
+    return status
 
 
 def judge(status, lines, timeout, free_kib_range=None, cpus=None):
@@ -194,7 +250,11 @@ def main():
     cmd = qemu_command(args)
     print("$ " + " ".join(cmd), flush=True)
     start = time.monotonic()
-    status, lines = run_qemu(cmd, args.timeout, echo=True)
+    try:
+        status, lines = run_qemu(cmd, args.timeout, echo=True)
+    except Stopped as stop:
+        print(f"qemu: stopped by {stop}; QEMU ended with it", file=sys.stderr)
+        return 128 + stop.signum
     wall = time.monotonic() - start
 
     if not args.check:

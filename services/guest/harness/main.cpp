@@ -4,7 +4,9 @@
 // the "switch to VMPL0" is a call to the request loop's queue. It issues
 // the calls in the order Linux uses them, then a table of malformed ones,
 // checks every answer, and prints
-//   harness: vcpu=<n> calls=<n> ok=<n> failed=<n>
+//   harness: vcpu=<n> svsm_calls=<n> checks=<n> passed=<n> failed=<n>
+// svsm_calls counts the SVSM calls made; checks counts the answers and guest-memory
+// states judged (a call can be judged on several), passed + failed = checks.
 #include <cstring>
 
 #include "service.hpp"
@@ -22,7 +24,7 @@ using warden::abi::Sys;
 constexpr uint64_t kSvsm = 1;  // handle of svsm<cpu>
 abi::GuestInfo info;
 uint64_t caa = 0;  // current Calling Area (GPA)
-unsigned calls = 0, ok = 0, failed = 0;
+unsigned calls = 0, passed = 0, failed = 0;  // SVSM calls made; checks passed and failed
 
 uint8_t* va(uint64_t gpa) { return reinterpret_cast<uint8_t*>(abi::kGuestMapBase + gpa); }
 void put64(uint64_t gpa, uint64_t v) { std::memcpy(va(gpa), &v, 8); }
@@ -47,7 +49,7 @@ CallRegs core(CoreCall c, uint64_t rcx = 0, uint64_t rdx = 0, uint64_t r8 = 0) {
 
 void expect(const char* what, bool cond) {
     if (cond) {
-        ++ok;
+        ++passed;
         return;
     }
     ++failed;
@@ -266,6 +268,7 @@ int64_t service_main() {
     linux_order();
     malformed();
     if (info.bench) bench();
-    svc::log("harness: vcpu={} calls={} ok={} failed={}", info.cpu_index, calls, ok, failed);
+    svc::log("harness: vcpu={} svsm_calls={} checks={} passed={} failed={}", info.cpu_index, calls, passed + failed, passed,
+             failed);
     return failed == 0 ? 0 : 1;
 }
