@@ -1,6 +1,8 @@
 #include <doctest/doctest.h>
 
+#include <fstream>
 #include <functional>
+#include <iterator>
 #include <memory>
 #include <vector>
 
@@ -229,4 +231,27 @@ TEST_CASE("snp_launch: the VMSA is judged by the host model, and so is the vCPU 
     CHECK(plan(build(good_headers()), r, LaunchConfig{.vcpus = kMaxVcpus + 1}).error() == Error::kOutOfRange);
     Recorder many;
     CHECK(plan(build(good_headers()), many, LaunchConfig{.vcpus = kMaxVcpus}).ok());
+}
+
+TEST_CASE("snp_launch: a file written by an independent implementation walks as expected") {
+    // tests/fuzz/corpus/igvm/snp_launch was made with Python's struct and zlib.crc32:
+    // platform, policy, a 4 KiB area inserted at 0x20000, a data page, a zero page,
+    // a secrets page, and a VMSA that is already KVM's BSP VMSA.
+    std::ifstream in(WARDEN_SOURCE_DIR "/tests/fuzz/corpus/igvm/snp_launch", std::ios::binary);
+    REQUIRE(in.good());
+    const Bytes f((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    Recorder r;
+    auto l = plan(f, r, LaunchConfig{.vcpus = 2});
+    REQUIRE(l.ok());
+    CHECK(l->policy == 0x30000);
+    REQUIRE(r.entries.size() == 6);
+    CHECK(r.entries[0].type == SnpPageType::kUnmeasured);
+    CHECK(r.entries[0].gpa == 0x20000);
+    CHECK(r.entries[1].first == 0xab);
+    CHECK(r.entries[2].type == SnpPageType::kNormal);
+    CHECK(r.entries[3].type == SnpPageType::kSecrets);
+    CHECK(r.entries[4].type == SnpPageType::kVmsa);
+    CHECK(r.vmsas[0] == Bytes(f.end() - 4096, f.end()));
+    const VmsaPage ap = kvm_ap_vmsa(kSigEpyc, 1);
+    CHECK(r.vmsas[1] == Bytes(ap.begin(), ap.end()));
 }
