@@ -83,6 +83,8 @@ std::array<uint8_t, kVmsaSize> make_vmsa_long_mode(const LongModeState& s) {
     put(v, kRsp, s.rsp, 8);
     put(v, kRbx, s.rbx, 8);
     put(v, kRdi, s.rdi, 8);
+    put(v, kMxcsr, s.mxcsr, 4);
+    put(v, kX87Fcw, s.x87_fcw, 2);
     return v;
 }
 

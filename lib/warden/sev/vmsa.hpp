@@ -26,6 +26,8 @@ struct LongModeState {
     uint64_t efer = kEferLme | kEferLma | kEferNxe;  // SVME is always added
     uint64_t sev_features = kSevFeatureSnpActive;
     uint8_t vmpl = 0;
+    uint16_t x87_fcw = 0;  // x87 control word and MXCSR; 0 as before unless the
+    uint32_t mxcsr = 0;    // caller asks (FNINIT leaves 0x37f and 0x1f80)
 };
 
 // A VMSA that starts in 64-bit mode at rip (CS 0x08 long-mode code, data

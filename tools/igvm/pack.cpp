@@ -1,0 +1,231 @@
+// The packer: lays out the SVSM memory and writes the IGVM file in the order
+// a QEMU 10.1 + KVM host measures without surprises (docs/igvm.md, "The IGVM
+// file"): policy, parameter areas, required memory, parameter inserts, the
+// measured pages, and last the BSP's VMSA at KVM's fixed GPA.
+#include <algorithm>
+#include <cstdio>
+#include <memory>
+
+#include "image.hpp"
+#include "tool.hpp"
+#include "warden/igvm/boot_block.hpp"
+#include "warden/igvm/igvm.hpp"
+#include "warden/igvm/kvm_vmsa.hpp"
+#include "warden/sev/vmsa.hpp"
+
+namespace warden::tool {
+namespace {
+
+constexpr uint32_t kMask = 1;  // compatibility mask: the one SNP platform
+constexpr uint64_t kPage = 4096;
+constexpr uint32_t kMemoryMapArea = 0, kVpCountArea = 1;
+
+// The boot data pages at the top of the SVSM memory, in this order
+// (docs/igvm.md has the whole layout). The BSP's VMSA is not among them:
+// KVM places it at kKvmVmsaGpa, outside guest memory.
+enum BootPage : uint64_t {
+    kBlock,
+    kSecrets,
+    kCpuid,
+    kMemoryMapParam,
+    kVpCountParam,
+    kPml4,
+    kPdptLow,
+    kPdptHigh,
+    kPd0,  // PD0..PD3 map 0..4 GiB with 2 MiB pages
+    kBootPages = kPd0 + 4,
+};
+
+void put64(Bytes& page, size_t index, uint64_t v) {
+    for (size_t i = 0; i < 8; ++i) page[index * 8 + i] = static_cast<uint8_t>(v >> (8 * i));
+}
+
+class Packer {
+public:
+    Packer() : buffer_(64 << 20), w_(buffer_, 256 << 10) {}  // room for ~10 000 headers
+
+    void add(igvm::HeaderType t, const Bytes& body) {
+        if (!w_.add(t, body)) die("IGVM headers do not fit");
+    }
+    uint32_t data(std::span<const uint8_t> bytes) {
+        auto off = w_.add_data(bytes);
+        if (!off) die("IGVM data does not fit");
+        return *off;
+    }
+    // A measured, private 4 KiB PAGE_DATA; all-zero pages carry no file data
+    // (loaded and measured as a normal page of zeros all the same).
+    void page_data(uint64_t gpa, std::span<const uint8_t> contents, uint16_t data_type) {
+        const bool zero = std::all_of(contents.begin(), contents.end(), [](uint8_t c) { return c == 0; });
+        Bytes b;
+        append<uint64_t>(b, gpa);
+        append<uint32_t>(b, kMask);
+        append<uint32_t>(b, zero ? 0 : data(contents));
+        append<uint32_t>(b, 0);  // flags: 4 KiB, measured, private
+        append<uint16_t>(b, data_type);
+        append<uint16_t>(b, 0);
+        add(igvm::HeaderType::kPageData, b);
+    }
+    std::span<const uint8_t> finish() {
+        auto file = w_.finish();
+        if (!file) die("cannot finish the IGVM file");
+        return *file;
+    }
+
+private:
+    Bytes buffer_;
+    igvm::Writer w_;
+};
+
+void platform_and_policy(Packer& p, uint64_t policy) {
+    Bytes platform;
+    append<uint32_t>(platform, kMask);
+    append<uint8_t>(platform, 0);  // highest VTL
+    append<uint8_t>(platform, igvm::kPlatformSevSnp);
+    append<uint16_t>(platform, 1);  // platform version (igvm_defs IGVM_SEV_SNP_PLATFORM_VERSION)
+    append<uint64_t>(platform, 0);  // shared GPA boundary
+    p.add(igvm::HeaderType::kSupportedPlatform, platform);
+    Bytes guest_policy;
+    append<uint64_t>(guest_policy, policy);
+    append<uint32_t>(guest_policy, kMask);
+    append<uint32_t>(guest_policy, 0);
+    p.add(igvm::HeaderType::kGuestPolicy, guest_policy);
+}
+
+// Areas and the parameters that fill them come first, then the required
+// memory: QEMU converts that to private by discarding what its shared copy
+// holds, so it must precede every page QEMU fills. Then the inserts, which
+// QEMU measures at once: before any PAGE_DATA none can overtake a page run.
+void parameters_and_memory(Packer& p, PhysRange svsm, uint64_t memory_map_gpa, uint64_t vp_count_gpa) {
+    for (uint32_t area : {kMemoryMapArea, kVpCountArea}) {
+        Bytes a, param;
+        append<uint64_t>(a, kPage);
+        append<uint32_t>(a, area);
+        append<uint32_t>(a, 0);  // zero-filled
+        p.add(igvm::HeaderType::kParameterArea, a);
+        append<uint32_t>(param, area);
+        append<uint32_t>(param, 0);  // byte offset
+        p.add(area == kMemoryMapArea ? igvm::HeaderType::kMemoryMap : igvm::HeaderType::kVpCount, param);
+    }
+    Bytes required;
+    append<uint64_t>(required, svsm.base.raw());
+    append<uint32_t>(required, kMask);
+    append<uint32_t>(required, static_cast<uint32_t>(svsm.size));
+    append<uint32_t>(required, 0);
+    append<uint32_t>(required, 0);
+    p.add(igvm::HeaderType::kRequiredMemory, required);
+    for (uint32_t area : {kMemoryMapArea, kVpCountArea}) {
+        Bytes insert;
+        append<uint64_t>(insert, area == kMemoryMapArea ? memory_map_gpa : vp_count_gpa);
+        append<uint32_t>(insert, kMask);
+        append<uint32_t>(insert, area);
+        p.add(igvm::HeaderType::kParameterInsert, insert);
+    }
+}
+
+// Entry page tables: 0..4 GiB identity and the kernel's higher-half alias of
+// 0..1 GiB (0xffffffff80000000), 2 MiB pages, every entry private.
+void page_tables(Packer& p, uint64_t data, uint64_t c_bit) {
+    auto at = [&](uint64_t page) { return data + page * kPage; };
+    constexpr uint64_t kPresentWritable = 3, kLarge = 0x80;
+    Bytes pml4(kPage, 0), pdpt_low(kPage, 0), pdpt_high(kPage, 0);
+    put64(pml4, 0, at(kPdptLow) | c_bit | kPresentWritable);
+    put64(pml4, 511, at(kPdptHigh) | c_bit | kPresentWritable);
+    for (uint64_t g = 0; g < 4; ++g) put64(pdpt_low, g, at(kPd0 + g) | c_bit | kPresentWritable);
+    put64(pdpt_high, 510, at(kPd0) | c_bit | kPresentWritable);
+    p.page_data(at(kPml4), pml4, igvm::kDataNormal);
+    p.page_data(at(kPdptLow), pdpt_low, igvm::kDataNormal);
+    p.page_data(at(kPdptHigh), pdpt_high, igvm::kDataNormal);
+    for (uint64_t g = 0; g < 4; ++g) {
+        Bytes pd(kPage, 0);
+        for (uint64_t e = 0; e < 512; ++e) put64(pd, e, ((g << 30) + (e << 21)) | c_bit | kPresentWritable | kLarge);
+        p.page_data(at(kPd0 + g), pd, igvm::kDataNormal);
+    }
+}
+
+// The BSP's VMSA, built to be exactly what KVM measures (CR4.MCE, which KVM
+// forces on, is set here; x87/SSE control as FNINIT leaves it), so that
+// tools measuring the file's VMSA as written agree with the host.
+void bsp_vmsa(Packer& p, uint64_t entry, uint64_t boot_block, uint64_t cr3) {
+    constexpr uint64_t kCr4Mce = 1u << 6;
+    const auto vmsa = sev::make_vmsa_long_mode(sev::LongModeState{.rip = entry,
+                                                                  .rbx = boot_block,
+                                                                  .cr3 = cr3,
+                                                                  .cr4 = sev::kCr4Pae | kCr4Mce,
+                                                                  .x87_fcw = 0x037f,
+                                                                  .mxcsr = 0x1f80});
+    auto measured = igvm::kvm_bsp_vmsa(vmsa);
+    if (!measured) die(std::string("the BSP's VMSA is refused by the host model: ") + error_name(measured.error()));
+    if (*measured != vmsa) die("the BSP's VMSA differs from what KVM would measure (a packer bug)");
+    Bytes vp;
+    append<uint64_t>(vp, igvm::kKvmVmsaGpa);
+    append<uint32_t>(vp, kMask);
+    append<uint32_t>(vp, p.data(vmsa));
+    append<uint16_t>(vp, 0);  // VP index 0
+    append<uint16_t>(vp, 0);
+    p.add(igvm::HeaderType::kVpContext, vp);
+}
+
+}  // namespace
+
+int pack(const std::string& kernel_path, const std::string& out_path, const PackOptions& opt) {
+    if (!igvm::check_policy(opt.policy)) die("the policy does not check (a caller bug)");
+    const KernelImage kernel = load_kernel(kernel_path);
+    FirmwareImage firmware;
+    if (!opt.firmware.empty()) firmware = load_firmware(opt.firmware);
+    const uint64_t c_bit = uint64_t{1} << opt.c_bit;
+
+    // SVSM memory: from the image up; the boot data pages at its top.
+    igvm::BootBlock bb;
+    bb.svsm = PhysRange{PhysAddr(kernel.lo), opt.svsm_mib << 20};
+    const uint64_t data = bb.svsm.end().raw() - kBootPages * kPage;
+    if (data < kernel.hi) die("--svsm-size is too small for the image");
+    if (!firmware.bytes.empty()) {
+        check_firmware_placement(opt.firmware, firmware.fw, bb.svsm);
+        bb.firmware = firmware.fw.flash;
+    }
+    auto at = [&](BootPage page) { return data + page * kPage; };
+    bb.boot_data = PhysRange{PhysAddr(data), kBootPages * kPage};
+    bb.memory_map = PhysAddr(at(kMemoryMapParam));
+    bb.memory_map_size = kPage;
+    bb.vp_count = PhysAddr(at(kVpCountParam));
+    bb.secrets = PhysAddr(at(kSecrets));
+    bb.cpuid = PhysAddr(at(kCpuid));
+    bb.c_bit = static_cast<uint8_t>(opt.c_bit);
+    Bytes block(kPage, 0);
+    igvm::write_boot_block(bb, std::span<uint8_t, igvm::kBootBlockSize>(block.data(), igvm::kBootBlockSize));
+    if (!igvm::parse_boot_block(block)) die("the boot block does not check (a layout bug)");
+
+    auto packer = std::make_unique<Packer>();
+    Packer& p = *packer;
+    platform_and_policy(p, opt.policy);
+    parameters_and_memory(p, bb.svsm, at(kMemoryMapParam), at(kVpCountParam));
+    for (const KernelImage::Page& page : kernel.pages) p.page_data(page.gpa, page.bytes, igvm::kDataNormal);
+    // The firmware's pages, in file order, where its flash maps (ending at 4 GiB).
+    for (uint64_t off = 0; off < firmware.bytes.size(); off += kPage) {
+        p.page_data(firmware.fw.flash.base.raw() + off, std::span<const uint8_t>(firmware.bytes).subspan(off, kPage),
+                    igvm::kDataNormal);
+    }
+    p.page_data(at(kBlock), block, igvm::kDataNormal);
+    p.page_data(at(kSecrets), Bytes(kPage, 0), igvm::kDataSecrets);
+    p.page_data(at(kCpuid), Bytes(kPage, 0), igvm::kDataCpuid);
+    page_tables(p, data, c_bit);
+    bsp_vmsa(p, kernel.entry, at(kBlock), at(kPml4) | c_bit);
+
+    const auto file = p.finish();
+    write_file(out_path, file);
+    std::printf(
+        "%s: %zu bytes; %zu image pages at %#llx..%#llx; SVSM memory %s; boot data at %#llx; "
+        "VMSA at %#llx entering %#llx (C-bit %u); policy %#llx",
+        out_path.c_str(), file.size(), kernel.pages.size(), static_cast<unsigned long long>(kernel.lo),
+        static_cast<unsigned long long>(kernel.hi), hex_range(bb.svsm).c_str(), static_cast<unsigned long long>(data),
+        static_cast<unsigned long long>(igvm::kKvmVmsaGpa), static_cast<unsigned long long>(kernel.entry), opt.c_bit,
+        static_cast<unsigned long long>(opt.policy));
+    if (bb.firmware.size != 0) {
+        std::printf("; firmware %zu pages at %s", static_cast<size_t>(bb.firmware.size / kPage),
+                    hex_range(bb.firmware).c_str());
+    }
+    std::printf("\n");
+    return 0;
+}
+
+}  // namespace warden::tool
