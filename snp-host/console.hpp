@@ -1,0 +1,35 @@
+// The host's COM1 console (16550 at 0x3F8, QEMU -serial) and its exit
+// (isa-debug-exit at 0xF4 with Warden's codes: 0x10 pass -> QEMU status 33,
+// 0x11 fail -> 35; QEMU-FACTS "Devices").
+#pragma once
+
+#include "warden/format.hpp"
+
+namespace snp_host {
+
+inline constexpr uint16_t kCom1 = 0x3f8;
+inline constexpr uint16_t kDebugExitPort = 0xf4;
+inline constexpr uint32_t kExitPass = 0x10, kExitFail = 0x11;
+
+void console_init();
+void console_write(std::string_view text);
+
+class ConsoleSink final : public warden::fmt::Sink {
+public:
+    void write(std::string_view text) override { console_write(text); }
+};
+
+// One line, prefixed "snp-host: ".
+template <typename... Args>
+void log(warden::fmt::FormatString<std::type_identity_t<Args>...> text, const Args&... args) {
+    ConsoleSink sink;
+    sink.write("snp-host: ");
+    warden::fmt::format(sink, text, args...);
+    sink.write("\n");
+}
+
+[[noreturn]] void exit_qemu(uint32_t code);
+// A broken host invariant or a guest the host refuses to go on with.
+[[noreturn]] void fail(std::string_view why);
+
+}  // namespace snp_host

@@ -1,0 +1,219 @@
+/* The emulated SNP host's entry: firmware/reset.S copies the image to 1 MiB
+ * and jumps to fw_start32 (32-bit protected mode, paging off, flat segments,
+ * reset TSC in ESI:EDI). We enter long mode on a boot page table (the low
+ * 4 GiB identity-mapped with 2 MiB pages) and call host_main(tsc); main.cpp
+ * then loads the host's real page tables (per-section rights, guard page).
+ * Also here: the exception stubs and the VMRUN world switch. */
+#define CR0_PE (1 << 0)
+#define CR0_WP (1 << 16)
+#define CR0_PG (1 << 31)
+#define CR4_PAE (1 << 5)
+#define MSR_EFER 0xc0000080
+#define EFER_LME (1 << 8)
+#define EFER_NXE (1 << 11)
+#define EFER_SVME (1 << 12)
+
+    .section .note.fw, "a", @note
+    .balign 4
+    .long 9                         /* namesz, with the NUL */
+    .long 8                         /* descsz: the entry, 8 bytes (make_firmware.py) */
+    .long 1                         /* type 1: the 32-bit firmware entry */
+    .asciz "WardenFW"
+    .balign 4
+    .quad fw_start32
+    .balign 4
+
+    .section .entry32, "ax"
+    .code32
+    .globl fw_start32
+fw_start32:
+    cli
+    cld
+    mov %esi, boot_tsc
+    mov %edi, boot_tsc + 4
+    /* boot_pml4[0] -> boot_pdpt; boot_pdpt[0..3] -> boot_pd[0..3]; 2048 x 2 MiB identity. */
+    mov $boot_pdpt + 3, %eax
+    mov %eax, boot_pml4
+    mov $boot_pdpt, %edi
+    mov $boot_pd + 3, %eax
+    mov $4, %ecx
+1:  mov %eax, (%edi)
+    add $4096, %eax
+    add $8, %edi
+    loop 1b
+    mov $boot_pd, %edi
+    mov $0x83, %eax                 /* P | W | PS */
+    xor %edx, %edx
+    mov $2048, %ecx
+2:  mov %eax, (%edi)
+    mov %edx, 4(%edi)
+    add $0x200000, %eax
+    adc $0, %edx
+    add $8, %edi
+    loop 2b
+    lgdt boot_gdt_ptr
+    mov %cr4, %eax
+    or $CR4_PAE, %eax
+    mov %eax, %cr4
+    mov $boot_pml4, %eax
+    mov %eax, %cr3
+    mov $MSR_EFER, %ecx
+    rdmsr
+    or $(EFER_LME | EFER_NXE | EFER_SVME), %eax
+    wrmsr
+    mov %cr0, %eax
+    or $(CR0_PG | CR0_WP | CR0_PE), %eax
+    mov %eax, %cr0
+    ljmp $0x08, $long_mode
+
+    .code64
+long_mode:
+    mov $0x10, %eax
+    mov %eax, %ds
+    mov %eax, %es
+    mov %eax, %ss
+    xor %eax, %eax
+    mov %eax, %fs
+    mov %eax, %gs
+    lea __stack_top(%rip), %rsp
+    xor %ebp, %ebp
+    mov boot_tsc(%rip), %rdi
+    call host_main
+3:  cli
+    hlt
+    jmp 3b
+
+    .section .rodata
+    .balign 16
+    .globl boot_gdt
+boot_gdt:
+    .quad 0
+    .quad 0x00af9b000000ffff        /* 0x08: 64-bit code, accessed */
+    .quad 0x00cf93000000ffff        /* 0x10: data, accessed */
+boot_gdt_end:
+boot_gdt_ptr:
+    .word boot_gdt_end - boot_gdt - 1
+    .quad boot_gdt
+
+    .section .bss
+    .balign 4096
+boot_pml4: .skip 4096
+boot_pdpt: .skip 4096
+boot_pd:   .skip 4096 * 4
+    .globl boot_tsc
+boot_tsc:  .skip 8
+
+/* Exception stubs: a uniform frame {r15..rax, vector, error, rip, cs, rflags,
+ * rsp, ss} for host_exception (idt.cpp), which reports it and ends QEMU. */
+    .text
+    .macro isr n, has_error
+isr_\n:
+    .if \has_error == 0
+    push $0
+    .endif
+    push $\n
+    jmp isr_common
+    .endm
+    isr 0,0; isr 1,0; isr 2,0; isr 3,0; isr 4,0; isr 5,0; isr 6,0; isr 7,0
+    isr 8,1; isr 9,0; isr 10,1; isr 11,1; isr 12,1; isr 13,1; isr 14,1; isr 15,0
+    isr 16,0; isr 17,1; isr 18,0; isr 19,0; isr 20,0; isr 21,1; isr 22,0; isr 23,0
+    isr 24,0; isr 25,0; isr 26,0; isr 27,0; isr 28,0; isr 29,1; isr 30,1; isr 31,0
+isr_common:
+    push %rax
+    push %rbx
+    push %rcx
+    push %rdx
+    push %rsi
+    push %rdi
+    push %rbp
+    push %r8
+    push %r9
+    push %r10
+    push %r11
+    push %r12
+    push %r13
+    push %r14
+    push %r15
+    mov %rsp, %rdi
+    and $-16, %rsp
+    call host_exception
+4:  cli
+    hlt
+    jmp 4b
+
+    .section .rodata
+    .balign 8
+    .globl isr_table
+isr_table:
+    .irp n,0,1,2,3,4,5,6,7,8,9,10,11,12,13,14,15,16,17,18,19,20,21,22,23,24,25,26,27,28,29,30,31
+    .quad isr_\n
+    .endr
+
+/* void svm_run(uint64_t vmcb_pa, uint64_t host_save_pa, GuestGprs* gprs)
+ * VMSAVE the host's hidden state (FS/GS/TR/LDTR, STAR...), VMLOAD the
+ * guest's, VMRUN, VMSAVE the guest's, VMLOAD the host's. VMRUN/#VMEXIT swap
+ * only RAX, RSP, RIP and RFLAGS: the other guest GPRs go through *gprs
+ * (order: rbx rcx rdx rsi rdi rbp r8 .. r15, vcpu.hpp GuestGprs). */
+    .text
+    .globl svm_run
+svm_run:
+    push %rbx
+    push %rbp
+    push %r12
+    push %r13
+    push %r14
+    push %r15
+    push %rdx                       /* gprs */
+    push %rdi                       /* vmcb */
+    push %rsi                       /* host save area */
+    mov %rsi, %rax
+    vmsave
+    mov 8(%rsp), %rax
+    vmload
+    mov 16(%rsp), %rax              /* gprs */
+    mov 0(%rax), %rbx
+    mov 8(%rax), %rcx
+    mov 16(%rax), %rdx
+    mov 24(%rax), %rsi
+    mov 32(%rax), %rdi
+    mov 40(%rax), %rbp
+    mov 48(%rax), %r8
+    mov 56(%rax), %r9
+    mov 64(%rax), %r10
+    mov 72(%rax), %r11
+    mov 80(%rax), %r12
+    mov 88(%rax), %r13
+    mov 96(%rax), %r14
+    mov 104(%rax), %r15
+    mov 8(%rsp), %rax
+    vmrun
+    /* #VMEXIT: RSP, RAX (= vmcb) and RIP are the host's again; GIF = 0. */
+    mov 16(%rsp), %rax
+    mov %rbx, 0(%rax)
+    mov %rcx, 8(%rax)
+    mov %rdx, 16(%rax)
+    mov %rsi, 24(%rax)
+    mov %rdi, 32(%rax)
+    mov %rbp, 40(%rax)
+    mov %r8, 48(%rax)
+    mov %r9, 56(%rax)
+    mov %r10, 64(%rax)
+    mov %r11, 72(%rax)
+    mov %r12, 80(%rax)
+    mov %r13, 88(%rax)
+    mov %r14, 96(%rax)
+    mov %r15, 104(%rax)
+    mov 8(%rsp), %rax
+    vmsave
+    mov 0(%rsp), %rax
+    vmload
+    add $24, %rsp
+    pop %r15
+    pop %r14
+    pop %r13
+    pop %r12
+    pop %rbp
+    pop %rbx
+    ret
+
+    .section .note.GNU-stack, "", @progbits
