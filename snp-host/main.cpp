@@ -1,12 +1,45 @@
 // The emulated SEV-SNP host (DESIGN 2a, issue 16), in boot order: console,
-// CPU tables, page tables; then the launch of Warden's IGVM file and its
-// BSP's first VMRUN. docs/snp-host.md says what is modelled.
+// CPU tables, page tables; the launch of Warden's IGVM file (fw_cfg, guest
+// memory, placement and digest); then the BSP's VMRUN loop.
+// docs/snp-host.md says what is modelled.
 #include <cstdint>
 
 #include "console.hpp"
 #include "cpu.hpp"
+#include "fw_cfg_dma.hpp"
+#include "guest_memory.hpp"
 #include "idt.hpp"
+#include "launch.hpp"
 #include "paging.hpp"
+
+namespace snp_host {
+namespace {
+
+constexpr uint64_t k4GiB = uint64_t{4} << 30;
+
+void print_digest(const warden::crypto::Sha384Digest& d) {
+    static constexpr char kHex[] = "0123456789abcdef";
+    char text[2 * warden::crypto::kSha384Size];
+    for (size_t i = 0; i < d.size(); ++i) text[2 * i] = kHex[d[i] >> 4], text[2 * i + 1] = kHex[d[i] & 15];
+    log("launch digest {}", std::string_view(text, sizeof(text)));
+}
+
+// Guest RAM: QEMU's RAM below 4 GiB minus the host's own, 2 MiB aligned (the
+// nested page tables map it with 2 MiB pages).
+GuestMemory carve_guest_memory() {
+    uint64_t ram = fw_cfg::read_small(fw_cfg::kRamSize, 8);
+    if (ram > 3 * (k4GiB / 4)) ram = 3 * (k4GiB / 4);  // QEMU pc: RAM above 3 GiB moves above 4 GiB
+    if (ram < kHostMemoryEnd + 64 * kMiB) fail("too little RAM: give QEMU at least 128M (-m)");
+    GuestMemory g{kHostMemoryEnd, (ram - kHostMemoryEnd) & ~(2 * kMiB - 1)};
+    log("guest memory: GPA 0..{:#x} at HPA {:#x} ({} MiB; the host keeps the low {} MiB)", g.size, g.hpa_base,
+        g.size / kMiB, kHostMemoryEnd / kMiB);
+    return g;
+}
+
+Launched launched;
+
+}  // namespace
+}  // namespace snp_host
 
 extern "C" [[noreturn]] void host_main(uint64_t reset_tsc) {
     using namespace snp_host;
@@ -20,5 +53,23 @@ extern "C" [[noreturn]] void host_main(uint64_t reset_tsc) {
     const auto svm = cpu::cpuid(0x8000000a, 0);
     log("emulated SEV-SNP host for Warden (reset tsc {}); SVM revision {}, {} ASIDs, features {:#x}", reset_tsc,
         svm.eax & 0xff, svm.ebx, svm.edx);
+
+    const GuestMemory guest = carve_guest_memory();
+    auto file = std::span<uint8_t>(reinterpret_cast<uint8_t*>(kIgvmBuffer), kIgvmBufferSize);
+    auto size = fw_cfg::read_file("opt/warden/igvm", file);
+    if (!size) {
+        log("no IGVM file: fw_cfg opt/warden/igvm: {}", size.error());
+        fail("nothing to launch (-fw_cfg name=opt/warden/igvm,file=build/warden.igvm)");
+    }
+    const LaunchChoices choices{.vcpus = static_cast<uint32_t>(fw_cfg::read_small(fw_cfg::kCpuCount, 2)),
+                                .cpu_signature = cpu::cpuid(1, 0).eax};
+    log("IGVM file: {} bytes; {} vCPU(s), CPU signature {:#x}", *size, choices.vcpus, choices.cpu_signature);
+    if (auto r = launch(file.first(*size), guest, choices, launched); !r) {
+        log("launch failed: {}", r.error());
+        fail("the PSP refuses the launch");
+    }
+    log("launched: {} pages measured, policy {:#x}, secrets page {:#x}, CPUID page {:#x}", launched.pages,
+        launched.policy, launched.secrets_gpa, launched.cpuid_gpa);
+    print_digest(launched.digest);
     exit_qemu(kExitPass);
 }

@@ -1,0 +1,184 @@
+// Placement and measurement of an IGVM file's pages.
+#include "launch.hpp"
+
+#include <cstring>
+
+#include "console.hpp"
+#include "cpu.hpp"
+#include "cpuid_view.hpp"
+#include "warden/bytes.hpp"
+#include "warden/igvm/igvm.hpp"
+#include "warden/igvm/memory_map.hpp"
+#include "warden/igvm/snp_launch.hpp"
+#include "warden/sev/secrets.hpp"
+
+namespace snp_host {
+namespace {
+
+using warden::Error;
+using warden::Fail;
+using warden::Result;
+namespace igvm = warden::igvm;
+namespace sev = warden::sev;
+constexpr uint64_t kPage = 4096;
+
+igvm::File file_headers;  // large: not on the stack
+
+// 64 random bits from the CPU: RDSEED where it exists (a conditioned
+// entropy source, as the PSP's TRNG), else RDRAND (TCG has no RDSEED).
+Result<uint64_t> entropy64() {
+    const bool seed = cpu::cpuid(7, 0).ebx & (1u << 18);
+    const bool rand = cpu::cpuid(1, 0).ecx & (1u << 30);
+    for (int tries = 0; tries < 64; ++tries) {
+        uint64_t v = 0;
+        if (seed && cpu::rdseed64(v)) return v;
+        if (!seed && rand && cpu::rdrand64(v)) return v;
+        if (!seed && !rand) break;
+    }
+    return Fail(Error::kUnsupported);
+}
+
+// The secrets page as the PSP writes it at SNP_LAUNCH_UPDATE of a SECRETS
+// page (SNP Firmware ABI 56860, "Secrets Page Format"; Linux struct
+// snp_secrets_page): version, IMI_EN 0, FMS = CPUID 1 EAX's family, model,
+// stepping, GOSVW zero at launch, four random VMPCKs, the rest zero (the OS
+// area and the SVSM fields are the guest's to fill).
+Result<void> build_secrets(std::span<uint8_t> page) {
+    std::memset(page.data(), 0, page.size());
+    const uint32_t version = sev::kSecretsPageVersion;
+    std::memcpy(&page[sev::kSecretsVersion], &version, 4);
+    const uint32_t fms = cpu::cpuid(1, 0).eax & 0x0fff'3fff;  // family, model, stepping fields only
+    std::memcpy(&page[0x08], &fms, 4);
+    for (size_t at = sev::kSecretsVmpck0; at < sev::kSecretsVmpck0 + sev::kVmpckSize * sev::kVmpckCount; at += 8) {
+        auto v = entropy64();
+        if (!v) return Fail(v.error());
+        std::memcpy(&page[at], &*v, 8);
+    }
+    return {};
+}
+
+class PlacingSink final : public igvm::LaunchSink {
+public:
+    PlacingSink(const GuestMemory& g, Launched& out) : guest_(g), out_(out) {}
+
+    void page(igvm::SnpPageType type, uint64_t gpa, std::span<const uint8_t> contents) override {
+        const auto hashed = contents.empty() ? warden::crypto::Sha384Digest{} : warden::crypto::sha384(contents);
+        out_.digest = warden::crypto::sha384(igvm::page_info(out_.digest, hashed, type, gpa));
+        ++out_.pages;
+        if (failed_) return;
+        if (type == igvm::SnpPageType::kVmsa) {
+            // KVM keeps launch VMSAs outside guest memory (kKvmVmsaGpa); the first is the BSP's.
+            if (vmsas_++ == 0 && contents.size() == igvm::kVmsaPageSize)
+                std::memcpy(out_.bsp_vmsa.data(), contents.data(), igvm::kVmsaPageSize);
+            return;
+        }
+        auto dst = guest_.bytes(gpa, kPage);
+        if (dst.empty()) {
+            log("launch: page at GPA {:#x} lies outside guest memory (0..{:#x})", gpa, guest_.size);
+            set_error(Error::kOutOfRange);
+            return;
+        }
+        switch (type) {
+        case igvm::SnpPageType::kNormal: std::memcpy(dst.data(), contents.data(), kPage); break;
+        case igvm::SnpPageType::kSecrets:
+            out_.secrets_gpa = gpa;
+            if (auto r = build_secrets(dst); !r) set_error(r.error());
+            break;
+        case igvm::SnpPageType::kCpuid: {
+            out_.cpuid_gpa = gpa;
+            auto n = sev::build_cpuid_page(sev::default_guest_leaves(), emulated_cpuid,
+                                           std::span<uint8_t, sev::kCpuidPageSize>(dst.data(), sev::kCpuidPageSize));
+            if (!n) set_error(n.error());
+            break;
+        }
+        default: std::memset(dst.data(), 0, kPage); break;  // unmeasured, zero: filled later if a parameter
+        }
+    }
+    Result<void> status() const {
+        if (failed_) return Fail(error_);
+        return {};
+    }
+
+private:
+    const GuestMemory& guest_;
+    Launched& out_;
+    unsigned vmsas_ = 0;
+    void set_error(Error e) { failed_ = true, error_ = e; }
+    bool failed_ = false;
+    Error error_ = Error::kInvalidArgument;
+};
+
+// The parameter areas (igvm_defs IGVM_VHS_PARAMETER_AREA / _PARAMETER /
+// _PARAMETER_INSERT): the host writes its memory map and vCPU count where the
+// file asks, at every GPA an area is inserted (QEMU backends/igvm.c).
+struct Area {
+    uint64_t bytes = 0;
+    bool memory_map = false, vp_count = false;
+    uint32_t mm_offset = 0, vp_offset = 0;
+};
+constexpr size_t kMaxAreas = 16;
+
+Result<void> fill_parameters(const GuestMemory& guest, const LaunchChoices& choices) {
+    Area areas[kMaxAreas]{};
+    for (size_t i = 0; i < file_headers.count; ++i) {
+        const auto& h = file_headers.headers[i];
+        const auto b = h.body;
+        if (h.type == igvm::HeaderType::kParameterArea) {
+            if (b.size() < 16) return Fail(Error::kInvalidArgument);
+            const uint32_t idx = warden::load_le<uint32_t>(b, 8);
+            if (idx >= kMaxAreas) return Fail(Error::kOutOfRange);
+            areas[idx].bytes = warden::load_le<uint64_t>(b, 0);
+        } else if (h.type == igvm::HeaderType::kMemoryMap || h.type == igvm::HeaderType::kVpCount) {
+            if (b.size() < 8) return Fail(Error::kInvalidArgument);
+            const uint32_t idx = warden::load_le<uint32_t>(b, 0), off = warden::load_le<uint32_t>(b, 4);
+            if (idx >= kMaxAreas) return Fail(Error::kOutOfRange);
+            if (h.type == igvm::HeaderType::kMemoryMap) {
+                areas[idx].memory_map = true, areas[idx].mm_offset = off;
+            } else {
+                areas[idx].vp_count = true, areas[idx].vp_offset = off;
+            }
+        } else if (h.type == igvm::HeaderType::kParameterInsert) {
+            if (b.size() < 16) return Fail(Error::kInvalidArgument);
+            const uint64_t gpa = warden::load_le<uint64_t>(b, 0);
+            const uint32_t idx = warden::load_le<uint32_t>(b, 12);
+            if (idx >= kMaxAreas) return Fail(Error::kOutOfRange);
+            const Area& a = areas[idx];
+            auto dst = guest.bytes(gpa, a.bytes);
+            if (dst.empty()) return Fail(Error::kOutOfRange);
+            if (a.memory_map) {
+                // One entry: all guest RAM, normal memory; the zeroed rest ends the list.
+                if (a.mm_offset > a.bytes || a.bytes - a.mm_offset < 2 * igvm::kMemoryMapEntrySize)
+                    return Fail(Error::kOutOfRange);
+                const uint64_t first = 0, pages = guest.size / kPage;
+                std::memcpy(&dst[a.mm_offset], &first, 8);
+                std::memcpy(&dst[a.mm_offset + 8], &pages, 8);
+            }
+            if (a.vp_count) {
+                if (a.vp_offset > a.bytes || a.bytes - a.vp_offset < 4) return Fail(Error::kOutOfRange);
+                std::memcpy(&dst[a.vp_offset], &choices.vcpus, 4);
+            }
+        }
+    }
+    return {};
+}
+
+}  // namespace
+
+Result<void> launch(std::span<const uint8_t> file, const GuestMemory& guest, const LaunchChoices& choices,
+                    Launched& out) {
+    WARDEN_TRY_VOID(igvm::parse(file, file_headers));
+    PlacingSink sink(guest, out);
+    size_t at = 0;
+    auto plan = igvm::plan_snp_launch(
+        file_headers, file, igvm::LaunchConfig{.vcpus = choices.vcpus, .cpu_signature = choices.cpu_signature}, sink,
+        &at);
+    if (!plan) {
+        log("launch: the file is refused at header {}: {}", at, plan.error());
+        return Fail(plan.error());
+    }
+    WARDEN_TRY_VOID(sink.status());
+    out.policy = plan->policy;
+    return fill_parameters(guest, choices);
+}
+
+}  // namespace snp_host

@@ -1,0 +1,38 @@
+// The launch of an IGVM file as a QEMU 10.1 + KVM host and its PSP do it
+// (docs/igvm.md "What the host measures"; SPEC-FACTS 8): lib's launch walk
+// (igvm/snp_launch.hpp) hands each page over in launch order; the host
+// places it in guest memory and the PSP model extends the launch digest.
+// Parameter areas get the host's memory map and vCPU count, the secrets
+// page is built as the PSP builds it, the CPUID page from the emulated CPU.
+#pragma once
+
+#include <span>
+
+#include "guest_memory.hpp"
+#include "warden/crypto/sha384.hpp"
+#include "warden/igvm/kvm_vmsa.hpp"
+#include "warden/result.hpp"
+
+namespace snp_host {
+
+struct LaunchChoices {
+    uint32_t vcpus = 1;
+    uint32_t cpu_signature = 0;  // CPUID 1 EAX: what an AP's reset RDX holds
+};
+
+struct Launched {
+    warden::crypto::Sha384Digest digest{};
+    warden::igvm::VmsaPage bsp_vmsa{};  // as KVM measured it: what the BSP starts from
+    uint64_t policy = 0;
+    size_t pages = 0;
+    uint64_t secrets_gpa = 0, cpuid_gpa = 0;
+};
+
+// The file is the host's copy (never guest-visible). Errors are the launch
+// walk's, or kOutOfRange for a page or parameter outside guest memory,
+// kInvalidArgument for a malformed parameter directive, kUnsupported when
+// the CPU gives no entropy for the VMPCKs.
+warden::Result<void> launch(std::span<const uint8_t> file, const GuestMemory& guest, const LaunchChoices& choices,
+                            Launched& out);
+
+}  // namespace snp_host
