@@ -1,0 +1,54 @@
+// Software delivery of an exception frame (vc_frame.hpp).
+#include "warden/svm/vc_frame.hpp"
+
+#include "warden/bytes.hpp"
+
+namespace warden::svm {
+namespace {
+
+bool canonical(uint64_t v) {
+    const uint64_t top = v >> 47;
+    return top == 0 || top == 0x1ffff;
+}
+
+}  // namespace
+
+Result<IdtGate> decode_gate(std::span<const uint8_t, kIdtGateSize> b) {
+    const uint8_t attr = b[5];
+    if (!(attr & 0x80)) return Fail(Error::kNotFound);
+    IdtGate g;
+    g.type = attr & 0x0f;
+    g.dpl = (attr >> 5) & 3;
+    g.ist = b[4] & 7;
+    g.selector = load_le<uint16_t>(b, 2);
+    g.handler = uint64_t{load_le<uint16_t>(b, 0)} | (uint64_t{load_le<uint16_t>(b, 6)} << 16) |
+                (uint64_t{load_le<uint32_t>(b, 8)} << 32);
+    if (g.type != kGateInterrupt && g.type != kGateTrap) return Fail(Error::kInvalidArgument);
+    if (!canonical(g.handler) || (g.selector & ~3u) == 0) return Fail(Error::kInvalidArgument);
+    return g;
+}
+
+size_t tss_stack_offset(const IdtGate& gate, uint8_t cpl) {
+    if (gate.ist) return 0x24 + 8 * (gate.ist - 1u);
+    if (cpl != 0) return 0x04;
+    return 0;
+}
+
+Result<Delivery> build_exception_frame(const Interrupted& at, const IdtGate& gate, uint64_t error_code,
+                                       uint64_t stack_top) {
+    if ((gate.selector & 3) != 0) return Fail(Error::kUnsupported);  // handlers run at CPL 0 here
+    const bool switch_stack = tss_stack_offset(gate, at.cpl) != 0;
+    const uint64_t top = switch_stack ? stack_top : at.rsp;
+    if (!canonical(top)) return Fail(Error::kInvalidArgument);
+    Delivery d;
+    d.rsp = (top & ~uint64_t{15}) - 6 * 8;
+    d.rip = gate.handler;
+    d.cs = gate.selector;
+    d.ss = at.cpl != 0 ? 0 : at.ss;
+    d.rflags = at.rflags & ~(kRflagsTf | kRflagsNt | kRflagsRf);
+    if (gate.type == kGateInterrupt) d.rflags &= ~kRflagsIf;
+    d.frame = {error_code, at.rip, at.cs, at.rflags, at.rsp, at.ss};
+    return d;
+}
+
+}  // namespace warden::svm

@@ -1,0 +1,26 @@
+// libFuzzer target: the #VC frame builder over a guest's IDT gate, TSS value
+// and interrupted state (all guest-controlled).
+#include <cstddef>
+#include <cstdint>
+#include <cstring>
+#include <span>
+
+#include "warden/svm/vc_frame.hpp"
+
+extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
+    if (size < 16 + 8 * 4 + 5) return 0;
+    auto gate = warden::svm::decode_gate(std::span<const uint8_t, 16>(data, 16));
+    if (!gate) return 0;
+    uint64_t v[4];
+    std::memcpy(v, data + 16, sizeof v);
+    warden::svm::Interrupted at{.rip = v[0],
+                                .rsp = v[1],
+                                .rflags = v[2],
+                                .cs = data[48],
+                                .ss = data[49],
+                                .cpl = static_cast<uint8_t>(data[50] & 3)};
+    (void)warden::svm::tss_stack_offset(*gate, at.cpl);
+    auto d = warden::svm::build_exception_frame(at, *gate, data[51], v[3]);
+    if (d && ((d->rsp & 15) != 0 || (d->rflags & warden::svm::kRflagsTf) || d->frame[1] != at.rip)) __builtin_trap();
+    return 0;
+}
