@@ -59,7 +59,7 @@ Result<void> build_secrets(std::span<uint8_t> page) {
 
 class PlacingSink final : public igvm::LaunchSink {
 public:
-    PlacingSink(const GuestMemory& g, Launched& out) : guest_(g), out_(out) {}
+    PlacingSink(const GuestMemory& g, RmpSeam& rmp, Launched& out) : guest_(g), rmp_(rmp), out_(out) {}
 
     void page(igvm::SnpPageType type, uint64_t gpa, std::span<const uint8_t> contents) override {
         const auto hashed = contents.empty() ? warden::crypto::Sha384Digest{} : warden::crypto::sha384(contents);
@@ -78,6 +78,7 @@ public:
             set_error(Error::kOutOfRange);
             return;
         }
+        rmp_.launch_page(gpa);
         switch (type) {
         case igvm::SnpPageType::kNormal: std::memcpy(dst.data(), contents.data(), kPage); break;
         case igvm::SnpPageType::kSecrets:
@@ -101,6 +102,7 @@ public:
 
 private:
     const GuestMemory& guest_;
+    RmpSeam& rmp_;
     Launched& out_;
     unsigned vmsas_ = 0;
     void set_error(Error e) { failed_ = true, error_ = e; }
@@ -164,10 +166,10 @@ Result<void> fill_parameters(const GuestMemory& guest, const LaunchChoices& choi
 
 }  // namespace
 
-Result<void> launch(std::span<const uint8_t> file, const GuestMemory& guest, const LaunchChoices& choices,
+Result<void> launch(std::span<const uint8_t> file, const GuestMemory& guest, const LaunchChoices& choices, RmpSeam& rmp,
                     Launched& out) {
     WARDEN_TRY_VOID(igvm::parse(file, file_headers));
-    PlacingSink sink(guest, out);
+    PlacingSink sink(guest, rmp, out);
     size_t at = 0;
     auto plan = igvm::plan_snp_launch(
         file_headers, file, igvm::LaunchConfig{.vcpus = choices.vcpus, .cpu_signature = choices.cpu_signature}, sink,

@@ -9,6 +9,7 @@
 #include <span>
 
 #include "guest_memory.hpp"
+#include "rmp_seam.hpp"
 #include "warden/crypto/sha384.hpp"
 #include "warden/igvm/kvm_vmsa.hpp"
 #include "warden/result.hpp"
@@ -32,7 +33,9 @@ struct Launched {
 // walk's, or kOutOfRange for a page or parameter outside guest memory,
 // kInvalidArgument for a malformed parameter directive, kUnsupported when
 // the CPU gives no entropy for the VMPCKs.
+// Every page placed is handed to the RMP as SNP_LAUNCH_UPDATE leaves it
+// (assigned, private, validated).
 warden::Result<void> launch(std::span<const uint8_t> file, const GuestMemory& guest, const LaunchChoices& choices,
-                            Launched& out);
+                            RmpSeam& rmp, Launched& out);
 
 }  // namespace snp_host

@@ -10,7 +10,10 @@
 #include "guest_memory.hpp"
 #include "idt.hpp"
 #include "launch.hpp"
+#include "npt.hpp"
 #include "paging.hpp"
+#include "rmp_seam.hpp"
+#include "vcpu.hpp"
 
 namespace snp_host {
 namespace {
@@ -37,6 +40,8 @@ GuestMemory carve_guest_memory() {
 }
 
 Launched launched;
+Machine machine;
+Vcpu bsp;
 
 }  // namespace
 }  // namespace snp_host
@@ -64,12 +69,21 @@ extern "C" [[noreturn]] void host_main(uint64_t reset_tsc) {
     const LaunchChoices choices{.vcpus = static_cast<uint32_t>(fw_cfg::read_small(fw_cfg::kCpuCount, 2)),
                                 .cpu_signature = cpu::cpuid(1, 0).eax};
     log("IGVM file: {} bytes; {} vCPU(s), CPU signature {:#x}", *size, choices.vcpus, choices.cpu_signature);
-    if (auto r = launch(file.first(*size), guest, choices, launched); !r) {
+    machine.guest = guest;
+    static StandInRmp stand_in(machine.guest);
+    machine.rmp = &stand_in;
+    log("RMP: {}: the rmp-model branch's RMP plugs in at snp-host/rmp_seam.hpp; until then nothing the RMP would "
+        "refuse is refused",
+        stand_in.name());
+    if (auto r = launch(file.first(*size), guest, choices, stand_in, launched); !r) {
         log("launch failed: {}", r.error());
         fail("the PSP refuses the launch");
     }
     log("launched: {} pages measured, policy {:#x}, secrets page {:#x}, CPUID page {:#x}", launched.pages,
         launched.policy, launched.secrets_gpa, launched.cpuid_gpa);
     print_digest(launched.digest);
-    exit_qemu(kExitPass);
+
+    machine.nested_cr3 = build_nested_tables(machine.guest);
+    vcpu_init(bsp, machine, launched.bsp_vmsa);
+    vcpu_run(bsp);
 }

@@ -1,0 +1,101 @@
+// The guest's port IO, done by the host on its behalf (the guest reaches
+// ports only through the GHCB). Devices Warden uses are passed through to
+// QEMU's: COM1, the PIT and port 0x61 (TSC calibration), CMOS, the PICs,
+// fw_cfg's selector and data ports, the debug console and isa-debug-exit.
+// fw_cfg DMA takes guest-physical addresses: the host copies the guest's
+// descriptor, checks its buffer lies in guest memory, and runs the transfer
+// with host-physical addresses. Everything else reads as all ones.
+#include <cstring>
+
+#include "console.hpp"
+#include "cpu.hpp"
+#include "vcpu.hpp"
+#include "warden/fw_cfg.hpp"
+
+namespace snp_host {
+namespace {
+
+namespace wf = warden::fw_cfg;
+
+bool passed_through(uint16_t port) {
+    return (port >= kCom1 && port <= kCom1 + 7) || (port >= 0x40 && port <= 0x43) || port == 0x61 || port == 0x70 ||
+           port == 0x71 || port == 0x20 || port == 0x21 || port == 0xa0 || port == 0xa1 || port == wf::kSelectorPort ||
+           port == wf::kDataPort || port == 0xe9;
+}
+
+// What Warden writes to COM1, line by line: the host watches for its ready line.
+char line[160];
+size_t line_len = 0;
+void watch_console(Machine& m, uint8_t c) {
+    if (c == '\n') {
+        constexpr std::string_view kReady = "warden: ready";
+        if (std::string_view(line, line_len).substr(0, kReady.size()) == kReady) m.ready_seen = true;
+        line_len = 0;
+    } else if (c != '\r' && line_len < sizeof line) {
+        line[line_len++] = static_cast<char>(c);
+    }
+}
+
+uint32_t dma_high_be = 0;
+alignas(16) volatile wf::DmaAccess host_dma;
+
+// The guest wrote the low half of its descriptor's GPA: the transfer starts.
+bool guest_dma(Vcpu& v, uint32_t low_be) {
+    const uint64_t gpa = (uint64_t{wf::be32(dma_high_be)} << 32) | wf::be32(low_be);
+    auto desc = v.machine->guest.bytes(gpa, sizeof(wf::DmaAccess));
+    if (desc.empty()) return refuse(v, gpa, "fw_cfg DMA descriptor outside guest memory") == Next::kResume;
+    wf::DmaAccess d;
+    std::memcpy(&d, desc.data(), sizeof d);
+    const uint32_t control = wf::be32(d.control_be), length = wf::be32(d.length_be);
+    const uint64_t buf = wf::be64(d.address_be);
+    if ((control & (wf::kDmaRead | wf::kDmaWrite)) && length && !v.machine->guest.contains(buf, length))
+        return refuse(v, buf, "fw_cfg DMA buffer outside guest memory") == Next::kResume;
+    host_dma.control_be = d.control_be;
+    host_dma.length_be = d.length_be;
+    host_dma.address_be = wf::be64(v.machine->guest.hpa_base + buf);
+    const uint64_t pa = reinterpret_cast<uint64_t>(&host_dma);
+    cpu::outl(wf::kDmaPortHigh, wf::be32(static_cast<uint32_t>(pa >> 32)));
+    cpu::outl(wf::kDmaPortLow, wf::be32(static_cast<uint32_t>(pa)));
+    while (wf::dma_state(host_dma.control_be) == wf::DmaState::kBusy) {
+    }
+    const uint32_t done = host_dma.control_be;
+    std::memcpy(desc.data(), &done, 4);  // control: 0, or the error bit
+    return true;
+}
+
+uint16_t last_unknown = 0;
+
+}  // namespace
+
+bool port_io(Vcpu& v, uint16_t port, unsigned size, bool in, uint32_t& value) {
+    if (port == kDebugExitPort && !in) {
+        log("vCPU {}: the guest ends the VM through isa-debug-exit with code {:#x}", v.index, value);
+        stop_machine(v, value == kExitPass);
+    }
+    if (port == wf::kDmaPortHigh && !in && size == 4) {
+        dma_high_be = value;
+        return true;
+    }
+    if (port == wf::kDmaPortLow && !in && size == 4) return guest_dma(v, value);
+    if (passed_through(port)) {
+        if (in) {
+            value = size == 1 ? cpu::inb(port) : size == 2 ? cpu::inw(port) : cpu::inl(port);
+        } else {
+            if (port == kCom1 && size == 1) watch_console(*v.machine, static_cast<uint8_t>(value));
+            if (size == 1)
+                cpu::outb(port, static_cast<uint8_t>(value));
+            else if (size == 2)
+                cpu::outw(port, static_cast<uint16_t>(value));
+            else
+                cpu::outl(port, value);
+        }
+        return true;
+    }
+    if (port != last_unknown)
+        log("vCPU {}: port {:#x} ({} {}) has no device here: reads all ones", v.index, port, in ? "in" : "out", size);
+    last_unknown = port;
+    if (in) value = size == 1 ? 0xff : size == 2 ? 0xffff : 0xffffffff;
+    return true;
+}
+
+}  // namespace snp_host

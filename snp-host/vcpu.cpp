@@ -1,0 +1,362 @@
+// The VMRUN loop of one vCPU with SEV-ES semantics (APM vol. 2 15.35): the
+// guest never sees a raw intercept. CPUID, IOIO and other MSRs become #VC
+// with the exit code as error code, delivered in software; VMGEXIT is
+// served; PVALIDATE/RMPADJUST are emulated from #UD through the RMP seam;
+// the GHCB MSR and SEV_STATUS are answered as the hardware holds them.
+#include "vcpu.hpp"
+
+#include <cstring>
+
+#include "console.hpp"
+#include "cpu.hpp"
+#include "npt.hpp"
+#include "warden/svm/insn_decode.hpp"
+#include "warden/svm/vc_frame.hpp"
+
+extern "C" void svm_run(uint64_t vmcb_pa, uint64_t host_save_pa, snp_host::GuestGprs* gprs);
+
+namespace snp_host {
+namespace {
+
+using namespace vmcb;
+namespace svm = warden::svm;
+
+constexpr uint32_t kMsrVmHsavePa = 0xc0010117;  // APM vol. 2 15.30.4
+constexpr uint32_t kMsrGhcb = 0xc0010130, kMsrSevStatus = 0xc0010131;
+constexpr uint64_t kSevStatusSev = 1, kSevStatusEs = 2;  // SEV_STATUS bits 0, 1; bit n+2 = SEV_FEATURES bit n
+constexpr uint8_t kVectorVc = 29, kVectorUd = 6, kVectorGp = 13;
+constexpr uint64_t kRflagsCf = 1, kRflagsArith = 0x8d5;  // CF PF AF ZF SF OF
+
+alignas(4096) uint8_t host_hsave[4096];
+alignas(4096) uint8_t msrpm[8192];
+alignas(4096) uint8_t iopm[12288];
+
+uint64_t addr(const void* p) { return reinterpret_cast<uint64_t>(p); }
+
+// MSRs whose guest values live in the VMCB/VMSA (and the CPU while the guest
+// runs): not intercepted, as a SEV-ES hypervisor leaves them (KVM sev.c
+// sev_es_init_vmcb). Everything else is intercepted (APM vol. 2 15.11).
+void msrpm_pass(uint32_t msr) {
+    uint32_t base;
+    if (msr < 0x2000) {
+        base = 0;
+    } else if (msr >= 0xc0000000 && msr < 0xc0002000) {
+        base = 0x800 * 8, msr -= 0xc0000000;
+    } else {
+        return;
+    }
+    const uint32_t bit = base + msr * 2;
+    msrpm[bit / 8] &= static_cast<uint8_t>(~(3u << (bit % 8)));
+}
+
+void permission_maps_init() {
+    std::memset(msrpm, 0xff, sizeof msrpm);
+    std::memset(iopm, 0xff, sizeof iopm);
+    for (uint32_t m : {0xc0000080u, 0xc0000081u, 0xc0000082u, 0xc0000083u, 0xc0000084u, 0xc0000100u, 0xc0000101u,
+                       0xc0000102u, 0xc0000103u, 0x174u, 0x175u, 0x176u, 0x277u})
+        msrpm_pass(m);
+}
+
+class GuestPhys final : public svm::GuestPhysReader {
+public:
+    explicit GuestPhys(const GuestMemory& g) : g_(g) {}
+    bool read_u64(uint64_t gpa, uint64_t& out) override {
+        auto b = g_.bytes(gpa, 8);
+        if (b.empty()) return false;
+        std::memcpy(&out, b.data(), 8);
+        return true;
+    }
+
+private:
+    const GuestMemory& g_;
+};
+
+warden::Result<svm::GuestTranslation> translate(Vcpu& v, uint64_t gva, bool write) {
+    GuestPhys phys(v.machine->guest);
+    return svm::walk(phys, v.vmcb().get(kCr3), kCBitMask, gva, write);
+}
+
+bool copy_guest_virt(Vcpu& v, uint64_t gva, uint8_t* buf, size_t len, bool write) {
+    while (len > 0) {
+        auto t = translate(v, gva, write);
+        if (!t) return false;
+        const size_t in_page = 4096 - (gva & 4095), n = len < in_page ? len : in_page;
+        auto b = v.machine->guest.bytes(t->gpa, n);
+        if (b.empty()) return false;
+        if (write) {
+            std::memcpy(b.data(), buf, n);
+        } else {
+            std::memcpy(buf, b.data(), n);
+        }
+        gva += n, buf += n, len -= n;
+    }
+    return true;
+}
+
+void advance(Vcpu& v, unsigned length) { v.vmcb().set(kRip, v.vmcb().get(kRip) + length); }
+
+// The instruction at RIP: bytes read up to where the mapping ends, then decoded.
+warden::Result<svm::Decoded> decode_at_rip(Vcpu& v) {
+    uint8_t bytes[svm::kMaxInsnLength];
+    const uint64_t rip = v.vmcb().get(kRip);
+    size_t n = 0;
+    while (n < sizeof bytes && copy_guest_virt(v, rip + n, bytes + n, 1, false)) ++n;
+    return svm::decode_intercepted(std::span<const uint8_t>(bytes, n));
+}
+
+void inject(Vcpu& v, uint8_t vector, bool has_error, uint32_t error) {
+    uint64_t e = vector | kEventException | kEventValid;
+    if (has_error) e |= kEventErrorValid | (uint64_t{error} << 32);
+    v.vmcb().set(kEventInject, e);
+}
+
+// #VC in software (probe section 3): the frame the CPU would push, through
+// the guest's IDT gate 29, on its IST stack if the gate names one.
+Next deliver_vc(Vcpu& v, uint64_t exit_code) {
+    auto vm = v.vmcb();
+    ++v.count.vc;
+    const uint64_t idt_base = vm.get(kIdtr + kSegBase);
+    const uint32_t idt_limit = vm.get<uint32_t>(kIdtr + kSegLimit);
+    if (idt_limit < kVectorVc * 16u + 15) return refuse(v, 0, "#VC with no IDT gate 29 (IDT limit too small)");
+    uint8_t gate_bytes[svm::kIdtGateSize];
+    if (!copy_guest_virt(v, idt_base + kVectorVc * 16, gate_bytes, sizeof gate_bytes, false))
+        return refuse(v, 0, "#VC: the IDT is not mapped");
+    auto gate = svm::decode_gate(gate_bytes);
+    if (!gate) return refuse(v, 0, "#VC: IDT gate 29 is not a present 64-bit interrupt/trap gate");
+    const uint8_t cpl = vm.get<uint8_t>(kCpl);
+    uint64_t stack_top = 0;
+    if (const size_t off = svm::tss_stack_offset(*gate, cpl); off != 0) {
+        if (!copy_guest_virt(v, vm.get(kTr + kSegBase) + off, reinterpret_cast<uint8_t*>(&stack_top), 8, false))
+            return refuse(v, 0, "#VC: the TSS is not mapped");
+    }
+    const svm::Interrupted at{.rip = vm.get(kRip),
+                              .rsp = vm.get(kRsp),
+                              .rflags = vm.get(kRflags),
+                              .cs = vm.get<uint16_t>(kCs + kSegSelector),
+                              .ss = vm.get<uint16_t>(kSs + kSegSelector),
+                              .cpl = cpl};
+    auto d = svm::build_exception_frame(at, *gate, exit_code, stack_top);
+    if (!d) return refuse(v, 0, "#VC: the gate or its stack cannot be used");
+    if (d->cs != at.cs) return refuse(v, 0, "#VC: gate 29's selector differs from CS (not modelled)");
+    if (!copy_guest_virt(v, d->rsp, reinterpret_cast<uint8_t*>(d->frame.data()), sizeof d->frame, true))
+        return refuse(v, d->rsp, "#VC: the handler's stack is not mapped writable (the CPU would #DF)");
+    vm.set(kRsp, d->rsp);
+    vm.set(kRip, d->rip);
+    vm.set(kRflags, d->rflags);
+    if (d->ss != at.ss) vm.set<uint16_t>(kSs + kSegSelector, d->ss);
+    return Next::kResume;
+}
+
+Next on_msr(Vcpu& v) {
+    const bool write = v.vmcb().get(kExitInfo1) == 1;
+    const uint32_t msr = static_cast<uint32_t>(v.gprs.rcx);
+    if (msr != kMsrGhcb && msr != kMsrSevStatus) return deliver_vc(v, kExitMsr);
+    auto insn = decode_at_rip(v);
+    if (!insn || (insn->insn != svm::Insn::kRdmsr && insn->insn != svm::Insn::kWrmsr))
+        return refuse(v, 0, "MSR exit without RDMSR/WRMSR at RIP");
+    auto vm = v.vmcb();
+    const uint64_t value = (v.gprs.rdx << 32) | (vm.get(kRax) & 0xffffffff);
+    if (msr == kMsrGhcb) {
+        if (write) {
+            v.ghcb_msr = value;
+        } else {
+            vm.set(kRax, v.ghcb_msr & 0xffffffff);
+            v.gprs.rdx = v.ghcb_msr >> 32;
+        }
+    } else {
+        if (write) {  // SEV_STATUS is read-only (SPEC-FACTS 1)
+            inject(v, kVectorGp, true, 0);
+            return Next::kResume;
+        }
+        const uint64_t status = kSevStatusSev | kSevStatusEs | (v.sev_features << 2);
+        vm.set(kRax, status & 0xffffffff);
+        v.gprs.rdx = status >> 32;
+    }
+    advance(v, insn->length);
+    return Next::kResume;
+}
+
+// PVALIDATE, RMPADJUST: CPL 0 only (#GP otherwise, APM vol. 3); the page
+// named by the GVA in RAX, through the guest's page tables; the answer from
+// the RMP seam in EAX, CF for "no change".
+Next on_rmp_instruction(Vcpu& v, const svm::Decoded& insn) {
+    auto vm = v.vmcb();
+    if (vm.get<uint8_t>(kCpl) != 0) {
+        inject(v, kVectorGp, true, 0);
+        return Next::kResume;
+    }
+    const uint64_t gva = vm.get(kRax);
+    const bool huge = v.gprs.rcx & 1;
+    uint32_t eax = kRmpFailInput;
+    bool carry = false;
+    auto t = translate(v, gva, false);
+    if (!t) {
+        // The CPU takes the guest's #PF on an unmapped GVA.
+        return refuse(v, 0,
+                      insn.insn == svm::Insn::kPvalidate ? "PVALIDATE of an unmapped GVA (#PF)"
+                                                         : "RMPADJUST of an unmapped GVA (#PF)");
+    }
+    const uint64_t gpa = t->gpa & ~uint64_t{4095};
+    if (insn.insn == svm::Insn::kPvalidate) {
+        ++v.count.pvalidate;
+        if (gva & 4095) {
+            eax = kRmpFailInput;
+        } else {
+            const auto r = v.machine->rmp->pvalidate(v.vmpl, gpa, huge, v.gprs.rdx & 1);
+            eax = r.eax, carry = r.carry;
+        }
+    } else {
+        ++v.count.rmpadjust;
+        eax = (gva & 4095) ? kRmpFailInput : v.machine->rmp->rmpadjust(v.vmpl, gpa, huge, v.gprs.rdx);
+    }
+    vm.set(kRax, uint64_t{eax});
+    vm.set(kRflags, (vm.get(kRflags) & ~kRflagsArith) | (carry ? kRflagsCf : 0));
+    advance(v, insn.length);
+    return Next::kResume;
+}
+
+Next on_ud(Vcpu& v) {
+    auto insn = decode_at_rip(v);
+    if (insn && (insn->insn == svm::Insn::kPvalidate || insn->insn == svm::Insn::kRmpadjust))
+        return on_rmp_instruction(v, *insn);
+    inject(v, kVectorUd, false, 0);  // a real #UD: the guest's own
+    return Next::kResume;
+}
+
+Next on_vmmcall(Vcpu& v) {
+    auto insn = decode_at_rip(v);
+    if (!insn) return refuse(v, 0, "VMMCALL exit without a decodable instruction at RIP");
+    if (insn->insn != svm::Insn::kVmgexit) return deliver_vc(v, kExitVmmcall);
+    ++v.count.vmgexits;
+    const Next n = serve_vmgexit(v);
+    if (n == Next::kResume) advance(v, insn->length);
+    return n;
+}
+
+Next on_hlt(Vcpu& v) {
+    log("vCPU {} VMPL{}: HLT at RIP {:#x} with IF={}: no interrupt source is modelled, the vCPU stops", v.index, v.vmpl,
+        v.vmcb().get(kRip), (v.vmcb().get(kRflags) >> 9) & 1);
+    return Next::kStop;
+}
+
+Next on_npf(Vcpu& v) {
+    ++v.count.npf;
+    const uint64_t gpa = v.vmcb().get(kExitInfo2), err = v.vmcb().get(kExitInfo1);
+    log("vCPU {} VMPL{}: nested page fault, GPA {:#x} ({} view), error {:#x} ({}{}{})", v.index, v.vmpl, gpa,
+        gpa & kCBitMask ? "private" : "shared", err, err & 1 ? "present" : "not present", err & 2 ? ", write" : "",
+        err & 16 ? ", fetch" : "");
+    return refuse(v, gpa, "access outside guest memory (MMIO is not modelled yet)");
+}
+
+// A triple fault: the CPU could not deliver an exception. Say what state made it so.
+Next on_shutdown(Vcpu& v) {
+    auto vm = v.vmcb();
+    const uint32_t idt_limit = vm.get<uint32_t>(kIdtr + kSegLimit);
+    log("vCPU {} VMPL{}: triple fault at RIP {:#x}: RSP {:#x}, CR2 {:#x}, IDT base {:#x} limit {:#x}{}", v.index,
+        v.vmpl, vm.get(kRip), vm.get(kRsp), vm.get(kCr2), vm.get(kIdtr + kSegBase), idt_limit,
+        idt_limit == 0 ? " (no IDT: the first exception is fatal)" : "");
+    if (vm.get(kRsp) == 0)
+        log("vCPU {}: RSP is 0: a push from here writes 0xfffffffffffffff8, which the guest's page tables must map",
+            v.index);
+    return refuse(v, 0, "shutdown (triple fault) in the guest");
+}
+
+Next handle_exit(Vcpu& v) {
+    const uint64_t code = v.vmcb().get(kExitCode) & 0xffffffff;
+    switch (code) {
+    case kExitCpuid: return deliver_vc(v, kExitCpuid);
+    case kExitIoio: return deliver_vc(v, kExitIoio);
+    case kExitMsr: return on_msr(v);
+    case kExitHlt: return on_hlt(v);
+    case kExitVmmcall: return on_vmmcall(v);
+    case kExitUd: return on_ud(v);
+    case kExitNpf: return on_npf(v);
+    case kExitShutdown: return on_shutdown(v);
+    case kExitVmrun:
+    case kExitVmload:
+    case kExitVmsave:
+    case kExitStgi:
+    case kExitClgi:
+    case kExitSkinit: return refuse(v, 0, "an SVM instruction in an SNP guest");
+    case kExitInvalid: return refuse(v, 0, "VMRUN refused the VMCB (VMEXIT_INVALID): the VMSA's state is invalid");
+    default:
+        log("vCPU {}: unexpected exit {:#x} info1 {:#x} info2 {:#x}", v.index, code, v.vmcb().get(kExitInfo1),
+            v.vmcb().get(kExitInfo2));
+        return refuse(v, 0, "an exit the host does not model");
+    }
+}
+
+uint64_t vmsa_u64(const warden::igvm::VmsaPage& p, size_t off) {
+    uint64_t x;
+    std::memcpy(&x, p.data() + off, 8);
+    return x;
+}
+
+}  // namespace
+
+bool read_guest_virt(Vcpu& v, uint64_t gva, void* out, size_t len) {
+    return copy_guest_virt(v, gva, static_cast<uint8_t*>(out), len, false);
+}
+bool write_guest_virt(Vcpu& v, uint64_t gva, const void* in, size_t len) {
+    return copy_guest_virt(v, gva, static_cast<uint8_t*>(const_cast<void*>(in)), len, true);
+}
+
+Next refuse(Vcpu& v, uint64_t gpa, std::string_view why) {
+    log("REFUSED vCPU {} VMPL{} GPA {:#x} RIP {:#x}: {}", v.index, v.vmpl, gpa, v.vmcb().get(kRip), why);
+    return Next::kStop;
+}
+
+void stop_machine(Vcpu& v, bool pass) {
+    log("vCPU {} stopped: {} exits, {} VMGEXITs ({} MSR protocol, {} GHCB page), {} #VC, {} NPF, {} PVALIDATE, {} "
+        "RMPADJUST",
+        v.index, v.count.exits, v.count.vmgexits, v.count.msr_protocol, v.count.ghcb_page, v.count.vc, v.count.npf,
+        v.count.pvalidate, v.count.rmpadjust);
+    exit_qemu(pass ? kExitPass : kExitFail);
+}
+
+// The VMCB from the VMSA as the launch measured it (SNP layout, SPEC-FACTS 6):
+// the fields the VMCB save area shares are copied at their offset + 0x400,
+// the GPRs the VMCB has no room for go to GuestGprs.
+void vcpu_init(Vcpu& v, Machine& m, const warden::igvm::VmsaPage& s) {
+    static bool once = false;
+    if (!once) {
+        once = true;
+        permission_maps_init();
+        cpu::wrmsr(kMsrVmHsavePa, addr(host_hsave));
+    }
+    v.machine = &m;
+    std::memset(v.vmcb_page, 0, sizeof v.vmcb_page);
+    auto vm = v.vmcb();
+    vm.set<uint32_t>(kInterceptExceptions, 1u << kVectorUd);
+    vm.set<uint32_t>(kInterceptWord3, kIntrCpuid | kIntrHlt | kIntrIoio | kIntrMsr | kIntrShutdown);
+    vm.set<uint32_t>(kInterceptWord4,
+                     kIntrVmrun | kIntrVmmcall | kIntrVmload | kIntrVmsave | kIntrStgi | kIntrClgi | kIntrSkinit);
+    vm.set(kIopmBase, addr(iopm));
+    vm.set(kMsrpmBase, addr(msrpm));
+    vm.set<uint32_t>(kAsid, 1 + v.index);  // never 0 (probe section 1)
+    vm.set(kNpControl, uint64_t{1});
+    vm.set(kNestedCr3, m.nested_cr3);
+    std::memcpy(v.vmcb_page + kSave, s.data(), 0xa0);  // ES .. TR
+    vm.set<uint8_t>(kCpl, s[0xcb]);
+    for (size_t off : {0x0d0, 0x148, 0x150, 0x158, 0x160, 0x168, 0x170, 0x178, 0x1d8, 0x1f8, 0x200, 0x208, 0x210, 0x218,
+                       0x220, 0x240, 0x268})
+        vm.set(kSave + off, vmsa_u64(s, off));
+    v.vmpl = s[0xca];
+    v.gprs =
+        GuestGprs{vmsa_u64(s, 0x318), vmsa_u64(s, 0x308), vmsa_u64(s, 0x310), vmsa_u64(s, 0x330), vmsa_u64(s, 0x338),
+                  vmsa_u64(s, 0x328), vmsa_u64(s, 0x340), vmsa_u64(s, 0x348), vmsa_u64(s, 0x350), vmsa_u64(s, 0x358),
+                  vmsa_u64(s, 0x360), vmsa_u64(s, 0x368), vmsa_u64(s, 0x370), vmsa_u64(s, 0x378)};
+    v.sev_features = vmsa_u64(s, 0x3b0);
+}
+
+void vcpu_run(Vcpu& v) {
+    log("vCPU {} VMPL{}: VMRUN at RIP {:#x}, CR3 {:#x}, SEV_FEATURES {:#x}", v.index, v.vmpl, v.vmcb().get(kRip),
+        v.vmcb().get(kCr3), v.sev_features);
+    for (;;) {
+        svm_run(addr(v.vmcb_page), addr(v.host_save), &v.gprs);
+        ++v.count.exits;
+        if (handle_exit(v) == Next::kStop) stop_machine(v, v.machine->ready_seen);
+    }
+}
+
+}  // namespace snp_host

@@ -1,0 +1,220 @@
+// VMGEXIT (GHCB spec 56421): the MSR protocol when the GHCB MSR holds a
+// request (2.3.1), else the GHCB page it names, which must be the one the
+// vCPU registered (SNP requires registration, 2.3.2). The page is guest
+// memory: copied, checked, served, and the answer written back.
+#include <cstring>
+
+#include "console.hpp"
+#include "cpuid_view.hpp"
+#include "vcpu.hpp"
+#include "warden/sev/ghcb.hpp"
+#include "warden/svm/ghcb_msr_server.hpp"
+
+namespace snp_host {
+namespace {
+
+namespace msr = warden::sev::msr;
+namespace svm = warden::svm;
+using warden::sev::GhcbField;
+constexpr uint16_t kGhcbMinVersion = 1, kGhcbMaxVersion = 2;  // GHCB spec 56421: versions 1 and 2
+// Hypervisor features the host offers (GHCB spec 2.3.1, 0x080): SNP only;
+// AP creation is not modelled yet.
+constexpr uint64_t kFeatures = msr::kHvFeatureSnp;
+
+const char* reason_text(uint8_t set, uint8_t code) {
+    if (set == 0) {
+        switch (code) {
+        case 0: return "general termination request";
+        case 1: return "SEV-ES/GHCB protocol range is not supported";
+        case 2: return "SEV-SNP features not supported";
+        default: return "(GHCB set 0, unassigned)";
+        }
+    }
+    if (set == 3) {  // Warden's own set (docs/igvm.md, "Termination reasons")
+        switch (code) {
+        case 1: return "Warden: #VC for an event it does not serve";
+        case 2: return "Warden: the hypervisor reported failure for a #VC exit";
+        case 3: return "Warden: a result left invalid, or unreachable/private memory named";
+        case 4: return "Warden: #VC inside the #VC handler";
+        case 5: return "Warden: CPUID's C-bit and the measured boot block's disagree";
+        case 6: return "Warden: validating SVSM memory failed";
+        case 7: return "Warden: a CPU could not share or register its GHCB";
+        default: return "Warden: (unassigned)";
+        }
+    }
+    return "(unknown reason set)";
+}
+
+uint32_t cpuid_reg(const warden::sev::CpuidResult& r, uint8_t reg) {
+    return reg == 0 ? r.eax : reg == 1 ? r.ebx : reg == 2 ? r.ecx : r.edx;
+}
+
+Next serve_msr_protocol(Vcpu& v) {
+    ++v.count.msr_protocol;
+    auto req = svm::decode_request(v.ghcb_msr);
+    if (!req) {
+        log("vCPU {}: GHCB MSR value {:#x} is not a valid request: {}", v.index, v.ghcb_msr, req.error());
+        return refuse(v, 0, "malformed GHCB MSR protocol request");
+    }
+    switch (req->code) {
+    case msr::Code::kSevInfoRequest:
+        v.ghcb_msr = svm::sev_info_response(kGhcbMaxVersion, kGhcbMinVersion, kCBit);
+        break;
+    case msr::Code::kCpuidRequest:
+        // The MSR protocol has no subleaf: ECX 0 (GHCB spec 2.3.1).
+        v.ghcb_msr = svm::cpuid_response(cpuid_reg(emulated_cpuid(req->cpuid_function, 0), req->cpuid_register),
+                                         req->cpuid_register);
+        break;
+    case msr::Code::kRegisterGhcbRequest:
+        if (v.machine->guest.contains(req->gfn << 12, 4096)) {
+            v.ghcb_gpa = req->gfn << 12;
+            v.ghcb_msr = svm::register_ghcb_response(req->gfn);
+            log("vCPU {}: GHCB registered at GPA {:#x}", v.index, v.ghcb_gpa);
+        } else {
+            v.ghcb_msr = svm::kRegisterGhcbFailed;
+        }
+        break;
+    case msr::Code::kPageStateRequest: {
+        const bool ok = v.machine->rmp->page_state_change(req->gfn << 12, false, req->page_operation == 1);
+        v.ghcb_msr = svm::page_state_response(ok ? 0 : 1);
+        break;
+    }
+    case msr::Code::kHvFeaturesRequest: v.ghcb_msr = svm::hv_features_response(kFeatures); break;
+    case msr::Code::kRunVmplRequest: v.ghcb_msr = svm::run_vmpl_response(1); break;  // one VMPL modelled
+    case msr::Code::kTerminateRequest:
+        log("vCPU {} VMPL{}: termination requested (MSR protocol): reason set {} code {}: {}", v.index, v.vmpl,
+            req->reason_set, req->reason, reason_text(req->reason_set, req->reason));
+        return Next::kStop;
+    default: return refuse(v, 0, "GHCB MSR request the host does not serve (AP reset hold)");
+    }
+    return Next::kResume;
+}
+
+// The host's copy of the vCPU's GHCB page.
+class GhcbCopy {
+public:
+    uint64_t get(GhcbField f) const {
+        uint64_t x;
+        std::memcpy(&x, b_ + static_cast<size_t>(f), 8);
+        return x;
+    }
+    bool valid(GhcbField f) const {
+        const size_t bit = static_cast<size_t>(f) / 8;
+        return b_[warden::sev::kGhcbValidBitmap + bit / 8] >> (bit % 8) & 1;
+    }
+    // An output: written and marked valid, as the hypervisor does (GHCB spec 2.3.3).
+    void put(GhcbField f, uint64_t x) {
+        std::memcpy(b_ + static_cast<size_t>(f), &x, 8);
+        const size_t bit = static_cast<size_t>(f) / 8;
+        b_[warden::sev::kGhcbValidBitmap + bit / 8] |= static_cast<uint8_t>(1u << (bit % 8));
+    }
+    uint8_t* raw() { return b_; }
+
+private:
+    alignas(8) uint8_t b_[4096];
+};
+
+GhcbCopy ghcb_copy;
+
+// GHCB spec 2.3.4: exit_info_1 = 1 and exit_info_2 = the event to inject
+// (#GP(0) here) tell the guest the request failed.
+void fail_with_gp(GhcbCopy& g) {
+    g.put(GhcbField::kSwExitInfo1, 1);
+    g.put(GhcbField::kSwExitInfo2, (1ull << 31) | (3ull << 8) | 13);
+}
+
+Next serve_ioio(Vcpu& v, GhcbCopy& g) {
+    const uint64_t info1 = g.get(GhcbField::kSwExitInfo1);
+    const uint16_t port = static_cast<uint16_t>(info1 >> 16);
+    const bool in = info1 & 1, string = info1 & 4;
+    const unsigned size = info1 & 0x10 ? 1 : info1 & 0x20 ? 2 : info1 & 0x40 ? 4 : 0;
+    if (size == 0) return refuse(v, 0, "GHCB IOIO without an operand size");
+    if (!string) {
+        uint32_t value = 0;
+        if (!in) {
+            if (!g.valid(GhcbField::kRax)) return refuse(v, 0, "GHCB IOIO OUT with RAX not marked valid");
+            value = static_cast<uint32_t>(g.get(GhcbField::kRax));
+        }
+        if (!port_io(v, port, size, in, value)) return Next::kStop;
+        if (in) g.put(GhcbField::kRax, value);
+        g.put(GhcbField::kSwExitInfo1, 0);
+        return Next::kResume;
+    }
+    const uint64_t count = g.get(GhcbField::kSwExitInfo2), scratch = g.get(GhcbField::kSwScratch);
+    if (!g.valid(GhcbField::kSwScratch) || count > 4096 / size) return refuse(v, scratch, "GHCB string IO: bad buffer");
+    auto buf = v.machine->guest.bytes(scratch, count * size);
+    if (buf.empty() && count) return refuse(v, scratch, "GHCB string IO buffer outside guest memory");
+    for (uint64_t i = 0; i < count; ++i) {
+        uint32_t value = 0;
+        if (!in) std::memcpy(&value, &buf[i * size], size);
+        if (!port_io(v, port, size, in, value)) return Next::kStop;
+        if (in) std::memcpy(&buf[i * size], &value, size);
+    }
+    g.put(GhcbField::kSwExitInfo1, 0);
+    return Next::kResume;
+}
+
+Next serve_cpuid(Vcpu& v, GhcbCopy& g) {
+    if (!g.valid(GhcbField::kRax)) return refuse(v, 0, "GHCB CPUID with RAX not marked valid");
+    const uint32_t leaf = static_cast<uint32_t>(g.get(GhcbField::kRax));
+    const uint32_t sub = g.valid(GhcbField::kRcx) ? static_cast<uint32_t>(g.get(GhcbField::kRcx)) : 0;
+    const auto r = emulated_cpuid(leaf, sub);
+    g.put(GhcbField::kRax, r.eax);
+    g.put(GhcbField::kRbx, r.ebx);
+    g.put(GhcbField::kRcx, r.ecx);
+    g.put(GhcbField::kRdx, r.edx);
+    g.put(GhcbField::kSwExitInfo1, 0);
+    return Next::kResume;
+}
+
+Next serve_msr(Vcpu& v, GhcbCopy& g) {
+    const bool write = g.get(GhcbField::kSwExitInfo1) == 1;
+    const uint32_t m = static_cast<uint32_t>(g.get(GhcbField::kRcx));
+    log("vCPU {}: MSR {:#x} {} through the GHCB: not modelled, answered with #GP", v.index, m,
+        write ? "write" : "read");
+    fail_with_gp(g);
+    return Next::kResume;
+}
+
+Next serve_ghcb_page(Vcpu& v) {
+    ++v.count.ghcb_page;
+    if (v.ghcb_msr != v.ghcb_gpa)
+        return refuse(v, v.ghcb_msr, "VMGEXIT with a GHCB GPA that is not the registered one (GHCB spec 2.3.2)");
+    auto page = v.machine->guest.bytes(v.ghcb_gpa, 4096);
+    if (page.empty()) return refuse(v, v.ghcb_gpa, "GHCB outside guest memory");
+    std::memcpy(ghcb_copy.raw(), page.data(), 4096);
+    GhcbCopy& g = ghcb_copy;
+    const uint64_t code = g.get(GhcbField::kSwExitCode);
+    Next n = Next::kResume;
+    switch (code) {
+    case warden::sev::exit::kIoio: n = serve_ioio(v, g); break;
+    case warden::sev::exit::kCpuid: n = serve_cpuid(v, g); break;
+    case warden::sev::exit::kMsr: n = serve_msr(v, g); break;
+    case warden::sev::exit::kHvFeatures:
+        g.put(GhcbField::kSwExitInfo1, 0);
+        g.put(GhcbField::kSwExitInfo2, kFeatures);
+        break;
+    case warden::sev::exit::kTermination: {
+        const uint64_t info1 = g.get(GhcbField::kSwExitInfo1);
+        const auto set = static_cast<uint8_t>(info1 & 0xf), reason = static_cast<uint8_t>(info1 >> 8);
+        log("vCPU {} VMPL{}: termination requested (GHCB page): reason set {} code {}: {}", v.index, v.vmpl, set,
+            reason, reason_text(set, reason));
+        return Next::kStop;
+    }
+    default:
+        log("vCPU {}: GHCB exit code {:#x} (info1 {:#x}, info2 {:#x}) is not served yet", v.index, code,
+            g.get(GhcbField::kSwExitInfo1), g.get(GhcbField::kSwExitInfo2));
+        return refuse(v, v.ghcb_gpa, "a GHCB exit the host does not model");
+    }
+    if (n == Next::kResume) std::memcpy(page.data(), ghcb_copy.raw(), 4096);
+    return n;
+}
+
+}  // namespace
+
+Next serve_vmgexit(Vcpu& v) {
+    if (msr::CodeField::get(v.ghcb_msr) != 0) return serve_msr_protocol(v);
+    return serve_ghcb_page(v);
+}
+
+}  // namespace snp_host
