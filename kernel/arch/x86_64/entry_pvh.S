@@ -182,6 +182,10 @@ igvm_start64:
     movq $1, (%rdi)
     movabs $boot_gdt_ptr, %rax
     lgdt (%rax)
+    /* The VMSA gives no stack (RSP 0): a push now would write 0xffff...fff8,
+     * which the entry tables do not map, and with no IDT yet the vCPU
+     * triple-faults (found by the emulated SNP host, docs/snp-host.md). */
+    movabs $boot_stack_top, %rsp
     pushq $0x08                     /* into the boot GDT's code segment, on */
     movabs $long_mode_low, %rax     /* the PVH path (identity-mapped here too) */
     push %rax
