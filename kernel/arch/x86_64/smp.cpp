@@ -91,6 +91,13 @@ void init() {
 
 // Waits for online, with the time a hypervisor may take to schedule the vCPU.
 unsigned start_aps(std::span<const uint32_t> apic_ids, uint64_t timeout_ms) {
+    // Nothing to start: leave low memory alone. Under IGVM the page at 0x8000 is
+    // the guest's, outside the direct map (the emulated SNP host found the
+    // copy below faulting there with one vCPU).
+    const uint32_t bsp = this_cpu().apic_id;
+    bool any_ap = false;
+    for (uint32_t id : apic_ids) any_ap = any_ap || id != bsp;
+    if (!any_ap) return 0;
     const size_t size = static_cast<size_t>(trampoline_end - trampoline_start);
     std::memcpy(mm::phys_to_virt(PhysAddr(kTrampolinePhys)), trampoline_start, size);
     // The AP turns paging on while executing here: map the page 1:1, RX.
