@@ -234,6 +234,13 @@ Next on_vmmcall(Vcpu& v) {
 }
 
 Next on_hlt(Vcpu& v) {
+    if ((v.vmcb().get(kRflags) >> 9) & 1) {
+        // Interrupts reach the guest directly (the INTR intercept is off), and one
+        // that is pending is taken right after VMRUN: resuming after the HLT is a
+        // wake-up the guest's idle loop cannot tell from a spurious one.
+        advance(v, 1);
+        return Next::kResume;
+    }
     log("vCPU {} VMPL{}: HLT at RIP {:#x} with IF={}: no interrupt source is modelled, the vCPU stops", v.index, v.vmpl,
         v.vmcb().get(kRip), (v.vmcb().get(kRflags) >> 9) & 1);
     return Next::kStop;
@@ -242,10 +249,15 @@ Next on_hlt(Vcpu& v) {
 Next on_npf(Vcpu& v) {
     ++v.count.npf;
     const uint64_t gpa = v.vmcb().get(kExitInfo2), err = v.vmcb().get(kExitInfo1);
+    // KVM maps every GPA outside RAM as MMIO with reserved bits set, so an SEV-ES
+    // guest's access through a shared mapping becomes #VC(NPF) and the guest asks
+    // for the access through the GHCB (GHCB spec 4.1.5). Through the private view
+    // there is nothing to emulate: the hardware faults.
+    if (!(gpa & kCBitMask) && gpa >= v.machine->guest.size && gpa < (uint64_t{4} << 30)) return deliver_vc(v, kExitNpf);
     log("vCPU {} VMPL{}: nested page fault, GPA {:#x} ({} view), error {:#x} ({}{}{})", v.index, v.vmpl, gpa,
         gpa & kCBitMask ? "private" : "shared", err, err & 1 ? "present" : "not present", err & 2 ? ", write" : "",
         err & 16 ? ", fetch" : "");
-    return refuse(v, gpa, "access outside guest memory (MMIO is not modelled yet)");
+    return refuse(v, gpa, gpa & kCBitMask ? "private access outside guest memory" : "access outside guest memory");
 }
 
 // A triple fault: the CPU could not deliver an exception. Say what state made it so.

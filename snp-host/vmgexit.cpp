@@ -5,6 +5,7 @@
 #include <cstring>
 
 #include "console.hpp"
+#include "cpu.hpp"
 #include "cpuid_view.hpp"
 #include "vcpu.hpp"
 #include "warden/sev/ghcb.hpp"
@@ -116,6 +117,17 @@ private:
 
 GhcbCopy ghcb_copy;
 
+// A buffer the guest names (sw_scratch): inside its GHCB page it is the
+// host's copy (written back whole at the end), elsewhere guest memory.
+std::span<uint8_t> scratch_bytes(Vcpu& v, uint64_t gpa, uint64_t len) {
+    if (gpa >= v.ghcb_gpa && gpa - v.ghcb_gpa < 4096) {
+        const uint64_t off = gpa - v.ghcb_gpa;
+        if (len > 4096 - off) return {};
+        return {ghcb_copy.raw() + off, static_cast<size_t>(len)};
+    }
+    return v.machine->guest.bytes(gpa, len);
+}
+
 // GHCB spec 2.3.4: exit_info_1 = 1 and exit_info_2 = the event to inject
 // (#GP(0) here) tell the guest the request failed.
 void fail_with_gp(GhcbCopy& g) {
@@ -142,7 +154,7 @@ Next serve_ioio(Vcpu& v, GhcbCopy& g) {
     }
     const uint64_t count = g.get(GhcbField::kSwExitInfo2), scratch = g.get(GhcbField::kSwScratch);
     if (!g.valid(GhcbField::kSwScratch) || count > 4096 / size) return refuse(v, scratch, "GHCB string IO: bad buffer");
-    auto buf = v.machine->guest.bytes(scratch, count * size);
+    auto buf = scratch_bytes(v, scratch, count * size);
     if (buf.empty() && count) return refuse(v, scratch, "GHCB string IO buffer outside guest memory");
     for (uint64_t i = 0; i < count; ++i) {
         uint32_t value = 0;
@@ -167,12 +179,96 @@ Next serve_cpuid(Vcpu& v, GhcbCopy& g) {
     return Next::kResume;
 }
 
+// MSRs a KVM host answers for an SEV-ES guest that Warden reads: the APIC
+// base (the xAPIC is QEMU's, passed through), the TSC, PAT and the MTRR
+// capability and default type, read from the CPU. A write to the APIC base
+// may only set the enable bit it already has (x2APIC is not in TCG).
+constexpr uint32_t kMsrApicBase = 0x1b;
+bool msr_readable(uint32_t m) { return m == kMsrApicBase || m == 0x10 || m == 0xfe || m == 0x277 || m == 0x2ff; }
+
 Next serve_msr(Vcpu& v, GhcbCopy& g) {
     const bool write = g.get(GhcbField::kSwExitInfo1) == 1;
     const uint32_t m = static_cast<uint32_t>(g.get(GhcbField::kRcx));
+    if (!g.valid(GhcbField::kRcx)) return refuse(v, 0, "GHCB MSR with RCX not marked valid");
+    if (!write && msr_readable(m)) {
+        const uint64_t x = cpu::rdmsr(m);
+        g.put(GhcbField::kRax, x & 0xffffffff);
+        g.put(GhcbField::kRdx, x >> 32);
+        g.put(GhcbField::kSwExitInfo1, 0);
+        return Next::kResume;
+    }
+    if (write && m == kMsrApicBase && g.valid(GhcbField::kRax) && g.valid(GhcbField::kRdx)) {
+        const uint64_t x = (g.get(GhcbField::kRdx) << 32) | (g.get(GhcbField::kRax) & 0xffffffff);
+        if (x == (cpu::rdmsr(m) | (1u << 11))) {
+            cpu::wrmsr(m, x);
+            g.put(GhcbField::kSwExitInfo1, 0);
+            return Next::kResume;
+        }
+    }
     log("vCPU {}: MSR {:#x} {} through the GHCB: not modelled, answered with #GP", v.index, m,
         write ? "write" : "read");
     fail_with_gp(g);
+    return Next::kResume;
+}
+
+// MMIO (GHCB spec 4.1.5): info_1 the GPA, info_2 the length, the data in
+// the buffer sw_scratch names. The local APIC page is QEMU's xAPIC, passed
+// through in aligned 32-bit registers (SDM 11.4.1); nothing else is a device.
+constexpr uint64_t kApicPage = 0xfee00000;
+
+Next serve_mmio(Vcpu& v, GhcbCopy& g, bool write) {
+    const uint64_t gpa = g.get(GhcbField::kSwExitInfo1), len = g.get(GhcbField::kSwExitInfo2);
+    const uint64_t scratch = g.get(GhcbField::kSwScratch);
+    if (!g.valid(GhcbField::kSwScratch) || len == 0 || len > 8) return refuse(v, gpa, "GHCB MMIO: bad length/buffer");
+    auto buf = scratch_bytes(v, scratch, len);
+    if (buf.empty()) return refuse(v, scratch, "GHCB MMIO buffer outside guest memory");
+    if (gpa < v.machine->guest.size) return refuse(v, gpa, "GHCB MMIO request for guest RAM");
+    if ((gpa & ~uint64_t{0xfff}) == kApicPage && len == 4 && (gpa & 0xf) == 0) {
+        auto* reg = reinterpret_cast<volatile uint32_t*>(gpa);
+        uint32_t x = 0;
+        if (write) {
+            std::memcpy(&x, buf.data(), 4);
+            *reg = x;
+        } else {
+            x = *reg;
+            std::memcpy(buf.data(), &x, 4);
+        }
+    } else {
+        log("vCPU {}: MMIO {} of {} bytes at GPA {:#x}: no device modelled there (reads all ones)", v.index,
+            write ? "write" : "read", len, gpa);
+        if (!write) std::memset(buf.data(), 0xff, len);
+    }
+    g.put(GhcbField::kSwExitInfo1, 0);
+    return Next::kResume;
+}
+
+// Page state change (GHCB spec 4.1.6; SPEC-FACTS 5): header {u16 cur_entry,
+// u16 end_entry (inclusive), u32 reserved} then entries; the host performs
+// each through the RMP seam (RMPUPDATE) and reports progress in cur_entry.
+constexpr size_t kPscHeader = 8, kPscMaxEntries = 253;
+
+Next serve_page_state(Vcpu& v, GhcbCopy& g) {
+    const uint64_t scratch = g.get(GhcbField::kSwScratch);
+    if (!g.valid(GhcbField::kSwScratch)) return refuse(v, 0, "GHCB page state change without sw_scratch");
+    auto buf = scratch_bytes(v, scratch, kPscHeader + kPscMaxEntries * 8);
+    if (buf.empty()) return refuse(v, scratch, "page state change buffer outside the GHCB/guest memory");
+    uint16_t cur, end;
+    std::memcpy(&cur, &buf[0], 2);
+    std::memcpy(&end, &buf[2], 2);
+    if (end >= kPscMaxEntries || cur > end + 1u) return refuse(v, scratch, "page state change header out of range");
+    for (; cur <= end; ++cur) {
+        uint64_t e;
+        std::memcpy(&e, &buf[kPscHeader + cur * 8u], 8);
+        const uint64_t gpa = ((e >> 12) & ((uint64_t{1} << 40) - 1)) << 12;
+        const unsigned op = (e >> 52) & 0xf;
+        const bool huge = (e >> 56) & 1;
+        if (op != 1 && op != 2) return refuse(v, gpa, "page state change: PSMASH/UNSMASH or an unknown operation");
+        if (!v.machine->rmp->page_state_change(gpa, huge, op == 1))
+            return refuse(v, gpa, "page state change of a page outside guest memory or misaligned");
+    }
+    std::memcpy(&buf[0], &cur, 2);
+    g.put(GhcbField::kSwExitInfo1, 0);
+    g.put(GhcbField::kSwExitInfo2, 0);
     return Next::kResume;
 }
 
@@ -190,6 +286,9 @@ Next serve_ghcb_page(Vcpu& v) {
     case warden::sev::exit::kIoio: n = serve_ioio(v, g); break;
     case warden::sev::exit::kCpuid: n = serve_cpuid(v, g); break;
     case warden::sev::exit::kMsr: n = serve_msr(v, g); break;
+    case warden::sev::exit::kPageStateChange: n = serve_page_state(v, g); break;
+    case warden::sev::exit::kMmioRead:
+    case warden::sev::exit::kMmioWrite: n = serve_mmio(v, g, code == warden::sev::exit::kMmioWrite); break;
     case warden::sev::exit::kHvFeatures:
         g.put(GhcbField::kSwExitInfo1, 0);
         g.put(GhcbField::kSwExitInfo2, kFeatures);

@@ -13,6 +13,7 @@ import os
 import re
 import subprocess
 import sys
+import threading
 
 CPU_MODEL = "EPYC-Milan"
 CPU = CPU_MODEL + ",+svm,phys-bits=48"  # QEMU-FACTS: SVM under TCG, C-bit 47
@@ -27,25 +28,42 @@ def pack(tool, kernel, workdir, smp):
     return out
 
 
-def boot(host, igvm, smp):
-    cmd = ["qemu-system-x86_64", "-machine", "pc", "-nodefaults", "-display", "none", "-no-reboot",
+def command(host, igvm, smp):
+    return ["qemu-system-x86_64", "-machine", "pc", "-nodefaults", "-display", "none", "-no-reboot",
            "-accel", "tcg", "-cpu", CPU, "-smp", str(smp), "-m", "512M", "-bios", host,
            "-fw_cfg", f"name=opt/warden/igvm,file={igvm}", "-serial", "stdio", "-monitor", "none",
            "-device", "isa-debug-exit,iobase=0xf4,iosize=0x04"]
+
+
+def boot(host, igvm, smp, until=None):
+    """Runs QEMU to its end, or until a line matches `until` (then stops it:
+    Warden idles after its ready line, it does not exit under IGVM)."""
+    proc = subprocess.Popen(command(host, igvm, smp), stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
+    lines = []
+    timer = threading.Timer(TIMEOUT, proc.kill)
+    timer.start()
     try:
-        p = subprocess.run(cmd, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, timeout=TIMEOUT)
-        return p.returncode, p.stdout.decode("utf-8", "replace")
-    except subprocess.TimeoutExpired as e:
-        return None, (e.stdout or b"").decode("utf-8", "replace")
+        for raw in proc.stdout:
+            line = raw.decode("utf-8", "replace").rstrip("\r\n")
+            lines.append(line)
+            if until is not None and until.search(line):
+                proc.kill()
+                break
+        proc.wait()
+    finally:
+        timer.cancel()
+    return proc.returncode, "\n".join(lines) + "\n"
 
 
 def main():
     mode, host, tool, kernel, workdir, smp = sys.argv[1:7]
     igvm = pack(tool, kernel, workdir, smp)
-    status, log = boot(host, igvm, smp)
+    digest_line = r"^snp-host: launch digest ([0-9a-f]{96})$"
+    pattern = re.compile(sys.argv[7] if mode == "reach" else digest_line)
+    status, log = boot(host, igvm, smp, pattern)
     sys.stdout.write(log)
     if mode == "digest":
-        m = re.search(r"^snp-host: launch digest ([0-9a-f]{96})\r?$", log, re.M)
+        m = re.search(digest_line, log, re.M)
         if not m:
             sys.exit(f"FAIL: the host printed no launch digest (QEMU status {status})")
         want = subprocess.run([tool, "measure", igvm, "--vcpus", smp, "--cpu", CPU_MODEL], check=True,
@@ -54,8 +72,7 @@ def main():
             sys.exit(f"FAIL: host digest {m.group(1)}\n      warden-igvm measure {want}")
         print(f"PASS: the host's launch digest equals warden-igvm measure --vcpus {smp} --cpu {CPU_MODEL}")
     elif mode == "reach":
-        pattern = re.compile(sys.argv[7], re.M)
-        if not pattern.search(log):
+        if not re.search(sys.argv[7], log, re.M):
             sys.exit(f"FAIL: no line matching {sys.argv[7]!r} (QEMU status {status})")
         print(f"PASS: reached {sys.argv[7]!r}")
     else:
