@@ -28,6 +28,7 @@ public:
     }
     Result<void> init_boot(const boot::BootInfo&) override { return {}; }
     Result<void> init_cpu(unsigned) override { return {}; }
+    bool starts_aps_at_trampoline() const override { return true; }
     Result<void> start_ap(const ApStart& s) override {
         arch::apic::send_init(s.apic_id);
         arch::apic::send_startup(s.apic_id, s.sipi_page);

@@ -51,6 +51,9 @@ public:
         uint64_t cr0 = 0, cr3 = 0, cr4 = 0, efer = 0;
     };
     virtual Result<void> start_ap(const ApStart& start) = 0;
+    // Whether start_ap needs the real-mode trampoline at sipi_page (native);
+    // SNP starts APs from VMSAs, and the page is the guest's there.
+    virtual bool starts_aps_at_trampoline() const = 0;
     // Starts a guest vCPU at its VMPL from a checked VMSA in SVSM memory
     // (copied: the caller keeps its page). Native: kUnsupported, no lower
     // VMPL exists. SNP: AP creation through the GHCB, never run so far

@@ -175,6 +175,7 @@ public:
     // The AP's VMSA: 64-bit at the entry, on the BSP's page tables; a page
     // that is not 2 MiB aligned (AMD erratum: such a VMSA page may fault),
     // made a VMSA page by RMPADJUST, then AP creation through the GHCB.
+    bool starts_aps_at_trampoline() const override { return false; }
     Result<void> start_ap(const ApStart& s) override {
         const uint64_t sev_features = status.raw >> 2;  // SEV_STATUS bit n+2 = SEV_FEATURES bit n
         const auto bytes = sev::make_vmsa_long_mode(sev::LongModeState{.rip = s.entry,

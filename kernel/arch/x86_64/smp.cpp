@@ -91,22 +91,28 @@ void init() {
 
 // Waits for online, with the time a hypervisor may take to schedule the vCPU.
 unsigned start_aps(std::span<const uint32_t> apic_ids, uint64_t timeout_ms) {
-    // Nothing to start: leave low memory alone. Under IGVM the page at 0x8000 is
-    // the guest's, outside the direct map (the emulated SNP host found the
-    // copy below faulting there with one vCPU).
+    // Nothing to start: leave low memory alone. And only a platform that starts
+    // APs at the trampoline gets one: under IGVM the page at 0x8000 is the
+    // guest's, outside the direct map (the emulated SNP host found the copy
+    // faulting there).
     const uint32_t bsp = this_cpu().apic_id;
     bool any_ap = false;
     for (uint32_t id : apic_ids) any_ap = any_ap || id != bsp;
     if (!any_ap) return 0;
-    const size_t size = static_cast<size_t>(trampoline_end - trampoline_start);
-    std::memcpy(mm::phys_to_virt(PhysAddr(kTrampolinePhys)), trampoline_start, size);
-    // The AP turns paging on while executing here: map the page 1:1, RX.
+    const bool trampoline = platform::current().starts_aps_at_trampoline();
     const VirtAddr tramp_va(kTrampolinePhys);
-    if (!mm::kernel_mapper().map(tramp_va, PhysAddr(kTrampolinePhys), kPageSize, mm::MapFlags{.executable = true})) {
-        log::error("smp: cannot map the trampoline");
-        return 0;
+    if (trampoline) {
+        const size_t size = static_cast<size_t>(trampoline_end - trampoline_start);
+        std::memcpy(mm::phys_to_virt(PhysAddr(kTrampolinePhys)), trampoline_start, size);
+        // The AP turns paging on while executing here: map the page 1:1, RX.
+        if (!mm::kernel_mapper().map(tramp_va, PhysAddr(kTrampolinePhys), kPageSize,
+                                     mm::MapFlags{.executable = true})) {
+            log::error("smp: cannot map the trampoline");
+            return 0;
+        }
     }
-    TrampolineParams& p = params();
+    TrampolineParams without_trampoline{};  // the same values, for start_ap alone
+    TrampolineParams& p = trampoline ? params() : without_trampoline;
     p.cr3 = read_cr3();
     p.cr4 = read_cr4();
     p.cr0 = read_cr0();
@@ -154,7 +160,7 @@ unsigned start_aps(std::span<const uint32_t> apic_ids, uint64_t timeout_ms) {
         ++started;
         log::info("smp: cpu {} (APIC ID {}) online after {} us", index, id, tsc_delta_us(t0, cpu(index).online_tsc));
     }
-    (void)mm::kernel_mapper().unmap(tramp_va, kPageSize);  // and every online AP drops it (shootdown)
+    if (trampoline) (void)mm::kernel_mapper().unmap(tramp_va, kPageSize);  // and every online AP drops it (shootdown)
     return started;
 }
 
