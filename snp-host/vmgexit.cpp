@@ -293,13 +293,12 @@ Next serve_ghcb_page(Vcpu& v) {
         g.put(GhcbField::kSwExitInfo1, 0);
         g.put(GhcbField::kSwExitInfo2, kFeatures);
         break;
-    case warden::sev::exit::kTermination: {
-        const uint64_t info1 = g.get(GhcbField::kSwExitInfo1);
-        const auto set = static_cast<uint8_t>(info1 & 0xf), reason = static_cast<uint8_t>(info1 >> 8);
-        log("vCPU {} VMPL{}: termination requested (GHCB page): reason set {} code {}: {}", v.index, v.vmpl, set,
-            reason, reason_text(set, reason));
+    case warden::sev::exit::kTermination:
+        // Warden terminates through the MSR protocol; this form's field layout
+        // is printed raw (not checked against the GHCB spec yet).
+        log("vCPU {} VMPL{}: termination requested (GHCB page): exit_info_1 {:#x}, exit_info_2 {:#x}", v.index, v.vmpl,
+            g.get(GhcbField::kSwExitInfo1), g.get(GhcbField::kSwExitInfo2));
         return Next::kStop;
-    }
     default:
         log("vCPU {}: GHCB exit code {:#x} (info1 {:#x}, info2 {:#x}) is not served yet", v.index, code,
             g.get(GhcbField::kSwExitInfo1), g.get(GhcbField::kSwExitInfo2));
