@@ -216,4 +216,72 @@ svm_run:
     pop %rbx
     ret
 
+
+
+/* The AP trampoline (smp.cpp copies it to kApTrampoline, 0x8000, before the
+ * host's own page tables make that page RX): real mode at the SIPI vector ->
+ * a flat 32-bit GDT -> long mode on the host's page tables (CR3 from the
+ * parameter page at 0x9000) -> host_ap_main(index) on the AP's own stack.
+ * Parameter page: +0 CR3, +8 stack top, +16 CPU index. */
+#define AP_TRAMP 0x8000
+#define AP_PARAMS 0x9000
+    .section .rodata
+    .code16
+    .globl ap_trampoline_start, ap_trampoline_end
+ap_trampoline_start:
+    cli
+    cld
+    xor %ax, %ax
+    mov %ax, %ds
+    lgdtl (AP_TRAMP + ap_gdt_ptr - ap_trampoline_start)
+    mov %cr0, %eax
+    or $CR0_PE, %eax
+    mov %eax, %cr0
+    ljmpl $0x08, $(AP_TRAMP + ap_32 - ap_trampoline_start)
+    .code32
+ap_32:
+    mov $0x10, %eax
+    mov %eax, %ds
+    mov %eax, %es
+    mov %eax, %ss
+    mov %cr4, %eax
+    or $CR4_PAE, %eax
+    mov %eax, %cr4
+    mov AP_PARAMS, %eax
+    mov %eax, %cr3
+    mov $MSR_EFER, %ecx
+    rdmsr
+    or $(EFER_LME | EFER_NXE | EFER_SVME), %eax
+    wrmsr
+    mov %cr0, %eax
+    or $(CR0_PG | CR0_WP | CR0_PE), %eax
+    mov %eax, %cr0
+    ljmpl $0x18, $(AP_TRAMP + ap_64 - ap_trampoline_start)
+    .code64
+ap_64:
+    mov $0x10, %eax
+    mov %eax, %ds
+    mov %eax, %es
+    mov %eax, %ss
+    xor %eax, %eax
+    mov %eax, %fs
+    mov %eax, %gs
+    mov (AP_PARAMS + 8), %rsp
+    mov (AP_PARAMS + 16), %rdi
+    xor %ebp, %ebp
+    movabs $host_ap_main, %rax
+    call *%rax
+5:  cli
+    hlt
+    jmp 5b
+    .balign 8
+ap_gdt:
+    .quad 0
+    .quad 0x00cf9b000000ffff        /* 0x08: 32-bit code, accessed */
+    .quad 0x00cf93000000ffff        /* 0x10: data, accessed */
+    .quad 0x00af9b000000ffff        /* 0x18: 64-bit code, accessed */
+ap_gdt_ptr:
+    .word ap_gdt_ptr - ap_gdt - 1
+    .long AP_TRAMP + ap_gdt - ap_trampoline_start
+ap_trampoline_end:
     .section .note.GNU-stack, "", @progbits

@@ -35,13 +35,15 @@ static_assert(sizeof(Gate) == 16);
 constexpr uint16_t kCodeSelector = 0x08, kTssSelector = 0x18;
 constexpr unsigned kVectorDoubleFault = 8;
 
-alignas(16) uint64_t gdt[5];
-alignas(16) Tss tss;
+alignas(16) uint64_t gdts[kMaxCpus][5];
+alignas(16) Tss tsses[kMaxCpus];
 alignas(16) Gate idt[32];
 
 }  // namespace
 
-void cpu_tables_init() {
+void cpu_tables_init(unsigned cpu) {
+    uint64_t* gdt = gdts[cpu];
+    Tss& tss = tsses[cpu];
     gdt[0] = 0;
     gdt[1] = 0x00af9b000000ffff;  // 64-bit code, accessed
     gdt[2] = 0x00cf93000000ffff;  // data, accessed
@@ -50,10 +52,10 @@ void cpu_tables_init() {
     gdt[3] = (limit & 0xffff) | ((base & 0xffffff) << 16) | (uint64_t{0x89} << 40) | ((limit >> 16) << 48) |
              ((base >> 24 & 0xff) << 56);
     gdt[4] = base >> 32;
-    tss.ist[0] = exception_stack_top(0);  // IST1: every exception
-    tss.ist[1] = exception_stack_top(1);  // IST2: #DF
+    tss.ist[0] = stack_top(cpu, 1);  // IST1: every exception
+    tss.ist[1] = stack_top(cpu, 2);  // IST2: #DF
     tss.iomap_base = sizeof(Tss);
-    cpu::lgdt({sizeof(gdt) - 1, reinterpret_cast<uint64_t>(gdt)});
+    cpu::lgdt({sizeof(gdts[0]) - 1, reinterpret_cast<uint64_t>(gdt)});
     cpu::ltr(kTssSelector);
     for (unsigned v = 0; v < 32; ++v) {
         const uint64_t h = isr_table[v];

@@ -6,6 +6,7 @@
 
 namespace snp_host {
 
-void cpu_tables_init();
+// This CPU's GDT and TSS (its own IST stacks) and the shared IDT.
+void cpu_tables_init(unsigned cpu);
 
 }  // namespace snp_host

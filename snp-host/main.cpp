@@ -13,6 +13,7 @@
 #include "npt.hpp"
 #include "paging.hpp"
 #include "rmp_seam.hpp"
+#include "smp.hpp"
 #include "vcpu.hpp"
 
 namespace snp_host {
@@ -41,7 +42,6 @@ GuestMemory carve_guest_memory() {
 
 Launched launched;
 Machine machine;
-Vcpu bsp;
 
 }  // namespace
 }  // namespace snp_host
@@ -53,7 +53,8 @@ extern "C" [[noreturn]] void host_main(uint64_t reset_tsc) {
     // leaves nothing programmed (QEMU-FACTS, "AMD SVM under TCG").
     cpu::outb(0x21, 0xff);
     cpu::outb(0xa1, 0xff);
-    cpu_tables_init();
+    cpu_tables_init(0);
+    copy_ap_trampoline();
     paging_init();
     const auto svm = cpu::cpuid(0x8000000a, 0);
     log("emulated SEV-SNP host for Warden (reset tsc {}); SVM revision {}, {} ASIDs, features {:#x}", reset_tsc,
@@ -84,6 +85,10 @@ extern "C" [[noreturn]] void host_main(uint64_t reset_tsc) {
     print_digest(launched.digest);
 
     machine.nested_cr3 = build_nested_tables(machine.guest);
+    set_machine(machine);
+    const unsigned cpus = start_host_cpus(choices.vcpus);
+    log("host CPUs: {} of {} online, one per vCPU", cpus, choices.vcpus);
+    Vcpu& bsp = vcpu(0);
     vcpu_init(bsp, machine, launched.bsp_vmsa);
     vcpu_run(bsp);
 }

@@ -5,11 +5,13 @@
 // the GHCB MSR and SEV_STATUS are answered as the hardware holds them.
 #include "vcpu.hpp"
 
+#include <atomic>
 #include <cstring>
 
 #include "console.hpp"
 #include "cpu.hpp"
 #include "npt.hpp"
+#include "paging.hpp"
 #include "warden/svm/insn_decode.hpp"
 #include "warden/svm/vc_frame.hpp"
 
@@ -27,7 +29,7 @@ constexpr uint64_t kSevStatusSev = 1, kSevStatusEs = 2;  // SEV_STATUS bits 0, 1
 constexpr uint8_t kVectorVc = 29, kVectorUd = 6, kVectorGp = 13;
 constexpr uint64_t kRflagsCf = 1, kRflagsArith = 0x8d5;  // CF PF AF ZF SF OF
 
-alignas(4096) uint8_t host_hsave[4096];
+alignas(4096) uint8_t host_hsave[kMaxCpus][4096];
 alignas(4096) uint8_t msrpm[8192];
 alignas(4096) uint8_t iopm[12288];
 
@@ -330,12 +332,13 @@ void stop_machine(Vcpu& v, bool pass) {
 // the fields the VMCB save area shares are copied at their offset + 0x400,
 // the GPRs the VMCB has no room for go to GuestGprs.
 void vcpu_init(Vcpu& v, Machine& m, const warden::igvm::VmsaPage& s) {
-    static bool once = false;
-    if (!once) {
-        once = true;
+    static std::atomic<bool> maps_ready{false};
+    if (v.index == 0 && !maps_ready.load()) {
         permission_maps_init();
-        cpu::wrmsr(kMsrVmHsavePa, addr(host_hsave));
+        maps_ready.store(true, std::memory_order_release);
     }
+    while (!maps_ready.load(std::memory_order_acquire)) asm volatile("pause");
+    cpu::wrmsr(kMsrVmHsavePa, addr(host_hsave[v.index]));
     v.machine = &m;
     std::memset(v.vmcb_page, 0, sizeof v.vmcb_page);
     auto vm = v.vmcb();

@@ -1,0 +1,29 @@
+// The host's own CPUs: one per vCPU. The BSP starts the others with
+// INIT-SIPI-SIPI through the xAPIC (SDM 8.4.4; QEMU-FACTS "Devices": TCG has
+// no x2APIC); each sets up its tables and SVM, then waits for a vCPU to run
+// (AP creation, GHCB spec 4.1.8).
+#pragma once
+
+#include <cstdint>
+
+#include "warden/igvm/kvm_vmsa.hpp"
+
+namespace snp_host {
+
+struct Machine;
+struct Vcpu;
+
+// Before paging_init: the trampoline goes to kApTrampoline while it is writable.
+void copy_ap_trampoline();
+// Starts host CPUs 1..count-1; returns how many came up.
+unsigned start_host_cpus(unsigned count);
+uint32_t this_apic_id();
+Vcpu& vcpu(unsigned index);
+void set_machine(Machine& m);
+// The host CPU with that APIC ID, -1 if none is online.
+int host_cpu_for_apic_id(uint32_t apic_id);
+// AP creation: that CPU builds a vCPU from this (already checked) VMSA copy.
+// false when it already runs one or has one pending.
+bool request_vcpu(unsigned cpu_index, const warden::igvm::VmsaPage& vmsa);
+
+}  // namespace snp_host
