@@ -1,9 +1,36 @@
 // COM1 and isa-debug-exit for the host.
 #include "console.hpp"
 
+#include <atomic>
+
 #include "cpu.hpp"
 
 namespace snp_host {
+namespace {
+std::atomic<unsigned> owner{0};  // 0: free, else 1 + the APIC ID holding it
+unsigned depth = 0;
+unsigned me() { return (cpu::cpuid(1, 0).ebx >> 24) + 1; }
+}  // namespace
+
+// Re-entrant on one CPU (a fault report while a line is being written must not
+// deadlock its own CPU).
+void console_lock() {
+    const unsigned id = me();
+    if (owner.load(std::memory_order_acquire) == id) {
+        ++depth;
+        return;
+    }
+    unsigned expected = 0;
+    while (!owner.compare_exchange_weak(expected, id, std::memory_order_acquire)) {
+        expected = 0;
+        asm volatile("pause");
+    }
+    depth = 1;
+}
+
+void console_unlock() {
+    if (--depth == 0) owner.store(0, std::memory_order_release);
+}
 
 void console_init() {
     // 16550: 115200 baud (divisor 1), 8N1, FIFO on (National PC16550D data sheet).

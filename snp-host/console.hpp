@@ -19,9 +19,18 @@ public:
     void write(std::string_view text) override { console_write(text); }
 };
 
+// Lines from several host CPUs must not interleave.
+void console_lock();
+void console_unlock();
+struct ConsoleGuard {
+    ConsoleGuard() { console_lock(); }
+    ~ConsoleGuard() { console_unlock(); }
+};
+
 // One line, prefixed "snp-host: ".
 template <typename... Args>
 void log(warden::fmt::FormatString<std::type_identity_t<Args>...> text, const Args&... args) {
+    ConsoleGuard guard;
     ConsoleSink sink;
     sink.write("snp-host: ");
     warden::fmt::format(sink, text, args...);

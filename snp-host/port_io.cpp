@@ -9,6 +9,7 @@
 
 #include "console.hpp"
 #include "cpu.hpp"
+#include "paging.hpp"
 #include "vcpu.hpp"
 #include "warden/fw_cfg.hpp"
 
@@ -36,12 +37,12 @@ void watch_console(Machine& m, uint8_t c) {
     }
 }
 
-uint32_t dma_high_be = 0;
-alignas(16) volatile wf::DmaAccess host_dma;
+uint32_t dma_high_be[kMaxCpus];               // per vCPU: the high half written first
+alignas(16) volatile wf::DmaAccess host_dma;  // one device: transfers under the console lock
 
 // The guest wrote the low half of its descriptor's GPA: the transfer starts.
 bool guest_dma(Vcpu& v, uint32_t low_be) {
-    const uint64_t gpa = (uint64_t{wf::be32(dma_high_be)} << 32) | wf::be32(low_be);
+    const uint64_t gpa = (uint64_t{wf::be32(dma_high_be[v.index])} << 32) | wf::be32(low_be);
     auto desc = v.machine->guest.bytes(gpa, sizeof(wf::DmaAccess));
     if (desc.empty()) return refuse(v, gpa, "fw_cfg DMA descriptor outside guest memory") == Next::kResume;
     wf::DmaAccess d;
@@ -50,6 +51,7 @@ bool guest_dma(Vcpu& v, uint32_t low_be) {
     const uint64_t buf = wf::be64(d.address_be);
     if ((control & (wf::kDmaRead | wf::kDmaWrite)) && length && !v.machine->guest.contains(buf, length))
         return refuse(v, buf, "fw_cfg DMA buffer outside guest memory") == Next::kResume;
+    ConsoleGuard one_transfer_at_a_time;
     host_dma.control_be = d.control_be;
     host_dma.length_be = d.length_be;
     host_dma.address_be = wf::be64(v.machine->guest.hpa_base + buf);
@@ -73,7 +75,7 @@ bool port_io(Vcpu& v, uint16_t port, unsigned size, bool in, uint32_t& value) {
         stop_machine(v, value == kExitPass);
     }
     if (port == wf::kDmaPortHigh && !in && size == 4) {
-        dma_high_be = value;
+        dma_high_be[v.index] = value;
         return true;
     }
     if (port == wf::kDmaPortLow && !in && size == 4) return guest_dma(v, value);
@@ -81,6 +83,7 @@ bool port_io(Vcpu& v, uint16_t port, unsigned size, bool in, uint32_t& value) {
         if (in) {
             value = size == 1 ? cpu::inb(port) : size == 2 ? cpu::inw(port) : cpu::inl(port);
         } else {
+            ConsoleGuard whole_lines;
             if (port == kCom1 && size == 1) watch_console(*v.machine, static_cast<uint8_t>(value));
             if (size == 1)
                 cpu::outb(port, static_cast<uint8_t>(value));

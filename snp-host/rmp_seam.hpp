@@ -2,9 +2,10 @@
 // as lib/warden/snp/rmp.*). The host asks it every question the hardware's
 // RMP answers; until rmp-model merges, StandInRmp answers them.
 //
-// STAND-IN, NOT THE RMP: StandInRmp keeps one "validated" bit per 4 KiB of
-// guest memory and nothing else. Every page is treated as assigned to the
-// guest and private; there are no VMPL permissions, no VMSA bit, no page
+// STAND-IN, NOT THE RMP: StandInRmp keeps one "validated" bit and one "VMSA"
+// bit per 4 KiB of guest memory and nothing else. Every page is treated as
+// assigned to the guest and private; there are no VMPL permissions (any
+// RMPADJUST to a lower VMPL succeeds and sets the VMSA bit as asked), no page
 // sizes beyond "2 MiB means 512 bits", and the nested page tables are NOT
 // derived from it, so nothing it says is enforced on guest accesses. The host
 // says so at boot, and docs/snp-host.md lists what is absent.
@@ -32,6 +33,8 @@ public:
     virtual uint32_t rmpadjust(unsigned vmpl, uint64_t gpa, bool huge, uint64_t attributes) = 0;
     // A page-state change the hypervisor performs (RMPUPDATE): false when refused.
     virtual bool page_state_change(uint64_t gpa, bool huge, bool to_private) = 0;
+    // Whether RMPADJUST made the page a VMSA page (what VMRUN and AP creation require).
+    virtual bool is_vmsa(uint64_t gpa) const = 0;
     virtual const char* name() const = 0;
 
 protected:
@@ -45,20 +48,28 @@ public:
     PvalidateOutcome pvalidate(unsigned vmpl, uint64_t gpa, bool huge, bool validate) override;
     uint32_t rmpadjust(unsigned vmpl, uint64_t gpa, bool huge, uint64_t attributes) override;
     bool page_state_change(uint64_t gpa, bool huge, bool to_private) override;
-    const char* name() const override { return "stand-in (validated bits only; not enforced)"; }
+    bool is_vmsa(uint64_t gpa) const override;
+    const char* name() const override { return "stand-in (validated and VMSA bits only; not enforced)"; }
 
 private:
     static constexpr uint64_t kMaxPages = (uint64_t{4} << 30) / 4096;
-    bool get(uint64_t pfn) const { return validated_[pfn / 64] >> (pfn % 64) & 1; }
-    void put(uint64_t pfn, bool v) {
+    // vCPUs on several host CPUs change bits at once: atomic word operations.
+    static bool get(const uint64_t* map, uint64_t pfn) {
+        return __atomic_load_n(&map[pfn / 64], __ATOMIC_ACQUIRE) >> (pfn % 64) & 1;
+    }
+    static void put(uint64_t* map, uint64_t pfn, bool v) {
+        const uint64_t bit = uint64_t{1} << (pfn % 64);
         if (v) {
-            validated_[pfn / 64] |= uint64_t{1} << (pfn % 64);
+            __atomic_fetch_or(&map[pfn / 64], bit, __ATOMIC_ACQ_REL);
         } else {
-            validated_[pfn / 64] &= ~(uint64_t{1} << (pfn % 64));
+            __atomic_fetch_and(&map[pfn / 64], ~bit, __ATOMIC_ACQ_REL);
         }
     }
+    bool get(uint64_t pfn) const { return get(validated_, pfn); }
+    void put(uint64_t pfn, bool v) { put(validated_, pfn, v); }
     const GuestMemory& guest_;
     uint64_t validated_[kMaxPages / 64]{};
+    uint64_t vmsa_[kMaxPages / 64]{};
 };
 
 }  // namespace snp_host

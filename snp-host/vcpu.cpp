@@ -255,7 +255,12 @@ Next on_npf(Vcpu& v) {
     // guest's access through a shared mapping becomes #VC(NPF) and the guest asks
     // for the access through the GHCB (GHCB spec 4.1.5). Through the private view
     // there is nothing to emulate: the hardware faults.
-    if (!(gpa & kCBitMask) && gpa >= v.machine->guest.size && gpa < (uint64_t{4} << 30)) return deliver_vc(v, kExitNpf);
+    if (!(gpa & kCBitMask) && gpa >= v.machine->guest.size && gpa < (uint64_t{4} << 30)) {
+        if (v.count.npf <= 2)
+            log("vCPU {} VMPL{}: MMIO at GPA {:#x} (RIP {:#x}) becomes #VC(NPF)", v.index, v.vmpl, gpa,
+                v.vmcb().get(kRip));
+        return deliver_vc(v, kExitNpf);
+    }
     log("vCPU {} VMPL{}: nested page fault, GPA {:#x} ({} view), error {:#x} ({}{}{})", v.index, v.vmpl, gpa,
         gpa & kCBitMask ? "private" : "shared", err, err & 1 ? "present" : "not present", err & 2 ? ", write" : "",
         err & 16 ? ", fetch" : "");

@@ -7,6 +7,8 @@
 #include "console.hpp"
 #include "cpu.hpp"
 #include "cpuid_view.hpp"
+#include "paging.hpp"
+#include "smp.hpp"
 #include "vcpu.hpp"
 #include "warden/sev/ghcb.hpp"
 #include "warden/svm/ghcb_msr_server.hpp"
@@ -18,9 +20,9 @@ namespace msr = warden::sev::msr;
 namespace svm = warden::svm;
 using warden::sev::GhcbField;
 constexpr uint16_t kGhcbMinVersion = 1, kGhcbMaxVersion = 2;  // GHCB spec 56421: versions 1 and 2
-// Hypervisor features the host offers (GHCB spec 2.3.1, 0x080): SNP only;
-// AP creation is not modelled yet.
-constexpr uint64_t kFeatures = msr::kHvFeatureSnp;
+// Hypervisor features the host offers (GHCB spec 2.3.1, 0x080): SNP and AP
+// creation (each vCPU on the host CPU with its APIC ID).
+constexpr uint64_t kFeatures = msr::kHvFeatureSnp | msr::kHvFeatureApCreation;
 
 const char* reason_text(uint8_t set, uint8_t code) {
     if (set == 0) {
@@ -115,7 +117,7 @@ private:
     alignas(8) uint8_t b_[4096];
 };
 
-GhcbCopy ghcb_copy;
+GhcbCopy ghcb_copies[kMaxCpus];  // one per vCPU
 
 // A buffer the guest names (sw_scratch): inside its GHCB page it is the
 // host's copy (written back whole at the end), elsewhere guest memory.
@@ -123,7 +125,7 @@ std::span<uint8_t> scratch_bytes(Vcpu& v, uint64_t gpa, uint64_t len) {
     if (gpa >= v.ghcb_gpa && gpa - v.ghcb_gpa < 4096) {
         const uint64_t off = gpa - v.ghcb_gpa;
         if (len > 4096 - off) return {};
-        return {ghcb_copy.raw() + off, static_cast<size_t>(len)};
+        return {ghcb_copies[v.index].raw() + off, static_cast<size_t>(len)};
     }
     return v.machine->guest.bytes(gpa, len);
 }
@@ -272,14 +274,54 @@ Next serve_page_state(Vcpu& v, GhcbCopy& g) {
     return Next::kResume;
 }
 
+// AP creation (GHCB spec 4.1.8; SPEC-FACTS 5): exit_info_1 bits 15:0 the
+// action (0 create on INIT, 1 create, 2 destroy), 19:16 the target VMPL,
+// 63:32 the APIC ID; exit_info_2 the VMSA's GPA; RAX its SEV_FEATURES. The
+// page must be a VMSA page in the RMP (RMPADJUST's VMSA bit), as VMRUN of
+// an SNP guest requires; its contents are copied here, then checked, and
+// the target CPU runs from the copy.
+Next serve_ap_creation(Vcpu& v, GhcbCopy& g) {
+    const uint64_t info1 = g.get(GhcbField::kSwExitInfo1), gpa = g.get(GhcbField::kSwExitInfo2);
+    const unsigned action = info1 & 0xffff, vmpl = (info1 >> 16) & 0xf;
+    const auto apic_id = static_cast<uint32_t>(info1 >> 32);
+    if (action == 2) return refuse(v, gpa, "AP destruction is not modelled");
+    if (action > 2) return refuse(v, gpa, "AP creation with an unknown action");
+    if (vmpl != 0) return refuse(v, gpa, "AP creation at a VMPL other than 0 (one VMPL is modelled)");
+    if (!g.valid(GhcbField::kRax)) return refuse(v, gpa, "AP creation without SEV_FEATURES in RAX");
+    if ((gpa & 4095) || !v.machine->guest.contains(gpa, 4096))
+        return refuse(v, gpa, "AP creation: the VMSA GPA is misaligned or outside guest memory");
+    if (!v.machine->rmp->is_vmsa(gpa))
+        return refuse(v, gpa, "AP creation from a page the RMP does not hold as a VMSA page (VMRUN would fail)");
+    const int target = host_cpu_for_apic_id(apic_id);
+    if (target < 0 || static_cast<unsigned>(target) == v.index)
+        return refuse(v, gpa, "AP creation for an APIC ID with no idle vCPU");
+    static warden::igvm::VmsaPage copy;  // under the console lock: one creation at a time
+    ConsoleGuard one_at_a_time;
+    std::memcpy(copy.data(), v.machine->guest.bytes(gpa, 4096).data(), 4096);
+    uint64_t features;
+    std::memcpy(&features, copy.data() + 0x3b0, 8);
+    uint64_t efer;
+    std::memcpy(&efer, copy.data() + 0x0d0, 8);
+    if (features != g.get(GhcbField::kRax))
+        return refuse(v, gpa, "AP creation: RAX differs from the VMSA's SEV_FEATURES");
+    if (!(features & 1)) return refuse(v, gpa, "AP creation: the VMSA's SEV_FEATURES lacks SNPActive");
+    if (copy[0x0ca] != 0) return refuse(v, gpa, "AP creation: the VMSA's VMPL field is not 0");
+    if (!(efer & (1u << 12))) return refuse(v, gpa, "AP creation: the VMSA's EFER.SVME is clear (VMRUN would fail)");
+    if (!request_vcpu(static_cast<unsigned>(target), copy))
+        return refuse(v, gpa, "AP creation for a vCPU that already runs");
+    log("vCPU {}: AP creation: vCPU {} (APIC ID {}) from the VMSA at GPA {:#x}", v.index, target, apic_id, gpa);
+    g.put(GhcbField::kSwExitInfo1, 0);
+    return Next::kResume;
+}
+
 Next serve_ghcb_page(Vcpu& v) {
     ++v.count.ghcb_page;
     if (v.ghcb_msr != v.ghcb_gpa)
         return refuse(v, v.ghcb_msr, "VMGEXIT with a GHCB GPA that is not the registered one (GHCB spec 2.3.2)");
     auto page = v.machine->guest.bytes(v.ghcb_gpa, 4096);
     if (page.empty()) return refuse(v, v.ghcb_gpa, "GHCB outside guest memory");
-    std::memcpy(ghcb_copy.raw(), page.data(), 4096);
-    GhcbCopy& g = ghcb_copy;
+    GhcbCopy& g = ghcb_copies[v.index];
+    std::memcpy(g.raw(), page.data(), 4096);
     const uint64_t code = g.get(GhcbField::kSwExitCode);
     Next n = Next::kResume;
     switch (code) {
@@ -287,6 +329,7 @@ Next serve_ghcb_page(Vcpu& v) {
     case warden::sev::exit::kCpuid: n = serve_cpuid(v, g); break;
     case warden::sev::exit::kMsr: n = serve_msr(v, g); break;
     case warden::sev::exit::kPageStateChange: n = serve_page_state(v, g); break;
+    case warden::sev::exit::kApCreation: n = serve_ap_creation(v, g); break;
     case warden::sev::exit::kMmioRead:
     case warden::sev::exit::kMmioWrite: n = serve_mmio(v, g, code == warden::sev::exit::kMmioWrite); break;
     case warden::sev::exit::kHvFeatures:
@@ -304,7 +347,7 @@ Next serve_ghcb_page(Vcpu& v) {
             g.get(GhcbField::kSwExitInfo1), g.get(GhcbField::kSwExitInfo2));
         return refuse(v, v.ghcb_gpa, "a GHCB exit the host does not model");
     }
-    if (n == Next::kResume) std::memcpy(page.data(), ghcb_copy.raw(), 4096);
+    if (n == Next::kResume) std::memcpy(page.data(), g.raw(), 4096);
     return n;
 }
 
