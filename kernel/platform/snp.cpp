@@ -49,8 +49,9 @@ public:
 };
 
 struct CpuGhcb {
-    sev::Ghcb* page = nullptr;  // mapped with the C-bit clear
+    sev::Ghcb* page = nullptr;  // mapped with the C-bit clear; in use once registered
     PhysAddr gpa;
+    bool registered = false;
     bool in_vc = false;  // a #VC inside the handler would clobber the GHCB: terminate
 };
 CpuGhcb ghcbs[arch::kMaxCpus];
@@ -177,6 +178,8 @@ public:
     // made a VMSA page by RMPADJUST, then AP creation through the GHCB.
     bool starts_aps_at_trampoline() const override { return false; }
     Result<void> start_ap(const ApStart& s) override {
+        if (s.arg >= arch::kMaxCpus) return Fail(Error::kOutOfRange);
+        if (!ghcbs[s.arg].page) WARDEN_TRY_VOID(prepare_ghcb(ghcbs[s.arg]));
         const uint64_t sev_features = status.raw >> 2;  // SEV_STATUS bit n+2 = SEV_FEATURES bit n
         const auto bytes = sev::make_vmsa_long_mode(sev::LongModeState{.rip = s.entry,
                                                                        .rsp = s.stack,
@@ -232,7 +235,18 @@ private:
             sev::ApCreate{.apic_id = apic_id, .vmsa_gpa = vmsa.raw(), .sev_features = sev_features, .vmpl = vmpl});
     }
 
+    // An AP's GHCB is prepared by the CPU that starts it: remapping the page
+    // shared may need a TLB shootdown, whose IPI goes through the xAPIC, which
+    // under SNP is MMIO and needs a GHCB the new AP does not have yet (the
+    // emulated SNP host found the third vCPU terminating on that #VC).
     Result<void> setup_ghcb(CpuGhcb& g) {
+        if (!g.page) WARDEN_TRY_VOID(prepare_ghcb(g));
+        MsrProtocol ch;
+        WARDEN_TRY_VOID(sev::register_ghcb(ch, g.gpa));
+        g.registered = true;
+        return {};
+    }
+    Result<void> prepare_ghcb(CpuGhcb& g) {
         WARDEN_TRY(frame, mm::alloc_frames(0));
         MsrProtocol ch;
         InstructionValidator v;
@@ -242,7 +256,6 @@ private:
             mm::kernel_mapper().protect(VirtAddr(reinterpret_cast<uint64_t>(va)), kPageSize,
                                         mm::MapFlags{.writable = true, .global = true, .encrypted = false}));
         std::memset(va, 0, kPageSize);
-        WARDEN_TRY_VOID(sev::register_ghcb(ch, frame));
         g.gpa = frame;
         g.page = va;
         return {};
@@ -250,7 +263,7 @@ private:
     Result<void> change_state(PhysAddr base, uint64_t pages, sev::PscOp op) {
         if (!base.is_aligned(kPageSize)) return Fail(Error::kMisaligned);
         CpuGhcb& g = ghcbs[arch::this_cpu().index];
-        if (!g.page) return Fail(Error::kBusy);
+        if (!g.page || !g.registered) return Fail(Error::kBusy);
         GhcbExit hv(g.gpa);
         sev::PscRequest batch[64];
         while (pages > 0) {
@@ -315,7 +328,7 @@ void handle_vc(arch::InterruptFrame& f) {
     std::memcpy(insn, reinterpret_cast<const void*>(f.rip), sizeof insn);  // kernel text: mapped
     const sev::CpuidTable* table = have_cpuid_table ? &cpuid_table : nullptr;
     Result<void> done = Fail(Error::kUnsupported);
-    if (g.page) {
+    if (g.page && g.registered) {
         GhcbExit hv(g.gpa);
         KernelMemory mem;
         done = sev::handle_vc(f.error_code, r, insn, sev::VcContext{*g.page, g.gpa.raw(), hv, mem, table});
