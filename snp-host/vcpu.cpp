@@ -26,7 +26,7 @@ namespace svm = warden::svm;
 constexpr uint32_t kMsrVmHsavePa = 0xc0010117;  // APM vol. 2 15.30.4
 constexpr uint32_t kMsrGhcb = 0xc0010130, kMsrSevStatus = 0xc0010131;
 constexpr uint64_t kSevStatusSev = 1, kSevStatusEs = 2;  // SEV_STATUS bits 0, 1; bit n+2 = SEV_FEATURES bit n
-constexpr uint8_t kVectorVc = 29, kVectorUd = 6, kVectorGp = 13;
+constexpr uint8_t kVectorVc = 29, kVectorUd = 6, kVectorGp = 13, kVectorPf = 14;
 constexpr uint64_t kRflagsCf = 1, kRflagsArith = 0x8d5;  // CF PF AF ZF SF OF
 
 alignas(4096) uint8_t host_hsave[kMaxCpus][4096];
@@ -193,10 +193,13 @@ Next on_rmp_instruction(Vcpu& v, const svm::Decoded& insn) {
     bool carry = false;
     auto t = translate(v, gva, false);
     if (!t) {
-        // The CPU takes the guest's #PF on an unmapped GVA.
-        return refuse(v, 0,
-                      insn.insn == svm::Insn::kPvalidate ? "PVALIDATE of an unmapped GVA (#PF)"
-                                                         : "RMPADJUST of an unmapped GVA (#PF)");
+        // The CPU takes the guest's #PF on a GVA its tables do not map (APM vol. 3
+        // PVALIDATE/RMPADJUST: the address is translated as a read).
+        log("vCPU {} VMPL{}: {} of GVA {:#x}, which the guest does not map: #PF injected (RIP {:#x})", v.index, v.vmpl,
+            svm::insn_name(insn.insn), gva, vm.get(kRip));
+        vm.set(kCr2, gva);
+        inject(v, kVectorPf, true, 0);
+        return Next::kResume;
     }
     const uint64_t gpa = t->gpa & ~uint64_t{4095};
     if (insn.insn == svm::Insn::kPvalidate) {
