@@ -85,6 +85,7 @@ extern "C" [[noreturn]] void host_main(uint64_t reset_tsc) {
     print_digest(launched.digest);
 
     machine.nested_cr3 = build_nested_tables(machine.guest);
+    machine.vcpus = choices.vcpus;
     set_machine(machine);
     const unsigned cpus = start_host_cpus(choices.vcpus);
     log("host CPUs: {} of {} online, one per vCPU", cpus, choices.vcpus);

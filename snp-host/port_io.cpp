@@ -30,7 +30,10 @@ size_t line_len = 0;
 void watch_console(Machine& m, uint8_t c) {
     if (c == '\n') {
         constexpr std::string_view kReady = "warden: ready";
-        if (std::string_view(line, line_len).substr(0, kReady.size()) == kReady) m.ready_seen = true;
+        if (std::string_view(line, line_len).substr(0, kReady.size()) == kReady && !m.ready_seen) {
+            m.ready_seen = true;
+            m.ready_pending_report = true;  // printed by the vCPU after this OUT, outside the line
+        }
         line_len = 0;
     } else if (c != '\r' && line_len < sizeof line) {
         line[line_len++] = static_cast<char>(c);

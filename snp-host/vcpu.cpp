@@ -12,6 +12,7 @@
 #include "cpu.hpp"
 #include "npt.hpp"
 #include "paging.hpp"
+#include "smp.hpp"
 #include "warden/svm/insn_decode.hpp"
 #include "warden/svm/vc_frame.hpp"
 
@@ -328,6 +329,15 @@ Next refuse(Vcpu& v, uint64_t gpa, std::string_view why) {
     return Next::kStop;
 }
 
+void report_counters(Machine& m, std::string_view when) {
+    for (unsigned i = 0; i < m.vcpus; ++i) {
+        const Counters& c = vcpu(i).count;
+        log("{}: vCPU {}: {} exits, {} VMGEXITs ({} MSR protocol, {} GHCB page), {} #VC, {} NPF, {} PVALIDATE, {} "
+            "RMPADJUST",
+            when, i, c.exits, c.vmgexits, c.msr_protocol, c.ghcb_page, c.vc, c.npf, c.pvalidate, c.rmpadjust);
+    }
+}
+
 void stop_machine(Vcpu& v, bool pass) {
     log("vCPU {} stopped: {} exits, {} VMGEXITs ({} MSR protocol, {} GHCB page), {} #VC, {} NPF, {} PVALIDATE, {} "
         "RMPADJUST",
@@ -379,6 +389,10 @@ void vcpu_run(Vcpu& v) {
         svm_run(addr(v.vmcb_page), addr(v.host_save), &v.gprs);
         ++v.count.exits;
         if (handle_exit(v) == Next::kStop) stop_machine(v, v.machine->ready_seen);
+        if (v.machine->ready_pending_report) {
+            v.machine->ready_pending_report = false;
+            report_counters(*v.machine, "at Warden's ready line");
+        }
     }
 }
 

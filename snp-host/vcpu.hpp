@@ -30,6 +30,8 @@ struct Machine {
     RmpSeam* rmp = nullptr;
     uint64_t nested_cr3 = 0;
     bool ready_seen = false;  // Warden's "warden: ready" line went through the host's COM1
+    bool ready_pending_report = false;
+    unsigned vcpus = 1;
 };
 
 struct Vcpu {
@@ -58,6 +60,8 @@ bool write_guest_virt(Vcpu& v, uint64_t gva, const void* in, size_t len);
 // A rule the hardware enforces was broken: one loud line, then the run ends.
 Next refuse(Vcpu& v, uint64_t gpa, std::string_view why);
 [[noreturn]] void stop_machine(Vcpu& v, bool pass);
+// The world switches each vCPU has made so far, one line per vCPU.
+void report_counters(Machine& m, std::string_view when);
 
 // vmgexit.cpp: VMGEXIT through the GHCB MSR protocol or the GHCB page.
 Next serve_vmgexit(Vcpu& v);
