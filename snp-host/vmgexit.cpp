@@ -230,6 +230,15 @@ Next serve_mmio(Vcpu& v, GhcbCopy& g, bool write) {
         uint32_t x = 0;
         if (write) {
             std::memcpy(&x, buf.data(), 4);
+            // The xAPIC is the host's own: an INIT, STARTUP or SMI IPI would reset or
+            // divert a host CPU that runs another vCPU. Only fixed and NMI delivery
+            // (ICR bits 10:8 = 0 or 4, SDM vol. 3 11.6.1) pass; KVM's virtual APIC
+            // would deliver the others to vCPUs, which this host does not model.
+            constexpr uint64_t kIcrLow = 0x300;
+            const unsigned mode = (x >> 8) & 7;
+            if ((gpa & 0xfff) == kIcrLow && mode != 0 && mode != 4)
+                return refuse(v, gpa,
+                              "an INIT/STARTUP/SMI IPI through the xAPIC (not modelled: it would hit a host CPU)");
             *reg = x;
         } else {
             x = *reg;
