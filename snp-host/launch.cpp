@@ -7,6 +7,7 @@
 #include "cpu.hpp"
 #include "cpuid_view.hpp"
 #include "warden/bytes.hpp"
+#include "warden/igvm/host_parameters.hpp"
 #include "warden/igvm/igvm.hpp"
 #include "warden/igvm/memory_map.hpp"
 #include "warden/igvm/snp_launch.hpp"
@@ -110,59 +111,15 @@ private:
     Error error_ = Error::kInvalidArgument;
 };
 
-// The parameter areas (igvm_defs IGVM_VHS_PARAMETER_AREA / _PARAMETER /
-// _PARAMETER_INSERT): the host writes its memory map and vCPU count where the
-// file asks, at every GPA an area is inserted (QEMU backends/igvm.c).
-struct Area {
-    uint64_t bytes = 0;
-    bool memory_map = false, vp_count = false;
-    uint32_t mm_offset = 0, vp_offset = 0;
-};
-constexpr size_t kMaxAreas = 16;
+// The parameter areas: lib's placement over guest memory.
+class Window final : public igvm::GuestWindow {
+public:
+    explicit Window(const GuestMemory& g) : g_(g) {}
+    std::span<uint8_t> bytes(uint64_t gpa, uint64_t len) override { return g_.bytes(gpa, len); }
 
-Result<void> fill_parameters(const GuestMemory& guest, const LaunchChoices& choices) {
-    Area areas[kMaxAreas]{};
-    for (size_t i = 0; i < file_headers.count; ++i) {
-        const auto& h = file_headers.headers[i];
-        const auto b = h.body;
-        if (h.type == igvm::HeaderType::kParameterArea) {
-            if (b.size() < 16) return Fail(Error::kInvalidArgument);
-            const uint32_t idx = warden::load_le<uint32_t>(b, 8);
-            if (idx >= kMaxAreas) return Fail(Error::kOutOfRange);
-            areas[idx].bytes = warden::load_le<uint64_t>(b, 0);
-        } else if (h.type == igvm::HeaderType::kMemoryMap || h.type == igvm::HeaderType::kVpCount) {
-            if (b.size() < 8) return Fail(Error::kInvalidArgument);
-            const uint32_t idx = warden::load_le<uint32_t>(b, 0), off = warden::load_le<uint32_t>(b, 4);
-            if (idx >= kMaxAreas) return Fail(Error::kOutOfRange);
-            if (h.type == igvm::HeaderType::kMemoryMap) {
-                areas[idx].memory_map = true, areas[idx].mm_offset = off;
-            } else {
-                areas[idx].vp_count = true, areas[idx].vp_offset = off;
-            }
-        } else if (h.type == igvm::HeaderType::kParameterInsert) {
-            if (b.size() < 16) return Fail(Error::kInvalidArgument);
-            const uint64_t gpa = warden::load_le<uint64_t>(b, 0);
-            const uint32_t idx = warden::load_le<uint32_t>(b, 12);
-            if (idx >= kMaxAreas) return Fail(Error::kOutOfRange);
-            const Area& a = areas[idx];
-            auto dst = guest.bytes(gpa, a.bytes);
-            if (dst.empty()) return Fail(Error::kOutOfRange);
-            if (a.memory_map) {
-                // One entry: all guest RAM, normal memory; the zeroed rest ends the list.
-                if (a.mm_offset > a.bytes || a.bytes - a.mm_offset < 2 * igvm::kMemoryMapEntrySize)
-                    return Fail(Error::kOutOfRange);
-                const uint64_t first = 0, pages = guest.size / kPage;
-                std::memcpy(&dst[a.mm_offset], &first, 8);
-                std::memcpy(&dst[a.mm_offset + 8], &pages, 8);
-            }
-            if (a.vp_count) {
-                if (a.vp_offset > a.bytes || a.bytes - a.vp_offset < 4) return Fail(Error::kOutOfRange);
-                std::memcpy(&dst[a.vp_offset], &choices.vcpus, 4);
-            }
-        }
-    }
-    return {};
-}
+private:
+    const GuestMemory& g_;
+};
 
 }  // namespace
 
@@ -180,7 +137,10 @@ Result<void> launch(std::span<const uint8_t> file, const GuestMemory& guest, con
     }
     WARDEN_TRY_VOID(sink.status());
     out.policy = plan->policy;
-    return fill_parameters(guest, choices);
+    Window window(guest);
+    auto placed = igvm::place_host_parameters(file_headers, {.ram_bytes = guest.size, .vcpus = choices.vcpus}, window);
+    if (!placed) return Fail(placed.error());
+    return {};
 }
 
 }  // namespace snp_host
