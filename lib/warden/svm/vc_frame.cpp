@@ -41,7 +41,7 @@ Result<Delivery> build_exception_frame(const Interrupted& at, const IdtGate& gat
     const uint64_t top = switch_stack ? stack_top : at.rsp;
     if (!canonical(top)) return Fail(Error::kInvalidArgument);
     Delivery d;
-    d.rsp = (top & ~uint64_t{15}) - 6 * 8;
+    d.rsp = (top & ~uint64_t{15}) - sizeof(d.frame);
     d.rip = gate.handler;
     d.cs = gate.selector;
     d.ss = at.cpl != 0 ? 0 : at.ss;
