@@ -241,10 +241,11 @@ Next on_vmmcall(Vcpu& v) {
 
 Next on_hlt(Vcpu& v) {
     if ((v.vmcb().get(kRflags) >> 9) & 1) {
-        // Interrupts reach the guest directly (the INTR intercept is off), and one
-        // that is pending is taken right after VMRUN: resuming after the HLT is a
-        // wake-up the guest's idle loop cannot tell from a spurious one.
-        advance(v, 1);
+        // Interrupts reach the guest directly (the INTR intercept is off): let the
+        // guest run this HLT itself, once, so the vCPU sleeps until one arrives
+        // instead of spinning through VMRUN. The intercept is back after the next
+        // exit, so a HLT with interrupts off is still seen and reported.
+        v.vmcb().set<uint32_t>(kInterceptWord3, v.vmcb().get<uint32_t>(kInterceptWord3) & ~kIntrHlt);
         return Next::kResume;
     }
     log("vCPU {} VMPL{}: HLT at RIP {:#x} with IF={}: no interrupt source is modelled, the vCPU stops", v.index, v.vmpl,
@@ -388,6 +389,7 @@ void vcpu_run(Vcpu& v) {
     for (;;) {
         svm_run(addr(v.vmcb_page), addr(v.host_save), &v.gprs);
         ++v.count.exits;
+        v.vmcb().set<uint32_t>(kInterceptWord3, v.vmcb().get<uint32_t>(kInterceptWord3) | kIntrHlt);
         if (handle_exit(v) == Next::kStop) stop_machine(v, v.machine->ready_seen);
         if (v.machine->ready_pending_report) {
             v.machine->ready_pending_report = false;
