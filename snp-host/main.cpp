@@ -43,6 +43,18 @@ GuestMemory carve_guest_memory() {
 Launched launched;
 Machine machine;
 
+// fw_cfg opt/snp-host/selftest "fault": the host writes to page 0 (unmapped)
+// right after loading its own tables, to show that a host fault is reported
+// with its cause (the snp suite checks the report).
+void selftest() {
+    alignas(8) static uint8_t text[16];
+    auto n = fw_cfg::read_file("opt/snp-host/selftest", text);
+    if (!n || std::string_view(reinterpret_cast<const char*>(text), *n) != "fault") return;
+    log("selftest: writing to page 0");
+    static volatile uintptr_t target = 8;  // not a constant: the compiler must emit the store
+    *reinterpret_cast<volatile uint64_t*>(target) = 0;
+}
+
 }  // namespace
 }  // namespace snp_host
 
@@ -59,6 +71,7 @@ extern "C" [[noreturn]] void host_main(uint64_t reset_tsc) {
     const auto svm = cpu::cpuid(0x8000000a, 0);
     log("emulated SEV-SNP host for Warden (reset tsc {}); SVM revision {}, {} ASIDs, features {:#x}", reset_tsc,
         svm.eax & 0xff, svm.ebx, svm.edx);
+    selftest();
 
     const GuestMemory guest = carve_guest_memory();
     auto file = std::span<uint8_t>(reinterpret_cast<uint8_t*>(kIgvmBuffer), kIgvmBufferSize);

@@ -8,6 +8,10 @@ SVM CPU, and judges what the host and Warden print.
         the same file, vCPU count and CPU model (nothing hard-coded)
     snp_run.py reach HOST.fw TOOL KERNEL.elf WORKDIR SMP REGEX
         the serial log has a line matching REGEX
+    snp_run.py hostfault HOST.fw
+        the host's own fault (fw_cfg opt/snp-host/selftest "fault": a write to
+        page 0) is reported with vector, error code, RIP and CR2, and QEMU
+        ends with the fail status (35)
 """
 import os
 import re
@@ -28,17 +32,18 @@ def pack(tool, kernel, workdir, smp):
     return out
 
 
-def command(host, igvm, smp):
+def command(host, igvm, smp, extra=()):
+    fw_cfg = ["-fw_cfg", f"name=opt/warden/igvm,file={igvm}"] if igvm else []
     return ["qemu-system-x86_64", "-machine", "pc", "-nodefaults", "-display", "none", "-no-reboot",
            "-accel", "tcg", "-cpu", CPU, "-smp", str(smp), "-m", "512M", "-bios", host,
-           "-fw_cfg", f"name=opt/warden/igvm,file={igvm}", "-serial", "stdio", "-monitor", "none",
+           *fw_cfg, *extra, "-serial", "stdio", "-monitor", "none",
            "-device", "isa-debug-exit,iobase=0xf4,iosize=0x04"]
 
 
-def boot(host, igvm, smp, until=None):
+def boot(host, igvm, smp, until=None, extra=()):
     """Runs QEMU to its end, or until a line matches `until` (then stops it:
     Warden idles after its ready line, it does not exit under IGVM)."""
-    proc = subprocess.Popen(command(host, igvm, smp), stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
+    proc = subprocess.Popen(command(host, igvm, smp, extra), stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
     lines = []
     timer = threading.Timer(TIMEOUT, proc.kill)
     timer.start()
@@ -55,7 +60,20 @@ def boot(host, igvm, smp, until=None):
     return proc.returncode, "\n".join(lines) + "\n"
 
 
+def hostfault(host):
+    status, log = boot(host, None, 1, extra=["-fw_cfg", "name=opt/snp-host/selftest,string=fault"])
+    sys.stdout.write(log)
+    want = r"^snp-host: HOST EXCEPTION 14 \(#PF\) error 0x2 rip 0x[0-9a-f]+ cr2 0x8 "
+    if not re.search(want, log, re.M):
+        sys.exit(f"FAIL: no report matching {want!r}")
+    if status != 35:
+        sys.exit(f"FAIL: QEMU status {status}, expected 35 (the fail code)")
+    print("PASS: the host's fault is reported with its cause and ends QEMU with the fail code")
+
+
 def main():
+    if sys.argv[1] == "hostfault":
+        return hostfault(sys.argv[2])
     mode, host, tool, kernel, workdir, smp = sys.argv[1:7]
     igvm = pack(tool, kernel, workdir, smp)
     digest_line = r"^snp-host: launch digest ([0-9a-f]{96})$"
