@@ -13,6 +13,7 @@
 #include "platform/platform.hpp"
 #include "task/task.hpp"
 #include "warden/spinlock.hpp"
+#include "warden/svsm/taken_pages.hpp"
 
 namespace warden::guest {
 namespace {
@@ -32,13 +33,8 @@ uint64_t valid_bits[kPages / 64];
 std::atomic<uint64_t> mutation_count[arch::kMaxCpus];  // by the CPU whose request loop made the change
 uint64_t* window_slot[arch::kMaxCpus];
 
-struct VcpuRecord {
-    PhysAddr vmsa, caa;
-    uint32_t apic_id = 0;
-    bool used = false;
-};
-VcpuRecord vcpus[arch::kMaxCpus];
-PhysAddr revoked[arch::kMaxCpus];  // VMSA pages out of the guest's reach (0 = free slot)
+// VMSA pages out of the guest's reach: being checked, or a live vCPU's.
+svsm::TakenPages<arch::kMaxCpus> taken;
 
 // Only per-vCPU request loops count: the BIOS loader's changes are not a vCPU's.
 void count_mutation() {
@@ -133,11 +129,43 @@ bool apic_online(uint32_t apic_id) {
     return false;
 }
 
-PhysAddr* revoked_slot(PhysAddr vmsa) {
-    for (PhysAddr& r : revoked) {
-        if (r == vmsa) return &r;
+// Recorded as taken first, so no check can pass on it any more, then
+// unmapped from every task playing the guest. The page tables change outside
+// the lock: unmapping shoots down other CPUs' TLBs, and a CPU spinning on the
+// lock with interrupts off could not answer.
+Result<void> take_page(const Region& g, PhysAddr page) {
+    {
+        LockGuard guard(lock);
+        WARDEN_TRY_VOID(taken.take(page));
     }
-    return nullptr;
+    if (auto r = task::set_guest_page_access(page, backing_of(g, page), false); !r) {
+        LockGuard guard(lock);
+        (void)taken.give_back(page);
+        return r;
+    }
+    return {};
+}
+
+Result<void> give_back_page(const Region& g, PhysAddr page) {
+    {
+        LockGuard guard(lock);
+        WARDEN_TRY_VOID(taken.give_back(page));
+    }
+    return task::set_guest_page_access(page, backing_of(g, page), true);
+}
+
+// The page is out of the guest's reach: what is read here is what the vCPU gets.
+Result<void> check_and_make_live(const Region& g, PhysAddr vmsa) {
+    uint8_t head[svsm::kVmsaCheckedBytes];
+    WARDEN_TRY_VOID(through_window(backing_of(g, vmsa), [&](const uint8_t* w) {
+        std::memcpy(head, w, sizeof head);
+        return Result<void>{};
+    }));
+    if (!svsm::vmsa_fits_guest(head, vmpl(), sev_features())) return Fail(Error::kInvalidArgument);
+    LockGuard guard(lock);
+    WARDEN_TRY_VOID(taken.make_live(vmsa));
+    count_mutation();
+    return {};
 }
 
 }  // namespace
@@ -253,65 +281,27 @@ bool is_validated(PhysAddr page) {
     return bit(page_index(page));
 }
 
-// The page tables change outside the lock: unmapping shoots down other
-// CPUs' TLBs, and a CPU spinning on the lock with interrupts off could not answer.
-Result<void> set_vmsa_access(PhysAddr vmsa, bool revoke) {
-    const Region* g = region_of(PhysRange{vmsa, kPageSize});
-    if (!vmsa.is_aligned(kPageSize) || g == nullptr) return Fail(Error::kOutOfRange);
-    PhysAddr* slot = nullptr;
-    {
-        LockGuard guard(lock);
-        slot = revoked_slot(vmsa);
-        if (revoke) {
-            if (slot) return Fail(Error::kAlreadyMapped);  // already out of reach
-            slot = revoked_slot(PhysAddr(0));
-            if (!slot) return Fail(Error::kBusy);
-            *slot = vmsa;  // claimed before the change: a second revoke is refused
-        } else {
-            if (!slot) return Fail(Error::kNotMapped);
-            for (const VcpuRecord& v : vcpus) {
-                if (v.used && v.vmsa == vmsa) return Fail(Error::kBusy);  // a live vCPU's VMSA stays revoked
-            }
-            *slot = PhysAddr(0);
-        }
-    }
-    if (auto r = task::set_guest_page_access(vmsa, backing_of(*g, vmsa), !revoke); !r) {
-        LockGuard guard(lock);
-        *slot = revoke ? PhysAddr(0) : vmsa;
-        return r;
-    }
-    return {};
-}
-
+// Take, check, make live: one kernel call, so nothing the request loop
+// does can come between taking the page and checking it.
 Result<void> create_vcpu(PhysAddr vmsa, PhysAddr caa, uint32_t apic_id) {
-    if (!is_guest_memory(PhysRange{vmsa, kPageSize}) || !is_guest_memory(PhysRange{caa, kPageSize}) ||
-        !vmsa.is_aligned(kPageSize) || !caa.is_aligned(kPageSize) || vmsa == caa)
-        return Fail(Error::kOutOfRange);
+    if (!vmsa.is_aligned(kPageSize) || !caa.is_aligned(kPageSize) || vmsa == caa) return Fail(Error::kMisaligned);
+    const Region* g = region_of(PhysRange{vmsa, kPageSize});
+    if (g == nullptr || !is_guest_memory(PhysRange{caa, kPageSize})) return Fail(Error::kOutOfRange);
     if (!apic_online(apic_id)) return Fail(Error::kNotFound);
-    LockGuard guard(lock);
-    if (!revoked_slot(vmsa)) return Fail(Error::kDenied);  // checked while the guest could still write it
-    VcpuRecord* free = nullptr;
-    for (VcpuRecord& v : vcpus) {
-        if (v.used && v.vmsa == vmsa) return Fail(Error::kAlreadyMapped);
-        if (!v.used && !free) free = &v;
-    }
-    if (!free) return Fail(Error::kBusy);
-    *free = VcpuRecord{vmsa, caa, apic_id, true};
-    count_mutation();
-    return {};
+    WARDEN_TRY_VOID(take_page(*g, vmsa));
+    auto r = check_and_make_live(*g, vmsa);
+    if (!r) (void)give_back_page(*g, vmsa);
+    return r;
 }
 
 Result<void> delete_vcpu(PhysAddr vmsa) {
+    const Region* g = region_of(PhysRange{vmsa, kPageSize});
+    if (g == nullptr) return Fail(Error::kNotFound);
     {
         LockGuard guard(lock);
-        VcpuRecord* found = nullptr;
-        for (VcpuRecord& v : vcpus) {
-            if (v.used && v.vmsa == vmsa) found = &v;
-        }
-        if (!found) return Fail(Error::kNotFound);
-        found->used = false;
+        WARDEN_TRY_VOID(taken.end_live(vmsa));
     }
-    return set_vmsa_access(vmsa, false);  // the page is the guest's again
+    return give_back_page(*g, vmsa);  // the page is the guest's again
 }
 
 PhysRange svsm_memory() { return boot::info().image; }

@@ -62,10 +62,13 @@ PhysRange launched_firmware();
 
 Result<svsm::PvalidateOutcome> pvalidate(PhysAddr page, bool huge, bool validate);
 
-// The guest's access to a VMSA page (native: unmapped from every task that
-// plays the guest). kAlreadyMapped/kNotMapped when it is not in that state.
-Result<void> set_vmsa_access(PhysAddr vmsa, bool revoked);
+// CREATE_VCPU (svsm::GuestServices::create_vcpu's contract): the VMSA page
+// is taken out of the guest's reach (native: unmapped from every task that
+// plays the guest) before the kernel checks its contents itself, and given
+// back if they do not fit. kMisaligned, kOutOfRange, kNotFound (APIC ID),
+// kAlreadyMapped (already taken), kBusy (table full), kInvalidArgument.
 Result<void> create_vcpu(PhysAddr vmsa, PhysAddr caa, uint32_t apic_id);
+// kNotFound unless vmsa is a live vCPU's VMSA; then the page is the guest's again.
 Result<void> delete_vcpu(PhysAddr vmsa);
 
 // Starts a guest vCPU from the VMSA in frame (SVSM memory, the kernel's

@@ -33,11 +33,6 @@ public:
         check(page, huge ? kLargePageSize : kPageSize);
         return static_cast<PvalidateOutcome>(mem[0] & 3);
     }
-    Result<void> revoke_vmsa_page(PhysAddr vmsa) override {
-        check(vmsa, kPageSize);
-        return {};
-    }
-    void restore_vmsa_page(PhysAddr) override {}
     bool apic_id_exists(uint32_t id) const override { return id < 8; }
     Result<void> create_vcpu(PhysAddr vmsa, PhysAddr caa, uint32_t) override {
         check(vmsa, kPageSize);
@@ -67,7 +62,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
                .r8 = regs[3] & 15,
                .r9 = regs[4]};
     if (regs[0] & 16) r.rcx = regs[1];  // sometimes a wild address
-    VcpuState vcpu{.caa = PhysAddr(0x2000), .guest_vmpl = 1, .sev_features = 1};
+    VcpuState vcpu{.caa = PhysAddr(0x2000)};
     dispatch(r, vcpu, g);
     if (r.rax != kSuccess && (r.rax < 0x80000000 || r.rax > 0x80001010)) __builtin_trap();
     return 0;

@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "warden/svsm/core.hpp"
+#include "warden/svsm/taken_pages.hpp"
 
 using namespace warden;
 using namespace warden::svsm;
@@ -18,6 +19,8 @@ namespace {
 class FakeGuest final : public GuestServices {
 public:
     static constexpr uint64_t kTop = 16 << 20, kSvsmBase = 1 << 20, kSvsmEnd = 3 << 20;
+    static constexpr uint8_t kVmpl = 2;            // the guest's
+    static constexpr uint64_t kSevFeatures = 0x1;  // its VMSAs'
 
     bool is_guest_memory(PhysRange r) const override {
         if (r.size == 0 || r.end().raw() < r.base.raw() || r.end().raw() > kTop) return false;
@@ -44,21 +47,19 @@ public:
         }
         return changed ? PvalidateOutcome::kChanged : PvalidateOutcome::kUnchanged;
     }
-    Result<void> revoke_vmsa_page(PhysAddr vmsa) override {
-        revoked.insert(vmsa.raw());
-        return {};
-    }
-    void restore_vmsa_page(PhysAddr vmsa) override { revoked.erase(vmsa.raw()); }
     bool apic_id_exists(uint32_t id) const override { return id < 4; }
+    // As the kernel does it: take the page, check what is in it, keep it or give it back.
     Result<void> create_vcpu(PhysAddr vmsa, PhysAddr, uint32_t) override {
-        if (!revoked.count(vmsa.raw())) return Fail(Error::kDenied);  // checked before revoking: a bug
-        vcpus.insert(vmsa.raw());
-        return {};
+        WARDEN_TRY_VOID(taken.take(vmsa));
+        if (!vmsa_fits_guest({mem.data() + vmsa.raw(), kPageSize}, kVmpl, kSevFeatures)) {
+            (void)taken.give_back(vmsa);
+            return Fail(Error::kInvalidArgument);
+        }
+        return taken.make_live(vmsa);
     }
     Result<void> delete_vcpu(PhysAddr vmsa) override {
-        if (!vcpus.erase(vmsa.raw())) return Fail(Error::kNotFound);
-        revoked.erase(vmsa.raw());
-        return {};
+        WARDEN_TRY_VOID(taken.end_live(vmsa));
+        return taken.give_back(vmsa);
     }
 
     void put64(uint64_t gpa, uint64_t v) { std::memcpy(mem.data() + gpa, &v, 8); }
@@ -76,7 +77,8 @@ public:
     }
 
     std::vector<uint8_t> mem = std::vector<uint8_t>(kTop, 0);
-    std::set<uint64_t> valid, revoked, vcpus;
+    std::set<uint64_t> valid;
+    TakenPages<8> taken;
     int pvalidates = 0;
 
 private:
@@ -85,7 +87,7 @@ private:
 
 struct Fixture {
     FakeGuest g;
-    VcpuState vcpu{.caa = PhysAddr(0x5000), .guest_vmpl = 2, .sev_features = 0x1};
+    VcpuState vcpu{.caa = PhysAddr(0x5000)};
     CallRegs call(CoreCall c, uint64_t rcx = 0, uint64_t rdx = 0, uint64_t r8 = 0) {
         CallRegs r{.rax = call_rax(kProtocolCore, static_cast<uint32_t>(c)), .rcx = rcx, .rdx = rdx, .r8 = r8};
         dispatch(r, vcpu, g);
@@ -214,21 +216,21 @@ TEST_CASE("svsm core: malformed PVALIDATE lists are refused and change nothing")
     CHECK(refused(0xfffffffffffff000) == kErrInvalidAddress);
 }
 
-TEST_CASE("svsm core: CREATE_VCPU checks the new VMSA after revoking it; DELETE_VCPU only what it created") {
+TEST_CASE("svsm core: CREATE_VCPU makes a live VMSA of a page that fits; DELETE_VCPU only what it created") {
     Fixture f;
     const uint64_t vmsa = 0xa000, caa = 0xb000;
     f.g.mem[vmsa + 0x0ca] = 2;                   // VMPL 2, the guest's
     f.g.put64(vmsa + 0x0d0, uint64_t{1} << 12);  // EFER.SVME
     f.g.put64(vmsa + 0x3b0, 0x1);                // SEV_FEATURES equal to the caller's
     CHECK(f.result(CoreCall::kCreateVcpu, vmsa, caa, 1) == kSuccess);
-    CHECK(f.g.vcpus.count(vmsa));
+    CHECK(f.g.taken.is_live(PhysAddr(vmsa)));
     CHECK(f.result(CoreCall::kDeleteVcpu, vmsa) == kSuccess);
+    CHECK(f.g.taken.count() == 0);
     CHECK(f.result(CoreCall::kDeleteVcpu, vmsa) == kErrInvalidParameter);  // not (any more) a created VMSA
 
     auto bad = [&](uint64_t v, uint64_t c, uint64_t id) {
         const uint64_t r = f.result(CoreCall::kCreateVcpu, v, c, id);
-        CHECK(f.g.vcpus.empty());
-        CHECK(f.g.revoked.empty());  // access given back
+        CHECK(f.g.taken.count() == 0);  // nothing taken, or given back
         return r;
     };
     CHECK(bad(vmsa + 8, caa, 1) == kErrInvalidParameter);

@@ -32,9 +32,10 @@ enum class Sys : uint64_t {
     kGuestRead = 13,       // (gpa, void* out, len <= kMaxGuestCopy)
     kGuestWrite = 14,      // (gpa, const void* in, len <= kMaxGuestCopy)
     kGuestPvalidate = 15,  // (gpa, huge, validate) -> PvalidateOutcome (lib/warden/svsm/core.hpp)
-    kVmsaAccess = 16,      // (vmsa gpa, revoke 1 | restore 0): the guest's access to a VMSA page
-    kVcpuCreate = 17,      // (vmsa gpa, caa gpa, apic id)
-    kVcpuDelete = 18,      // (vmsa gpa) kNotFound unless created
+    // 16 was kVmsaAccess: kVcpuCreate takes the VMSA page itself, so that no
+    // call can come between taking it and checking it.
+    kVcpuCreate = 17,  // (vmsa gpa, caa gpa, apic id) the kernel checks the VMSA itself
+    kVcpuDelete = 18,  // (vmsa gpa) kNotFound unless created
     // Whether [phys, phys + len) lies in a DMA buffer of task `id`: a service
     // that programs a device for a client (fw_cfg DMA) checks the target
     // first, since device DMA bypasses page tables. 0 or kDenied; only tasks

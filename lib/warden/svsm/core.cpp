@@ -70,7 +70,10 @@ uint64_t pvalidate(CallRegs& r, GuestServices& s) {
     return result;
 }
 
-uint64_t create_vcpu(CallRegs& r, const VcpuState& vcpu, GuestServices& s) {
+// Only the arguments are checked here: the VMSA's contents are checked by
+// create_vcpu itself, after it has taken the page out of the guest's reach
+// (the kernel does not trust this dispatcher, which runs at CPL3).
+uint64_t create_vcpu(CallRegs& r, GuestServices& s) {
     const PhysAddr vmsa(r.rcx), caa(r.rdx);
     const auto apic_id = static_cast<uint32_t>(r.r8);
     if (!vmsa.is_aligned(kPageSize) || !caa.is_aligned(kPageSize) || vmsa == caa || r.r8 > 0xffffffff)
@@ -78,17 +81,14 @@ uint64_t create_vcpu(CallRegs& r, const VcpuState& vcpu, GuestServices& s) {
     if (!s.is_guest_memory(PhysRange{vmsa, kPageSize}) || !s.is_guest_memory(PhysRange{caa, kPageSize}))
         return kErrInvalidAddress;
     if (!s.apic_id_exists(apic_id)) return kErrInvalidParameter;
-    if (!s.revoke_vmsa_page(vmsa)) return kErrInvalidAddress;
-    uint8_t head[kVmsaCheckedBytes];
-    uint64_t result = kSuccess;
-    if (!s.read_guest(vmsa, head, sizeof head))
-        result = kErrInvalidAddress;
-    else if (!vmsa_fits_guest(head, vcpu.guest_vmpl, vcpu.sev_features))
-        result = kErrInvalidParameter;
-    else if (auto c = s.create_vcpu(vmsa, caa, apic_id); !c)
-        result = c.error() == Error::kBusy ? kErrBusy : kErrInvalidParameter;
-    if (result != kSuccess) s.restore_vmsa_page(vmsa);
-    return result;
+    auto c = s.create_vcpu(vmsa, caa, apic_id);
+    if (c) return kSuccess;
+    switch (c.error()) {
+    case Error::kInvalidArgument:
+    case Error::kNotFound: return kErrInvalidParameter;
+    case Error::kBusy: return kErrBusy;
+    default: return kErrInvalidAddress;  // a page that is not the guest's to give (already a VMSA)
+    }
 }
 
 uint64_t delete_vcpu(CallRegs& r, GuestServices& s) {
@@ -120,7 +120,7 @@ uint64_t core(CallRegs& r, uint32_t call, VcpuState& vcpu, GuestServices& s) {
     switch (static_cast<CoreCall>(call)) {
     case CoreCall::kRemapCa: return remap_ca(r, vcpu, s);
     case CoreCall::kPvalidate: return pvalidate(r, s);
-    case CoreCall::kCreateVcpu: return create_vcpu(r, vcpu, s);
+    case CoreCall::kCreateVcpu: return create_vcpu(r, s);
     case CoreCall::kDeleteVcpu: return delete_vcpu(r, s);
     case CoreCall::kDepositMem:
     case CoreCall::kWithdrawMem: return kErrUnsupportedCall;  // Warden's memory is fixed at launch

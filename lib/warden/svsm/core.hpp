@@ -71,13 +71,17 @@ public:
     virtual Result<void> read_guest(PhysAddr gpa, void* out, size_t len) = 0;
     virtual Result<void> write_guest(PhysAddr gpa, const void* in, size_t len) = 0;
     virtual Result<PvalidateOutcome> pvalidate(PhysAddr page, bool huge, bool validate) = 0;
-    // CREATE_VCPU: revoke the guest's access to the VMSA page first, so the
-    // checked contents cannot change; give it back if the checks fail.
-    virtual Result<void> revoke_vmsa_page(PhysAddr vmsa) = 0;
-    virtual void restore_vmsa_page(PhysAddr vmsa) = 0;
     virtual bool apic_id_exists(uint32_t apic_id) const = 0;
+    // CREATE_VCPU's privileged half, in one step so that nothing can come
+    // between taking the VMSA page and checking it: the page is taken out of
+    // the guest's reach first, then its contents are checked
+    // (vmsa_fits_guest with the guest's VMPL and SEV_FEATURES), then it is a
+    // live vCPU's. On any failure the page is given back and nothing has
+    // changed: kInvalidArgument for contents that do not fit, kNotFound for
+    // an APIC ID no CPU has, kBusy when no more vCPUs fit, another error when
+    // a page is not the guest's to give.
     virtual Result<void> create_vcpu(PhysAddr vmsa, PhysAddr caa, uint32_t apic_id) = 0;
-    // kNotFound if vmsa was not created through CREATE_VCPU.
+    // kNotFound if vmsa is not a live vCPU's VMSA; its page is the guest's again.
     virtual Result<void> delete_vcpu(PhysAddr vmsa) = 0;
 
 protected:
@@ -86,10 +90,8 @@ protected:
 
 // The calling vCPU's state the dispatcher reads and changes.
 struct VcpuState {
-    PhysAddr caa;               // its Calling Area
-    uint8_t guest_vmpl = 1;     // the VMPL its guest runs at
-    uint64_t sev_features = 0;  // its VMSA's SEV_FEATURES (a new VMSA must match)
-    bool attestation = false;   // an attestation protocol is offered (SNP only)
+    PhysAddr caa;              // its Calling Area
+    bool attestation = false;  // an attestation protocol is offered (SNP only)
 };
 
 // Serves one call: regs in, regs out (RAX = result code). Never fails as a

@@ -39,10 +39,6 @@ public:
         if (r < 0) return error_of(r);
         return static_cast<svsm::PvalidateOutcome>(r);
     }
-    Result<void> revoke_vmsa_page(PhysAddr vmsa) override {
-        return void_result(svc::syscall(Sys::kVmsaAccess, vmsa.raw(), 1));
-    }
-    void restore_vmsa_page(PhysAddr vmsa) override { (void)svc::syscall(Sys::kVmsaAccess, vmsa.raw(), 0); }
     bool apic_id_exists(uint32_t apic_id) const override {
         for (uint32_t i = 0; i < info_.cpu_count && i < 64; ++i) {
             if (info_.apic_ids[i] == apic_id) return true;
@@ -68,7 +64,7 @@ int64_t service_main() {
         return 1;
     }
     KernelServices services(info);
-    svsm::VcpuState vcpu{.caa = PhysAddr(info.caa), .guest_vmpl = info.guest_vmpl, .sev_features = info.sev_features};
+    svsm::VcpuState vcpu{.caa = PhysAddr(info.caa)};
     for (;;) {
         svc::Message m;
         if (svc::receive(0, m) < 0) continue;
