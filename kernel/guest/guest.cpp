@@ -35,6 +35,10 @@ uint64_t* window_slot[arch::kMaxCpus];
 
 // VMSA pages out of the guest's reach: being checked, or a live vCPU's.
 svsm::TakenPages<arch::kMaxCpus> taken;
+// The guest range each CPU is copying on the guest's behalf (empty: none).
+// A copy is checked against `taken` when it starts; a page being taken
+// waits until no copy that started before still covers it.
+PhysRange copying[arch::kMaxCpus];
 
 // Only per-vCPU request loops count: the BIOS loader's changes are not a vCPU's.
 void count_mutation() {
@@ -95,8 +99,7 @@ Result<void> through_window(PhysAddr page, F&& f) {
 }
 
 template <typename F>
-Result<void> each_page(PhysAddr gpa, size_t len, F&& f) {
-    if (!is_guest_memory(PhysRange{gpa, len})) return Fail(Error::kOutOfRange);
+Result<void> copy_pages(PhysAddr gpa, size_t len, F&& f) {
     size_t done = 0;
     while (done < len) {
         const PhysAddr at = gpa + done;
@@ -109,6 +112,39 @@ Result<void> each_page(PhysAddr gpa, size_t len, F&& f) {
         done += n;
     }
     return {};
+}
+
+// Every copy on the guest's behalf: the whole range is checked before the
+// first byte moves (a refused copy changes nothing), and announced in
+// `copying` in the same critical section, so a page taken after the check
+// waits for the copy to end.
+template <typename F>
+Result<void> each_page(PhysAddr gpa, size_t len, F&& f) {
+    const PhysRange r{gpa, len};
+    const unsigned cpu = arch::this_cpu().index;  // a system call does not migrate
+    {
+        LockGuard guard(lock);
+        if (!is_guest_memory(r)) return Fail(Error::kOutOfRange);
+        if (taken.any_in(r)) return Fail(Error::kDenied);
+        copying[cpu] = r;
+    }
+    const Result<void> done = copy_pages(gpa, len, f);
+    LockGuard guard(lock);
+    copying[cpu] = PhysRange{};
+    return done;
+}
+
+// Bounded: a copy moves at most abi::kMaxGuestCopy bytes and never blocks.
+void wait_for_copies(PhysAddr page) {
+    for (;;) {
+        {
+            LockGuard guard(lock);
+            bool busy = false;
+            for (const PhysRange& c : copying) busy = busy || c.overlaps(PhysRange{page, kPageSize});
+            if (!busy) return;
+        }
+        arch::pause();
+    }
 }
 
 Result<void> init_windows() {
@@ -129,18 +165,22 @@ bool apic_online(uint32_t apic_id) {
     return false;
 }
 
-// Recorded as taken first, so no check can pass on it any more, then
-// unmapped from every task playing the guest. The page tables change outside
-// the lock: unmapping shoots down other CPUs' TLBs, and a CPU spinning on the
-// lock with interrupts off could not answer.
-Result<void> take_page(const Region& g, PhysAddr page) {
+// Recorded as taken first, so no check on the guest's behalf passes on it
+// any more; then copies that passed before are waited out, and the page is
+// unmapped from every task playing the guest. The Calling Area is checked in
+// the same critical section: a refusal takes nothing. The page tables change
+// outside the lock: unmapping shoots down other CPUs' TLBs, and a CPU
+// spinning on the lock with interrupts off could not answer.
+Result<void> take_vmsa(const Region& g, PhysAddr vmsa, PhysAddr caa) {
     {
         LockGuard guard(lock);
-        WARDEN_TRY_VOID(taken.take(page));
+        if (taken.any_in(PhysRange{caa, kPageSize})) return Fail(Error::kDenied);
+        WARDEN_TRY_VOID(taken.take(vmsa));  // kAlreadyMapped: already a VMSA, live or being checked
     }
-    if (auto r = task::set_guest_page_access(page, backing_of(g, page), false); !r) {
+    wait_for_copies(vmsa);
+    if (auto r = task::set_guest_page_access(vmsa, backing_of(g, vmsa), false); !r) {
         LockGuard guard(lock);
-        (void)taken.give_back(page);
+        (void)taken.give_back(vmsa);
         return r;
     }
     return {};
@@ -221,6 +261,11 @@ bool is_guest_memory(PhysRange r) {
     return true;
 }
 
+bool in_guest_hands(PhysRange r) {
+    LockGuard guard(lock);
+    return is_guest_memory(r) && !taken.any_in(r);
+}
+
 Result<void> read(PhysAddr gpa, void* out, size_t len) {
     auto* dst = static_cast<uint8_t*>(out);
     return each_page(gpa, len, [&](const uint8_t* w, size_t done, size_t n) {
@@ -257,6 +302,7 @@ Result<svsm::PvalidateOutcome> pvalidate(PhysAddr page, bool huge, bool validate
     const Region* g = region_of(PhysRange{page, bytes});
     if (!page.is_aligned(bytes) || g == nullptr) return Fail(Error::kOutOfRange);
     LockGuard guard(lock);
+    if (taken.any_in(PhysRange{page, bytes})) return Fail(Error::kDenied);  // a 2 MiB page holding one too
     const uint64_t first = page_index(page), n = bytes / kPageSize;
     uint64_t already = 0;
     for (uint64_t i = 0; i < n; ++i) already += bit(first + i) == validate;
@@ -288,7 +334,7 @@ Result<void> create_vcpu(PhysAddr vmsa, PhysAddr caa, uint32_t apic_id) {
     const Region* g = region_of(PhysRange{vmsa, kPageSize});
     if (g == nullptr || !is_guest_memory(PhysRange{caa, kPageSize})) return Fail(Error::kOutOfRange);
     if (!apic_online(apic_id)) return Fail(Error::kNotFound);
-    WARDEN_TRY_VOID(take_page(*g, vmsa));
+    WARDEN_TRY_VOID(take_vmsa(*g, vmsa, caa));
     auto r = check_and_make_live(*g, vmsa);
     if (!r) (void)give_back_page(*g, vmsa);
     return r;
@@ -296,7 +342,7 @@ Result<void> create_vcpu(PhysAddr vmsa, PhysAddr caa, uint32_t apic_id) {
 
 Result<void> delete_vcpu(PhysAddr vmsa) {
     const Region* g = region_of(PhysRange{vmsa, kPageSize});
-    if (g == nullptr) return Fail(Error::kNotFound);
+    if (g == nullptr) return Fail(Error::kOutOfRange);
     {
         LockGuard guard(lock);
         WARDEN_TRY_VOID(taken.end_live(vmsa));

@@ -15,23 +15,9 @@ constexpr uint64_t kTop = 64 << 10, kSvsmBase = 16 << 10, kSvsmEnd = 32 << 10;
 
 class Guest final : public GuestServices {
 public:
-    bool is_guest_memory(PhysRange r) const override {
+    bool in_guest_hands(PhysRange r) const override {
         if (r.size == 0 || r.end().raw() < r.base.raw() || r.end().raw() > kTop) return false;
         return !r.overlaps(PhysRange{PhysAddr(kSvsmBase), kSvsmEnd - kSvsmBase});
-    }
-    Result<void> read_guest(PhysAddr gpa, void* out, size_t len) override {
-        check(gpa, len);
-        std::memcpy(out, mem + gpa.raw(), len);
-        return {};
-    }
-    Result<void> write_guest(PhysAddr gpa, const void* in, size_t len) override {
-        check(gpa, len);
-        std::memcpy(mem + gpa.raw(), in, len);
-        return {};
-    }
-    Result<PvalidateOutcome> pvalidate(PhysAddr page, bool huge, bool) override {
-        check(page, huge ? kLargePageSize : kPageSize);
-        return static_cast<PvalidateOutcome>(mem[0] & 3);
     }
     bool apic_id_exists(uint32_t id) const override { return id < 8; }
     Result<void> create_vcpu(PhysAddr vmsa, PhysAddr caa, uint32_t) override {
@@ -41,9 +27,25 @@ public:
     }
     Result<void> delete_vcpu(PhysAddr) override { return Fail(Error::kNotFound); }
     void check(PhysAddr gpa, uint64_t len) const {
-        if (!is_guest_memory(PhysRange{gpa, len})) __builtin_trap();
+        if (!in_guest_hands(PhysRange{gpa, len})) __builtin_trap();
     }
     uint8_t mem[kTop] = {};
+
+private:
+    Result<void> copy_from_guest(PhysAddr gpa, void* out, size_t len) override {
+        check(gpa, len);
+        std::memcpy(out, mem + gpa.raw(), len);
+        return {};
+    }
+    Result<void> copy_to_guest(PhysAddr gpa, const void* in, size_t len) override {
+        check(gpa, len);
+        std::memcpy(mem + gpa.raw(), in, len);
+        return {};
+    }
+    Result<PvalidateOutcome> change_validation(PhysAddr page, bool huge, bool) override {
+        check(page, huge ? kLargePageSize : kPageSize);
+        return static_cast<PvalidateOutcome>(mem[0] & 3);
+    }
 };
 }  // namespace
 

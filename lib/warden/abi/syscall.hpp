@@ -27,7 +27,8 @@ enum class Sys : uint64_t {
     kTicks = 11,      // () -> timer ticks of this CPU (100 Hz)
     // The guest, as the SVSM sees it (docs/svsm.md). kGuestInfo for tasks
     // with kManifestGuest or kManifestSvsm; the rest for kManifestSvsm only
-    // (kDenied otherwise). Every GPA must lie in guest memory (kOutOfRange).
+    // (kDenied otherwise). Every GPA must lie in guest memory (kOutOfRange)
+    // and, but for kVcpuDelete's, in the guest's hands (kDenied).
     kGuestInfo = 12,       // (GuestInfo* out)
     kGuestRead = 13,       // (gpa, void* out, len <= kMaxGuestCopy)
     kGuestWrite = 14,      // (gpa, const void* in, len <= kMaxGuestCopy)
@@ -46,6 +47,11 @@ enum class Sys : uint64_t {
     // SEV_FEATURES, and asks the platform. kUnsupported on native: there is
     // no lower VMPL to run it at.
     kGuestStart = 20,  // (const void* vmsa 4096 bytes, apic id)
+    // 0 when all of [gpa, gpa + len) is guest memory still in the guest's
+    // hands (DESIGN 8: not SVSM memory, no taken VMSA page), else kDenied.
+    // kGuestRead, kGuestWrite and kGuestPvalidate make the same check
+    // themselves (kDenied); this lets the request loop refuse up front.
+    kGuestInHands = 21,  // (gpa, len) kManifestSvsm only
 };
 
 inline constexpr uint64_t kForever = ~uint64_t{0};  // timeout: wait without limit

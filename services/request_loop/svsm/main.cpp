@@ -22,22 +22,10 @@ Result<void> void_result(int64_t r) { return r < 0 ? Result<void>(error_of(r)) :
 class KernelServices final : public svsm::GuestServices {
 public:
     explicit KernelServices(const abi::GuestInfo& info) : info_(info) {}
-    bool is_guest_memory(PhysRange r) const override {
-        // RAM or the firmware's flash region; the kernel checks again.
-        const PhysRange ram{PhysAddr(info_.memory_base), info_.memory_size};
-        const PhysRange flash{PhysAddr(info_.flash_base), info_.flash_size};
-        return r.size != 0 && ((ram.size != 0 && ram.contains(r)) || (flash.size != 0 && flash.contains(r)));
-    }
-    Result<void> read_guest(PhysAddr gpa, void* out, size_t len) override {
-        return void_result(svc::syscall(Sys::kGuestRead, gpa.raw(), reinterpret_cast<uint64_t>(out), len));
-    }
-    Result<void> write_guest(PhysAddr gpa, const void* in, size_t len) override {
-        return void_result(svc::syscall(Sys::kGuestWrite, gpa.raw(), reinterpret_cast<uint64_t>(in), len));
-    }
-    Result<svsm::PvalidateOutcome> pvalidate(PhysAddr page, bool huge, bool validate) override {
-        const int64_t r = svc::syscall(Sys::kGuestPvalidate, page.raw(), huge, validate);
-        if (r < 0) return error_of(r);
-        return static_cast<svsm::PvalidateOutcome>(r);
+    // Asked of the kernel, which alone knows every vCPU's taken pages; it
+    // asks again in each access below.
+    bool in_guest_hands(PhysRange r) const override {
+        return svc::syscall(Sys::kGuestInHands, r.base.raw(), r.size) == 0;
     }
     bool apic_id_exists(uint32_t apic_id) const override {
         for (uint32_t i = 0; i < info_.cpu_count && i < 64; ++i) {
@@ -51,6 +39,18 @@ public:
     Result<void> delete_vcpu(PhysAddr vmsa) override { return void_result(svc::syscall(Sys::kVcpuDelete, vmsa.raw())); }
 
 private:
+    Result<void> copy_from_guest(PhysAddr gpa, void* out, size_t len) override {
+        return void_result(svc::syscall(Sys::kGuestRead, gpa.raw(), reinterpret_cast<uint64_t>(out), len));
+    }
+    Result<void> copy_to_guest(PhysAddr gpa, const void* in, size_t len) override {
+        return void_result(svc::syscall(Sys::kGuestWrite, gpa.raw(), reinterpret_cast<uint64_t>(in), len));
+    }
+    Result<svsm::PvalidateOutcome> change_validation(PhysAddr page, bool huge, bool validate) override {
+        const int64_t r = svc::syscall(Sys::kGuestPvalidate, page.raw(), huge, validate);
+        if (r < 0) return error_of(r);
+        return static_cast<svsm::PvalidateOutcome>(r);
+    }
+
     const abi::GuestInfo& info_;
 };
 
