@@ -151,3 +151,48 @@ TEST_CASE("svsm core: read_guest, write_guest and pvalidate refuse a taken page 
     CHECK(f.snapshot() == before);                                            // not even the page below was written
     CHECK(f.g.write_guest(PhysAddr(kVmsa - 8), buf, 8).ok());
 }
+
+TEST_CASE("svsm core: a call is served only when call_pending is set, and then it is cleared") {
+    Fixture f;
+    CallRegs r{.rax = call_rax(kProtocolCore, static_cast<uint32_t>(CoreCall::kQueryProtocol)), .rcx = 1};
+    const CallRegs sent = r;
+    CHECK_FALSE(serve(r, f.vcpu, f.g));
+    CHECK((r.rax == sent.rax && r.rcx == sent.rcx));  // as sent
+    f.g.mem[0x5000] = 1;
+    CHECK(serve(r, f.vcpu, f.g));
+    CHECK(r.rax == kSuccess);
+    CHECK(f.g.mem[0x5000] == 0);
+}
+
+TEST_CASE("svsm core: CREATE_VCPU on the calling vCPU's own Calling Area page is refused") {
+    Fixture f;
+    f.vcpu.caa = PhysAddr(kVcpuCaa + 0x40);  // anywhere in the page
+    f.g.vmsa_at(kVcpuCaa);
+    const Snapshot before = f.snapshot();
+    CHECK(f.result(CoreCall::kCreateVcpu, kVcpuCaa, 0xd000, 1) == kErrInvalidAddress);
+    CHECK(f.snapshot() == before);
+    f.vcpu.caa = PhysAddr(0x5000);  // control: moved away, the page can be a VMSA
+    CHECK(f.result(CoreCall::kCreateVcpu, kVcpuCaa, 0xd000, 1) == kSuccess);
+}
+
+// Decided (docs/svsm.md): another vCPU's Calling Area may become a VMSA; the
+// SVSM then neither reads nor clears that vCPU's call_pending, so its calls
+// are not served until the VMSA is deleted.
+TEST_CASE("svsm core: a vCPU whose Calling Area became a VMSA is not served until the VMSA is deleted") {
+    Fixture f;  // vCPU A: f.vcpu, Calling Area at 0x5000
+    VcpuState b{.caa = PhysAddr(0x6000)};
+    f.g.vmsa_at(0x6000);
+    f.g.mem[0x6000] = 1;  // B's call_pending, left set when the page became a VMSA
+    REQUIRE(f.result(CoreCall::kCreateVcpu, 0x6000, kVcpuCaa, 1) == kSuccess);
+    const Snapshot before = f.snapshot();
+    CallRegs r{.rax = call_rax(kProtocolCore, static_cast<uint32_t>(CoreCall::kRemapCa)), .rcx = 0x7000};
+    CHECK_FALSE(serve(r, b, f.g));  // not even REMAP_CA away: nothing of the page is read
+    CHECK(r.rax == call_rax(kProtocolCore, 0));
+    CHECK(b.caa.raw() == 0x6000);
+    CHECK(f.snapshot() == before);  // call_pending (the VMSA's first byte) untouched
+    REQUIRE(f.result(CoreCall::kDeleteVcpu, 0x6000) == kSuccess);
+    CHECK(serve(r, b, f.g));
+    CHECK(r.rax == kSuccess);
+    CHECK(b.caa.raw() == 0x7000);
+    CHECK(f.g.mem[0x6000] == 0);
+}

@@ -72,11 +72,14 @@ uint64_t pvalidate(CallRegs& r, GuestServices& s) {
 // Only the arguments are checked here: the VMSA's contents are checked by
 // create_vcpu itself, after it has taken the page out of the guest's reach
 // (the kernel does not trust this dispatcher, which runs at CPL3).
-uint64_t create_vcpu(CallRegs& r, GuestServices& s) {
+uint64_t create_vcpu(CallRegs& r, const VcpuState& vcpu, GuestServices& s) {
     const PhysAddr vmsa(r.rcx), caa(r.rdx);
     const auto apic_id = static_cast<uint32_t>(r.r8);
     if (!vmsa.is_aligned(kPageSize) || !caa.is_aligned(kPageSize) || vmsa == caa || r.r8 > 0xffffffff)
         return kErrInvalidParameter;
+    // The caller's own Calling Area cannot become a VMSA: this very call's
+    // call_pending could not be cleared in a page the guest no longer holds.
+    if (vcpu.caa.align_down(kPageSize) == vmsa) return kErrInvalidAddress;
     // Before anything is taken: a VMSA or Calling Area on a page the SVSM
     // already holds (another live VMSA) is refused with nothing changed.
     if (!s.in_guest_hands(PhysRange{vmsa, kPageSize}) || !s.in_guest_hands(PhysRange{caa, kPageSize}))
@@ -125,7 +128,7 @@ uint64_t core(CallRegs& r, uint32_t call, VcpuState& vcpu, GuestServices& s) {
     switch (static_cast<CoreCall>(call)) {
     case CoreCall::kRemapCa: return remap_ca(r, vcpu, s);
     case CoreCall::kPvalidate: return pvalidate(r, s);
-    case CoreCall::kCreateVcpu: return create_vcpu(r, s);
+    case CoreCall::kCreateVcpu: return create_vcpu(r, vcpu, s);
     case CoreCall::kDeleteVcpu: return delete_vcpu(r, s);
     case CoreCall::kDepositMem:
     case CoreCall::kWithdrawMem: return kErrUnsupportedCall;  // Warden's memory is fixed at launch
@@ -188,6 +191,16 @@ void dispatch(CallRegs& regs, VcpuState& vcpu, GuestServices& services) {
     } else {
         regs.rax = kErrUnsupportedProtocol;
     }
+}
+
+bool serve(CallRegs& regs, VcpuState& vcpu, GuestServices& services) {
+    const PhysAddr caa = vcpu.caa;  // REMAP_CA clears the new area itself
+    uint8_t pending = 0;
+    if (!services.read_guest(caa, &pending, 1) || pending != 1) return false;
+    dispatch(regs, vcpu, services);
+    const uint8_t clear = 0;
+    (void)services.write_guest(caa, &clear, 1);  // refused only if the area stopped being the guest's meanwhile
+    return true;
 }
 
 bool vmsa_fits_guest(std::span<const uint8_t> vmsa, uint8_t guest_vmpl, uint64_t sev_features) {

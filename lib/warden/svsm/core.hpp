@@ -117,6 +117,14 @@ struct VcpuState {
 // C++ call: every error is an SVSM result code for the guest.
 void dispatch(CallRegs& regs, VcpuState& vcpu, GuestServices& services);
 
+// One call as the request loop serves it (SVSM spec: call_pending): only
+// when the Calling Area says a call is pending is it dispatched, and then
+// call_pending is cleared in the area it was read from. A Calling Area the
+// guest no longer holds (another vCPU made a VMSA of its page) is never read
+// or written: the call is not served, the registers stay as sent, until the
+// page is the guest's again. Returns whether the call was served.
+bool serve(CallRegs& regs, VcpuState& vcpu, GuestServices& services);
+
 // The checks a VMSA for the guest must pass (CREATE_VCPU's, and the
 // kernel's before it starts the guest's first vCPU): it runs at guest_vmpl,
 // sets EFER.SVME and carries the guest's SEV_FEATURES. vmsa holds at least

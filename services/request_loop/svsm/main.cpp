@@ -1,8 +1,8 @@
 // The request loop: one per vCPU, pinned to its CPU. It waits for the
 // guest's call (native: the harness's message; SNP: the switch back to
-// VMPL0, not wired yet), serves it only if the Calling Area says a call is
-// pending, dispatches it with lib/warden/svsm/core.hpp, writes the result
-// and clears call_pending. The privileged parts are the kernel's guest
+// VMPL0, not wired yet) and serves it with lib/warden/svsm/core.hpp (only
+// if the Calling Area says a call is pending; then call_pending is cleared),
+// and replies with the result. The privileged parts are the kernel's guest
 // system calls, which check every address again.
 #include "service.hpp"
 #include "warden/svsm/core.hpp"
@@ -71,13 +71,7 @@ int64_t service_main() {
         svsm::CallRegs regs{.rax = m.label, .rcx = m.words[0], .rdx = m.words[1], .r8 = m.words[2], .r9 = m.words[3]};
         // Only a call the guest marked pending is served; otherwise the
         // guest resumes with its registers as they were.
-        uint8_t pending = 0;
-        if (services.read_guest(vcpu.caa, &pending, 1) && pending == 1) {
-            const PhysAddr caa = vcpu.caa;  // REMAP_CA clears the new area itself
-            svsm::dispatch(regs, vcpu, services);
-            const uint8_t clear = 0;
-            (void)services.write_guest(caa, &clear, 1);
-        }
+        (void)svsm::serve(regs, vcpu, services);
         svc::Message out{.label = regs.rax, .words = {regs.rcx, regs.rdx, regs.r8, regs.r9}};
         if (m.reply) (void)svc::reply(m.reply, out);
     }
