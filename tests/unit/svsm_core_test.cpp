@@ -136,7 +136,7 @@ TEST_CASE("svsm core: CREATE_VCPU makes a live VMSA of a page that fits; DELETE_
         return r;
     };
     CHECK(bad(vmsa + 8, caa, 1) == kErrInvalidParameter);
-    CHECK(bad(vmsa, vmsa, 1) == kErrInvalidParameter);
+    CHECK(bad(vmsa, vmsa, 1) == kErrInvalidAddress);   // one page for both: a bad address
     CHECK(bad(vmsa, caa, 9) == kErrInvalidParameter);  // no such APIC ID
     CHECK(bad(0x100000, caa, 1) == kErrInvalidAddress);
     CHECK(bad(vmsa, 0x200000, 1) == kErrInvalidAddress);

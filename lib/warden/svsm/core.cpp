@@ -75,8 +75,9 @@ uint64_t pvalidate(CallRegs& r, GuestServices& s) {
 uint64_t create_vcpu(CallRegs& r, const VcpuState& vcpu, GuestServices& s) {
     const PhysAddr vmsa(r.rcx), caa(r.rdx);
     const auto apic_id = static_cast<uint32_t>(r.r8);
-    if (!vmsa.is_aligned(kPageSize) || !caa.is_aligned(kPageSize) || vmsa == caa || r.r8 > 0xffffffff)
-        return kErrInvalidParameter;
+    if (!vmsa.is_aligned(kPageSize) || !caa.is_aligned(kPageSize) || r.r8 > 0xffffffff) return kErrInvalidParameter;
+    // One page for both is a bad address, the spec's class for it (as COCONUT-SVSM answers).
+    if (vmsa == caa) return kErrInvalidAddress;
     // The caller's own Calling Area cannot become a VMSA: this very call's
     // call_pending could not be cleared in a page the guest no longer holds.
     if (vcpu.caa.align_down(kPageSize) == vmsa) return kErrInvalidAddress;

@@ -188,7 +188,7 @@ void malformed() {
     expect_code("CREATE_VCPU CAA in SVSM memory", core(CoreCall::kCreateVcpu, vmsa, svsm, info.apic_id).rax,
                 kErrInvalidAddress);
     expect_code("CREATE_VCPU VMSA = CAA", core(CoreCall::kCreateVcpu, vmsa, vmsa, info.apic_id).rax,
-                kErrInvalidParameter);
+                kErrInvalidAddress);
     expect_code("CREATE_VCPU misaligned", core(CoreCall::kCreateVcpu, vmsa + 8, vcpu_caa, info.apic_id).rax,
                 kErrInvalidParameter);
     expect_code("CREATE_VCPU unknown APIC ID", core(CoreCall::kCreateVcpu, vmsa, vcpu_caa, 0xfffe).rax,
