@@ -23,7 +23,7 @@ using warden::abi::Sys;
 
 constexpr uint64_t kSvsm = 1;  // handle of svsm<cpu>
 abi::GuestInfo info;
-uint64_t caa = 0;  // current Calling Area (GPA)
+uint64_t caa = 0;                            // current Calling Area (GPA)
 unsigned calls = 0, passed = 0, failed = 0;  // SVSM calls made; checks passed and failed
 
 uint8_t* va(uint64_t gpa) { return reinterpret_cast<uint8_t*>(abi::kGuestMapBase + gpa); }
@@ -323,7 +323,7 @@ int64_t service_main() {
     malformed();
     taken_vmsa();
     if (info.bench) bench();
-    svc::log("harness: vcpu={} svsm_calls={} checks={} passed={} failed={}", info.cpu_index, calls, passed + failed, passed,
-             failed);
+    svc::log("harness: vcpu={} svsm_calls={} checks={} passed={} failed={}", info.cpu_index, calls, passed + failed,
+             passed, failed);
     return failed == 0 ? 0 : 1;
 }
