@@ -114,6 +114,14 @@ Result<void> copy_pages(PhysAddr gpa, size_t len, F&& f) {
     return {};
 }
 
+// DESIGN 8's rule, the kernel's one test of it (under `lock`): kOutOfRange
+// outside the guest's memory, kDenied on a page taken out of its hands.
+Result<void> check_in_hands_locked(PhysRange r) {
+    if (!is_guest_memory(r)) return Fail(Error::kOutOfRange);
+    if (taken.any_in(r)) return Fail(Error::kDenied);
+    return {};
+}
+
 // Every copy on the guest's behalf: the whole range is checked before the
 // first byte moves (a refused copy changes nothing), and announced in
 // `copying` in the same critical section, so a page taken after the check
@@ -124,8 +132,7 @@ Result<void> each_page(PhysAddr gpa, size_t len, F&& f) {
     const unsigned cpu = arch::this_cpu().index;  // a system call does not migrate
     {
         LockGuard guard(lock);
-        if (!is_guest_memory(r)) return Fail(Error::kOutOfRange);
-        if (taken.any_in(r)) return Fail(Error::kDenied);
+        WARDEN_TRY_VOID(check_in_hands_locked(r));
         copying[cpu] = r;
     }
     const Result<void> done = copy_pages(gpa, len, f);
@@ -165,6 +172,17 @@ bool apic_online(uint32_t apic_id) {
     return false;
 }
 
+// Mapped back into the guest's tasks while still taken, and only then given
+// back: once it is out of the table another CPU's CREATE_VCPU may take it,
+// and a remap after that CPU's unmap would leave a live VMSA writable by the
+// guest. Should the remap fail, the page stays taken (out of the guest's
+// reach: the safe side).
+Result<void> give_back_page(const Region& g, PhysAddr page) {
+    WARDEN_TRY_VOID(task::set_guest_page_access(page, backing_of(g, page), true));
+    LockGuard guard(lock);
+    return taken.give_back(page);
+}
+
 // Recorded as taken first, so no check on the guest's behalf passes on it
 // any more; then copies that passed before are waited out, and the page is
 // unmapped from every task playing the guest. The Calling Area is checked in
@@ -174,24 +192,15 @@ bool apic_online(uint32_t apic_id) {
 Result<void> take_vmsa(const Region& g, PhysAddr vmsa, PhysAddr caa) {
     {
         LockGuard guard(lock);
-        if (taken.any_in(PhysRange{caa, kPageSize})) return Fail(Error::kDenied);
+        WARDEN_TRY_VOID(check_in_hands_locked(PhysRange{caa, kPageSize}));
         WARDEN_TRY_VOID(taken.take(vmsa));  // kAlreadyMapped: already a VMSA, live or being checked
     }
     wait_for_copies(vmsa);
     if (auto r = task::set_guest_page_access(vmsa, backing_of(g, vmsa), false); !r) {
-        LockGuard guard(lock);
-        (void)taken.give_back(vmsa);
+        (void)give_back_page(g, vmsa);  // remaps the tasks the loop had reached
         return r;
     }
     return {};
-}
-
-Result<void> give_back_page(const Region& g, PhysAddr page) {
-    {
-        LockGuard guard(lock);
-        WARDEN_TRY_VOID(taken.give_back(page));
-    }
-    return task::set_guest_page_access(page, backing_of(g, page), true);
 }
 
 // The page is out of the guest's reach: what is read here is what the vCPU gets.
@@ -263,7 +272,7 @@ bool is_guest_memory(PhysRange r) {
 
 bool in_guest_hands(PhysRange r) {
     LockGuard guard(lock);
-    return is_guest_memory(r) && !taken.any_in(r);
+    return check_in_hands_locked(r).ok();
 }
 
 Result<void> read(PhysAddr gpa, void* out, size_t len) {
@@ -302,7 +311,9 @@ Result<svsm::PvalidateOutcome> pvalidate(PhysAddr page, bool huge, bool validate
     const Region* g = region_of(PhysRange{page, bytes});
     if (!page.is_aligned(bytes) || g == nullptr) return Fail(Error::kOutOfRange);
     LockGuard guard(lock);
-    if (taken.any_in(PhysRange{page, bytes})) return Fail(Error::kDenied);  // a 2 MiB page holding one too
+    if (auto in_hands = check_in_hands_locked(PhysRange{page, bytes}); !in_hands) {
+        return Fail(in_hands.error());  // a 2 MiB page holding a taken one too
+    }
     const uint64_t first = page_index(page), n = bytes / kPageSize;
     uint64_t already = 0;
     for (uint64_t i = 0; i < n; ++i) already += bit(first + i) == validate;
