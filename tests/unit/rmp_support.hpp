@@ -39,6 +39,16 @@ inline Outcome adjust(Rmp& r, Vmpl v, uint64_t page, PageSize s, Vmpl target, ui
     return r.rmpadjust({v, gpa(page), spa(page), static_cast<uint64_t>(s),
                         sev::rmpadjust_attributes(static_cast<uint8_t>(target), perms, vmsa)});
 }
+inline Access access(Vmpl v, uint64_t page, AccessKind k, bool c_bit = true, PageSize npt = PageSize::k4K) {
+    Access a;
+    a.vmpl = v;
+    a.gpa = gpa(page);
+    a.spa = spa(page);
+    a.kind = k;
+    a.c_bit = c_bit;
+    a.npt = npt;
+    return a;
+}
 inline bool ok(const Outcome& o) { return o.fault.allowed() && o.status == Status::kSuccess; }
 
 }  // namespace rmp_test

@@ -1,5 +1,5 @@
 // The RMP model's table, host operations and guest instructions
-// (lib/warden/snp/rmp.hpp).
+// (lib/warden/snp/rmp.hpp); accesses and the NPT view are in rmp_access_test.
 #include <doctest/doctest.h>
 
 #include "rmp_support.hpp"

@@ -1,7 +1,9 @@
 // The Reverse Map Table (RMP) of an SEV-SNP machine, as the emulated SNP host
 // (snp-host/, DESIGN 2a) keeps and enforces it: one entry per 4 KiB of host
 // memory; the host's RMPUPDATE and PSMASH and the PSP's launch update; the
-// guest's PVALIDATE and RMPADJUST. lib/warden/snp/ is what the SNP hardware
+// guest's PVALIDATE and RMPADJUST; the check the CPU makes on every guest
+// access; and the nested-page-table rights per VMPL that make each access the
+// RMP refuses fault into the host. lib/warden/snp/ is what the SNP hardware
 // and host do, lib/warden/sev/ what the guest does. Rules and their sources
 // (AMD64 APM vol. 2 15.36 unless said otherwise), what is simplified and what
 // is absent: docs/snp-host.md, "The RMP model".
@@ -100,6 +102,18 @@ struct Fault {
     constexpr bool allowed() const { return kind == FaultKind::kNone; }
 };
 
+enum class AccessKind : uint8_t { kRead, kWrite, kExecUser, kExecSupervisor };
+
+struct Access {
+    Vmpl vmpl = Vmpl::k0;
+    GuestPhysAddr gpa;  // without the C-bit
+    PhysAddr spa;       // where the host's nested page tables send gpa
+    AccessKind kind = AccessKind::kRead;
+    bool c_bit = true;             // the guest PTE's; fetches and page walks are private anyway
+    bool page_walk = false;        // the guest's page-table walk (kRead) or A/D update (kWrite)
+    PageSize npt = PageSize::k4K;  // the nested leaf that translated gpa
+};
+
 // A guest instruction's result: EAX (and CF for PVALIDATE), or a fault.
 struct Outcome {
     Status status = Status::kSuccess;
@@ -139,6 +153,18 @@ struct LaunchPage {
     std::array<Perms, 3> lower{};
 };
 
+// The rights one nested leaf may give. exact: the leaf allows exactly what
+// the RMP allows for every final access through it; when not, it allows less
+// (execute-user and execute-supervisor differ, or execute without read on
+// the private alias: the NPT cannot express either).
+struct NptRights {
+    bool present = false, writable = false, executable = false, exact = true;
+};
+struct NptView {
+    NptRights private_alias;  // gpa | C-bit
+    NptRights shared_alias;   // gpa
+};
+
 class Rmp {
 public:
     // Covers [base, base + entries.size() * 4 KiB) of host memory; base is
@@ -166,6 +192,10 @@ public:
     Outcome pvalidate(const PvalidateOp& op);
     Outcome rmpadjust(const RmpadjustOp& op);
 
+    // Accesses (rmp_access.cpp).
+    Fault check_access(const Access& access) const;
+    NptView npt_view(Vmpl vmpl, GuestPhysAddr gpa, PhysAddr spa, PageSize leaf) const;
+
 private:
     RmpEntry* find_mut(PhysAddr spa);
     // The entries of [spa, spa + page_bytes(size)), or empty if not all covered.
@@ -181,7 +211,7 @@ private:
 // PVALIDATE/RMPADJUST, makes before the Validated and VMPL checks
 // (RMP-Covered, Guest-Owned, Reverse-Map, Mutable). Allowed when they pass;
 // else #NPF with `code` | npf::kRmp (rmp_host.cpp; used by the guest
-// instructions).
+// instructions and the access check).
 Fault ownership_fault(const RmpEntry* entry, GuestPhysAddr gpa, uint64_t code);
 
 }  // namespace warden::snp
