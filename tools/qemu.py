@@ -125,16 +125,21 @@ def qemu_process(cmd, stdin):
     exception, timeout, SIGTERM/SIGHUP/SIGINT), QEMU is stopped and reaped. A
     detached stdin puts QEMU in a session of its own, out of the terminal's reach:
     then only the runner can stop it, so the runner must."""
-    previous = {s: signal.signal(s, _raise_stopped) for s in STOP_SIGNALS}
-    proc = subprocess.Popen(cmd, stdin=stdin, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-                            start_new_session=stdin is subprocess.DEVNULL, preexec_fn=_die_with_runner(os.getpid()))
+    proc = None
+    pending = []  # a stop signal that came while QEMU was being stopped
+    previous = {}
     try:
+        for s in STOP_SIGNALS:
+            previous[s] = signal.signal(s, _raise_stopped)
+        proc = subprocess.Popen(cmd, stdin=stdin, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                                start_new_session=stdin is subprocess.DEVNULL,
+                                preexec_fn=_die_with_runner(os.getpid()))
         yield proc
     finally:
-        # A second signal while QEMU is being stopped must not cut this short.
+        # A signal now must not cut the stop short; it is raised once QEMU is gone.
         for s in STOP_SIGNALS:
-            signal.signal(s, signal.SIG_IGN)
-        if proc.poll() is None:
+            signal.signal(s, lambda signum, _frame: pending.append(signum))
+        if proc is not None and proc.poll() is None:
             proc.terminate()
             try:
                 proc.wait(timeout=3)
@@ -143,6 +148,8 @@ def qemu_process(cmd, stdin):
                 proc.wait()
         for s, handler in previous.items():
             signal.signal(s, handler)
+        if pending:
+            raise Stopped(pending[0])
 
 
 def run_qemu(cmd, timeout, echo):

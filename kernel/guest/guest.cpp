@@ -13,6 +13,7 @@
 #include "platform/platform.hpp"
 #include "task/task.hpp"
 #include "warden/spinlock.hpp"
+#include "warden/svsm/taken_pages.hpp"
 
 namespace warden::guest {
 namespace {
@@ -32,13 +33,12 @@ uint64_t valid_bits[kPages / 64];
 std::atomic<uint64_t> mutation_count[arch::kMaxCpus];  // by the CPU whose request loop made the change
 uint64_t* window_slot[arch::kMaxCpus];
 
-struct VcpuRecord {
-    PhysAddr vmsa, caa;
-    uint32_t apic_id = 0;
-    bool used = false;
-};
-VcpuRecord vcpus[arch::kMaxCpus];
-PhysAddr revoked[arch::kMaxCpus];  // VMSA pages out of the guest's reach (0 = free slot)
+// VMSA pages out of the guest's reach: being checked, or a live vCPU's.
+svsm::TakenPages<arch::kMaxCpus> taken;
+// The guest range each CPU is copying on the guest's behalf (empty: none).
+// A copy is checked against `taken` when it starts; a page being taken
+// waits until no copy that started before still covers it.
+PhysRange copying[arch::kMaxCpus];
 
 // Only per-vCPU request loops count: the BIOS loader's changes are not a vCPU's.
 void count_mutation() {
@@ -99,8 +99,7 @@ Result<void> through_window(PhysAddr page, F&& f) {
 }
 
 template <typename F>
-Result<void> each_page(PhysAddr gpa, size_t len, F&& f) {
-    if (!is_guest_memory(PhysRange{gpa, len})) return Fail(Error::kOutOfRange);
+Result<void> copy_pages(PhysAddr gpa, size_t len, F&& f) {
     size_t done = 0;
     while (done < len) {
         const PhysAddr at = gpa + done;
@@ -113,6 +112,46 @@ Result<void> each_page(PhysAddr gpa, size_t len, F&& f) {
         done += n;
     }
     return {};
+}
+
+// DESIGN 8's rule, the kernel's one test of it (under `lock`): kOutOfRange
+// outside the guest's memory, kDenied on a page taken out of its hands.
+Result<void> check_in_hands_locked(PhysRange r) {
+    if (!is_guest_memory(r)) return Fail(Error::kOutOfRange);
+    if (taken.any_in(r)) return Fail(Error::kDenied);
+    return {};
+}
+
+// Every copy on the guest's behalf: the whole range is checked before the
+// first byte moves (a refused copy changes nothing), and announced in
+// `copying` in the same critical section, so a page taken after the check
+// waits for the copy to end.
+template <typename F>
+Result<void> each_page(PhysAddr gpa, size_t len, F&& f) {
+    const PhysRange r{gpa, len};
+    const unsigned cpu = arch::this_cpu().index;  // a system call does not migrate
+    {
+        LockGuard guard(lock);
+        WARDEN_TRY_VOID(check_in_hands_locked(r));
+        copying[cpu] = r;
+    }
+    const Result<void> done = copy_pages(gpa, len, f);
+    LockGuard guard(lock);
+    copying[cpu] = PhysRange{};
+    return done;
+}
+
+// Bounded: a copy moves at most abi::kMaxGuestCopy bytes and never blocks.
+void wait_for_copies(PhysAddr page) {
+    for (;;) {
+        {
+            LockGuard guard(lock);
+            bool busy = false;
+            for (const PhysRange& c : copying) busy = busy || c.overlaps(PhysRange{page, kPageSize});
+            if (!busy) return;
+        }
+        arch::pause();
+    }
 }
 
 Result<void> init_windows() {
@@ -133,11 +172,49 @@ bool apic_online(uint32_t apic_id) {
     return false;
 }
 
-PhysAddr* revoked_slot(PhysAddr vmsa) {
-    for (PhysAddr& r : revoked) {
-        if (r == vmsa) return &r;
+// Mapped back into the guest's tasks while still taken, and only then given
+// back: once it is out of the table another CPU's CREATE_VCPU may take it,
+// and a remap after that CPU's unmap would leave a live VMSA writable by the
+// guest. Should the remap fail, the page stays taken (out of the guest's
+// reach: the safe side).
+Result<void> give_back_page(const Region& g, PhysAddr page) {
+    WARDEN_TRY_VOID(task::set_guest_page_access(page, backing_of(g, page), true));
+    LockGuard guard(lock);
+    return taken.give_back(page);
+}
+
+// Recorded as taken first, so no check on the guest's behalf passes on it
+// any more; then copies that passed before are waited out, and the page is
+// unmapped from every task playing the guest. The Calling Area is checked in
+// the same critical section: a refusal takes nothing. The page tables change
+// outside the lock: unmapping shoots down other CPUs' TLBs, and a CPU
+// spinning on the lock with interrupts off could not answer.
+Result<void> take_vmsa(const Region& g, PhysAddr vmsa, PhysAddr caa) {
+    {
+        LockGuard guard(lock);
+        WARDEN_TRY_VOID(check_in_hands_locked(PhysRange{caa, kPageSize}));
+        WARDEN_TRY_VOID(taken.take(vmsa));  // kAlreadyMapped: already a VMSA, live or being checked
     }
-    return nullptr;
+    wait_for_copies(vmsa);
+    if (auto r = task::set_guest_page_access(vmsa, backing_of(g, vmsa), false); !r) {
+        (void)give_back_page(g, vmsa);  // remaps the tasks the loop had reached
+        return r;
+    }
+    return {};
+}
+
+// The page is out of the guest's reach: what is read here is what the vCPU gets.
+Result<void> check_and_make_live(const Region& g, PhysAddr vmsa) {
+    uint8_t head[svsm::kVmsaCheckedBytes];
+    WARDEN_TRY_VOID(through_window(backing_of(g, vmsa), [&](const uint8_t* w) {
+        std::memcpy(head, w, sizeof head);
+        return Result<void>{};
+    }));
+    if (!svsm::vmsa_fits_guest(head, vmpl(), sev_features())) return Fail(Error::kInvalidArgument);
+    LockGuard guard(lock);
+    WARDEN_TRY_VOID(taken.make_live(vmsa));
+    count_mutation();
+    return {};
 }
 
 }  // namespace
@@ -193,6 +270,11 @@ bool is_guest_memory(PhysRange r) {
     return true;
 }
 
+bool in_guest_hands(PhysRange r) {
+    LockGuard guard(lock);
+    return check_in_hands_locked(r).ok();
+}
+
 Result<void> read(PhysAddr gpa, void* out, size_t len) {
     auto* dst = static_cast<uint8_t*>(out);
     return each_page(gpa, len, [&](const uint8_t* w, size_t done, size_t n) {
@@ -229,6 +311,9 @@ Result<svsm::PvalidateOutcome> pvalidate(PhysAddr page, bool huge, bool validate
     const Region* g = region_of(PhysRange{page, bytes});
     if (!page.is_aligned(bytes) || g == nullptr) return Fail(Error::kOutOfRange);
     LockGuard guard(lock);
+    if (auto in_hands = check_in_hands_locked(PhysRange{page, bytes}); !in_hands) {
+        return Fail(in_hands.error());  // a 2 MiB page holding a taken one too
+    }
     const uint64_t first = page_index(page), n = bytes / kPageSize;
     uint64_t already = 0;
     for (uint64_t i = 0; i < n; ++i) already += bit(first + i) == validate;
@@ -253,65 +338,27 @@ bool is_validated(PhysAddr page) {
     return bit(page_index(page));
 }
 
-// The page tables change outside the lock: unmapping shoots down other
-// CPUs' TLBs, and a CPU spinning on the lock with interrupts off could not answer.
-Result<void> set_vmsa_access(PhysAddr vmsa, bool revoke) {
-    const Region* g = region_of(PhysRange{vmsa, kPageSize});
-    if (!vmsa.is_aligned(kPageSize) || g == nullptr) return Fail(Error::kOutOfRange);
-    PhysAddr* slot = nullptr;
-    {
-        LockGuard guard(lock);
-        slot = revoked_slot(vmsa);
-        if (revoke) {
-            if (slot) return Fail(Error::kAlreadyMapped);  // already out of reach
-            slot = revoked_slot(PhysAddr(0));
-            if (!slot) return Fail(Error::kBusy);
-            *slot = vmsa;  // claimed before the change: a second revoke is refused
-        } else {
-            if (!slot) return Fail(Error::kNotMapped);
-            for (const VcpuRecord& v : vcpus) {
-                if (v.used && v.vmsa == vmsa) return Fail(Error::kBusy);  // a live vCPU's VMSA stays revoked
-            }
-            *slot = PhysAddr(0);
-        }
-    }
-    if (auto r = task::set_guest_page_access(vmsa, backing_of(*g, vmsa), !revoke); !r) {
-        LockGuard guard(lock);
-        *slot = revoke ? PhysAddr(0) : vmsa;
-        return r;
-    }
-    return {};
-}
-
+// Take, check, make live: one kernel call, so nothing the request loop
+// does can come between taking the page and checking it.
 Result<void> create_vcpu(PhysAddr vmsa, PhysAddr caa, uint32_t apic_id) {
-    if (!is_guest_memory(PhysRange{vmsa, kPageSize}) || !is_guest_memory(PhysRange{caa, kPageSize}) ||
-        !vmsa.is_aligned(kPageSize) || !caa.is_aligned(kPageSize) || vmsa == caa)
-        return Fail(Error::kOutOfRange);
+    if (!vmsa.is_aligned(kPageSize) || !caa.is_aligned(kPageSize) || vmsa == caa) return Fail(Error::kMisaligned);
+    const Region* g = region_of(PhysRange{vmsa, kPageSize});
+    if (g == nullptr || !is_guest_memory(PhysRange{caa, kPageSize})) return Fail(Error::kOutOfRange);
     if (!apic_online(apic_id)) return Fail(Error::kNotFound);
-    LockGuard guard(lock);
-    if (!revoked_slot(vmsa)) return Fail(Error::kDenied);  // checked while the guest could still write it
-    VcpuRecord* free = nullptr;
-    for (VcpuRecord& v : vcpus) {
-        if (v.used && v.vmsa == vmsa) return Fail(Error::kAlreadyMapped);
-        if (!v.used && !free) free = &v;
-    }
-    if (!free) return Fail(Error::kBusy);
-    *free = VcpuRecord{vmsa, caa, apic_id, true};
-    count_mutation();
-    return {};
+    WARDEN_TRY_VOID(take_vmsa(*g, vmsa, caa));
+    auto r = check_and_make_live(*g, vmsa);
+    if (!r) (void)give_back_page(*g, vmsa);
+    return r;
 }
 
 Result<void> delete_vcpu(PhysAddr vmsa) {
+    const Region* g = region_of(PhysRange{vmsa, kPageSize});
+    if (g == nullptr) return Fail(Error::kOutOfRange);
     {
         LockGuard guard(lock);
-        VcpuRecord* found = nullptr;
-        for (VcpuRecord& v : vcpus) {
-            if (v.used && v.vmsa == vmsa) found = &v;
-        }
-        if (!found) return Fail(Error::kNotFound);
-        found->used = false;
+        WARDEN_TRY_VOID(taken.end_live(vmsa));
     }
-    return set_vmsa_access(vmsa, false);  // the page is the guest's again
+    return give_back_page(*g, vmsa);  // the page is the guest's again
 }
 
 PhysRange svsm_memory() { return boot::info().image; }

@@ -41,8 +41,15 @@ PhysRange memory();  // guest RAM
 PhysRange flash();   // where the firmware image maps
 // Whether all of r is guest memory.
 bool is_guest_memory(PhysRange r);
+// DESIGN 8's rule, the check every access on the guest's behalf makes (the
+// copies, PVALIDATE and CREATE_VCPU's Calling Area, each atomically with the
+// change it guards): all of r is guest memory and none of it a page taken out
+// of the guest's hands (a VMSA, live or being checked). On native SVSM memory
+// is not in the guest's address space at all.
+bool in_guest_hands(PhysRange r);
 
-// Copies through this CPU's window; kOutOfRange outside guest memory.
+// Copies through this CPU's window; kOutOfRange outside guest memory,
+// kDenied when the range is not in the guest's hands (nothing copied).
 Result<void> read(PhysAddr gpa, void* out, size_t len);
 Result<void> write(PhysAddr gpa, const void* in, size_t len);
 // The same straight to or from a task's memory at buf (no bounce buffer: one
@@ -60,12 +67,18 @@ uint64_t sev_features();
 // A firmware image the launch put into the flash region (IGVM), else empty.
 PhysRange launched_firmware();
 
+// kDenied for a page (or a 2 MiB page holding one) not in the guest's hands.
 Result<svsm::PvalidateOutcome> pvalidate(PhysAddr page, bool huge, bool validate);
 
-// The guest's access to a VMSA page (native: unmapped from every task that
-// plays the guest). kAlreadyMapped/kNotMapped when it is not in that state.
-Result<void> set_vmsa_access(PhysAddr vmsa, bool revoked);
+// CREATE_VCPU (svsm::GuestServices::create_vcpu's contract): the VMSA page
+// is taken out of the guest's reach (native: unmapped from every task that
+// plays the guest) before the kernel checks its contents itself, and given
+// back if they do not fit. kMisaligned, kOutOfRange, kNotFound (APIC ID),
+// kDenied (the Calling Area is on a taken page), kAlreadyMapped (the VMSA
+// page is taken already), kBusy (table full), kInvalidArgument (contents).
 Result<void> create_vcpu(PhysAddr vmsa, PhysAddr caa, uint32_t apic_id);
+// kOutOfRange outside guest memory, kNotFound unless vmsa is a live vCPU's
+// VMSA; then the page is the guest's again.
 Result<void> delete_vcpu(PhysAddr vmsa);
 
 // Starts a guest vCPU from the VMSA in frame (SVSM memory, the kernel's

@@ -256,9 +256,6 @@ extern "C" int64_t syscall_dispatch(SyscallFrame* f) {
     case abi::Sys::kGuestRead: return sys_guest_copy(t, false, f->rdi, f->rsi, f->rdx);
     case abi::Sys::kGuestWrite: return sys_guest_copy(t, true, f->rdi, f->rsi, f->rdx);
     case abi::Sys::kGuestPvalidate: return sys_guest_pvalidate(t, f->rdi, f->rsi, f->rdx);
-    case abi::Sys::kVmsaAccess:
-        if (!begin_guest_call(t)) return fail(Error::kDenied);
-        return result(guest::set_vmsa_access(PhysAddr(f->rdi), f->rsi != 0));
     case abi::Sys::kVcpuCreate:
         if (!begin_guest_call(t)) return fail(Error::kDenied);
         if (f->rdx > 0xffffffff) return fail(Error::kOutOfRange);
@@ -268,6 +265,9 @@ extern "C" int64_t syscall_dispatch(SyscallFrame* f) {
         return result(guest::delete_vcpu(PhysAddr(f->rdi)));
     case abi::Sys::kDmaCheck: return sys_dma_check(t, f->rdi, f->rsi, f->rdx);
     case abi::Sys::kGuestStart: return sys_guest_start(t, f->rdi, f->rsi);
+    case abi::Sys::kGuestInHands:
+        if (!begin_guest_call(t)) return fail(Error::kDenied);
+        return guest::in_guest_hands(PhysRange{PhysAddr(f->rdi), f->rsi}) ? 0 : fail(Error::kDenied);
     }
     return -static_cast<int64_t>(Error::kUnsupported);
 }

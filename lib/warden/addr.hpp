@@ -50,8 +50,12 @@ private:
 
 struct PhysTag {};
 struct VirtTag {};
+struct GuestPhysTag {};
 using PhysAddr = Address<PhysTag>;
 using VirtAddr = Address<VirtTag>;
+// A guest-physical address as the host sees it (what its nested page tables
+// translate), never to be mixed with the host's own PhysAddr.
+using GuestPhysAddr = Address<GuestPhysTag>;
 
 // A virtual address is canonical when bits 63..47 all equal bit 47
 // (SDM Vol. 1 3.3.7.1, 4-level paging).

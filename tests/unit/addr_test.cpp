@@ -35,6 +35,8 @@ TEST_CASE("addr: strong types keep their kind and compare") {
     CHECK(PhysAddr(0x3000) - PhysAddr(0x1000) == 0x2000);
     CHECK(PhysAddr(1) < PhysAddr(2));
     static_assert(!std::is_convertible_v<PhysAddr, VirtAddr>, "addresses of different kinds must not mix");
+    static_assert(!std::is_convertible_v<GuestPhysAddr, PhysAddr> && !std::is_convertible_v<PhysAddr, GuestPhysAddr>,
+                  "a guest-physical address is not a host-physical one");
     static_assert(!std::is_convertible_v<uint64_t, PhysAddr>, "raw integers need an explicit constructor");
 }
 

@@ -1,106 +1,10 @@
 #include <doctest/doctest.h>
 
-#include <cstring>
-#include <map>
-#include <set>
-#include <vector>
-
-#include "warden/svsm/core.hpp"
+#include "svsm_fake_guest.hpp"
 
 using namespace warden;
 using namespace warden::svsm;
-
-namespace {
-
-// Guest memory 0..16 MiB, except the SVSM's 1..3 MiB. Validation state per
-// 4 KiB page; 2 MiB pages at 8 MiB and above are held by the fake RMP as
-// small pages (size mismatch). Every service call is logged.
-class FakeGuest final : public GuestServices {
-public:
-    static constexpr uint64_t kTop = 16 << 20, kSvsmBase = 1 << 20, kSvsmEnd = 3 << 20;
-
-    bool is_guest_memory(PhysRange r) const override {
-        if (r.size == 0 || r.end().raw() < r.base.raw() || r.end().raw() > kTop) return false;
-        return !r.overlaps(PhysRange{PhysAddr(kSvsmBase), kSvsmEnd - kSvsmBase});
-    }
-    Result<void> read_guest(PhysAddr gpa, void* out, size_t len) override {
-        if (!in_ram(gpa, len)) return Fail(Error::kOutOfRange);
-        std::memcpy(out, mem.data() + gpa.raw(), len);
-        return {};
-    }
-    Result<void> write_guest(PhysAddr gpa, const void* in, size_t len) override {
-        if (!in_ram(gpa, len)) return Fail(Error::kOutOfRange);
-        std::memcpy(mem.data() + gpa.raw(), in, len);
-        return {};
-    }
-    Result<PvalidateOutcome> pvalidate(PhysAddr page, bool huge, bool validate) override {
-        ++pvalidates;
-        if (huge && page.raw() >= (8 << 20)) return PvalidateOutcome::kSizeMismatch;
-        const uint64_t n = huge ? 512 : 1;
-        bool changed = false;
-        for (uint64_t i = 0; i < n; ++i) {
-            const uint64_t pfn = (page.raw() >> 12) + i;
-            if (validate ? valid.insert(pfn).second : valid.erase(pfn) != 0) changed = true;
-        }
-        return changed ? PvalidateOutcome::kChanged : PvalidateOutcome::kUnchanged;
-    }
-    Result<void> revoke_vmsa_page(PhysAddr vmsa) override {
-        revoked.insert(vmsa.raw());
-        return {};
-    }
-    void restore_vmsa_page(PhysAddr vmsa) override { revoked.erase(vmsa.raw()); }
-    bool apic_id_exists(uint32_t id) const override { return id < 4; }
-    Result<void> create_vcpu(PhysAddr vmsa, PhysAddr, uint32_t) override {
-        if (!revoked.count(vmsa.raw())) return Fail(Error::kDenied);  // checked before revoking: a bug
-        vcpus.insert(vmsa.raw());
-        return {};
-    }
-    Result<void> delete_vcpu(PhysAddr vmsa) override {
-        if (!vcpus.erase(vmsa.raw())) return Fail(Error::kNotFound);
-        revoked.erase(vmsa.raw());
-        return {};
-    }
-
-    void put64(uint64_t gpa, uint64_t v) { std::memcpy(mem.data() + gpa, &v, 8); }
-    void put16(uint64_t gpa, uint16_t v) { std::memcpy(mem.data() + gpa, &v, 2); }
-    uint16_t get16(uint64_t gpa) const {
-        uint16_t v;
-        std::memcpy(&v, mem.data() + gpa, 2);
-        return v;
-    }
-    // A PVALIDATE list at gpa.
-    void list(uint64_t gpa, const std::vector<uint64_t>& entries, uint16_t next = 0) {
-        put16(gpa, static_cast<uint16_t>(entries.size()));
-        put16(gpa + 2, next);
-        for (size_t i = 0; i < entries.size(); ++i) put64(gpa + 8 + i * 8, entries[i]);
-    }
-
-    std::vector<uint8_t> mem = std::vector<uint8_t>(kTop, 0);
-    std::set<uint64_t> valid, revoked, vcpus;
-    int pvalidates = 0;
-
-private:
-    bool in_ram(PhysAddr gpa, size_t len) const { return gpa.raw() <= kTop && len <= kTop - gpa.raw(); }
-};
-
-struct Fixture {
-    FakeGuest g;
-    VcpuState vcpu{.caa = PhysAddr(0x5000), .guest_vmpl = 2, .sev_features = 0x1};
-    CallRegs call(CoreCall c, uint64_t rcx = 0, uint64_t rdx = 0, uint64_t r8 = 0) {
-        CallRegs r{.rax = call_rax(kProtocolCore, static_cast<uint32_t>(c)), .rcx = rcx, .rdx = rdx, .r8 = r8};
-        dispatch(r, vcpu, g);
-        return r;
-    }
-    uint64_t result(CoreCall c, uint64_t rcx = 0, uint64_t rdx = 0, uint64_t r8 = 0) {
-        return call(c, rcx, rdx, r8).rax;
-    }
-};
-
-uint64_t entry(uint64_t gpa, bool huge, bool validate, bool ignore_cf = false) {
-    return encode_pvalidate_entry(PvalidateEntry{PhysAddr(gpa), huge, validate, ignore_cf});
-}
-
-}  // namespace
+using namespace warden::svsm::testing;
 
 TEST_CASE("svsm core: result codes and call numbers of SPEC-FACTS 7") {
     CHECK(kErrUnsupportedProtocol == 0x80000001);
@@ -214,25 +118,25 @@ TEST_CASE("svsm core: malformed PVALIDATE lists are refused and change nothing")
     CHECK(refused(0xfffffffffffff000) == kErrInvalidAddress);
 }
 
-TEST_CASE("svsm core: CREATE_VCPU checks the new VMSA after revoking it; DELETE_VCPU only what it created") {
+TEST_CASE("svsm core: CREATE_VCPU makes a live VMSA of a page that fits; DELETE_VCPU only what it created") {
     Fixture f;
     const uint64_t vmsa = 0xa000, caa = 0xb000;
     f.g.mem[vmsa + 0x0ca] = 2;                   // VMPL 2, the guest's
     f.g.put64(vmsa + 0x0d0, uint64_t{1} << 12);  // EFER.SVME
     f.g.put64(vmsa + 0x3b0, 0x1);                // SEV_FEATURES equal to the caller's
     CHECK(f.result(CoreCall::kCreateVcpu, vmsa, caa, 1) == kSuccess);
-    CHECK(f.g.vcpus.count(vmsa));
+    CHECK(f.g.taken.is_live(PhysAddr(vmsa)));
     CHECK(f.result(CoreCall::kDeleteVcpu, vmsa) == kSuccess);
+    CHECK(f.g.taken.count() == 0);
     CHECK(f.result(CoreCall::kDeleteVcpu, vmsa) == kErrInvalidParameter);  // not (any more) a created VMSA
 
     auto bad = [&](uint64_t v, uint64_t c, uint64_t id) {
         const uint64_t r = f.result(CoreCall::kCreateVcpu, v, c, id);
-        CHECK(f.g.vcpus.empty());
-        CHECK(f.g.revoked.empty());  // access given back
+        CHECK(f.g.taken.count() == 0);  // nothing taken, or given back
         return r;
     };
     CHECK(bad(vmsa + 8, caa, 1) == kErrInvalidParameter);
-    CHECK(bad(vmsa, vmsa, 1) == kErrInvalidParameter);
+    CHECK(bad(vmsa, vmsa, 1) == kErrInvalidAddress);   // one page for both: a bad address
     CHECK(bad(vmsa, caa, 9) == kErrInvalidParameter);  // no such APIC ID
     CHECK(bad(0x100000, caa, 1) == kErrInvalidAddress);
     CHECK(bad(vmsa, 0x200000, 1) == kErrInvalidAddress);

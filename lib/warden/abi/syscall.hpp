@@ -27,14 +27,16 @@ enum class Sys : uint64_t {
     kTicks = 11,      // () -> timer ticks of this CPU (100 Hz)
     // The guest, as the SVSM sees it (docs/svsm.md). kGuestInfo for tasks
     // with kManifestGuest or kManifestSvsm; the rest for kManifestSvsm only
-    // (kDenied otherwise). Every GPA must lie in guest memory (kOutOfRange).
+    // (kDenied otherwise). Every GPA must lie in guest memory (kOutOfRange)
+    // and, but for kVcpuDelete's, in the guest's hands (kDenied).
     kGuestInfo = 12,       // (GuestInfo* out)
     kGuestRead = 13,       // (gpa, void* out, len <= kMaxGuestCopy)
     kGuestWrite = 14,      // (gpa, const void* in, len <= kMaxGuestCopy)
     kGuestPvalidate = 15,  // (gpa, huge, validate) -> PvalidateOutcome (lib/warden/svsm/core.hpp)
-    kVmsaAccess = 16,      // (vmsa gpa, revoke 1 | restore 0): the guest's access to a VMSA page
-    kVcpuCreate = 17,      // (vmsa gpa, caa gpa, apic id)
-    kVcpuDelete = 18,      // (vmsa gpa) kNotFound unless created
+    // 16 was kVmsaAccess: kVcpuCreate takes the VMSA page itself, so that no
+    // call can come between taking it and checking it.
+    kVcpuCreate = 17,  // (vmsa gpa, caa gpa, apic id) the kernel checks the VMSA itself
+    kVcpuDelete = 18,  // (vmsa gpa) kNotFound unless created
     // Whether [phys, phys + len) lies in a DMA buffer of task `id`: a service
     // that programs a device for a client (fw_cfg DMA) checks the target
     // first, since device DMA bypasses page tables. 0 or kDenied; only tasks
@@ -45,6 +47,11 @@ enum class Sys : uint64_t {
     // SEV_FEATURES, and asks the platform. kUnsupported on native: there is
     // no lower VMPL to run it at.
     kGuestStart = 20,  // (const void* vmsa 4096 bytes, apic id)
+    // 0 when all of [gpa, gpa + len) is guest memory still in the guest's
+    // hands (DESIGN 8: not SVSM memory, no taken VMSA page), else kDenied.
+    // kGuestRead, kGuestWrite and kGuestPvalidate make the same check
+    // themselves (kDenied); this lets the request loop refuse up front.
+    kGuestInHands = 21,  // (gpa, len) kManifestSvsm only
 };
 
 inline constexpr uint64_t kForever = ~uint64_t{0};  // timeout: wait without limit

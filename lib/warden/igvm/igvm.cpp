@@ -119,7 +119,9 @@ std::array<uint8_t, kPageInfoSize> page_info(std::span<const uint8_t, 48> digest
     p[97] = 0;
     p[98] = static_cast<uint8_t>(type);
     p[99] = 0;  // imi_page
-    // 100..102: VMPL3..1 permissions, 103 reserved: zero for launch pages.
+    // 100..103: reserved and the VMPL1..3 permissions, in an order the sources
+    // disagree on (virtee: VMPL3, 2, 1, reserved; COCONUT: reserved, VMPL1, 2, 3;
+    // SPEC-FACTS 8): all zero for launch pages, so the digest is the same.
     for (size_t i = 0; i < 8; ++i) p[104 + i] = static_cast<uint8_t>(gpa >> (8 * i));
     return p;
 }

@@ -17,9 +17,8 @@ bool crosses_page(PhysAddr a, uint64_t len) { return (a.raw() & (kPageSize - 1))
 uint64_t remap_ca(CallRegs& r, VcpuState& vcpu, GuestServices& s) {
     const PhysAddr caa(r.rcx);
     if (!caa.is_aligned(8) || crosses_page(caa, kCaaHeaderSize)) return kErrInvalidParameter;
-    if (!s.is_guest_memory(PhysRange{caa, kCaaHeaderSize})) return kErrInvalidAddress;
     const uint8_t zero[kCaaHeaderSize] = {};
-    if (!s.write_guest(caa, zero, sizeof zero)) return kErrInvalidAddress;
+    if (!s.write_guest(caa, zero, sizeof zero)) return kErrInvalidAddress;  // refused unless in the guest's hands
     vcpu.caa = caa;
     return kSuccess;
 }
@@ -38,7 +37,9 @@ uint64_t pvalidate(CallRegs& r, GuestServices& s) {
     const PhysAddr list(r.rcx);
     if (!list.is_aligned(8) || crosses_page(list, kPvalidateHeaderSize)) return kErrInvalidParameter;
     const uint64_t room = kPageSize - (list.raw() & (kPageSize - 1));  // bytes from the list to its page end
-    if (!s.is_guest_memory(PhysRange{list, room})) return kErrInvalidAddress;
+    // The list's page is refused up front: the write-back of `next` below
+    // can then never land in a page the guest does not hold.
+    if (!s.in_guest_hands(PhysRange{list, room})) return kErrInvalidAddress;
     uint8_t header[kPvalidateHeaderSize];
     if (!s.read_guest(list, header, sizeof header)) return kErrInvalidAddress;
     const uint16_t entries = load_le<uint16_t>(header, 0), next = load_le<uint16_t>(header, 2);
@@ -55,49 +56,57 @@ uint64_t pvalidate(CallRegs& r, GuestServices& s) {
             result = kErrInvalidParameter;
             break;
         }
-        const uint64_t bytes = e->huge ? kLargePageSize : kPageSize;
-        if (!s.is_guest_memory(PhysRange{e->page, bytes})) {
-            result = kErrInvalidAddress;
-            break;
-        }
+        // Refused (kDenied) unless all of the 4 KiB or 2 MiB is in the guest's hands.
         auto outcome = s.pvalidate(e->page, e->huge, e->validate);
         result = outcome ? pvalidate_outcome_code(*outcome, e->ignore_cf) : kErrInvalidAddress;
         if (result != kSuccess) break;
     }
-    // `next` tells the guest where to resume (the failing entry, or the end).
+    // `next` tells the guest where to resume (the failing entry, or the end);
+    // when the first entry it named failed, it already says so.
+    if (at == next) return result;
     uint8_t next_out[2] = {static_cast<uint8_t>(at), static_cast<uint8_t>(at >> 8)};
     if (!s.write_guest(list + 2, next_out, sizeof next_out)) return kErrInvalidAddress;
     return result;
 }
 
+// Only the arguments are checked here: the VMSA's contents are checked by
+// create_vcpu itself, after it has taken the page out of the guest's reach
+// (the kernel does not trust this dispatcher, which runs at CPL3).
 uint64_t create_vcpu(CallRegs& r, const VcpuState& vcpu, GuestServices& s) {
     const PhysAddr vmsa(r.rcx), caa(r.rdx);
     const auto apic_id = static_cast<uint32_t>(r.r8);
-    if (!vmsa.is_aligned(kPageSize) || !caa.is_aligned(kPageSize) || vmsa == caa || r.r8 > 0xffffffff)
-        return kErrInvalidParameter;
-    if (!s.is_guest_memory(PhysRange{vmsa, kPageSize}) || !s.is_guest_memory(PhysRange{caa, kPageSize}))
+    if (!vmsa.is_aligned(kPageSize) || !caa.is_aligned(kPageSize) || r.r8 > 0xffffffff) return kErrInvalidParameter;
+    // One page for both is a bad address, the spec's class for it (as COCONUT-SVSM answers).
+    if (vmsa == caa) return kErrInvalidAddress;
+    // The caller's own Calling Area cannot become a VMSA: this very call's
+    // call_pending could not be cleared in a page the guest no longer holds.
+    if (vcpu.caa.align_down(kPageSize) == vmsa) return kErrInvalidAddress;
+    // Before anything is taken: a VMSA or Calling Area on a page the SVSM
+    // already holds (another live VMSA) is refused with nothing changed.
+    if (!s.in_guest_hands(PhysRange{vmsa, kPageSize}) || !s.in_guest_hands(PhysRange{caa, kPageSize}))
         return kErrInvalidAddress;
     if (!s.apic_id_exists(apic_id)) return kErrInvalidParameter;
-    if (!s.revoke_vmsa_page(vmsa)) return kErrInvalidAddress;
-    uint8_t head[kVmsaCheckedBytes];
-    uint64_t result = kSuccess;
-    if (!s.read_guest(vmsa, head, sizeof head))
-        result = kErrInvalidAddress;
-    else if (!vmsa_fits_guest(head, vcpu.guest_vmpl, vcpu.sev_features))
-        result = kErrInvalidParameter;
-    else if (auto c = s.create_vcpu(vmsa, caa, apic_id); !c)
-        result = c.error() == Error::kBusy ? kErrBusy : kErrInvalidParameter;
-    if (result != kSuccess) s.restore_vmsa_page(vmsa);
-    return result;
+    auto c = s.create_vcpu(vmsa, caa, apic_id);
+    if (c) return kSuccess;
+    switch (c.error()) {
+    case Error::kInvalidArgument:
+    case Error::kNotFound: return kErrInvalidParameter;
+    case Error::kBusy: return kErrBusy;
+    default: return kErrInvalidAddress;  // a page that is not the guest's to give (already a VMSA)
+    }
 }
 
+// The VMSA is a taken page by definition: only delete_vcpu may name it.
 uint64_t delete_vcpu(CallRegs& r, GuestServices& s) {
     const PhysAddr vmsa(r.rcx);
     if (!vmsa.is_aligned(kPageSize)) return kErrInvalidParameter;
-    if (!s.is_guest_memory(PhysRange{vmsa, kPageSize})) return kErrInvalidAddress;
     auto d = s.delete_vcpu(vmsa);
-    if (!d) return d.error() == Error::kBusy ? kErrBusy : kErrInvalidParameter;
-    return kSuccess;
+    if (d) return kSuccess;
+    switch (d.error()) {
+    case Error::kOutOfRange: return kErrInvalidAddress;
+    case Error::kBusy: return kErrBusy;
+    default: return kErrInvalidParameter;  // not a VMSA created through CREATE_VCPU
+    }
 }
 
 // RCX = (protocol << 32) | version wanted -> (max << 32) | min, or 0.
@@ -138,7 +147,6 @@ uint64_t attestation(CallRegs& r, uint32_t call, GuestServices& s) {
     const size_t size = call == kAttestServices ? kAttestServicesOpSize : kAttestSingleServiceOpSize;
     const PhysAddr gpa(r.rcx);
     if (!gpa.is_aligned(8) || crosses_page(gpa, size)) return kErrInvalidParameter;
-    if (!s.is_guest_memory(PhysRange{gpa, size})) return kErrInvalidAddress;
     uint8_t copy[kAttestSingleServiceOpSize];
     if (!s.read_guest(gpa, copy, size)) return kErrInvalidAddress;
     const bool ok = call == kAttestServices ? parse_attest_services({copy, size}).ok()
@@ -147,6 +155,21 @@ uint64_t attestation(CallRegs& r, uint32_t call, GuestServices& s) {
 }
 
 }  // namespace
+
+Result<void> GuestServices::read_guest(PhysAddr gpa, void* out, size_t len) {
+    if (!in_guest_hands(PhysRange{gpa, len})) return Fail(Error::kDenied);
+    return copy_from_guest(gpa, out, len);
+}
+
+Result<void> GuestServices::write_guest(PhysAddr gpa, const void* in, size_t len) {
+    if (!in_guest_hands(PhysRange{gpa, len})) return Fail(Error::kDenied);
+    return copy_to_guest(gpa, in, len);
+}
+
+Result<PvalidateOutcome> GuestServices::pvalidate(PhysAddr page, bool huge, bool validate) {
+    if (!in_guest_hands(PhysRange{page, huge ? kLargePageSize : kPageSize})) return Fail(Error::kDenied);
+    return change_validation(page, huge, validate);
+}
 
 Result<PvalidateEntry> decode_pvalidate_entry(uint64_t raw) {
     const uint64_t size = raw & 3;
@@ -169,6 +192,16 @@ void dispatch(CallRegs& regs, VcpuState& vcpu, GuestServices& services) {
     } else {
         regs.rax = kErrUnsupportedProtocol;
     }
+}
+
+bool serve(CallRegs& regs, VcpuState& vcpu, GuestServices& services) {
+    const PhysAddr caa = vcpu.caa;  // REMAP_CA clears the new area itself
+    uint8_t pending = 0;
+    if (!services.read_guest(caa, &pending, 1) || pending != 1) return false;
+    dispatch(regs, vcpu, services);
+    const uint8_t clear = 0;
+    (void)services.write_guest(caa, &clear, 1);  // refused only if the area stopped being the guest's meanwhile
+    return true;
 }
 
 bool vmsa_fits_guest(std::span<const uint8_t> vmsa, uint8_t guest_vmpl, uint64_t sev_features) {

@@ -1,8 +1,8 @@
 // The SVSM core protocol (SVSM spec 58019, protocol 0; SPEC-FACTS.md 7) as a
 // pure dispatcher: it decodes a call from the guest's registers, checks every
-// argument by the spec's rules and Warden's (DESIGN section 8: nothing that
-// touches SVSM memory, nothing outside the guest's memory, every list bounded
-// by its page), and does the privileged work through GuestServices, which the
+// argument by the spec's rules and Warden's (DESIGN section 8: nothing outside
+// the guest's hands -- SVSM memory, a live VMSA -- and every list bounded by
+// its page), and does the privileged work through GuestServices, which the
 // kernel implements with narrow kernel calls and the host tests with fakes.
 // Guest memory is only ever copied in, checked, then used.
 #pragma once
@@ -63,38 +63,67 @@ uint64_t encode_pvalidate_entry(const PvalidateEntry& e);
 enum class PvalidateOutcome : uint8_t { kChanged, kUnchanged, kFailInput, kSizeMismatch };
 
 // The privileged operations, each as narrow as the rule it must keep.
+//
+// The rule (DESIGN 8, docs/svsm.md "The guest's hands"): every access the
+// SVSM makes on the guest's behalf -- a Calling Area, a request list and its
+// entries, any buffer -- refuses a page the SVSM has taken out of the guest's
+// hands, with nothing changed. read_guest, write_guest and pvalidate are the
+// only way to reach guest memory, and they ask in_guest_hands first; the
+// kernel asks again, atomically with the access, whatever its caller checked.
 class GuestServices {
 public:
-    // Guest memory: RAM the guest owns, never SVSM memory (checked here and
-    // again by the kernel).
-    virtual bool is_guest_memory(PhysRange r) const = 0;
-    virtual Result<void> read_guest(PhysAddr gpa, void* out, size_t len) = 0;
-    virtual Result<void> write_guest(PhysAddr gpa, const void* in, size_t len) = 0;
-    virtual Result<PvalidateOutcome> pvalidate(PhysAddr page, bool huge, bool validate) = 0;
-    // CREATE_VCPU: revoke the guest's access to the VMSA page first, so the
-    // checked contents cannot change; give it back if the checks fail.
-    virtual Result<void> revoke_vmsa_page(PhysAddr vmsa) = 0;
-    virtual void restore_vmsa_page(PhysAddr vmsa) = 0;
+    // Whether all of r is guest memory still in the guest's hands: none of it
+    // SVSM memory, none of it a page the SVSM has taken (a VMSA, live or
+    // being checked by CREATE_VCPU).
+    virtual bool in_guest_hands(PhysRange r) const = 0;
+
+    // kDenied, and nothing read, written or validated, unless the range is
+    // in the guest's hands.
+    Result<void> read_guest(PhysAddr gpa, void* out, size_t len);
+    Result<void> write_guest(PhysAddr gpa, const void* in, size_t len);
+    Result<PvalidateOutcome> pvalidate(PhysAddr page, bool huge, bool validate);
+
     virtual bool apic_id_exists(uint32_t apic_id) const = 0;
+    // CREATE_VCPU's privileged half, in one step so that nothing can come
+    // between taking the VMSA page and checking it: the page is taken out of
+    // the guest's hands first, then its contents are checked
+    // (vmsa_fits_guest with the guest's VMPL and SEV_FEATURES), then it is a
+    // live vCPU's. On any failure the page is given back and nothing has
+    // changed: kInvalidArgument for contents that do not fit, kNotFound for
+    // an APIC ID no CPU has, kBusy when no more vCPUs fit, another error when
+    // a page is not the guest's to give (either page taken already).
     virtual Result<void> create_vcpu(PhysAddr vmsa, PhysAddr caa, uint32_t apic_id) = 0;
-    // kNotFound if vmsa was not created through CREATE_VCPU.
+    // The one call that names a taken page: kOutOfRange outside guest memory,
+    // kNotFound unless vmsa is a live vCPU's VMSA; then it is the guest's again.
     virtual Result<void> delete_vcpu(PhysAddr vmsa) = 0;
 
 protected:
     ~GuestServices() = default;
+
+private:
+    // The accesses themselves, reached only through the checked calls above.
+    virtual Result<void> copy_from_guest(PhysAddr gpa, void* out, size_t len) = 0;
+    virtual Result<void> copy_to_guest(PhysAddr gpa, const void* in, size_t len) = 0;
+    virtual Result<PvalidateOutcome> change_validation(PhysAddr page, bool huge, bool validate) = 0;
 };
 
 // The calling vCPU's state the dispatcher reads and changes.
 struct VcpuState {
-    PhysAddr caa;               // its Calling Area
-    uint8_t guest_vmpl = 1;     // the VMPL its guest runs at
-    uint64_t sev_features = 0;  // its VMSA's SEV_FEATURES (a new VMSA must match)
-    bool attestation = false;   // an attestation protocol is offered (SNP only)
+    PhysAddr caa;              // its Calling Area
+    bool attestation = false;  // an attestation protocol is offered (SNP only)
 };
 
 // Serves one call: regs in, regs out (RAX = result code). Never fails as a
 // C++ call: every error is an SVSM result code for the guest.
 void dispatch(CallRegs& regs, VcpuState& vcpu, GuestServices& services);
+
+// One call as the request loop serves it (SVSM spec: call_pending): only
+// when the Calling Area says a call is pending is it dispatched, and then
+// call_pending is cleared in the area it was read from. A Calling Area the
+// guest no longer holds (another vCPU made a VMSA of its page) is never read
+// or written: the call is not served, the registers stay as sent, until the
+// page is the guest's again. Returns whether the call was served.
+bool serve(CallRegs& regs, VcpuState& vcpu, GuestServices& services);
 
 // The checks a VMSA for the guest must pass (CREATE_VCPU's, and the
 // kernel's before it starts the guest's first vCPU): it runs at guest_vmpl,

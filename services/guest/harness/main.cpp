@@ -23,7 +23,7 @@ using warden::abi::Sys;
 
 constexpr uint64_t kSvsm = 1;  // handle of svsm<cpu>
 abi::GuestInfo info;
-uint64_t caa = 0;  // current Calling Area (GPA)
+uint64_t caa = 0;                            // current Calling Area (GPA)
 unsigned calls = 0, passed = 0, failed = 0;  // SVSM calls made; checks passed and failed
 
 uint8_t* va(uint64_t gpa) { return reinterpret_cast<uint8_t*>(abi::kGuestMapBase + gpa); }
@@ -188,7 +188,7 @@ void malformed() {
     expect_code("CREATE_VCPU CAA in SVSM memory", core(CoreCall::kCreateVcpu, vmsa, svsm, info.apic_id).rax,
                 kErrInvalidAddress);
     expect_code("CREATE_VCPU VMSA = CAA", core(CoreCall::kCreateVcpu, vmsa, vmsa, info.apic_id).rax,
-                kErrInvalidParameter);
+                kErrInvalidAddress);
     expect_code("CREATE_VCPU misaligned", core(CoreCall::kCreateVcpu, vmsa + 8, vcpu_caa, info.apic_id).rax,
                 kErrInvalidParameter);
     expect_code("CREATE_VCPU unknown APIC ID", core(CoreCall::kCreateVcpu, vmsa, vcpu_caa, 0xfffe).rax,
@@ -210,6 +210,60 @@ void malformed() {
     expect("a call without call_pending is not served", idle.rax == call_rax(kProtocolCore, 1));
     expect("the malformed calls changed no validation or vCPU state", mutations() == before);
     expect_code("the Calling Area still works", core(CoreCall::kQueryProtocol, 1).rax, kSuccess);
+}
+
+// A VMSA the SVSM accepts, as linux_order builds it.
+void build_vmsa(uint64_t gpa) {
+    std::memset(va(gpa), 0, 4096);
+    va(gpa)[0x0ca] = info.guest_vmpl;
+    put64(gpa + 0x0d0, uint64_t{1} << 12);  // EFER.SVME
+    put64(gpa + 0x3b0, info.sev_features);
+}
+
+uint8_t vmsa_copy[4096];
+
+// Issue 15: once CREATE_VCPU has taken a VMSA page, no call may have the
+// SVSM read, write or validate it (docs/svsm.md, "The guest's hands"). This
+// task must not touch the page either while it is live: it is unmapped.
+void taken_vmsa() {
+    const uint64_t list = my_page(1), vmsa = my_page(2), vcpu_caa = my_page(3), other = my_validate_page(0);
+    build_vmsa(vmsa);
+    put64(vmsa + 0x400, 1);  // a PVALIDATE list inside the VMSA: one entry, validate `other`
+    put64(vmsa + 0x408, entry(other, false, true));
+    build_vmsa(other);
+    std::memcpy(vmsa_copy, va(vmsa), sizeof vmsa_copy);
+    expect_code("CREATE_VCPU for the taken-page checks", core(CoreCall::kCreateVcpu, vmsa, vcpu_caa, info.apic_id).rax,
+                kSuccess);
+    const uint64_t before = mutations();
+    expect_code("REMAP_CA into a live VMSA", core(CoreCall::kRemapCa, vmsa + 0xc8).rax, kErrInvalidAddress);
+    expect_code("PVALIDATE rescind a live VMSA", pvalidate_list(list, {entry(vmsa, false, false)}), kErrInvalidAddress);
+    expect("a refused first entry leaves next at 0", get16(list + 2) == 0);
+    expect_code("PVALIDATE validate a live VMSA", pvalidate_list(list, {entry(vmsa, false, true)}), kErrInvalidAddress);
+    expect_code("PVALIDATE stops at the live VMSA",
+                pvalidate_list(list, {entry(other, false, true), entry(vmsa, false, false)}), kErrInvalidAddress);
+    expect("next on the live VMSA's entry", get16(list + 2) == 1);
+    expect_code("PVALIDATE rescind the page before it", pvalidate_list(list, {entry(other, false, false)}), kSuccess);
+    expect_code("PVALIDATE list inside a live VMSA", core(CoreCall::kPvalidate, vmsa + 0x400).rax, kErrInvalidAddress);
+    if (info.cpu_index == 0) {  // the first 2 MiB of the harness's half holds every vCPU's VMSA page
+        expect_code("PVALIDATE 2M holding a live VMSA", pvalidate_list(list, {entry(info.harness_base, true, true)}),
+                    kErrInvalidAddress);
+    }
+    build_vmsa(other);  // validating it zeroed it
+    expect_code("CREATE_VCPU on a live VMSA", core(CoreCall::kCreateVcpu, vmsa, other, info.apic_id).rax,
+                kErrInvalidAddress);
+    expect_code("CREATE_VCPU with its CAA on a live VMSA", core(CoreCall::kCreateVcpu, other, vmsa, info.apic_id).rax,
+                kErrInvalidAddress);
+    expect_code("CREATE_VCPU on the caller's own Calling Area",
+                core(CoreCall::kCreateVcpu, caa & ~uint64_t{4095}, other, info.apic_id).rax, kErrInvalidAddress);
+    expect("the refused calls changed only the page before the VMSA (validated, rescinded)", mutations() == before + 2);
+    expect_code("DELETE_VCPU after the taken-page checks", core(CoreCall::kDeleteVcpu, vmsa).rax, kSuccess);
+    expect("no byte of the VMSA changed while it was live", std::memcmp(vmsa_copy, va(vmsa), sizeof vmsa_copy) == 0);
+    const uint64_t own = caa;
+    expect_code("REMAP_CA into the deleted VMSA's page", core(CoreCall::kRemapCa, vmsa).rax, kSuccess);
+    caa = vmsa;
+    expect_code("a call through it", core(CoreCall::kQueryProtocol, 1).rax, kSuccess);
+    expect_code("REMAP_CA back", core(CoreCall::kRemapCa, own).rax, kSuccess);
+    caa = own;
 }
 
 uint64_t median(uint64_t* v, size_t n) {
@@ -267,8 +321,9 @@ int64_t service_main() {
     caa = info.caa;
     linux_order();
     malformed();
+    taken_vmsa();
     if (info.bench) bench();
-    svc::log("harness: vcpu={} svsm_calls={} checks={} passed={} failed={}", info.cpu_index, calls, passed + failed, passed,
-             failed);
+    svc::log("harness: vcpu={} svsm_calls={} checks={} passed={} failed={}", info.cpu_index, calls, passed + failed,
+             passed, failed);
     return failed == 0 ? 0 : 1;
 }

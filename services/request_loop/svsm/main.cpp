@@ -1,8 +1,8 @@
 // The request loop: one per vCPU, pinned to its CPU. It waits for the
 // guest's call (native: the harness's message; SNP: the switch back to
-// VMPL0, not wired yet), serves it only if the Calling Area says a call is
-// pending, dispatches it with lib/warden/svsm/core.hpp, writes the result
-// and clears call_pending. The privileged parts are the kernel's guest
+// VMPL0, not wired yet) and serves it with lib/warden/svsm/core.hpp (only
+// if the Calling Area says a call is pending; then call_pending is cleared),
+// and replies with the result. The privileged parts are the kernel's guest
 // system calls, which check every address again.
 #include "service.hpp"
 #include "warden/svsm/core.hpp"
@@ -22,27 +22,11 @@ Result<void> void_result(int64_t r) { return r < 0 ? Result<void>(error_of(r)) :
 class KernelServices final : public svsm::GuestServices {
 public:
     explicit KernelServices(const abi::GuestInfo& info) : info_(info) {}
-    bool is_guest_memory(PhysRange r) const override {
-        // RAM or the firmware's flash region; the kernel checks again.
-        const PhysRange ram{PhysAddr(info_.memory_base), info_.memory_size};
-        const PhysRange flash{PhysAddr(info_.flash_base), info_.flash_size};
-        return r.size != 0 && ((ram.size != 0 && ram.contains(r)) || (flash.size != 0 && flash.contains(r)));
+    // Asked of the kernel, which alone knows every vCPU's taken pages; it
+    // asks again in each access below.
+    bool in_guest_hands(PhysRange r) const override {
+        return svc::syscall(Sys::kGuestInHands, r.base.raw(), r.size) == 0;
     }
-    Result<void> read_guest(PhysAddr gpa, void* out, size_t len) override {
-        return void_result(svc::syscall(Sys::kGuestRead, gpa.raw(), reinterpret_cast<uint64_t>(out), len));
-    }
-    Result<void> write_guest(PhysAddr gpa, const void* in, size_t len) override {
-        return void_result(svc::syscall(Sys::kGuestWrite, gpa.raw(), reinterpret_cast<uint64_t>(in), len));
-    }
-    Result<svsm::PvalidateOutcome> pvalidate(PhysAddr page, bool huge, bool validate) override {
-        const int64_t r = svc::syscall(Sys::kGuestPvalidate, page.raw(), huge, validate);
-        if (r < 0) return error_of(r);
-        return static_cast<svsm::PvalidateOutcome>(r);
-    }
-    Result<void> revoke_vmsa_page(PhysAddr vmsa) override {
-        return void_result(svc::syscall(Sys::kVmsaAccess, vmsa.raw(), 1));
-    }
-    void restore_vmsa_page(PhysAddr vmsa) override { (void)svc::syscall(Sys::kVmsaAccess, vmsa.raw(), 0); }
     bool apic_id_exists(uint32_t apic_id) const override {
         for (uint32_t i = 0; i < info_.cpu_count && i < 64; ++i) {
             if (info_.apic_ids[i] == apic_id) return true;
@@ -55,6 +39,18 @@ public:
     Result<void> delete_vcpu(PhysAddr vmsa) override { return void_result(svc::syscall(Sys::kVcpuDelete, vmsa.raw())); }
 
 private:
+    Result<void> copy_from_guest(PhysAddr gpa, void* out, size_t len) override {
+        return void_result(svc::syscall(Sys::kGuestRead, gpa.raw(), reinterpret_cast<uint64_t>(out), len));
+    }
+    Result<void> copy_to_guest(PhysAddr gpa, const void* in, size_t len) override {
+        return void_result(svc::syscall(Sys::kGuestWrite, gpa.raw(), reinterpret_cast<uint64_t>(in), len));
+    }
+    Result<svsm::PvalidateOutcome> change_validation(PhysAddr page, bool huge, bool validate) override {
+        const int64_t r = svc::syscall(Sys::kGuestPvalidate, page.raw(), huge, validate);
+        if (r < 0) return error_of(r);
+        return static_cast<svsm::PvalidateOutcome>(r);
+    }
+
     const abi::GuestInfo& info_;
 };
 
@@ -68,20 +64,14 @@ int64_t service_main() {
         return 1;
     }
     KernelServices services(info);
-    svsm::VcpuState vcpu{.caa = PhysAddr(info.caa), .guest_vmpl = info.guest_vmpl, .sev_features = info.sev_features};
+    svsm::VcpuState vcpu{.caa = PhysAddr(info.caa)};
     for (;;) {
         svc::Message m;
         if (svc::receive(0, m) < 0) continue;
         svsm::CallRegs regs{.rax = m.label, .rcx = m.words[0], .rdx = m.words[1], .r8 = m.words[2], .r9 = m.words[3]};
         // Only a call the guest marked pending is served; otherwise the
         // guest resumes with its registers as they were.
-        uint8_t pending = 0;
-        if (services.read_guest(vcpu.caa, &pending, 1) && pending == 1) {
-            const PhysAddr caa = vcpu.caa;  // REMAP_CA clears the new area itself
-            svsm::dispatch(regs, vcpu, services);
-            const uint8_t clear = 0;
-            (void)services.write_guest(caa, &clear, 1);
-        }
+        (void)svsm::serve(regs, vcpu, services);
         svc::Message out{.label = regs.rax, .words = {regs.rcx, regs.rdx, regs.r8, regs.r9}};
         if (m.reply) (void)svc::reply(m.reply, out);
     }
