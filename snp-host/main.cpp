@@ -12,6 +12,7 @@
 #include "launch.hpp"
 #include "npt.hpp"
 #include "paging.hpp"
+#include "rmp_model.hpp"
 #include "rmp_seam.hpp"
 #include "smp.hpp"
 #include "vcpu.hpp"
@@ -84,12 +85,11 @@ extern "C" [[noreturn]] void host_main(uint64_t reset_tsc) {
                                 .cpu_signature = cpu::cpuid(1, 0).eax};
     log("IGVM file: {} bytes; {} vCPU(s), CPU signature {:#x}", *size, choices.vcpus, choices.cpu_signature);
     machine.guest = guest;
-    static StandInRmp stand_in(machine.guest);
-    machine.rmp = &stand_in;
-    log("RMP: {}: the rmp-model branch's RMP plugs in at snp-host/rmp_seam.hpp; until then nothing the RMP would "
-        "refuse is refused",
-        stand_in.name());
-    if (auto r = launch(file.first(*size), guest, choices, stand_in, launched); !r) {
+    static ModelRmp model;
+    if (!model.init(machine.guest)) fail("the RMP does not fit its host storage (32 MiB at 32 MiB)");
+    machine.rmp = &model;
+    log("RMP: {}", model.name());
+    if (auto r = launch(file.first(*size), guest, choices, model, launched); !r) {
         log("launch failed: {}", r.error());
         fail("the PSP refuses the launch");
     }

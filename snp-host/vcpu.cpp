@@ -203,18 +203,24 @@ Next on_rmp_instruction(Vcpu& v, const svm::Decoded& insn) {
         return Next::kResume;
     }
     const uint64_t gpa = t->gpa & ~uint64_t{4095};
+    PvalidateOutcome r{kRmpFailInput};
     if (insn.insn == svm::Insn::kPvalidate) {
         ++v.count.pvalidate;
-        if (gva & 4095) {
-            eax = kRmpFailInput;
-        } else {
-            const auto r = v.machine->rmp->pvalidate(v.vmpl, gpa, huge, v.gprs.rdx & 1);
-            eax = r.eax, carry = r.carry;
-        }
+        if (!(gva & 4095)) r = v.machine->rmp->pvalidate(v.vmpl, gpa, huge, v.gprs.rdx & 1);
     } else {
         ++v.count.rmpadjust;
-        eax = (gva & 4095) ? kRmpFailInput : v.machine->rmp->rmpadjust(v.vmpl, gpa, huge, v.gprs.rdx);
+        if (!(gva & 4095)) r = v.machine->rmp->rmpadjust(v.vmpl, gpa, huge, v.gprs.rdx);
     }
+    switch (r.fault) {
+    case RmpFault::kNone: break;
+    case RmpFault::kGp: inject(v, kVectorGp, true, 0); return Next::kResume;
+    case RmpFault::kVc: return deliver_vc(v, r.fault_code);
+    case RmpFault::kNpf:
+        log("vCPU {} VMPL{}: {} of GPA {:#x}: the RMP raises #NPF {:#x}: {}", v.index, v.vmpl,
+            svm::insn_name(insn.insn), gpa, r.fault_code, r.reason);
+        return refuse(v, gpa, r.reason);
+    }
+    eax = r.eax, carry = r.carry;
     vm.set(kRax, uint64_t{eax});
     vm.set(kRflags, (vm.get(kRflags) & ~kRflagsArith) | (carry ? kRflagsCf : 0));
     advance(v, insn.length);

@@ -1,0 +1,110 @@
+// ModelRmp: lib's RMP model behind the seam (rmp_model.hpp).
+#include "rmp_model.hpp"
+
+#include <atomic>
+#include <new>
+
+#include "console.hpp"
+
+namespace snp_host {
+namespace {
+
+namespace snp = warden::snp;
+constexpr uint64_t k2M = uint64_t{2} << 20;
+
+snp::Vmpl vmpl_of(unsigned v) { return static_cast<snp::Vmpl>(v & 3); }
+
+// vCPUs on several host CPUs use one table: the model is not concurrent
+// (docs/snp-host.md, "Absent": the host serialises the table).
+std::atomic_flag table_lock = ATOMIC_FLAG_INIT;
+struct TableGuard {
+    TableGuard() {
+        while (table_lock.test_and_set(std::memory_order_acquire)) asm volatile("pause");
+    }
+    ~TableGuard() { table_lock.clear(std::memory_order_release); }
+};
+
+PvalidateOutcome convert(const snp::Outcome& o) {
+    PvalidateOutcome r{static_cast<uint32_t>(o.status), o.no_change};
+    switch (o.fault.kind) {
+    case snp::FaultKind::kNone: break;
+    case snp::FaultKind::kGp: r.fault = RmpFault::kGp; break;
+    case snp::FaultKind::kVc: r.fault = RmpFault::kVc; break;
+    case snp::FaultKind::kNpf:
+    case snp::FaultKind::kPf: r.fault = RmpFault::kNpf; break;
+    }
+    r.fault_code = o.fault.code;
+    r.reason = o.fault.reason;
+    return r;
+}
+
+bool size_mismatch(const snp::Outcome& o) {
+    return o.fault.kind == snp::FaultKind::kNpf && (o.fault.code & snp::npf::kSizeMismatch);
+}
+
+}  // namespace
+
+bool ModelRmp::init(const GuestMemory& g) {
+    const uint64_t pages = g.size / 4096;
+    if (pages * sizeof(snp::RmpEntry) > kRmpStorageBytes) return false;
+    auto* entries = new (reinterpret_cast<void*>(kRmpStorage)) snp::RmpEntry[pages];
+    rmp_ = new (storage_) snp::Rmp(warden::PhysAddr(g.hpa_base), std::span<snp::RmpEntry>(entries, pages));
+    base_ = g.hpa_base, size_ = g.size;
+    for (uint64_t gpa = 0; gpa < g.size; gpa += k2M) {
+        const auto s = rmp_->rmpupdate(spa(gpa), {snp::Owner::kGuest, warden::GuestPhysAddr(gpa), snp::PageSize::k2M});
+        if (s != snp::Status::kSuccess) return false;
+    }
+    return true;
+}
+
+void ModelRmp::smash_if_2m(uint64_t gpa) {
+    const snp::RmpEntry* e = rmp_->find(spa(gpa));
+    if (e && e->size == snp::PageSize::k2M && e->owner == snp::Owner::kGuest) (void)rmp_->psmash(spa(gpa & ~(k2M - 1)));
+}
+
+void ModelRmp::launch_page(uint64_t gpa) {
+    TableGuard guard;
+    smash_if_2m(gpa);
+    if (auto r = rmp_->launch_update(spa(gpa), snp::LaunchPage{}); !r)
+        log("RMP: SNP_LAUNCH_UPDATE of GPA {:#x} refused: {}", gpa, r.error());
+}
+
+PvalidateOutcome ModelRmp::pvalidate(unsigned vmpl, uint64_t gpa, bool huge, bool validate) {
+    TableGuard guard;
+    const snp::PvalidateOp op{vmpl_of(vmpl), warden::GuestPhysAddr(gpa), spa(gpa), huge ? 1u : 0u, validate ? 1u : 0u};
+    snp::Outcome o = rmp_->pvalidate(op);
+    if (size_mismatch(o)) {  // a 4 KiB PVALIDATE inside a 2 MiB entry: KVM PSMASHes and retries
+        smash_if_2m(gpa);
+        o = rmp_->pvalidate(op);
+    }
+    return convert(o);
+}
+
+PvalidateOutcome ModelRmp::rmpadjust(unsigned vmpl, uint64_t gpa, bool huge, uint64_t attributes) {
+    TableGuard guard;
+    const snp::RmpadjustOp op{vmpl_of(vmpl), warden::GuestPhysAddr(gpa), spa(gpa), huge ? 1u : 0u, attributes};
+    snp::Outcome o = rmp_->rmpadjust(op);
+    if (size_mismatch(o)) {
+        smash_if_2m(gpa);
+        o = rmp_->rmpadjust(op);
+    }
+    return convert(o);
+}
+
+bool ModelRmp::page_state_change(uint64_t gpa, bool huge, bool to_private) {
+    TableGuard guard;
+    if (gpa >= size_ || (huge && size_ - gpa < k2M)) return false;
+    if (!huge) smash_if_2m(gpa);
+    const snp::RmpUpdate u{to_private ? snp::Owner::kGuest : snp::Owner::kHypervisor, warden::GuestPhysAddr(gpa),
+                           huge ? snp::PageSize::k2M : snp::PageSize::k4K};
+    return rmp_->rmpupdate(spa(gpa), u) == snp::Status::kSuccess;
+}
+
+bool ModelRmp::is_vmsa(uint64_t gpa) const {
+    TableGuard guard;
+    if (gpa >= size_) return false;
+    const snp::RmpEntry* e = rmp_->find(spa(gpa));
+    return e && e->owner == snp::Owner::kGuest && e->vmsa;
+}
+
+}  // namespace snp_host

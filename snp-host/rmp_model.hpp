@@ -1,0 +1,43 @@
+// The RMP model of lib/warden/snp (docs/snp-host.md, "The RMP model") behind
+// the host's seam: one table over guest RAM's host pages, in host memory at
+// kRmpStorage. Guest RAM starts assigned to the guest and private in 2 MiB
+// entries (KVM's guest_memfd memory is private by default), the launch
+// validates its pages through the PSP's launch update (PSMASHing the 2 MiB
+// entry first), page-state changes are RMPUPDATEs, and PVALIDATE/RMPADJUST
+// are the model's, with a PSMASH and one retry where the model raises the
+// size-mismatch #NPF, as KVM answers it.
+// NOT YET: guest accesses are not checked against it (no per-VMPL nested
+// views from npt_view), so an access the RMP refuses still goes through.
+#pragma once
+
+#include "rmp_seam.hpp"
+#include "warden/snp/rmp.hpp"
+
+namespace snp_host {
+
+// Host memory for the table: 32..64 MiB (paging.hpp: the host owns 0..64 MiB).
+inline constexpr uint64_t kRmpStorage = uint64_t{32} << 20, kRmpStorageBytes = uint64_t{32} << 20;
+
+class ModelRmp final : public RmpSeam {
+public:
+    // false when the table does not fit its storage.
+    bool init(const GuestMemory& g);
+    void launch_page(uint64_t gpa) override;
+    PvalidateOutcome pvalidate(unsigned vmpl, uint64_t gpa, bool huge, bool validate) override;
+    PvalidateOutcome rmpadjust(unsigned vmpl, uint64_t gpa, bool huge, uint64_t attributes) override;
+    bool page_state_change(uint64_t gpa, bool huge, bool to_private) override;
+    bool is_vmsa(uint64_t gpa) const override;
+    const char* name() const override {
+        return "the RMP model (lib/warden/snp) for PVALIDATE, RMPADJUST, page state and VMSA pages; guest accesses "
+               "are NOT checked against it yet (no per-VMPL nested views)";
+    }
+
+private:
+    warden::PhysAddr spa(uint64_t gpa) const { return warden::PhysAddr(base_ + gpa); }
+    void smash_if_2m(uint64_t gpa);
+    alignas(warden::snp::Rmp) unsigned char storage_[sizeof(warden::snp::Rmp)];
+    warden::snp::Rmp* rmp_ = nullptr;
+    uint64_t base_ = 0, size_ = 0;
+};
+
+}  // namespace snp_host
