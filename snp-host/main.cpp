@@ -85,7 +85,7 @@ extern "C" [[noreturn]] void host_main(uint64_t reset_tsc) {
                                 .cpu_signature = cpu::cpuid(1, 0).eax};
     log("IGVM file: {} bytes; {} vCPU(s), CPU signature {:#x}", *size, choices.vcpus, choices.cpu_signature);
     machine.guest = guest;
-    static ModelRmp model;
+    static ModelRmp model;  // also read by the nested tables (build_rmp_nested_tables)
     if (!model.init(machine.guest)) fail("the RMP does not fit its host storage (32 MiB at 32 MiB)");
     machine.rmp = &model;
     log("RMP: {}", model.name());
@@ -97,7 +97,7 @@ extern "C" [[noreturn]] void host_main(uint64_t reset_tsc) {
         launched.policy, launched.secrets_gpa, launched.cpuid_gpa);
     print_digest(launched.digest);
 
-    machine.nested_cr3 = build_nested_tables(machine.guest);
+    machine.nested_cr3 = build_rmp_nested_tables(machine.guest, ModelRmp::rights, &model);
     machine.vcpus = choices.vcpus;
     set_machine(machine);
     const unsigned cpus = start_host_cpus(choices.vcpus);

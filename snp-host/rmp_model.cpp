@@ -67,6 +67,29 @@ void ModelRmp::launch_page(uint64_t gpa) {
     smash_if_2m(gpa);
     if (auto r = rmp_->launch_update(spa(gpa), snp::LaunchPage{}); !r)
         log("RMP: SNP_LAUNCH_UPDATE of GPA {:#x} refused: {}", gpa, r.error());
+    npt_refresh(gpa, 4096);
+}
+
+PageRights ModelRmp::rights(void* self, uint64_t gpa) {
+    const auto* m = static_cast<const ModelRmp*>(self);
+    const auto v = m->rmp_->npt_view(snp::Vmpl::k0, warden::GuestPhysAddr(gpa), m->spa(gpa), snp::PageSize::k4K);
+    return {{v.private_alias.present, v.private_alias.writable, v.private_alias.executable},
+            {v.shared_alias.present, v.shared_alias.writable, v.shared_alias.executable}};
+}
+
+PvalidateOutcome ModelRmp::explain_access(uint64_t gpa, bool c_bit, bool write, bool fetch, bool page_walk) const {
+    TableGuard guard;
+    snp::Access a;
+    a.vmpl = snp::Vmpl::k0;
+    a.gpa = warden::GuestPhysAddr(gpa);
+    a.spa = spa(gpa);
+    a.kind = fetch ? snp::AccessKind::kExecSupervisor : write ? snp::AccessKind::kWrite : snp::AccessKind::kRead;
+    a.c_bit = c_bit;
+    a.page_walk = page_walk;
+    a.npt = snp::PageSize::k4K;
+    snp::Outcome o;
+    o.fault = rmp_->check_access(a);
+    return convert(o);
 }
 
 PvalidateOutcome ModelRmp::pvalidate(unsigned vmpl, uint64_t gpa, bool huge, bool validate) {
@@ -77,6 +100,7 @@ PvalidateOutcome ModelRmp::pvalidate(unsigned vmpl, uint64_t gpa, bool huge, boo
         smash_if_2m(gpa);
         o = rmp_->pvalidate(op);
     }
+    npt_refresh(gpa & ~(k2M - 1), k2M);
     return convert(o);
 }
 
@@ -88,6 +112,7 @@ PvalidateOutcome ModelRmp::rmpadjust(unsigned vmpl, uint64_t gpa, bool huge, uin
         smash_if_2m(gpa);
         o = rmp_->rmpadjust(op);
     }
+    npt_refresh(gpa & ~(k2M - 1), k2M);
     return convert(o);
 }
 
@@ -97,7 +122,9 @@ bool ModelRmp::page_state_change(uint64_t gpa, bool huge, bool to_private) {
     if (!huge) smash_if_2m(gpa);
     const snp::RmpUpdate u{to_private ? snp::Owner::kGuest : snp::Owner::kHypervisor, warden::GuestPhysAddr(gpa),
                            huge ? snp::PageSize::k2M : snp::PageSize::k4K};
-    return rmp_->rmpupdate(spa(gpa), u) == snp::Status::kSuccess;
+    const bool ok = rmp_->rmpupdate(spa(gpa), u) == snp::Status::kSuccess;
+    npt_refresh(gpa & ~(k2M - 1), k2M);
+    return ok;
 }
 
 bool ModelRmp::is_vmsa(uint64_t gpa) const {

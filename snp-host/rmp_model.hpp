@@ -10,6 +10,7 @@
 // views from npt_view), so an access the RMP refuses still goes through.
 #pragma once
 
+#include "npt.hpp"
 #include "rmp_seam.hpp"
 #include "warden/snp/rmp.hpp"
 
@@ -27,9 +28,14 @@ public:
     PvalidateOutcome rmpadjust(unsigned vmpl, uint64_t gpa, bool huge, uint64_t attributes) override;
     bool page_state_change(uint64_t gpa, bool huge, bool to_private) override;
     bool is_vmsa(uint64_t gpa) const override;
+    // Why the RMP refuses an access the nested tables faulted on (#NPF in guest
+    // RAM); allowed when only the nested view was stricter (an NPT limit).
+    PvalidateOutcome explain_access(uint64_t gpa, bool c_bit, bool write, bool fetch, bool page_walk) const override;
+    // The nested view of one page, for npt.cpp.
+    static PageRights rights(void* self, uint64_t gpa);
     const char* name() const override {
-        return "the RMP model (lib/warden/snp) for PVALIDATE, RMPADJUST, page state and VMSA pages; guest accesses "
-               "are NOT checked against it yet (no per-VMPL nested views)";
+        return "the RMP model (lib/warden/snp), enforced through VMPL0's nested view (npt_view, 4 KiB leaves); "
+               "VMPLs 1-3 are not modelled";
     }
 
 private:

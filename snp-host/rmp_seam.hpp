@@ -33,6 +33,10 @@ public:
     virtual bool page_state_change(uint64_t gpa, bool huge, bool to_private) = 0;
     // Whether RMPADJUST made the page a VMSA page (what VMRUN and AP creation require).
     virtual bool is_vmsa(uint64_t gpa) const = 0;
+    // Why the RMP refuses an access in guest RAM that faulted in the nested
+    // tables: kVc (0x404, not validated), kNpf (with the reason), or kNone when
+    // the RMP allows it and only the nested view was stricter.
+    virtual PvalidateOutcome explain_access(uint64_t gpa, bool c_bit, bool write, bool fetch, bool page_walk) const = 0;
     virtual const char* name() const = 0;
 
 protected:

@@ -272,6 +272,23 @@ Next on_npf(Vcpu& v) {
                 v.vmcb().get(kRip));
         return deliver_vc(v, kExitNpf);
     }
+    const uint64_t page = gpa & ~kCBitMask;
+    if (v.machine->guest.contains(page, 1)) {
+        // Guest RAM: the nested view is the RMP's, so the RMP says why (APM vol. 2
+        // 15.36.10): a private access to an unvalidated page is #VC 0x404, the
+        // rest is the report of what the hardware faults on.
+        const auto why = v.machine->rmp->explain_access(page, gpa & kCBitMask, err & 2, err & 16, (err >> 33) & 1);
+        if (why.fault == RmpFault::kVc) {
+            log("vCPU {} VMPL{}: GPA {:#x} RIP {:#x}: {}: #VC {:#x}", v.index, v.vmpl, gpa, v.vmcb().get(kRip),
+                why.reason, why.fault_code);
+            return deliver_vc(v, why.fault_code);
+        }
+        log("vCPU {} VMPL{}: nested page fault, GPA {:#x} ({} view), error {:#x}", v.index, v.vmpl, gpa,
+            gpa & kCBitMask ? "private" : "shared", err);
+        return refuse(
+            v, gpa,
+            why.fault == RmpFault::kNone ? "the nested view was stricter than the RMP (an NPT limit)" : why.reason);
+    }
     log("vCPU {} VMPL{}: nested page fault, GPA {:#x} ({} view), error {:#x} ({}{}{})", v.index, v.vmpl, gpa,
         gpa & kCBitMask ? "private" : "shared", err, err & 1 ? "present" : "not present", err & 2 ? ", write" : "",
         err & 16 ? ", fetch" : "");
