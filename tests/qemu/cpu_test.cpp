@@ -135,9 +135,14 @@ KTEST("apic: the timer ticks on every application processor") {
     for (unsigned i = 1; i < arch::online_cpus(); ++i) {
         uint64_t before = 0, after = 0;
         KCHECK(arch::smp::call_on(i, read_ticks, &before).ok());
+        // Asks until the AP's count moves, for up to 2 s of TSC time (200 ticks at
+        // 100 Hz): on a loaded host QEMU may not run the AP's thread for a while,
+        // and a fixed 50 ms wait failed there (CI, load 5 on 2 cores).
         const uint64_t t0 = arch::rdtsc();
-        while (arch::tsc_delta_us(t0, arch::rdtsc()) < 50'000) arch::pause();  // 5 ticks at 100 Hz
-        KCHECK(arch::smp::call_on(i, read_ticks, &after).ok());
+        do {
+            for (const uint64_t t1 = arch::rdtsc(); arch::tsc_delta_us(t1, arch::rdtsc()) < 10'000;) arch::pause();
+            KCHECK(arch::smp::call_on(i, read_ticks, &after).ok());
+        } while (after <= before && arch::tsc_delta_us(t0, arch::rdtsc()) < 2'000'000);
         KCHECK(after > before);
     }
 }
