@@ -17,6 +17,10 @@ SVM CPU, and judges what the host and Warden print.
         host emulated that many after boot. Only for an instruction nothing
         else in Warden issues after its ready line (Warden's fw_cfg service
         shares DMA pages then, so PVALIDATE is not one)
+    snp_run.py ktest HOST.fw TOOL KERNEL.elf WORKDIR SMP FWCFG_FILE
+        the KTEST image runs to its end on the host (opt/warden/test is
+        FWCFG_FILE): a TAP plan, as many results as it plans, no "not ok",
+        and QEMU ends with the pass status (33)
     snp_run.py hostfault HOST.fw
         the host's own fault (fw_cfg opt/snp-host/selftest "fault": a write to
         page 0) is reported with vector, error code, RIP and CR2, and QEMU
@@ -103,9 +107,28 @@ def answer(log, status, insn, count, patterns):
     print(f"PASS: {patterns!r}, and the host emulated {count} {insn} after the ready line")
 
 
+def ktest(host, tool, kernel, workdir, smp, fw_cfg_file):
+    igvm = pack(tool, kernel, workdir, smp)
+    status, log = boot(host, igvm, smp, extra=["-fw_cfg", f"name=opt/warden/test,file={fw_cfg_file}"])
+    sys.stdout.write(log)
+    plan = re.search(r"^1\.\.(\d+)$", log, re.M)
+    if not plan:
+        sys.exit(f"FAIL: no TAP plan (QEMU status {status})")
+    results = re.findall(r"^(not )?ok \d+ ", log, re.M)
+    failed = [r for r in results if r]
+    if len(results) != int(plan.group(1)) or failed:
+        sys.exit(f"FAIL: {len(results)} of {plan.group(1)} results, {len(failed)} not ok (QEMU status {status})")
+    if status != 33:
+        sys.exit(f"FAIL: QEMU status {status}, expected 33 (the pass code)")
+    skipped = len(re.findall(r"^ok \d+ .* # SKIP ", log, re.M))
+    print(f"PASS: {len(results)} KTESTs ok on the emulated SNP host, {skipped} skipped as not applicable")
+
+
 def main():
     if sys.argv[1] == "hostfault":
         return hostfault(sys.argv[2])
+    if sys.argv[1] == "ktest":
+        return ktest(*sys.argv[2:8])
     mode, host, tool, kernel, workdir, smp = sys.argv[1:7]
     igvm = pack(tool, kernel, workdir, smp)
     digest_line = r"^snp-host: launch digest ([0-9a-f]{96})$"
