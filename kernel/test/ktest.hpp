@@ -21,9 +21,14 @@ public:
         return ok;
     }
     unsigned failures() const { return failures_; }
+    // Marks the case as not applicable here (TAP "# SKIP why"): only for a
+    // platform that lacks what the case needs, never to hide a failure.
+    void skip(const char* why) { skipped_ = why; }
+    const char* skipped() const { return skipped_; }
 
 private:
     unsigned failures_ = 0;
+    const char* skipped_ = nullptr;
 };
 
 // Cases sit back to back in section warden_ktests; the explicit alignment
@@ -50,3 +55,9 @@ size_t count();
         ktest_case_, __LINE__){name, KTEST_CAT(ktest_fn_, __LINE__)};                              \
     static void KTEST_CAT(ktest_fn_, __LINE__)([[maybe_unused]] ::warden::ktest::Context & ktest_ctx)
 #define KCHECK(cond) ktest_ctx.check(static_cast<bool>(cond), #cond)
+// KSKIP("IGVM gives no command line"): ends the case as skipped.
+#define KSKIP(why)           \
+    do {                     \
+        ktest_ctx.skip(why); \
+        return;              \
+    } while (0)

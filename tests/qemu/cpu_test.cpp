@@ -10,6 +10,7 @@
 #include "arch/x86_64/percpu.hpp"
 #include "arch/x86_64/smp.hpp"
 #include "arch/x86_64/tsc.hpp"
+#include "boot/boot_info.hpp"
 #include "mm/address_space.hpp"
 #include "mm/frames.hpp"
 #include "mm/layout.hpp"
@@ -191,6 +192,22 @@ KTEST("tlb: a kernel mapping changed on one CPU is seen changed on all others") 
 
 KTEST("platform: native here, with no encryption and SNP-only calls refused sensibly") {
     platform::Platform& p = platform::current();
+    if (boot::info().kind == boot::BootKind::kIgvm) {
+        // The SNP equivalent: the C-bit of the boot block is the mask, a page
+        // of its own validates again (unchanged), and bad arguments are refused
+        // before any instruction.
+        KCHECK(std::string_view(p.name()) == "sev-snp");
+        KCHECK(boot::info().launch.c_bit != 0);
+        KCHECK(p.encryption_mask() == uint64_t{1} << boot::info().launch.c_bit);
+        auto frame = mm::alloc_frames(0);
+        KCHECK(frame.ok());
+        if (!frame) return;
+        KCHECK(p.validate(*frame, mm::PageSize::k4K, true).ok());
+        KCHECK(p.set_rmp_permissions(*frame, 0, platform::kRmpRead).error() == Error::kInvalidArgument);
+        KCHECK(p.make_shared(*frame + 8, 1).error() == Error::kMisaligned);
+        mm::free_frames(*frame, 0);
+        return;
+    }
     KCHECK(std::string_view(p.name()) == "native");
     KCHECK(p.encryption_mask() == 0);
     KCHECK(p.validate(PhysAddr(0x1000), mm::PageSize::k4K, true).ok());

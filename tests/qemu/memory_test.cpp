@@ -90,10 +90,17 @@ KTEST("paging: image sections carry their rights") {
 
 KTEST("paging: the direct map covers RAM, is NX, and has no writable alias of code") {
     auto& m = mm::kernel_mapper();
-    const auto ram = m.translate(VirtAddr(mm::kDirectMapBase + (16 << 20)));
+    // A RAM page away from the image: 16 MiB natively; under IGVM, RAM is the
+    // SVSM's memory (from 32 MiB, the image first), so its middle.
+    const boot::BootInfo& info = boot::info();
+    const PhysAddr probe = info.kind == boot::BootKind::kIgvm
+                               ? (info.launch.svsm.base + info.launch.svsm.size / 2).align_down(kPageSize)
+                               : PhysAddr(16 << 20);
+    KCHECK(info.memory.is_ram(PhysRange{probe, kPageSize}));
+    const auto ram = m.translate(VirtAddr(mm::kDirectMapBase + probe.raw()));
     KCHECK(ram.ok());
     if (ram) {
-        KCHECK(ram->phys == PhysAddr(16 << 20));
+        KCHECK(ram->phys == probe);
         KCHECK((ram->flags.writable && !ram->flags.executable));
     }
     const uint64_t text_phys = reinterpret_cast<uint64_t>(&recurse) - mm::kKernelBase;

@@ -8,6 +8,19 @@ SVM CPU, and judges what the host and Warden print.
         the same file, vCPU count and CPU model (nothing hard-coded)
     snp_run.py reach HOST.fw TOOL KERNEL.elf WORKDIR SMP REGEX
         the serial log has a line matching REGEX
+    snp_run.py answer HOST.fw TOOL KERNEL.elf WORKDIR SMP INSN COUNT REGEX...
+        for an instruction whose failure the hardware reports only in EAX/CF
+        (no report line): the image's KTESTs all pass, the log has a line
+        matching every REGEX (the answers the image printed), and, unless
+        INSN is "-", vCPU 0's INSN counter (PVALIDATE or RMPADJUST) when it
+        stopped exceeds the one at Warden's ready line by exactly COUNT: the
+        host emulated that many after boot. Only for an instruction nothing
+        else in Warden issues after its ready line (Warden's fw_cfg service
+        shares DMA pages then, so PVALIDATE is not one)
+    snp_run.py ktest HOST.fw TOOL KERNEL.elf WORKDIR SMP FWCFG_FILE
+        the KTEST image runs to its end on the host (opt/warden/test is
+        FWCFG_FILE): a TAP plan, as many results as it plans, no "not ok",
+        and QEMU ends with the pass status (33)
     snp_run.py hostfault HOST.fw
         the host's own fault (fw_cfg opt/snp-host/selftest "fault": a write to
         page 0) is reported with vector, error code, RIP and CR2, and QEMU
@@ -71,12 +84,58 @@ def hostfault(host):
     print("PASS: the host's fault is reported with its cause and ends QEMU with the fail code")
 
 
+def counter(log, when, insn):
+    m = re.search(rf"^snp-host: {when}.* (\d+) {insn}\b", log, re.M)
+    return int(m.group(1)) if m else None
+
+
+def answer(log, status, insn, count, patterns):
+    for want in patterns:
+        if not re.search(want, log, re.M):
+            sys.exit(f"FAIL: no line matching {want!r} (QEMU status {status})")
+    if re.search(r"^not ok ", log, re.M) or not re.search(r"^ok 1 ", log, re.M):
+        sys.exit("FAIL: the image's KTEST did not pass")
+    if insn == "-":
+        print(f"PASS: {patterns!r}")
+        return
+    ready = counter(log, "at Warden's ready line: vCPU 0:", insn)
+    stopped = counter(log, "vCPU 0 stopped:", insn)
+    if ready is None or stopped is None:
+        sys.exit(f"FAIL: the host printed no {insn} counter at the ready line and at the stop")
+    if stopped - ready != count:
+        sys.exit(f"FAIL: the host counted {stopped - ready} {insn} after the ready line, expected {count}")
+    print(f"PASS: {patterns!r}, and the host emulated {count} {insn} after the ready line")
+
+
+def ktest(host, tool, kernel, workdir, smp, fw_cfg_file):
+    igvm = pack(tool, kernel, workdir, smp)
+    status, log = boot(host, igvm, smp, extra=["-fw_cfg", f"name=opt/warden/test,file={fw_cfg_file}"])
+    sys.stdout.write(log)
+    plan = re.search(r"^1\.\.(\d+)$", log, re.M)
+    if not plan:
+        sys.exit(f"FAIL: no TAP plan (QEMU status {status})")
+    results = re.findall(r"^(not )?ok \d+ ", log, re.M)
+    failed = [r for r in results if r]
+    if len(results) != int(plan.group(1)) or failed:
+        sys.exit(f"FAIL: {len(results)} of {plan.group(1)} results, {len(failed)} not ok (QEMU status {status})")
+    if status != 33:
+        sys.exit(f"FAIL: QEMU status {status}, expected 33 (the pass code)")
+    skipped = len(re.findall(r"^ok \d+ .* # SKIP ", log, re.M))
+    print(f"PASS: {len(results)} KTESTs ok on the emulated SNP host, {skipped} skipped as not applicable")
+
+
 def main():
     if sys.argv[1] == "hostfault":
         return hostfault(sys.argv[2])
+    if sys.argv[1] == "ktest":
+        return ktest(*sys.argv[2:8])
     mode, host, tool, kernel, workdir, smp = sys.argv[1:7]
     igvm = pack(tool, kernel, workdir, smp)
     digest_line = r"^snp-host: launch digest ([0-9a-f]{96})$"
+    if mode == "answer":
+        status, log = boot(host, igvm, smp)
+        sys.stdout.write(log)
+        return answer(log, status, sys.argv[7], int(sys.argv[8]), sys.argv[9:])
     pattern = re.compile(sys.argv[7] if mode == "reach" else digest_line)
     status, log = boot(host, igvm, smp, pattern)
     sys.stdout.write(log)
