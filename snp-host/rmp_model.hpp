@@ -16,7 +16,7 @@
 
 namespace snp_host {
 
-// Host memory for the table: 32..64 MiB (paging.hpp: the host owns 0..64 MiB).
+// Host memory for the table: 32..64 MiB (paging.hpp: the host owns 0..128 MiB).
 inline constexpr uint64_t kRmpStorage = uint64_t{32} << 20, kRmpStorageBytes = uint64_t{32} << 20;
 
 class ModelRmp final : public RmpSeam {

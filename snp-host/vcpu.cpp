@@ -31,6 +31,7 @@ constexpr uint8_t kVectorVc = 29, kVectorUd = 6, kVectorGp = 13, kVectorPf = 14;
 constexpr uint64_t kRflagsCf = 1, kRflagsArith = 0x8d5;  // CF PF AF ZF SF OF
 
 alignas(4096) uint8_t host_hsave[kMaxCpus][4096];
+std::atomic<const Vcpu*> running_context[kMaxCpus];
 alignas(4096) uint8_t msrpm[8192];
 alignas(4096) uint8_t iopm[12288];
 
@@ -462,6 +463,12 @@ const char* prepare_run_vmpl(Vcpu& v, unsigned target) {
     return nullptr;
 }
 
+bool context_running(const Vcpu& c) {
+    for (const auto& r : running_context)
+        if (r.load(std::memory_order_acquire) == &c) return true;
+    return false;
+}
+
 bool read_guest_virt(Vcpu& v, uint64_t gva, void* out, size_t len) {
     return copy_guest_virt(v, gva, static_cast<uint8_t*>(out), len, false);
 }
@@ -533,6 +540,7 @@ void vcpu_init(Vcpu& v, Machine& m, const warden::igvm::VmsaPage& s) {
 
 void vcpu_run(Vcpu& first) {
     Vcpu* v = &first;
+    running_context[v->index].store(v, std::memory_order_release);
     log("vCPU {} VMPL{}: VMRUN at RIP {:#x}, CR3 {:#x}, SEV_FEATURES {:#x}", v->index, v->vmpl, v->vmcb().get(kRip),
         v->vmcb().get(kCr3), v->sev_features);
     for (;;) {
@@ -543,7 +551,10 @@ void vcpu_run(Vcpu& first) {
         vm.set<uint32_t>(kInterceptWord3, vm.get<uint32_t>(kInterceptWord3) | kIntrHlt);
         const Next n = handle_exit(*v);
         if (n == Next::kStop) stop_machine(*v, v->machine->ready_seen);
-        if (n == Next::kSwitch) v = switch_context(*v);
+        if (n == Next::kSwitch) {
+            v = switch_context(*v);
+            running_context[v->index].store(v, std::memory_order_release);
+        }
         if (v->machine->ready_pending_report) {
             v->machine->ready_pending_report = false;
             report_counters(*v->machine, "at Warden's ready line");

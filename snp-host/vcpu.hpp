@@ -74,6 +74,8 @@ const char* vmsa_refusal(const warden::igvm::VmsaPage& vmsa, unsigned vmpl, cons
 // creation registered, or back to VMPL0): nullptr and v.switch_to set, or
 // why not (the request is answered with an error, the run goes on).
 const char* prepare_run_vmpl(Vcpu& v, unsigned target);
+// Whether a host CPU runs this context now (between its VMRUNs included).
+bool context_running(const Vcpu& c);
 
 // Guest memory through the guest's own page tables (vcpu.cpp).
 bool read_guest_virt(Vcpu& v, uint64_t gva, void* out, size_t len);

@@ -314,7 +314,7 @@ Next serve_ap_creation(Vcpu& v, GhcbCopy& g) {
     if (action == 2) {
         if (vmpl == 0) return refuse(v, gpa, "AP destruction at VMPL0 is not modelled");
         Vcpu& c = context(static_cast<unsigned>(target), vmpl);
-        if (&c == &v) return refuse(v, gpa, "AP destruction of the context that asks");
+        if (context_running(c)) return refuse(v, gpa, "AP destruction of a context that runs");
         c.vmsa_gpa.store(~uint64_t{0}, std::memory_order_release);
         log("vCPU {}: AP destruction: vCPU {} VMPL{} has no VMSA now", v.index, target, vmpl);
         g.put(GhcbField::kSwExitInfo1, 0);
@@ -327,6 +327,11 @@ Next serve_ap_creation(Vcpu& v, GhcbCopy& g) {
         return refuse(v, gpa, "AP creation from a page the RMP does not hold as a VMSA page (VMRUN would fail)");
     if (vmpl == 0 && static_cast<unsigned>(target) == v.index)
         return refuse(v, gpa, "AP creation at VMPL0 for the vCPU that asks");
+    if (vmpl != 0) {
+        if (context_running(context(static_cast<unsigned>(target), vmpl)))
+            return refuse(v, gpa, "AP creation replacing the VMSA of a context that runs");
+        (void)v.machine->rmp->nested_root(vmpl);  // its view, before it can run
+    }
     static warden::igvm::VmsaPage copy;  // under the console lock: one creation at a time
     ConsoleGuard one_at_a_time;
     std::memcpy(copy.data(), v.machine->guest.bytes(gpa, 4096).data(), 4096);
@@ -341,8 +346,6 @@ Next serve_ap_creation(Vcpu& v, GhcbCopy& g) {
         log("vCPU {}: AP creation: vCPU {} (APIC ID {}) from the VMSA at GPA {:#x}", v.index, target, apic_id, gpa);
     } else {
         Vcpu& c = context(static_cast<unsigned>(target), vmpl);
-        if (&c == &v) return refuse(v, gpa, "AP creation replacing the VMSA of the context that asks");
-        (void)v.machine->rmp->nested_root(vmpl);  // its view, before it can run
         c.index = static_cast<unsigned>(target), c.vmpl = vmpl, c.machine = v.machine;
         c.vmsa_gpa.store(gpa, std::memory_order_release);
         c.registered.fetch_add(1, std::memory_order_acq_rel);
