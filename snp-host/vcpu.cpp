@@ -341,7 +341,6 @@ uint64_t vmsa_u64(const warden::igvm::VmsaPage& p, size_t off) {
     return x;
 }
 
-
 // The VMSA's fields the VMCB save area shares, at their offset + 0x400
 // (SPEC-FACTS 6, APM vol. 2 table B-2), besides ES .. TR; the GPRs the VMCB
 // has no room for are GuestGprs, in svm_run's order.

@@ -349,8 +349,8 @@ Next serve_ap_creation(Vcpu& v, GhcbCopy& g) {
         c.index = static_cast<unsigned>(target), c.vmpl = vmpl, c.machine = v.machine;
         c.vmsa_gpa.store(gpa, std::memory_order_release);
         c.registered.fetch_add(1, std::memory_order_acq_rel);
-        log("vCPU {}: AP creation: vCPU {} VMPL{} runs from the VMSA at GPA {:#x} on RUN_VMPL", v.index, target,
-            vmpl, gpa);
+        log("vCPU {}: AP creation: vCPU {} VMPL{} runs from the VMSA at GPA {:#x} on RUN_VMPL", v.index, target, vmpl,
+            gpa);
     }
     g.put(GhcbField::kSwExitInfo1, 0);
     return Next::kResume;
