@@ -57,9 +57,17 @@ bool ModelRmp::init(const GuestMemory& g) {
     return true;
 }
 
-void ModelRmp::smash_if_2m(uint64_t gpa) {
+bool ModelRmp::smash_if_2m(uint64_t gpa) {
     const snp::RmpEntry* e = rmp_->find(spa(gpa));
-    if (e && e->size == snp::PageSize::k2M && e->owner == snp::Owner::kGuest) (void)rmp_->psmash(spa(gpa & ~(k2M - 1)));
+    if (!e || e->size != snp::PageSize::k2M || e->owner != snp::Owner::kGuest) return false;
+    return rmp_->psmash(spa(gpa & ~(k2M - 1))) == snp::Status::kSuccess;
+}
+
+bool ModelRmp::smash_for_access(uint64_t gpa) {
+    TableGuard guard;
+    if (gpa >= size_ || !smash_if_2m(gpa)) return false;
+    npt_refresh(gpa & ~(k2M - 1), k2M);
+    return true;
 }
 
 void ModelRmp::launch_page(uint64_t gpa) {

@@ -33,6 +33,7 @@ public:
     PvalidateOutcome explain_access(unsigned vmpl, uint64_t gpa, bool c_bit, bool write, bool fetch,
                                     bool page_walk) const override;
     uint64_t nested_root(unsigned vmpl) override;
+    bool smash_for_access(uint64_t gpa) override;
     // The nested view of one page at one VMPL, for npt.cpp.
     static PageRights rights(void* self, unsigned vmpl, uint64_t gpa);
     const char* name() const override {
@@ -42,7 +43,7 @@ public:
 
 private:
     warden::PhysAddr spa(uint64_t gpa) const { return warden::PhysAddr(base_ + gpa); }
-    void smash_if_2m(uint64_t gpa);
+    bool smash_if_2m(uint64_t gpa);
     alignas(warden::snp::Rmp) unsigned char storage_[sizeof(warden::snp::Rmp)];
     warden::snp::Rmp* rmp_ = nullptr;
     uint64_t base_ = 0, size_ = 0;

@@ -274,6 +274,17 @@ Next on_npf(Vcpu& v) {
         return deliver_vc(v, kExitNpf);
     }
     const uint64_t page = gpa & ~kCBitMask;
+    const bool is_private = (gpa & kCBitMask) || (err & 16) || ((err >> 33) & 1);
+    // KVM answers an RMP fault on a 2 MiB RMP entry reached through a 4 KiB
+    // nested leaf (the Page-Size check, APM vol. 2 15.36.10) by PSMASHing the
+    // entry, and the access is retried (KVM sev.c, sev_handle_rmp_fault). The
+    // host's leaves are all 4 KiB, so it does the same; the retry then meets
+    // the RMP's real verdict.
+    if (is_private && v.machine->guest.contains(page, 1) && v.machine->rmp->smash_for_access(page)) {
+        log("vCPU {} VMPL{}: GPA {:#x} RIP {:#x}: 4 KiB access to a 2 MiB RMP entry: PSMASHed, the access retried",
+            v.index, v.vmpl, gpa, v.vmcb().get(kRip));
+        return Next::kResume;
+    }
     if (v.machine->guest.contains(page, 1)) {
         // Guest RAM: the nested view is the RMP's, so the RMP says why (APM vol. 2
         // 15.36.10): a private access to an unvalidated page is #VC 0x404, the

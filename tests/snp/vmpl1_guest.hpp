@@ -33,6 +33,7 @@ using namespace warden;
 struct Data {
     uint64_t target, attrs_more, attrs_less, write_to;
     uint64_t eax_more, eax_less, runs;
+    uint64_t read_from;
 };
 
 struct World {

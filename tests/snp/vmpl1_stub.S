@@ -2,7 +2,8 @@
 // (tests/snp/vmpl1_guest.hpp copies these bytes into a page of its own; the
 // code is position independent). RDI is the VMPL1 data page (Vmpl1Data):
 // two RMPADJUSTs of the target page for VMPL2, their EAX stored; then, if a
-// write target is named, a write there; then RUN_VMPL back to VMPL0 through
+// write target is named, a write there, and if a read target is named, a
+// read there; then RUN_VMPL back to VMPL0 through
 // the GHCB MSR protocol (request 0x016, VMPL 0 in bits 39:32; GHCB spec
 // 2.3.1), and again from the top when VMPL0 runs VMPL1 once more.
     .section .rodata
@@ -22,7 +23,11 @@ vmpl1_stub_start:
     testq %rax, %rax
     jz 2f
     movq $1, (%rax)
-2:  incq 48(%rdi)               // runs completed
+2:  movq 56(%rdi), %rax         // the page to read, or 0
+    testq %rax, %rax
+    jz 3f
+    movq (%rax), %rax
+3:  incq 48(%rdi)               // runs completed
     movl $0xc0010130, %ecx      // the GHCB MSR
     movl $0x016, %eax
     xorl %edx, %edx
