@@ -34,8 +34,13 @@ void print_digest(const warden::crypto::Sha384Digest& d) {
 GuestMemory carve_guest_memory() {
     uint64_t ram = fw_cfg::read_small(fw_cfg::kRamSize, 8);
     if (ram > 3 * (k4GiB / 4)) ram = 3 * (k4GiB / 4);  // QEMU pc: RAM above 3 GiB moves above 4 GiB
-    if (ram < kHostMemoryEnd + 64 * kMiB) fail("too little RAM: give QEMU at least 128M (-m)");
+    if (ram < kHostMemoryEnd + 64 * kMiB) fail("too little RAM: give QEMU at least 192M (-m)");
     GuestMemory g{kHostMemoryEnd, (ram - kHostMemoryEnd) & ~(2 * kMiB - 1)};
+    if (g.size > npt_max_guest_bytes()) {
+        g.size = npt_max_guest_bytes();
+        log("guest memory capped at {} MiB: the nested views of larger guests do not fit the host's storage",
+            g.size / kMiB);
+    }
     log("guest memory: GPA 0..{:#x} at HPA {:#x} ({} MiB; the host keeps the low {} MiB)", g.size, g.hpa_base,
         g.size / kMiB, kHostMemoryEnd / kMiB);
     return g;
@@ -97,7 +102,7 @@ extern "C" [[noreturn]] void host_main(uint64_t reset_tsc) {
         launched.policy, launched.secrets_gpa, launched.cpuid_gpa);
     print_digest(launched.digest);
 
-    machine.nested_cr3 = build_rmp_nested_tables(machine.guest, ModelRmp::rights, &model);
+    npt_init(machine.guest, ModelRmp::rights, &model);
     machine.vcpus = choices.vcpus;
     set_machine(machine);
     const unsigned cpus = start_host_cpus(choices.vcpus);

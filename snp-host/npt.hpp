@@ -11,12 +11,17 @@
 namespace snp_host {
 
 inline constexpr uint64_t kCBitMask = uint64_t{1} << 47;
+inline constexpr unsigned kVmpls = 4;
 
-// Nested page tables derived from the RMP (VMPL0's view, the only VMPL
-// modelled): 4 KiB leaves, one per RMP entry page, in host memory at
-// kRmpNptStorage. The rights function gives each page's rights for both aliases;
-// npt_refresh rewrites the leaves of [gpa, gpa + bytes) after an RMP change.
-inline constexpr uint64_t kRmpNptStorage = uint64_t{40} << 20, kRmpNptStorageBytes = uint64_t{8} << 20;
+// One set of nested page tables per VMPL, each derived from the RMP for that
+// VMPL (APM vol. 2 15.36.7: every VMPL has its own permissions in each RMP
+// entry): 4 KiB leaves, one per RMP entry page, in host memory at
+// kRmpNptStorage, a quarter each. VMPL0's view is built at start, the others
+// when the first context of that VMPL is created (each view's rewrite costs
+// every RMP change). The rights function gives each page's rights for both
+// aliases at one VMPL; npt_refresh rewrites the leaves of [gpa, gpa + bytes)
+// in every view built, after an RMP change.
+inline constexpr uint64_t kRmpNptStorage = uint64_t{64} << 20, kRmpNptStorageBytes = uint64_t{64} << 20;
 
 struct LeafRights {
     bool present = false, writable = false, executable = false;
@@ -24,9 +29,16 @@ struct LeafRights {
 struct PageRights {
     LeafRights private_alias, shared_alias;
 };
-using RightsFn = PageRights (*)(void* context, uint64_t gpa);
+using RightsFn = PageRights (*)(void* context, unsigned vmpl, uint64_t gpa);
 
-uint64_t build_rmp_nested_tables(const GuestMemory& guest, RightsFn rights, void* context);
+// Records guest memory and the rights function, and builds VMPL0's view.
+// Fails the run when a view of this guest would not fit its storage.
+void npt_init(const GuestMemory& guest, RightsFn rights, void* context);
+// The nested CR3 of a VMPL's view, built on first use. Called with the RMP
+// held still (the seam's lock), as npt_refresh is.
+uint64_t npt_root(unsigned vmpl);
 void npt_refresh(uint64_t gpa, uint64_t bytes);
+// The largest guest the views fit (the host caps guest memory to it).
+uint64_t npt_max_guest_bytes();
 
 }  // namespace snp_host

@@ -10,7 +10,9 @@
 namespace snp_host {
 
 inline constexpr uint64_t kMiB = uint64_t{1} << 20;
-inline constexpr uint64_t kHostMemoryEnd = 64 * kMiB;
+// 0..16 MiB the image, stacks and tables; 16..32 the IGVM file; 32..64 the
+// RMP (rmp_model.hpp); 64..128 the nested views (npt.hpp).
+inline constexpr uint64_t kHostMemoryEnd = 128 * kMiB;
 // Where fw_cfg DMA puts the IGVM file (host memory, never guest-visible).
 inline constexpr uint64_t kIgvmBuffer = 16 * kMiB, kIgvmBufferSize = 16 * kMiB;
 

@@ -57,9 +57,17 @@ bool ModelRmp::init(const GuestMemory& g) {
     return true;
 }
 
-void ModelRmp::smash_if_2m(uint64_t gpa) {
+bool ModelRmp::smash_if_2m(uint64_t gpa) {
     const snp::RmpEntry* e = rmp_->find(spa(gpa));
-    if (e && e->size == snp::PageSize::k2M && e->owner == snp::Owner::kGuest) (void)rmp_->psmash(spa(gpa & ~(k2M - 1)));
+    if (!e || e->size != snp::PageSize::k2M || e->owner != snp::Owner::kGuest) return false;
+    return rmp_->psmash(spa(gpa & ~(k2M - 1))) == snp::Status::kSuccess;
+}
+
+bool ModelRmp::smash_for_access(uint64_t gpa) {
+    TableGuard guard;
+    if (gpa >= size_ || !smash_if_2m(gpa)) return false;
+    npt_refresh(gpa & ~(k2M - 1), k2M);
+    return true;
 }
 
 void ModelRmp::launch_page(uint64_t gpa) {
@@ -70,17 +78,23 @@ void ModelRmp::launch_page(uint64_t gpa) {
     npt_refresh(gpa, 4096);
 }
 
-PageRights ModelRmp::rights(void* self, uint64_t gpa) {
+PageRights ModelRmp::rights(void* self, unsigned vmpl, uint64_t gpa) {
     const auto* m = static_cast<const ModelRmp*>(self);
-    const auto v = m->rmp_->npt_view(snp::Vmpl::k0, warden::GuestPhysAddr(gpa), m->spa(gpa), snp::PageSize::k4K);
+    const auto v = m->rmp_->npt_view(vmpl_of(vmpl), warden::GuestPhysAddr(gpa), m->spa(gpa), snp::PageSize::k4K);
     return {{v.private_alias.present, v.private_alias.writable, v.private_alias.executable},
             {v.shared_alias.present, v.shared_alias.writable, v.shared_alias.executable}};
 }
 
-PvalidateOutcome ModelRmp::explain_access(uint64_t gpa, bool c_bit, bool write, bool fetch, bool page_walk) const {
+uint64_t ModelRmp::nested_root(unsigned vmpl) {
+    TableGuard guard;
+    return npt_root(vmpl);
+}
+
+PvalidateOutcome ModelRmp::explain_access(unsigned vmpl, uint64_t gpa, bool c_bit, bool write, bool fetch,
+                                          bool page_walk) const {
     TableGuard guard;
     snp::Access a;
-    a.vmpl = snp::Vmpl::k0;
+    a.vmpl = vmpl_of(vmpl);
     a.gpa = warden::GuestPhysAddr(gpa);
     a.spa = spa(gpa);
     a.kind = fetch ? snp::AccessKind::kExecSupervisor : write ? snp::AccessKind::kWrite : snp::AccessKind::kRead;

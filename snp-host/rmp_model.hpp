@@ -6,8 +6,8 @@
 // entry first), page-state changes are RMPUPDATEs, and PVALIDATE/RMPADJUST
 // are the model's, with a PSMASH and one retry where the model raises the
 // size-mismatch #NPF, as KVM answers it.
-// NOT YET: guest accesses are not checked against it (no per-VMPL nested
-// views from npt_view), so an access the RMP refuses still goes through.
+// Guest accesses are checked through nested views derived from it, one per
+// VMPL (npt.hpp, Rmp::npt_view).
 #pragma once
 
 #include "npt.hpp"
@@ -16,7 +16,7 @@
 
 namespace snp_host {
 
-// Host memory for the table: 32..64 MiB (paging.hpp: the host owns 0..64 MiB).
+// Host memory for the table: 32..64 MiB (paging.hpp: the host owns 0..128 MiB).
 inline constexpr uint64_t kRmpStorage = uint64_t{32} << 20, kRmpStorageBytes = uint64_t{32} << 20;
 
 class ModelRmp final : public RmpSeam {
@@ -30,17 +30,20 @@ public:
     bool is_vmsa(uint64_t gpa) const override;
     // Why the RMP refuses an access the nested tables faulted on (#NPF in guest
     // RAM); allowed when only the nested view was stricter (an NPT limit).
-    PvalidateOutcome explain_access(uint64_t gpa, bool c_bit, bool write, bool fetch, bool page_walk) const override;
-    // The nested view of one page, for npt.cpp.
-    static PageRights rights(void* self, uint64_t gpa);
+    PvalidateOutcome explain_access(unsigned vmpl, uint64_t gpa, bool c_bit, bool write, bool fetch,
+                                    bool page_walk) const override;
+    uint64_t nested_root(unsigned vmpl) override;
+    bool smash_for_access(uint64_t gpa) override;
+    // The nested view of one page at one VMPL, for npt.cpp.
+    static PageRights rights(void* self, unsigned vmpl, uint64_t gpa);
     const char* name() const override {
-        return "the RMP model (lib/warden/snp), enforced through VMPL0's nested view (npt_view, 4 KiB leaves); "
-               "VMPLs 1-3 are not modelled";
+        return "the RMP model (lib/warden/snp), enforced through one nested view per VMPL (npt_view, 4 KiB "
+               "leaves)";
     }
 
 private:
     warden::PhysAddr spa(uint64_t gpa) const { return warden::PhysAddr(base_ + gpa); }
-    void smash_if_2m(uint64_t gpa);
+    bool smash_if_2m(uint64_t gpa);
     alignas(warden::snp::Rmp) unsigned char storage_[sizeof(warden::snp::Rmp)];
     warden::snp::Rmp* rmp_ = nullptr;
     uint64_t base_ = 0, size_ = 0;

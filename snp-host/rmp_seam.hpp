@@ -36,7 +36,14 @@ public:
     // Why the RMP refuses an access in guest RAM that faulted in the nested
     // tables: kVc (0x404, not validated), kNpf (with the reason), or kNone when
     // the RMP allows it and only the nested view was stricter.
-    virtual PvalidateOutcome explain_access(uint64_t gpa, bool c_bit, bool write, bool fetch, bool page_walk) const = 0;
+    virtual PvalidateOutcome explain_access(unsigned vmpl, uint64_t gpa, bool c_bit, bool write, bool fetch,
+                                            bool page_walk) const = 0;
+    // A private access met a 2 MiB RMP entry through a 4 KiB nested leaf (the
+    // RMP's Page-Size check): PSMASH it, as KVM does before the access is
+    // retried. false when the entry is not a guest's 2 MiB one.
+    virtual bool smash_for_access(uint64_t gpa) = 0;
+    // The nested CR3 of a VMPL's view of the RMP (built on first use).
+    virtual uint64_t nested_root(unsigned vmpl) = 0;
     virtual const char* name() const = 0;
 
 protected:

@@ -45,7 +45,7 @@ struct Slot {
     std::atomic<bool> running{false};
 };
 Slot slots[kMaxCpus];
-Vcpu vcpus[kMaxCpus];
+Vcpu vcpus[kMaxCpus][4];  // per vCPU, one context per VMPL
 Machine* the_machine = nullptr;
 
 }  // namespace
@@ -83,7 +83,8 @@ unsigned start_host_cpus(unsigned count) {
     return up;
 }
 
-Vcpu& vcpu(unsigned index) { return vcpus[index]; }
+Vcpu& vcpu(unsigned index) { return vcpus[index][0]; }
+Vcpu& context(unsigned index, unsigned vmpl) { return vcpus[index][vmpl]; }
 void set_machine(Machine& m) { the_machine = &m; }
 
 int host_cpu_for_apic_id(uint32_t apic_id) {
@@ -111,7 +112,7 @@ extern "C" [[noreturn]] void host_ap_main(uint64_t index) {
     Slot& s = slots[i];
     while (!s.requested.load(std::memory_order_acquire)) asm volatile("pause");
     s.running.store(true);
-    Vcpu& v = vcpus[i];
+    Vcpu& v = vcpus[i][0];
     v.index = i;
     vcpu_init(v, *the_machine, s.vmsa);
     vcpu_run(v);

@@ -18,7 +18,8 @@ void copy_ap_trampoline();
 // Starts host CPUs 1..count-1; returns how many came up.
 unsigned start_host_cpus(unsigned count);
 uint32_t this_apic_id();
-Vcpu& vcpu(unsigned index);
+Vcpu& vcpu(unsigned index);  // its VMPL0 context
+Vcpu& context(unsigned index, unsigned vmpl);
 void set_machine(Machine& m);
 // The host CPU with that APIC ID, -1 if none is online.
 int host_cpu_for_apic_id(uint32_t apic_id);

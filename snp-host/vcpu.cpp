@@ -31,6 +31,7 @@ constexpr uint8_t kVectorVc = 29, kVectorUd = 6, kVectorGp = 13, kVectorPf = 14;
 constexpr uint64_t kRflagsCf = 1, kRflagsArith = 0x8d5;  // CF PF AF ZF SF OF
 
 alignas(4096) uint8_t host_hsave[kMaxCpus][4096];
+std::atomic<const Vcpu*> running_context[kMaxCpus];
 alignas(4096) uint8_t msrpm[8192];
 alignas(4096) uint8_t iopm[12288];
 
@@ -241,7 +242,7 @@ Next on_vmmcall(Vcpu& v) {
     if (insn->insn != svm::Insn::kVmgexit) return deliver_vc(v, kExitVmmcall);
     ++v.count.vmgexits;
     const Next n = serve_vmgexit(v);
-    if (n == Next::kResume) advance(v, insn->length);
+    if (n != Next::kStop) advance(v, insn->length);  // a switch resumes past it later
     return n;
 }
 
@@ -273,11 +274,23 @@ Next on_npf(Vcpu& v) {
         return deliver_vc(v, kExitNpf);
     }
     const uint64_t page = gpa & ~kCBitMask;
+    const bool is_private = (gpa & kCBitMask) || (err & 16) || ((err >> 33) & 1);
+    // KVM answers an RMP fault on a 2 MiB RMP entry reached through a 4 KiB
+    // nested leaf (the Page-Size check, APM vol. 2 15.36.10) by PSMASHing the
+    // entry, and the access is retried (KVM sev.c, sev_handle_rmp_fault). The
+    // host's leaves are all 4 KiB, so it does the same; the retry then meets
+    // the RMP's real verdict.
+    if (is_private && v.machine->guest.contains(page, 1) && v.machine->rmp->smash_for_access(page)) {
+        log("vCPU {} VMPL{}: GPA {:#x} RIP {:#x}: 4 KiB access to a 2 MiB RMP entry: PSMASHed, the access retried",
+            v.index, v.vmpl, gpa, v.vmcb().get(kRip));
+        return Next::kResume;
+    }
     if (v.machine->guest.contains(page, 1)) {
         // Guest RAM: the nested view is the RMP's, so the RMP says why (APM vol. 2
         // 15.36.10): a private access to an unvalidated page is #VC 0x404, the
         // rest is the report of what the hardware faults on.
-        const auto why = v.machine->rmp->explain_access(page, gpa & kCBitMask, err & 2, err & 16, (err >> 33) & 1);
+        const auto why =
+            v.machine->rmp->explain_access(v.vmpl, page, gpa & kCBitMask, err & 2, err & 16, (err >> 33) & 1);
         if (why.fault == RmpFault::kVc) {
             log("vCPU {} VMPL{}: GPA {:#x} RIP {:#x}: {}: #VC {:#x}", v.index, v.vmpl, gpa, v.vmcb().get(kRip),
                 why.reason, why.fault_code);
@@ -339,7 +352,132 @@ uint64_t vmsa_u64(const warden::igvm::VmsaPage& p, size_t off) {
     return x;
 }
 
+// The VMSA's fields the VMCB save area shares, at their offset + 0x400
+// (SPEC-FACTS 6, APM vol. 2 table B-2), besides ES .. TR; the GPRs the VMCB
+// has no room for are GuestGprs, in svm_run's order.
+constexpr size_t kSharedFields[] = {0x0d0, 0x148, 0x150, 0x158, 0x160, 0x168, 0x170, 0x178, 0x1d8,
+                                    0x1f8, 0x200, 0x208, 0x210, 0x218, 0x220, 0x240, 0x268};
+constexpr size_t kGprFields[] = {0x318, 0x308, 0x310, 0x330, 0x338, 0x328, 0x340,
+                                 0x348, 0x350, 0x358, 0x360, 0x368, 0x370, 0x378};
+static_assert(sizeof(kGprFields) / sizeof(kGprFields[0]) == sizeof(GuestGprs) / 8);
+constexpr size_t kVmsaVmpl = 0x0ca, kVmsaCpl = 0x0cb, kVmsaEfer = 0x0d0, kVmsaSevFeatures = 0x3b0;
+constexpr uint64_t kEferSvme = uint64_t{1} << 12, kSevFeatureSnpActive = 1;
+
+// The control area: intercepts, permission maps, the context's ASID and its
+// VMPL's nested view. ASIDs differ per (vCPU, VMPL) and are never 0 (probe
+// section 1); TLB_CONTROL 1 flushes the ASID's entries on this VMRUN.
+void init_control(Vcpu& v) {
+    std::memset(v.vmcb_page, 0, sizeof v.vmcb_page);
+    auto vm = v.vmcb();
+    vm.set<uint32_t>(kInterceptExceptions, 1u << kVectorUd);
+    vm.set<uint32_t>(kInterceptWord3, kIntrCpuid | kIntrHlt | kIntrIoio | kIntrMsr | kIntrShutdown);
+    vm.set<uint32_t>(kInterceptWord4,
+                     kIntrVmrun | kIntrVmmcall | kIntrVmload | kIntrVmsave | kIntrStgi | kIntrClgi | kIntrSkinit);
+    vm.set(kIopmBase, addr(iopm));
+    vm.set(kMsrpmBase, addr(msrpm));
+    vm.set<uint32_t>(kAsid, 1 + v.index + kMaxCpus * v.vmpl);
+    vm.set<uint8_t>(kTlbControl, 1);
+    vm.set(kNpControl, uint64_t{1});
+    vm.set(kNestedCr3, v.machine->rmp->nested_root(v.vmpl));
+}
+
+void load_state(Vcpu& v, const warden::igvm::VmsaPage& s) {
+    std::memcpy(v.vmcb_page + kSave, s.data(), 0xa0);  // ES .. TR
+    v.vmcb().set<uint8_t>(kCpl, s[kVmsaCpl]);
+    for (size_t off : kSharedFields) v.vmcb().set(kSave + off, vmsa_u64(s, off));
+    auto* gpr = reinterpret_cast<uint64_t*>(&v.gprs);
+    for (size_t i = 0; i < sizeof(kGprFields) / sizeof(kGprFields[0]); ++i) gpr[i] = vmsa_u64(s, kGprFields[i]);
+    v.sev_features = vmsa_u64(s, kVmsaSevFeatures);
+}
+
+// The CPU's #VMEXIT of a VMPL 1-3 context: its state back into its VMSA page,
+// where VMPL0 may read and change it before the next RUN_VMPL (as COCONUT's
+// SVSM does with its guest's VMSA). This is the CPU writing a VMSA page, not
+// a hypervisor access.
+void store_state(Vcpu& v) {
+    auto page = v.machine->guest.bytes(v.vmsa_gpa.load(), 4096);
+    if (page.empty()) return;
+    std::memcpy(page.data(), v.vmcb_page + kSave, 0xa0);
+    page[kVmsaCpl] = v.vmcb().get<uint8_t>(kCpl);
+    for (size_t off : kSharedFields) {
+        const uint64_t x = v.vmcb().get(kSave + off);
+        std::memcpy(page.data() + off, &x, 8);
+    }
+    const auto* gpr = reinterpret_cast<const uint64_t*>(&v.gprs);
+    for (size_t i = 0; i < sizeof(kGprFields) / sizeof(kGprFields[0]); ++i)
+        std::memcpy(page.data() + kGprFields[i], &gpr[i], 8);
+}
+
+// VMRUN of a VMPL 1-3 context from its VMSA page, as the CPU loads it: the
+// page must still be a VMSA page in the RMP and pass the VMSA checks; a new
+// registration starts with no GHCB. nullptr, or why VMRUN would fail.
+const char* load_context(Vcpu& v) {
+    const uint64_t gpa = v.vmsa_gpa.load(std::memory_order_acquire);
+    if (!v.machine->rmp->is_vmsa(gpa)) return "RUN_VMPL: the VMPL's VMSA page is no longer a VMSA page in the RMP";
+    static warden::igvm::VmsaPage copy[kMaxCpus];
+    std::memcpy(copy[v.index].data(), v.machine->guest.bytes(gpa, 4096).data(), 4096);
+    if (const char* why = vmsa_refusal(copy[v.index], v.vmpl, nullptr)) return why;
+    const uint64_t generation = v.registered.load(std::memory_order_acquire);
+    if (v.loaded != generation) {
+        v.loaded = generation;
+        v.ghcb_msr = 0;
+        v.ghcb_gpa = ~uint64_t{0};
+        log("vCPU {} VMPL{}: VMRUN from the VMSA at GPA {:#x}: RIP {:#x}, CR3 {:#x}", v.index, v.vmpl, gpa,
+            vmsa_u64(copy[v.index], 0x178), vmsa_u64(copy[v.index], 0x150));
+    }
+    init_control(v);
+    load_state(v, copy[v.index]);
+    return nullptr;
+}
+
+// RUN_VMPL took effect: `from` is left (its state stored if it lives in a
+// VMSA page), its target loaded. The next VMRUN on this CPU is the target's.
+Vcpu* switch_context(Vcpu& from) {
+    Vcpu& to = *from.switch_to;
+    from.switch_to = nullptr;
+    ++from.count.run_vmpl;
+    if (from.vmpl != 0) store_state(from);
+    if (to.vmpl != 0) {
+        if (const char* why = load_context(to)) {
+            refuse(from, to.vmsa_gpa.load(), why);
+            stop_machine(from, false);
+        }
+    }
+    return &to;
+}
+
 }  // namespace
+
+Counters& Counters::operator+=(const Counters& o) {
+    exits += o.exits, vmgexits += o.vmgexits, vc += o.vc, npf += o.npf, msr_protocol += o.msr_protocol;
+    ghcb_page += o.ghcb_page, pvalidate += o.pvalidate, rmpadjust += o.rmpadjust, run_vmpl += o.run_vmpl;
+    return *this;
+}
+
+const char* vmsa_refusal(const warden::igvm::VmsaPage& s, unsigned vmpl, const uint64_t* features) {
+    const uint64_t sev_features = vmsa_u64(s, kVmsaSevFeatures);
+    if (features && sev_features != *features) return "RAX differs from the VMSA's SEV_FEATURES";
+    if (!(sev_features & kSevFeatureSnpActive)) return "the VMSA's SEV_FEATURES lacks SNPActive";
+    if (s[kVmsaVmpl] != vmpl) return "the VMSA's VMPL field is not the VMPL it is run at";
+    if (!(vmsa_u64(s, kVmsaEfer) & kEferSvme)) return "the VMSA's EFER.SVME is clear (VMRUN would fail)";
+    return nullptr;
+}
+
+const char* prepare_run_vmpl(Vcpu& v, unsigned target) {
+    if (target >= kVmpls) return "RUN_VMPL of a VMPL past 3";
+    if (target == v.vmpl) return "RUN_VMPL of the VMPL that asks";
+    Vcpu& to = context(v.index, target);
+    if (target != 0 && to.vmsa_gpa.load(std::memory_order_acquire) == ~uint64_t{0})
+        return "RUN_VMPL of a VMPL with no VMSA on this vCPU (AP creation at that VMPL first)";
+    v.switch_to = &to;
+    return nullptr;
+}
+
+bool context_running(const Vcpu& c) {
+    for (const auto& r : running_context)
+        if (r.load(std::memory_order_acquire) == &c) return true;
+    return false;
+}
 
 bool read_guest_virt(Vcpu& v, uint64_t gva, void* out, size_t len) {
     return copy_guest_virt(v, gva, static_cast<uint8_t*>(out), len, false);
@@ -353,26 +491,49 @@ Next refuse(Vcpu& v, uint64_t gpa, std::string_view why) {
     return Next::kStop;
 }
 
-void report_counters(Machine& m, std::string_view when) {
-    for (unsigned i = 0; i < m.vcpus; ++i) {
-        const Counters& c = vcpu(i).count;
-        log("{}: vCPU {}: {} exits, {} VMGEXITs ({} MSR protocol, {} GHCB page), {} #VC, {} NPF, {} PVALIDATE, {} "
-            "RMPADJUST",
-            when, i, c.exits, c.vmgexits, c.msr_protocol, c.ghcb_page, c.vc, c.npf, c.pvalidate, c.rmpadjust);
+namespace {
+
+void log_counters(std::string_view head, const Counters& c) {
+    log("{}: {} exits, {} VMGEXITs ({} MSR protocol, {} GHCB page), {} #VC, {} NPF, {} PVALIDATE, {} RMPADJUST, {} "
+        "RUN_VMPL",
+        head, c.exits, c.vmgexits, c.msr_protocol, c.ghcb_page, c.vc, c.npf, c.pvalidate, c.rmpadjust, c.run_vmpl);
+}
+
+// One line for the vCPU (every VMPL summed), then one per VMPL 1-3 context
+// it has, so VMPL0-only runs print what they always did.
+void log_vcpu(unsigned index, std::string_view when, std::string_view after) {
+    Counters total;
+    bool lower = false;
+    for (unsigned l = 0; l < kVmpls; ++l) {
+        total += context(index, l).count;
+        lower |= l != 0 && context(index, l).vmsa_gpa.load() != ~uint64_t{0};
+    }
+    warden::fmt::FixedString<96> head;
+    warden::fmt::format(head, "{}vCPU {}{}", when, index, after);
+    log_counters(head.view(), total);
+    for (unsigned l = 1; lower && l < kVmpls; ++l) {
+        if (context(index, l).vmsa_gpa.load() == ~uint64_t{0}) continue;
+        warden::fmt::FixedString<96> line;
+        warden::fmt::format(line, "{}vCPU {} VMPL{}{}", when, index, l, after);
+        log_counters(line.view(), context(index, l).count);
     }
 }
 
+}  // namespace
+
+void report_counters(Machine& m, std::string_view when) {
+    warden::fmt::FixedString<64> prefix;
+    warden::fmt::format(prefix, "{}: ", when);
+    for (unsigned i = 0; i < m.vcpus; ++i) log_vcpu(i, prefix.view(), "");
+}
+
 void stop_machine(Vcpu& v, bool pass) {
-    log("vCPU {} stopped: {} exits, {} VMGEXITs ({} MSR protocol, {} GHCB page), {} #VC, {} NPF, {} PVALIDATE, {} "
-        "RMPADJUST",
-        v.index, v.count.exits, v.count.vmgexits, v.count.msr_protocol, v.count.ghcb_page, v.count.vc, v.count.npf,
-        v.count.pvalidate, v.count.rmpadjust);
+    log_vcpu(v.index, "", " stopped");
     exit_qemu(pass ? kExitPass : kExitFail);
 }
 
-// The VMCB from the VMSA as the launch measured it (SNP layout, SPEC-FACTS 6):
-// the fields the VMCB save area shares are copied at their offset + 0x400,
-// the GPRs the VMCB has no room for go to GuestGprs.
+// The VMCB from a VMSA (SNP layout, SPEC-FACTS 6): the BSP's as the launch
+// measured it, an AP's as AP creation copied it.
 void vcpu_init(Vcpu& v, Machine& m, const warden::igvm::VmsaPage& s) {
     static std::atomic<bool> maps_ready{false};
     if (v.index == 0 && !maps_ready.load()) {
@@ -382,41 +543,31 @@ void vcpu_init(Vcpu& v, Machine& m, const warden::igvm::VmsaPage& s) {
     while (!maps_ready.load(std::memory_order_acquire)) asm volatile("pause");
     cpu::wrmsr(kMsrVmHsavePa, addr(host_hsave[v.index]));
     v.machine = &m;
-    std::memset(v.vmcb_page, 0, sizeof v.vmcb_page);
-    auto vm = v.vmcb();
-    vm.set<uint32_t>(kInterceptExceptions, 1u << kVectorUd);
-    vm.set<uint32_t>(kInterceptWord3, kIntrCpuid | kIntrHlt | kIntrIoio | kIntrMsr | kIntrShutdown);
-    vm.set<uint32_t>(kInterceptWord4,
-                     kIntrVmrun | kIntrVmmcall | kIntrVmload | kIntrVmsave | kIntrStgi | kIntrClgi | kIntrSkinit);
-    vm.set(kIopmBase, addr(iopm));
-    vm.set(kMsrpmBase, addr(msrpm));
-    vm.set<uint32_t>(kAsid, 1 + v.index);  // never 0 (probe section 1)
-    vm.set(kNpControl, uint64_t{1});
-    vm.set(kNestedCr3, m.nested_cr3);
-    std::memcpy(v.vmcb_page + kSave, s.data(), 0xa0);  // ES .. TR
-    vm.set<uint8_t>(kCpl, s[0xcb]);
-    for (size_t off : {0x0d0, 0x148, 0x150, 0x158, 0x160, 0x168, 0x170, 0x178, 0x1d8, 0x1f8, 0x200, 0x208, 0x210, 0x218,
-                       0x220, 0x240, 0x268})
-        vm.set(kSave + off, vmsa_u64(s, off));
-    v.vmpl = s[0xca];
-    v.gprs =
-        GuestGprs{vmsa_u64(s, 0x318), vmsa_u64(s, 0x308), vmsa_u64(s, 0x310), vmsa_u64(s, 0x330), vmsa_u64(s, 0x338),
-                  vmsa_u64(s, 0x328), vmsa_u64(s, 0x340), vmsa_u64(s, 0x348), vmsa_u64(s, 0x350), vmsa_u64(s, 0x358),
-                  vmsa_u64(s, 0x360), vmsa_u64(s, 0x368), vmsa_u64(s, 0x370), vmsa_u64(s, 0x378)};
-    v.sev_features = vmsa_u64(s, 0x3b0);
+    v.vmpl = s[kVmsaVmpl];
+    init_control(v);
+    load_state(v, s);
 }
 
-void vcpu_run(Vcpu& v) {
-    log("vCPU {} VMPL{}: VMRUN at RIP {:#x}, CR3 {:#x}, SEV_FEATURES {:#x}", v.index, v.vmpl, v.vmcb().get(kRip),
-        v.vmcb().get(kCr3), v.sev_features);
+void vcpu_run(Vcpu& first) {
+    Vcpu* v = &first;
+    running_context[v->index].store(v, std::memory_order_release);
+    log("vCPU {} VMPL{}: VMRUN at RIP {:#x}, CR3 {:#x}, SEV_FEATURES {:#x}", v->index, v->vmpl, v->vmcb().get(kRip),
+        v->vmcb().get(kCr3), v->sev_features);
     for (;;) {
-        svm_run(addr(v.vmcb_page), addr(v.host_save), &v.gprs);
-        ++v.count.exits;
-        v.vmcb().set<uint32_t>(kInterceptWord3, v.vmcb().get<uint32_t>(kInterceptWord3) | kIntrHlt);
-        if (handle_exit(v) == Next::kStop) stop_machine(v, v.machine->ready_seen);
-        if (v.machine->ready_pending_report) {
-            v.machine->ready_pending_report = false;
-            report_counters(*v.machine, "at Warden's ready line");
+        svm_run(addr(v->vmcb_page), addr(v->host_save), &v->gprs);
+        ++v->count.exits;
+        auto vm = v->vmcb();
+        vm.set<uint8_t>(kTlbControl, 0);
+        vm.set<uint32_t>(kInterceptWord3, vm.get<uint32_t>(kInterceptWord3) | kIntrHlt);
+        const Next n = handle_exit(*v);
+        if (n == Next::kStop) stop_machine(*v, v->machine->ready_seen);
+        if (n == Next::kSwitch) {
+            v = switch_context(*v);
+            running_context[v->index].store(v, std::memory_order_release);
+        }
+        if (v->machine->ready_pending_report) {
+            v->machine->ready_pending_report = false;
+            report_counters(*v->machine, "at Warden's ready line");
         }
     }
 }

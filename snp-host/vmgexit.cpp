@@ -7,6 +7,7 @@
 #include "console.hpp"
 #include "cpu.hpp"
 #include "cpuid_view.hpp"
+#include "npt.hpp"
 #include "paging.hpp"
 #include "smp.hpp"
 #include "vcpu.hpp"
@@ -20,9 +21,11 @@ namespace msr = warden::sev::msr;
 namespace svm = warden::svm;
 using warden::sev::GhcbField;
 constexpr uint16_t kGhcbMinVersion = 1, kGhcbMaxVersion = 2;  // GHCB spec 56421: versions 1 and 2
-// Hypervisor features the host offers (GHCB spec 2.3.1, 0x080): SNP and AP
-// creation (each vCPU on the host CPU with its APIC ID).
-constexpr uint64_t kFeatures = msr::kHvFeatureSnp | msr::kHvFeatureApCreation;
+// Hypervisor features the host offers (GHCB spec 2.3.1, 0x080): SNP, AP
+// creation (each vCPU on the host CPU with its APIC ID), and multiple VMPLs
+// (AP creation at VMPL 1-3 and RUN_VMPL).
+constexpr uint64_t kFeatures = msr::kHvFeatureSnp | msr::kHvFeatureApCreation | msr::kHvFeatureMultiVmpl;
+constexpr uint32_t kRunVmplFailed = 1;  // RUN_VMPL's error answer (MSR protocol bits 63:32, GHCB exit_info_1)
 
 const char* reason_text(uint8_t set, uint8_t code) {
     if (set == 0) {
@@ -83,7 +86,12 @@ Next serve_msr_protocol(Vcpu& v) {
         break;
     }
     case msr::Code::kHvFeaturesRequest: v.ghcb_msr = svm::hv_features_response(kFeatures); break;
-    case msr::Code::kRunVmplRequest: v.ghcb_msr = svm::run_vmpl_response(1); break;  // one VMPL modelled
+    case msr::Code::kRunVmplRequest: {
+        const char* why = prepare_run_vmpl(v, req->vmpl);
+        if (why) log("vCPU {} VMPL{}: RUN_VMPL {} refused: {}", v.index, v.vmpl, req->vmpl, why);
+        v.ghcb_msr = svm::run_vmpl_response(why ? kRunVmplFailed : 0);
+        return why ? Next::kResume : Next::kSwitch;
+    }
     case msr::Code::kTerminateRequest:
         log("vCPU {} VMPL{}: termination requested (MSR protocol): reason set {} code {}: {}", v.index, v.vmpl,
             req->reason_set, req->reason, reason_text(req->reason_set, req->reason));
@@ -287,40 +295,76 @@ Next serve_page_state(Vcpu& v, GhcbCopy& g) {
 // action (0 create on INIT, 1 create, 2 destroy), 19:16 the target VMPL,
 // 63:32 the APIC ID; exit_info_2 the VMSA's GPA; RAX its SEV_FEATURES. The
 // page must be a VMSA page in the RMP (RMPADJUST's VMSA bit), as VMRUN of
-// an SNP guest requires; its contents are copied here, then checked, and
-// the target CPU runs from the copy.
+// an SNP guest requires, and pass the VMSA checks (vmsa_refusal).
+//
+// At VMPL0 the named vCPU must be idle: its host CPU starts it from a copy
+// of the page. At VMPL 1-3 the page becomes the (vCPU, VMPL) context's VMSA,
+// run when that vCPU's VMPL0 asks RUN_VMPL (the APIC ID may be the caller's
+// own, as an SVSM registers its guest's VMSA); destroy takes it back. Only a
+// VMPL as privileged as the caller or less may be created.
 Next serve_ap_creation(Vcpu& v, GhcbCopy& g) {
     const uint64_t info1 = g.get(GhcbField::kSwExitInfo1), gpa = g.get(GhcbField::kSwExitInfo2);
     const unsigned action = info1 & 0xffff, vmpl = (info1 >> 16) & 0xf;
     const auto apic_id = static_cast<uint32_t>(info1 >> 32);
-    if (action == 2) return refuse(v, gpa, "AP destruction is not modelled");
     if (action > 2) return refuse(v, gpa, "AP creation with an unknown action");
-    if (vmpl != 0) return refuse(v, gpa, "AP creation at a VMPL other than 0 (one VMPL is modelled)");
+    if (vmpl >= kVmpls) return refuse(v, gpa, "AP creation at a VMPL past 3");
+    if (vmpl < v.vmpl) return refuse(v, gpa, "AP creation of a VMPL more privileged than the caller's");
+    const int target = host_cpu_for_apic_id(apic_id);
+    if (target < 0) return refuse(v, gpa, "AP creation for an APIC ID with no vCPU");
+    if (action == 2) {
+        if (vmpl == 0) return refuse(v, gpa, "AP destruction at VMPL0 is not modelled");
+        Vcpu& c = context(static_cast<unsigned>(target), vmpl);
+        if (context_running(c)) return refuse(v, gpa, "AP destruction of a context that runs");
+        c.vmsa_gpa.store(~uint64_t{0}, std::memory_order_release);
+        log("vCPU {}: AP destruction: vCPU {} VMPL{} has no VMSA now", v.index, target, vmpl);
+        g.put(GhcbField::kSwExitInfo1, 0);
+        return Next::kResume;
+    }
     if (!g.valid(GhcbField::kRax)) return refuse(v, gpa, "AP creation without SEV_FEATURES in RAX");
     if ((gpa & 4095) || !v.machine->guest.contains(gpa, 4096))
         return refuse(v, gpa, "AP creation: the VMSA GPA is misaligned or outside guest memory");
     if (!v.machine->rmp->is_vmsa(gpa))
         return refuse(v, gpa, "AP creation from a page the RMP does not hold as a VMSA page (VMRUN would fail)");
-    const int target = host_cpu_for_apic_id(apic_id);
-    if (target < 0 || static_cast<unsigned>(target) == v.index)
-        return refuse(v, gpa, "AP creation for an APIC ID with no idle vCPU");
+    if (vmpl == 0 && static_cast<unsigned>(target) == v.index)
+        return refuse(v, gpa, "AP creation at VMPL0 for the vCPU that asks");
+    if (vmpl != 0) {
+        if (context_running(context(static_cast<unsigned>(target), vmpl)))
+            return refuse(v, gpa, "AP creation replacing the VMSA of a context that runs");
+        (void)v.machine->rmp->nested_root(vmpl);  // its view, before it can run
+    }
     static warden::igvm::VmsaPage copy;  // under the console lock: one creation at a time
     ConsoleGuard one_at_a_time;
     std::memcpy(copy.data(), v.machine->guest.bytes(gpa, 4096).data(), 4096);
-    uint64_t features;
-    std::memcpy(&features, copy.data() + 0x3b0, 8);
-    uint64_t efer;
-    std::memcpy(&efer, copy.data() + 0x0d0, 8);
-    if (features != g.get(GhcbField::kRax))
-        return refuse(v, gpa, "AP creation: RAX differs from the VMSA's SEV_FEATURES");
-    if (!(features & 1)) return refuse(v, gpa, "AP creation: the VMSA's SEV_FEATURES lacks SNPActive");
-    if (copy[0x0ca] != 0) return refuse(v, gpa, "AP creation: the VMSA's VMPL field is not 0");
-    if (!(efer & (1u << 12))) return refuse(v, gpa, "AP creation: the VMSA's EFER.SVME is clear (VMRUN would fail)");
-    if (!request_vcpu(static_cast<unsigned>(target), copy))
-        return refuse(v, gpa, "AP creation for a vCPU that already runs");
-    log("vCPU {}: AP creation: vCPU {} (APIC ID {}) from the VMSA at GPA {:#x}", v.index, target, apic_id, gpa);
+    const uint64_t features = g.get(GhcbField::kRax);
+    if (const char* why = vmsa_refusal(copy, vmpl, &features)) {
+        log("vCPU {}: AP creation at VMPL{} refused: {}", v.index, vmpl, why);
+        return refuse(v, gpa, why);
+    }
+    if (vmpl == 0) {
+        if (!request_vcpu(static_cast<unsigned>(target), copy))
+            return refuse(v, gpa, "AP creation for a vCPU that already runs");
+        log("vCPU {}: AP creation: vCPU {} (APIC ID {}) from the VMSA at GPA {:#x}", v.index, target, apic_id, gpa);
+    } else {
+        Vcpu& c = context(static_cast<unsigned>(target), vmpl);
+        c.index = static_cast<unsigned>(target), c.vmpl = vmpl, c.machine = v.machine;
+        c.vmsa_gpa.store(gpa, std::memory_order_release);
+        c.registered.fetch_add(1, std::memory_order_acq_rel);
+        log("vCPU {}: AP creation: vCPU {} VMPL{} runs from the VMSA at GPA {:#x} on RUN_VMPL", v.index, target, vmpl,
+            gpa);
+    }
     g.put(GhcbField::kSwExitInfo1, 0);
     return Next::kResume;
+}
+
+// RUN_VMPL through the GHCB (GHCB spec 4.1.13): exit_info_1 7:0 the VMPL.
+// The answer is the caller's when it runs again: 0, or an error.
+Next serve_run_vmpl(Vcpu& v, GhcbCopy& g) {
+    const uint64_t info1 = g.get(GhcbField::kSwExitInfo1);
+    const char* why = info1 > 0xff ? "RUN_VMPL with bits past 7:0 in exit_info_1" : prepare_run_vmpl(v, info1 & 0xff);
+    if (why) log("vCPU {} VMPL{}: RUN_VMPL {} refused: {}", v.index, v.vmpl, info1, why);
+    g.put(GhcbField::kSwExitInfo1, why ? kRunVmplFailed : 0);
+    g.put(GhcbField::kSwExitInfo2, 0);
+    return why ? Next::kResume : Next::kSwitch;
 }
 
 Next serve_ghcb_page(Vcpu& v) {
@@ -339,6 +383,7 @@ Next serve_ghcb_page(Vcpu& v) {
     case warden::sev::exit::kMsr: n = serve_msr(v, g); break;
     case warden::sev::exit::kPageStateChange: n = serve_page_state(v, g); break;
     case warden::sev::exit::kApCreation: n = serve_ap_creation(v, g); break;
+    case warden::sev::exit::kRunVmpl: n = serve_run_vmpl(v, g); break;
     case warden::sev::exit::kMmioRead:
     case warden::sev::exit::kMmioWrite: n = serve_mmio(v, g, code == warden::sev::exit::kMmioWrite); break;
     case warden::sev::exit::kHvFeatures:
@@ -356,7 +401,7 @@ Next serve_ghcb_page(Vcpu& v) {
             g.get(GhcbField::kSwExitInfo1), g.get(GhcbField::kSwExitInfo2));
         return refuse(v, v.ghcb_gpa, "a GHCB exit the host does not model");
     }
-    if (n == Next::kResume) std::memcpy(page.data(), g.raw(), 4096);
+    if (n != Next::kStop) std::memcpy(page.data(), g.raw(), 4096);
     return n;
 }
 

@@ -371,7 +371,8 @@ Result<void> start_vcpu(PhysAddr frame, uint32_t apic_id) {
     const std::span<const uint8_t> vmsa(mm::phys_to_virt<uint8_t>(frame), kPageSize);
     if (!svsm::vmsa_fits_guest(vmsa, vmpl(), sev_features())) return Fail(Error::kInvalidArgument);
     if (!apic_online(apic_id)) return Fail(Error::kNotFound);
-    return platform::current().start_guest_vcpu(frame, apic_id, sev_features());
+    WARDEN_TRY_VOID(platform::current().start_guest_vcpu(frame, apic_id, sev_features()));
+    return {};
 }
 
 PhysAddr initial_caa(unsigned cpu_index) { return memory().base + kNativeCaaOffset + uint64_t{cpu_index} * kPageSize; }

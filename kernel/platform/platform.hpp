@@ -55,10 +55,15 @@ public:
     // SNP starts APs from VMSAs, and the page is the guest's there.
     virtual bool starts_aps_at_trampoline() const = 0;
     // Starts a guest vCPU at its VMPL from a checked VMSA in SVSM memory
-    // (copied: the caller keeps its page). Native: kUnsupported, no lower
-    // VMPL exists. SNP: AP creation through the GHCB, never run so far
-    // (docs/bios_loader.md).
-    virtual Result<void> start_guest_vcpu(PhysAddr vmsa, uint32_t apic_id, uint64_t sev_features) = 0;
+    // (copied: the caller keeps its page) and returns the VMSA page the vCPU
+    // now runs from, where its state lives while it does not run. Native:
+    // kUnsupported, no lower VMPL exists. SNP: AP creation through the GHCB;
+    // a VMPL 1-3 context of this very vCPU runs on run_vmpl.
+    virtual Result<PhysAddr> start_guest_vcpu(PhysAddr vmsa, uint32_t apic_id, uint64_t sev_features) = 0;
+    // Runs this vCPU's context at `vmpl` (1-3, made by start_guest_vcpu with
+    // this CPU's APIC ID) until it asks for VMPL0 again (SNP: RUN_VMPL, GHCB
+    // spec 4.1.13). Interrupts stay off meanwhile. Native: kUnsupported.
+    virtual Result<void> run_vmpl(uint8_t vmpl) = 0;
     // Ends the VM with a reason (SNP: GHCB termination request).
     [[noreturn]] virtual void terminate(uint16_t reason_set, uint16_t reason) = 0;
 

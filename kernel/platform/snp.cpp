@@ -189,14 +189,29 @@ public:
                                                                        .cr4 = s.cr4,
                                                                        .efer = s.efer,
                                                                        .sev_features = sev_features});
-        return create_vcpu_from(bytes.data(), s.apic_id, sev_features, 0);
+        WARDEN_TRY_VOID(create_vcpu_from(bytes.data(), s.apic_id, sev_features, 0));
+        return {};
     }
 
-    // Never run (docs/bios_loader.md): guest::start_vcpu refuses while guest
-    // memory is not set up, as under IGVM today; the steps are those of start_ap.
-    Result<void> start_guest_vcpu(PhysAddr vmsa, uint32_t apic_id, uint64_t sev_features) override {
+    // The steps of start_ap at the VMSA's own VMPL (guest::start_vcpu refuses
+    // while guest memory is not set up, as under IGVM today; the emulated SNP
+    // host's VMPL1 images use it directly).
+    Result<PhysAddr> start_guest_vcpu(PhysAddr vmsa, uint32_t apic_id, uint64_t sev_features) override {
         const auto* bytes = mm::phys_to_virt<uint8_t>(vmsa);
         return create_vcpu_from(bytes, apic_id, sev_features, bytes[kVmsaVmplOffset]);
+    }
+
+    // Through this CPU's GHCB with interrupts off: an interrupt's #VC would
+    // reuse the GHCB page, and the lower VMPL runs on this CPU meanwhile.
+    Result<void> run_vmpl(uint8_t vmpl) override {
+        if (vmpl == 0) return Fail(Error::kInvalidArgument);
+        const bool interrupts = arch::read_rflags() & (1u << 9);
+        arch::cli();
+        CpuGhcb& g = ghcbs[arch::this_cpu().index];
+        GhcbExit hv(g.gpa);
+        auto r = sev::run_vmpl(hv, *g.page, vmpl);
+        if (interrupts) arch::sti();
+        return r;
     }
 
     [[noreturn]] void terminate(uint16_t reason_set, uint16_t reason) override {
@@ -219,20 +234,23 @@ private:
     // CPUs cannot run one that is), given the VMSA attribute (through target
     // VMPL1: any lower VMPL will do), then AP creation at `vmpl` through the
     // GHCB. The VMSA page stays allocated for the vCPU's life.
-    Result<void> create_vcpu_from(const uint8_t* vmsa_bytes, uint32_t apic_id, uint64_t sev_features, uint8_t vmpl) {
+    Result<PhysAddr> create_vcpu_from(const uint8_t* vmsa_bytes, uint32_t apic_id, uint64_t sev_features,
+                                      uint8_t vmpl) {
         if (!(features & sev::msr::kHvFeatureApCreation)) return Fail(Error::kUnsupported);
+        if (vmpl != 0 && !(features & sev::msr::kHvFeatureMultiVmpl)) return Fail(Error::kUnsupported);
         WARDEN_TRY(pair, mm::alloc_zeroed(1));
         const PhysAddr vmsa = pair.is_aligned(kLargePageSize) ? pair + kPageSize : pair;
         std::memcpy(mm::phys_to_virt(vmsa), vmsa_bytes, sev::kVmsaSize);
         if (auto r = rmpadjust(vmsa, sev::rmpadjust_attributes(1, 0, true)); !r) {
             mm::free_frames(pair, 1);  // not a VMSA page: safe to reuse
-            return r;
+            return Fail(r.error());
         }
         CpuGhcb& g = ghcbs[arch::this_cpu().index];
         GhcbExit hv(g.gpa);
-        return sev::create_ap(
+        WARDEN_TRY_VOID(sev::create_ap(
             hv, *g.page,
-            sev::ApCreate{.apic_id = apic_id, .vmsa_gpa = vmsa.raw(), .sev_features = sev_features, .vmpl = vmpl});
+            sev::ApCreate{.apic_id = apic_id, .vmsa_gpa = vmsa.raw(), .sev_features = sev_features, .vmpl = vmpl}));
+        return vmsa;
     }
 
     // An AP's GHCB is prepared by the CPU that starts it: remapping the page

@@ -12,7 +12,8 @@ SVM CPU, and judges what the host and Warden print.
         for an instruction whose failure the hardware reports only in EAX/CF
         (no report line): the image's KTESTs all pass, the log has a line
         matching every REGEX (the answers the image printed), and, unless
-        INSN is "-", vCPU 0's INSN counter (PVALIDATE or RMPADJUST) when it
+        INSN is "-", vCPU 0's INSN counter (PVALIDATE or RMPADJUST; VMPLn:INSN
+        for its VMPLn context alone) when it
         stopped exceeds the one at Warden's ready line by exactly COUNT: the
         host emulated that many after boot. Only for an instruction nothing
         else in Warden issues after its ready line (Warden's fw_cfg service
@@ -98,8 +99,12 @@ def answer(log, status, insn, count, patterns):
     if insn == "-":
         print(f"PASS: {patterns!r}")
         return
-    ready = counter(log, "at Warden's ready line: vCPU 0:", insn)
-    stopped = counter(log, "vCPU 0 stopped:", insn)
+    vmpl, _, insn = insn.rpartition(":")  # "VMPL1:RMPADJUST": that context's counter
+    who = f"vCPU 0 {vmpl}" if vmpl else "vCPU 0"
+    ready = counter(log, f"at Warden's ready line: {who}:", insn)
+    stopped = counter(log, f"{who} stopped:", insn)
+    if ready is None and vmpl:
+        ready = 0  # the context did not exist at the ready line
     if ready is None or stopped is None:
         sys.exit(f"FAIL: the host printed no {insn} counter at the ready line and at the stop")
     if stopped - ready != count:

@@ -141,3 +141,18 @@ TEST_CASE("protocol: AP creation puts action, VMPL and APIC ID in info_1, the VM
     CHECK(create_ap(hv, *ghcb, ApCreate{.vmsa_gpa = 0x7008}).error() == Error::kInvalidArgument);
     CHECK(create_ap(hv, *ghcb, ApCreate{.vmsa_gpa = 0x7000, .vmpl = 4}).error() == Error::kInvalidArgument);
 }
+
+TEST_CASE("protocol: RUN_VMPL names the VMPL in info_1 (GHCB spec 4.1.13: exit 0x80000018)") {
+    RecordingHv hv;
+    auto ghcb = std::make_unique<Ghcb>();
+    REQUIRE(run_vmpl(hv, *ghcb, 2).ok());
+    CHECK(hv.code == 0x80000018);
+    CHECK(hv.info1 == 2);
+    CHECK(hv.info2 == 0);
+    CHECK_FALSE(hv.rax_valid);
+    hv.refuse = true;
+    CHECK(run_vmpl(hv, *ghcb, 1).error() == Error::kDenied);
+    hv.code = 0;
+    CHECK(run_vmpl(hv, *ghcb, 4).error() == Error::kInvalidArgument);
+    CHECK(hv.code == 0);  // refused before any VMGEXIT
+}

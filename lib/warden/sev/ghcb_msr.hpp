@@ -74,6 +74,9 @@ Result<void> check_page_state(uint64_t response);  // kDenied when the error fie
 Result<void> check_run_vmpl(uint64_t response);
 inline constexpr uint64_t kHvFeatureSnp = bit(0);
 inline constexpr uint64_t kHvFeatureApCreation = bit(1);
+// Multiple VMPLs: AP creation at a VMPL and RUN_VMPL (Linux sev-common.h
+// GHCB_HV_FT_SNP_MULTI_VMPL, which a guest below VMPL0 requires).
+inline constexpr uint64_t kHvFeatureMultiVmpl = bit(5);
 Result<uint64_t> decode_hv_features(uint64_t response);  // the 52-bit feature bitmap
 
 }  // namespace warden::sev::msr

@@ -47,4 +47,12 @@ Result<void> create_ap(Hypervisor& hv, Ghcb& ghcb, const ApCreate& a) {
     return ghcb.check_result();
 }
 
+Result<void> run_vmpl(Hypervisor& hv, Ghcb& ghcb, uint8_t vmpl) {
+    if (vmpl > 3) return Fail(Error::kInvalidArgument);
+    ghcb.begin();
+    ghcb.set_exit(exit::kRunVmpl, vmpl, 0);
+    WARDEN_TRY_VOID(hv.vmgexit(ghcb));
+    return ghcb.check_result();
+}
+
 }  // namespace warden::sev

@@ -74,4 +74,10 @@ uint64_t ap_creation_info(const ApCreate& a, uint64_t action);
 // kDenied when the hypervisor refuses.
 Result<void> create_ap(Hypervisor& hv, Ghcb& ghcb, const ApCreate& a);
 
+// RUN_VMPL (VMGEXIT 0x80000018, GHCB spec 4.1.13; exit_info_1 = the VMPL):
+// the hypervisor runs this vCPU's context at `vmpl` (created by AP creation
+// at that VMPL) and returns when that VMPL asks to run this one again.
+// kInvalidArgument for a VMPL > 3; kDenied when the hypervisor refuses.
+Result<void> run_vmpl(Hypervisor& hv, Ghcb& ghcb, uint8_t vmpl);
+
 }  // namespace warden::sev

@@ -1,0 +1,103 @@
+// A VMPL1 context for the emulated SNP host's negative images: Warden, at
+// VMPL0, builds a tiny 64-bit VMPL1 world on this vCPU out of its own
+// frames and runs it once through RUN_VMPL (Platform::run_vmpl).
+//
+// VMPL1 gets exactly the rights its pages need (RMPADJUST from VMPL0, APM
+// vol. 2 15.36.7): its page tables read/write (the walk may set A/D bits),
+// its code read + execute, its data and the target page read/write. Its
+// VMSA page gets the VMSA bit and no rights at VMPL1 (Warden's
+// start_guest_vcpu). The page tables map GVA 0..1 GiB to the same GPA, with
+// the C-bit, 2 MiB pages: every page VMPL1 touches is private, and every
+// GPA Warden names below is also VMPL1's GVA.
+#pragma once
+
+#include <cstring>
+
+#include "arch/x86_64/apic.hpp"
+#include "arch/x86_64/cpu.hpp"
+#include "log.hpp"
+#include "mm/frames.hpp"
+#include "mm/layout.hpp"
+#include "platform/platform.hpp"
+#include "task/log_ring.hpp"
+#include "warden/sev/ioio.hpp"
+#include "warden/sev/vmsa.hpp"
+
+extern "C" const uint8_t vmpl1_stub_start[], vmpl1_stub_end[];
+
+namespace vmpl1 {
+
+using namespace warden;
+
+// The stub's data page (vmpl1_stub.S).
+struct Data {
+    uint64_t target, attrs_more, attrs_less, write_to;
+    uint64_t eax_more, eax_less, runs;
+    uint64_t read_from;
+};
+
+struct World {
+    PhysAddr data_page, target, vmsa;
+    Data* data = nullptr;
+};
+
+inline uint64_t gpa(PhysAddr p) { return p.raw(); }
+
+inline Result<PhysAddr> page() {
+    WARDEN_TRY(frame, mm::alloc_frames(0));
+    std::memset(mm::phys_to_virt(frame), 0, kPageSize);
+    return frame;
+}
+
+// RMPADJUST from VMPL0 giving VMPL1 `perms` on one of Warden's frames.
+inline bool grant(PhysAddr frame, uint8_t perms) {
+    const uint64_t va = reinterpret_cast<uint64_t>(mm::phys_to_virt(frame));
+    const uint32_t eax = arch::rmpadjust(va, false, sev::rmpadjust_attributes(1, perms, false));
+    if (eax != 0) log::raw("vmpl1: RMPADJUST granting VMPL1 {:#x} on {:#x}: eax {}", perms, frame.raw(), eax);
+    return eax == 0;
+}
+
+inline Result<World> build() {
+    auto& p = platform::current();
+    const uint64_t c_bit = p.encryption_mask();
+    // Page-table entries (SDM vol. 3 4.5): P | RW | A, and PS | D on 2 MiB leaves.
+    constexpr uint64_t kTable = 0x23, kLeaf2M = 0xe3;
+    WARDEN_TRY(pml4, page());
+    WARDEN_TRY(pdpt, page());
+    WARDEN_TRY(pd, page());
+    WARDEN_TRY(code, page());
+    World w;
+    WARDEN_TRY(data_page, page());
+    WARDEN_TRY(target, page());
+    w.data_page = data_page, w.target = target;
+    mm::phys_to_virt<uint64_t>(pml4)[0] = gpa(pdpt) | c_bit | kTable;
+    mm::phys_to_virt<uint64_t>(pdpt)[0] = gpa(pd) | c_bit | kTable;
+    for (uint64_t i = 0; i < 512; ++i) mm::phys_to_virt<uint64_t>(pd)[i] = (i << 21) | c_bit | kLeaf2M;
+    std::memcpy(mm::phys_to_virt(code), vmpl1_stub_start, static_cast<size_t>(vmpl1_stub_end - vmpl1_stub_start));
+    const uint8_t rw = sev::kRmpRead | sev::kRmpWrite;
+    const uint8_t rx = sev::kRmpRead | sev::kRmpExecUser | sev::kRmpExecSupervisor;
+    if (!grant(pml4, rw) || !grant(pdpt, rw) || !grant(pd, rw) || !grant(code, rx) || !grant(data_page, rw) ||
+        !grant(target, rw))
+        return Fail(Error::kDenied);
+    w.data = mm::phys_to_virt<Data>(data_page);
+    w.data->target = gpa(target);
+    // VMPL1 holds read and write on the target: it may pass on read, not execute.
+    w.data->attrs_more = sev::rmpadjust_attributes(2, sev::kRmpRead | sev::kRmpExecSupervisor, false);
+    w.data->attrs_less = sev::rmpadjust_attributes(2, sev::kRmpRead, false);
+    const uint64_t sev_features = arch::rdmsr(0xc0010131) >> 2;  // SEV_STATUS bit n+2 = SEV_FEATURES bit n
+    const auto vmsa = sev::make_vmsa_long_mode(sev::LongModeState{.rip = gpa(code),
+                                                                  .rsp = gpa(data_page) + kPageSize,
+                                                                  .rdi = gpa(data_page),
+                                                                  .cr3 = gpa(pml4) | c_bit,
+                                                                  .sev_features = sev_features,
+                                                                  .vmpl = 1});
+    WARDEN_TRY(scratch, page());
+    std::memcpy(mm::phys_to_virt(scratch), vmsa.data(), vmsa.size());
+    WARDEN_TRY(running, p.start_guest_vcpu(scratch, arch::apic::this_apic_id(), sev_features));
+    w.vmsa = running;
+    log::raw("vmpl1: VMPL1 context on this vCPU: code {:#x}, data {:#x}, target {:#x}, VMSA {:#x}", gpa(code),
+             gpa(data_page), gpa(target), gpa(running));
+    return w;
+}
+
+}  // namespace vmpl1
