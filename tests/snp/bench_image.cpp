@@ -31,8 +31,9 @@ constexpr size_t kFifo = 16;
 constexpr size_t kMarkWire = 48;                        // "snp-bench: mark NAME", padded with spaces
 constexpr std::string_view kLine = "snp-bench line\n";  // 14 characters + "\r\n": 16 bytes
 static_assert(kMarkWire % kFifo == 0 && (kLine.size() + 1) % kFifo == 0);
-constexpr uint32_t kMsrApicBase = 0x1b;  // AMD APM vol. 2 16.3.1: the MSR Warden's APIC code reads
+constexpr uint32_t kMsrApicBase = 0x1b;  // APIC_BASE (AMD APM vol. 2, ch. 16): Warden's APIC code reads it
 constexpr uint32_t kDmaBytes = 4096;
+constexpr uint64_t kRflagsIf = 1u << 9;  // AMD APM vol. 2 3.1.6
 
 // "snp-bench: mark <name> <round> <begin|end>" straight to the UART (not the
 // log ring: the console task must not run inside a bracket). snp-host's
@@ -144,7 +145,7 @@ KTEST("snp bench: world switches per operation, between the host's marks") {
     // the UART itself and calls nothing that lets a task run.
     task::log_ring::flush(2'000'000);
     console::sink().write("\n");  // the console task may have been stopped inside a line: marks start one
-    KCHECK(!(arch::read_rflags() & (1u << 9)));  // IF clear (the kernel is not preemptible): no interrupt inside
+    KCHECK(!(arch::read_rflags() & kRflagsIf));  // the kernel is not preemptible: no interrupt inside a bracket
     auto a = mm::alloc_frames(0), b = mm::alloc_frames(0), c = mm::alloc_frames(0);
     KCHECK(a.ok() && b.ok() && c.ok());
     if (!a || !b || !c) return;
