@@ -4,7 +4,8 @@
 // fw_cfg's selector and data ports, the debug console and isa-debug-exit.
 // fw_cfg DMA takes guest-physical addresses: the host copies the guest's
 // descriptor, checks its buffer lies in guest memory, and runs the transfer
-// with host-physical addresses. Everything else reads as all ones.
+// with host-physical addresses. Everything else reads as all ones. COM1's
+// lines are watched: Warden's ready line and the bench image's marks.
 #include <cstring>
 
 #include "console.hpp"
