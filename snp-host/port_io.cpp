@@ -4,7 +4,8 @@
 // fw_cfg's selector and data ports, the debug console and isa-debug-exit.
 // fw_cfg DMA takes guest-physical addresses: the host copies the guest's
 // descriptor, checks its buffer lies in guest memory, and runs the transfer
-// with host-physical addresses. Everything else reads as all ones.
+// with host-physical addresses. Everything else reads as all ones. COM1's
+// lines are watched: Warden's ready line and the bench image's marks.
 #include <cstring>
 
 #include "console.hpp"
@@ -27,6 +28,26 @@ bool passed_through(uint16_t port) {
 // What Warden writes to COM1, line by line: the host watches for its ready line.
 char line[160];
 size_t line_len = 0;
+
+// A measurement hook, not a device: a COM1 line that starts with kMarkPrefix
+// makes the host print every vCPU's counters tagged "at mark <rest of the
+// line>", once the line's newline has gone out. The guest sees nothing but
+// its line written; no Warden line starts so, the bench image's marks do
+// (tests/snp/bench_image.cpp, docs/snp-host.md "Measurements").
+constexpr std::string_view kMarkPrefix = "snp-bench: mark ";
+constexpr std::string_view kMarkTag = "at mark ";
+char mark_tag[kMarkTag.size() + sizeof line];
+size_t mark_tag_len = 0;  // nonzero: a mark line ended, its report is due
+
+void note_mark(std::string_view text) {
+    if (text.substr(0, kMarkPrefix.size()) != kMarkPrefix) return;
+    std::string_view name = text.substr(kMarkPrefix.size());
+    while (!name.empty() && name.back() == ' ') name.remove_suffix(1);  // marks are padded to one length
+    std::memcpy(mark_tag, kMarkTag.data(), kMarkTag.size());
+    std::memcpy(mark_tag + kMarkTag.size(), name.data(), name.size());
+    mark_tag_len = kMarkTag.size() + name.size();
+}
+
 void watch_console(Machine& m, uint8_t c) {
     if (c == '\n') {
         constexpr std::string_view kReady = "warden: ready";
@@ -34,6 +55,7 @@ void watch_console(Machine& m, uint8_t c) {
             m.ready_seen = true;
             m.ready_pending_report = true;  // printed by the vCPU after this OUT, outside the line
         }
+        note_mark(std::string_view(line, line_len));
         line_len = 0;
     } else if (c != '\r' && line_len < sizeof line) {
         line[line_len++] = static_cast<char>(c);
@@ -94,6 +116,10 @@ bool port_io(Vcpu& v, uint16_t port, unsigned size, bool in, uint32_t& value) {
                 cpu::outw(port, static_cast<uint16_t>(value));
             else
                 cpu::outl(port, value);
+            if (mark_tag_len != 0) {  // after the newline, still under the console lock: no line in between
+                report_counters(*v.machine, std::string_view(mark_tag, mark_tag_len));
+                mark_tag_len = 0;
+            }
         }
         return true;
     }

@@ -22,6 +22,11 @@ SVM CPU, and judges what the host and Warden print.
         the KTEST image runs to its end on the host (opt/warden/test is
         FWCFG_FILE): a TAP plan, as many results as it plans, no "not ok",
         and QEMU ends with the pass status (33)
+    snp_run.py bench HOST.fw TOOL KERNEL.elf WORKDIR SMP
+        the bench image (bench_image.cpp) runs to its end with its KTEST
+        passing, every bracket between two of the host's marks counts the
+        same in both rounds, and each operation costs per repetition what
+        the host's rules and Warden's code for it say (RULES below)
     snp_run.py hostfault HOST.fw
         the host's own fault (fw_cfg opt/snp-host/selftest "fault": a write to
         page 0) is reported with vector, error code, RIP and CR2, and QEMU
@@ -112,6 +117,92 @@ def answer(log, status, insn, count, patterns):
     print(f"PASS: {patterns!r}, and the host emulated {count} {insn} after the ready line")
 
 
+# The host's counter line (vcpu.cpp report_counters), at a mark of the bench
+# image or at Warden's ready line.
+FIELDS = ("exits", "VMGEXITs", "MSR protocol", "GHCB page", "#VC", "NPF", "PVALIDATE", "RMPADJUST")
+COUNTERS = (r"(\d+) exits, (\d+) VMGEXITs \((\d+) MSR protocol, (\d+) GHCB page\), (\d+) #VC, (\d+) NPF, "
+            r"(\d+) PVALIDATE, (\d+) RMPADJUST$")
+MARK = re.compile(r"^snp-host: at mark (\S+) (\d+) (begin|end): vCPU 0: " + COUNTERS, re.M)
+READY = re.compile(r"^snp-host: at Warden's ready line: vCPU 0: " + COUNTERS, re.M)
+DONE = re.compile(r"^snp-bench: done reps=(\d+) rounds=(\d+) dma=(\d) ok=(\d)$", re.M)
+
+
+def ready_counts(log):
+    m = READY.search(log)
+    return tuple(int(x) for x in m.groups()) if m else None
+
+
+def brackets(log):
+    """{(operation, round): counts between its begin and its end mark}."""
+    marks = {(m[1], int(m[2]), m[3]): tuple(int(x) for x in m.groups()[3:]) for m in MARK.finditer(log)}
+    return {(op, rnd): tuple(e - b for e, b in zip(marks[(op, rnd, "end")], counts))
+            for (op, rnd, edge), counts in marks.items() if edge == "begin" and (op, rnd, "end") in marks}
+
+
+def per_repetition(bracket, empty, reps):
+    """What one repetition costs: the bracket minus the empty one (the end
+    mark's own line), divided by reps; None where that is not a whole number."""
+    out = []
+    for b, e in zip(bracket, empty):
+        q, r = divmod(b - e, reps)
+        out.append(None if r else q)
+    return tuple(out)
+
+
+# What one repetition must cost, from the host's rules (docs/snp-host.md) and
+# the instructions Warden's code for the operation issues. A #VC served
+# through the GHCB page is 3 exits (the intercept, the GHCB MSR write,
+# VMGEXIT); a CPUID is answered from the CPUID page inside the #VC handler
+# (no VMGEXIT); PVALIDATE and RMPADJUST are one #UD exit each; a page-state
+# change is one GHCB request (MSR write + VMGEXIT). The early console reads
+# the UART status once per 16 bytes.
+def _cost(ghcb_vc=0, cpuid_vc=0, pvalidate=0, rmpadjust=0, psc=0):
+    vmgexits = ghcb_vc + psc
+    return {"exits": 3 * ghcb_vc + cpuid_vc + pvalidate + rmpadjust + 2 * psc, "VMGEXITs": vmgexits,
+            "MSR protocol": 0, "GHCB page": vmgexits, "#VC": ghcb_vc + cpuid_vc, "NPF": 0,
+            "PVALIDATE": pvalidate, "RMPADJUST": rmpadjust}
+
+
+MARK_BYTES, LINE_BYTES, UART_FIFO = 48, 16, 16
+RULES = {
+    "empty": None,  # the baseline: checked as the end mark's line below
+    "console-line": _cost(ghcb_vc=LINE_BYTES + LINE_BYTES // UART_FIFO),
+    "cpuid": _cost(cpuid_vc=1),
+    "rdmsr": _cost(ghcb_vc=1),
+    "pvalidate": _cost(pvalidate=2),  # rescind, validate
+    "psc": _cost(pvalidate=2, psc=2),  # rescind + to shared, to private + validate
+    "fw_cfg-dma": _cost(ghcb_vc=2),  # the descriptor's address: two 32-bit port writes
+    "rmpadjust": _cost(rmpadjust=1),
+}
+MARK_LINE = _cost(ghcb_vc=MARK_BYTES + MARK_BYTES // UART_FIFO)
+
+
+def bench(log, status):
+    done = DONE.search(log)
+    if not done or status != 33 or re.search(r"^not ok ", log, re.M):
+        sys.exit(f"FAIL: the bench image did not run to its end with its KTEST passing (QEMU status {status})")
+    reps, rounds = int(done[1]), int(done[2])
+    got = brackets(log)
+    ops = sorted({op for op, _ in got})
+    if set(ops) != set(RULES):
+        sys.exit(f"FAIL: brackets for {ops}, expected {sorted(RULES)}")
+    for op in ops:
+        counts = {got.get((op, r)) for r in range(1, rounds + 1)}
+        if len(counts) != 1 or None in counts:
+            sys.exit(f"FAIL: {op}: the {rounds} rounds counted {sorted(counts, key=str)}: not repeatable")
+    empty = got[("empty", 1)]
+    if dict(zip(FIELDS, empty)) != MARK_LINE:
+        sys.exit(f"FAIL: the empty bracket (one mark line) counted {dict(zip(FIELDS, empty))}, expected {MARK_LINE}")
+    for op, rule in RULES.items():
+        if rule is None:
+            continue
+        each = dict(zip(FIELDS, per_repetition(got[(op, 1)], empty, reps)))
+        if each != rule:
+            sys.exit(f"FAIL: {op}: one repetition counted {each}, the rules say {rule}")
+    print(f"PASS: {len(ops)} operations x {reps} repetitions: every bracket repeats in {rounds} rounds and costs "
+          "what the host's rules say per repetition")
+
+
 def ktest(host, tool, kernel, workdir, smp, fw_cfg_file):
     igvm = pack(tool, kernel, workdir, smp)
     status, log = boot(host, igvm, smp, extra=["-fw_cfg", f"name=opt/warden/test,file={fw_cfg_file}"])
@@ -137,6 +228,10 @@ def main():
     mode, host, tool, kernel, workdir, smp = sys.argv[1:7]
     igvm = pack(tool, kernel, workdir, smp)
     digest_line = r"^snp-host: launch digest ([0-9a-f]{96})$"
+    if mode == "bench":
+        status, log = boot(host, igvm, smp)
+        sys.stdout.write(log)
+        return bench(log, status)
     if mode == "answer":
         status, log = boot(host, igvm, smp)
         sys.stdout.write(log)
