@@ -18,6 +18,9 @@
 #include "vcpu.hpp"
 
 namespace snp_host {
+
+void run_global_constructors();  // runtime.cpp
+
 namespace {
 
 constexpr uint64_t k4GiB = uint64_t{4} << 30;
@@ -66,6 +69,7 @@ void selftest() {
 
 extern "C" [[noreturn]] void host_main(uint64_t reset_tsc) {
     using namespace snp_host;
+    run_global_constructors();
     console_init();
     // The 8259s stay masked: the host takes no interrupts, and a -bios of our own
     // leaves nothing programmed (QEMU-FACTS, "AMD SVM under TCG").

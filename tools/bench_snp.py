@@ -32,7 +32,7 @@ sys.path.insert(0, os.path.join(ROOT, "tests", "snp"))
 import qemu  # noqa: E402  (the native QEMU command)
 import snp_run  # noqa: E402  (the SNP QEMU command, packing, the host's counter lines)
 
-SHOWN = ("exits", "VMGEXITs", "#VC", "NPF", "PVALIDATE", "RMPADJUST")
+SHOWN = ("exits", "VMGEXITs", "#VC", "NPF", "PVALIDATE", "RMPADJUST", "RUN_VMPL")
 READY_LINE = re.compile(r"^warden: ready .*boot_us=(\d+)", re.M)
 
 
@@ -130,9 +130,9 @@ def main():
     print(f"repeatable: {'yes' if repeat else 'NO'} ({len(per_run) * rounds} rounds)")
 
     print("per boot, production image, vCPU 0 at Warden's ready line:")
-    print(row("boot", snp_run.FIELDS[:8]))
+    print(row("boot", snp_run.FIELDS))
     for i, c in enumerate(ready_counts):
-        print(row(f"SNP boot {i + 1}", c if c else (None,) * 8))
+        print(row(f"SNP boot {i + 1}", c if c else (None,) * len(snp_run.FIELDS)))
     print("ready counts repeat: " + ("yes" if len(set(ready_counts)) == 1 else
           "no (the ready line reaches COM1 through the console task: what the other boot tasks and the "
           "timer ticks did before it varies from boot to boot; the brackets above run with interrupts off "

@@ -15,6 +15,7 @@
 #include "platform/platform.hpp"
 #include "task/log_ring.hpp"
 #include "test/ktest.hpp"
+#include "vmpl1_guest.hpp"
 #include "warden/fw_cfg.hpp"
 
 namespace {
@@ -123,6 +124,11 @@ void rmpadjust() {
     bench.ok = bench.ok && platform::current().set_rmp_permissions(bench.rmpadjust_frame, 1, platform::kRmpRead).ok();
 }
 
+// One SVSM-call-shaped round trip: VMPL0 runs VMPL1 by RUN_VMPL (GHCB page),
+// VMPL1 asks for VMPL0 again at once (MSR protocol). The stub does nothing
+// else: its target is 0.
+void run_vmpl() { bench.ok = bench.ok && platform::current().run_vmpl(1).ok(); }
+
 struct Operation {
     std::string_view name;
     void (*run)();
@@ -136,6 +142,7 @@ constexpr Operation kOperations[] = {
     {"psc", page_state},             // one page private -> shared -> private
     {"fw_cfg-dma", fw_cfg_dma},      // a 4 KiB fw_cfg DMA read into a shared page
     {"rmpadjust", rmpadjust},        // VMPL1's read right on one page
+    {"run-vmpl", run_vmpl},          // VMPL0 -> VMPL1 -> VMPL0, as a guest's SVSM call is
 };
 
 }  // namespace
@@ -151,6 +158,10 @@ KTEST("snp bench: world switches per operation, between the host's marks") {
     if (!a || !b || !c) return;
     bench.pvalidate_frame = *a, bench.psc_frame = *b, bench.rmpadjust_frame = *c;
     bench.dma = setup_dma();
+    auto world = vmpl1::build();
+    KCHECK(world.ok());
+    if (!world) return;
+    world->data->target = 0;
     // Once outside the marks: the first 4 KiB PVALIDATE or RMPADJUST inside a
     // 2 MiB RMP entry costs the host a PSMASH and a retry (docs/snp-host.md).
     for (const Operation& op : kOperations) {

@@ -119,9 +119,9 @@ def answer(log, status, insn, count, patterns):
 
 # The host's counter line (vcpu.cpp report_counters), at a mark of the bench
 # image or at Warden's ready line.
-FIELDS = ("exits", "VMGEXITs", "MSR protocol", "GHCB page", "#VC", "NPF", "PVALIDATE", "RMPADJUST")
+FIELDS = ("exits", "VMGEXITs", "MSR protocol", "GHCB page", "#VC", "NPF", "PVALIDATE", "RMPADJUST", "RUN_VMPL")
 COUNTERS = (r"(\d+) exits, (\d+) VMGEXITs \((\d+) MSR protocol, (\d+) GHCB page\), (\d+) #VC, (\d+) NPF, "
-            r"(\d+) PVALIDATE, (\d+) RMPADJUST$")
+            r"(\d+) PVALIDATE, (\d+) RMPADJUST, (\d+) RUN_VMPL$")
 MARK = re.compile(r"^snp-host: at mark (\S+) (\d+) (begin|end): vCPU 0: " + COUNTERS, re.M)
 READY = re.compile(r"^snp-host: at Warden's ready line: vCPU 0: " + COUNTERS, re.M)
 DONE = re.compile(r"^snp-bench: done reps=(\d+) rounds=(\d+) dma=(\d) ok=(\d)$", re.M)
@@ -155,12 +155,15 @@ def per_repetition(bracket, empty, reps):
 # VMGEXIT); a CPUID is answered from the CPUID page inside the #VC handler
 # (no VMGEXIT); PVALIDATE and RMPADJUST are one #UD exit each; a page-state
 # change is one GHCB request (MSR write + VMGEXIT). The early console reads
-# the UART status once per 16 bytes.
-def _cost(ghcb_vc=0, cpuid_vc=0, pvalidate=0, rmpadjust=0, psc=0):
-    vmgexits = ghcb_vc + psc
-    return {"exits": 3 * ghcb_vc + cpuid_vc + pvalidate + rmpadjust + 2 * psc, "VMGEXITs": vmgexits,
-            "MSR protocol": 0, "GHCB page": vmgexits, "#VC": ghcb_vc + cpuid_vc, "NPF": 0,
-            "PVALIDATE": pvalidate, "RMPADJUST": rmpadjust}
+# the UART status once per 16 bytes. A RUN_VMPL round trip is VMPL0's GHCB
+# MSR write and VMGEXIT (GHCB page), then VMPL1's GHCB MSR write and VMGEXIT
+# (MSR protocol): 4 exits and 2 switches between VMPLs.
+def _cost(ghcb_vc=0, cpuid_vc=0, pvalidate=0, rmpadjust=0, psc=0, round_trips=0):
+    ghcb_page = ghcb_vc + psc + round_trips
+    return {"exits": 3 * ghcb_vc + cpuid_vc + pvalidate + rmpadjust + 2 * psc + 4 * round_trips,
+            "VMGEXITs": ghcb_page + round_trips, "MSR protocol": round_trips, "GHCB page": ghcb_page,
+            "#VC": ghcb_vc + cpuid_vc, "NPF": 0, "PVALIDATE": pvalidate, "RMPADJUST": rmpadjust,
+            "RUN_VMPL": 2 * round_trips}
 
 
 MARK_BYTES, LINE_BYTES, UART_FIFO = 48, 16, 16
@@ -173,6 +176,7 @@ RULES = {
     "psc": _cost(pvalidate=2, psc=2),  # rescind + to shared, to private + validate
     "fw_cfg-dma": _cost(ghcb_vc=2),  # the descriptor's address: two 32-bit port writes
     "rmpadjust": _cost(rmpadjust=1),
+    "run-vmpl": _cost(round_trips=1),
 }
 MARK_LINE = _cost(ghcb_vc=MARK_BYTES + MARK_BYTES // UART_FIFO)
 

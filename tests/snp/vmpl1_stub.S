@@ -9,7 +9,9 @@
     .section .rodata
     .globl vmpl1_stub_start, vmpl1_stub_end
 vmpl1_stub_start:
-1:  movq 0(%rdi), %rax          // target page
+1:  movq 0(%rdi), %rax          // target page, or 0: no RMPADJUSTs
+    testq %rax, %rax
+    jz 4f
     xorl %ecx, %ecx             // 4 KiB
     movq 8(%rdi), %rdx          // attributes: more than VMPL1 holds
     rmpadjust
@@ -19,7 +21,7 @@ vmpl1_stub_start:
     movq 16(%rdi), %rdx         // attributes: less than VMPL1 holds
     rmpadjust
     movq %rax, 40(%rdi)
-    movq 24(%rdi), %rax         // the page to write, or 0
+4:  movq 24(%rdi), %rax         // the page to write, or 0
     testq %rax, %rax
     jz 2f
     movq $1, (%rax)
