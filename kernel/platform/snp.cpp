@@ -108,6 +108,9 @@ public:
 
     Result<void> validate(PhysAddr page, mm::PageSize size, bool valid) override {
         if (size == mm::PageSize::k1G) return Fail(Error::kInvalidArgument);
+        // One page of that size, as PVALIDATE takes it (and as native answers):
+        // not 512 small pages for a misaligned 2 MiB one.
+        if (!page.is_aligned(mm::page_bytes(size))) return Fail(Error::kMisaligned);
         InstructionValidator v;
         WARDEN_TRY_VOID(sev::validate_range(v, PhysRange{page, mm::page_bytes(size)}, valid));
         return {};

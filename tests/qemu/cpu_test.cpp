@@ -203,6 +203,8 @@ KTEST("platform: native here, with no encryption and SNP-only calls refused sens
         KCHECK(frame.ok());
         if (!frame) return;
         KCHECK(p.validate(*frame, mm::PageSize::k4K, true).ok());
+        if (!frame->is_aligned(kLargePageSize))
+            KCHECK(p.validate(*frame, mm::PageSize::k2M, true).error() == Error::kMisaligned);
         KCHECK(p.set_rmp_permissions(*frame, 0, platform::kRmpRead).error() == Error::kInvalidArgument);
         KCHECK(p.make_shared(*frame + 8, 1).error() == Error::kMisaligned);
         mm::free_frames(*frame, 0);
