@@ -21,6 +21,14 @@ constexpr std::array<FieldName, 7> kFields = {{
     {"reserved", CpuidField::kReserved, 40, 8},
 }};
 
+// s[from, to), never past the end (string_view::substr may throw, which the
+// freestanding host cannot).
+std::string_view slice(std::string_view s, size_t from, size_t to) {
+    if (to > s.size()) to = s.size();
+    if (from > to) from = to;
+    return std::string_view(s.data() + from, to - from);
+}
+
 const FieldName& field_info(CpuidField f) {
     for (const FieldName& n : kFields) {
         if (n.field == f) return n;
@@ -32,7 +40,7 @@ const FieldName& field_info(CpuidField f) {
 bool parse_number(std::string_view s, uint64_t& out) {
     out = 0;
     if (s.size() > 2 && s[0] == '0' && (s[1] == 'x' || s[1] == 'X')) {
-        s.remove_prefix(2);
+        s = slice(s, 2, s.size());
         if (s.size() > 16) return false;
         for (char c : s) {
             const int d = c >= '0' && c <= '9'   ? c - '0'
@@ -58,13 +66,12 @@ const char* parse_one(std::string_view s, CpuidEdit& e) {
     const size_t c2 = s.find(':', c1 + 1);
     if (c2 == std::string_view::npos) return "expected FUNCTION:SUBLEAF:FIELD OP VALUE";
     uint64_t function = 0, subleaf = 0;
-    if (!parse_number(s.substr(0, c1), function) || function > 0xffffffff) return "FUNCTION is not a 32-bit number";
-    if (!parse_number(s.substr(c1 + 1, c2 - c1 - 1), subleaf) || subleaf > 0xffffffff)
-        return "SUBLEAF is not a 32-bit number";
-    const std::string_view rest = s.substr(c2 + 1);
+    if (!parse_number(slice(s, 0, c1), function) || function > 0xffffffff) return "FUNCTION is not a 32-bit number";
+    if (!parse_number(slice(s, c1 + 1, c2), subleaf) || subleaf > 0xffffffff) return "SUBLEAF is not a 32-bit number";
+    const std::string_view rest = slice(s, c2 + 1, s.size());
     const size_t eq = rest.find('=');
     if (eq == std::string_view::npos || eq == 0) return "expected FIELD followed by =, |=, &= or ^=";
-    std::string_view name = rest.substr(0, eq);
+    std::string_view name = slice(rest, 0, eq);
     CpuidEditOp op = CpuidEditOp::kSet;
     switch (name.back()) {
     case '|': op = CpuidEditOp::kOr; break;
@@ -72,14 +79,14 @@ const char* parse_one(std::string_view s, CpuidEdit& e) {
     case '^': op = CpuidEditOp::kXor; break;
     default: break;
     }
-    if (op != CpuidEditOp::kSet) name.remove_suffix(1);
+    if (op != CpuidEditOp::kSet) name = slice(name, 0, name.size() - 1);
     const FieldName* field = nullptr;
     for (const FieldName& f : kFields) {
         if (f.name == name) field = &f;
     }
     if (field == nullptr) return "FIELD is not eax, ebx, ecx, edx, xcr0_in, xss_in or reserved";
     uint64_t value = 0;
-    if (!parse_number(rest.substr(eq + 1), value)) return "VALUE is not a number (decimal or 0x hex)";
+    if (!parse_number(slice(rest, eq + 1, rest.size()), value)) return "VALUE is not a number (decimal or 0x hex)";
     if (field->width == 4 && value > 0xffffffff) return "VALUE is wider than the 32-bit register";
     e = {static_cast<uint32_t>(function), static_cast<uint32_t>(subleaf), field->field, op, value};
     return nullptr;
@@ -105,7 +112,7 @@ Result<CpuidEdits> parse_cpuid_edits(std::string_view text, CpuidEditSyntax* why
     while (at < text.size()) {
         size_t end = at;
         while (end < text.size() && text[end] != ';' && text[end] != '\n') ++end;
-        const std::string_view one = text.substr(at, end - at);
+        const std::string_view one = slice(text, at, end);
         const bool last = end + 1 >= text.size();
         if (one.empty()) {
             if (!last) return refuse(at, "empty edit between separators");
