@@ -117,6 +117,15 @@ void accepted_unchanged(Page& p) {
 
 }  // namespace
 
+TEST_CASE("cpuid_check: constants are the firmware's values") {
+    // AMD-ASPFW cpuid_lookup.h: SNP_CPUID_COUNT_MAX 64; snp_cpuid_function_t
+    // is 4 + 4 + 8 + 8 + 4 * 4 + 8 bytes; the page header count, reserved, reserved2.
+    CHECK(kCpuidMaxEntries == 64);
+    CHECK(kCpuidEntrySize == 48);
+    CHECK(kCpuidHeaderSize == 16);
+    CHECK(kCpuidHeaderSize + kCpuidMaxEntries * kCpuidEntrySize <= sev::kCpuidPageSize);
+}
+
 TEST_CASE("cpuid_check: the page the hypervisor builds from the CPU itself is accepted unchanged") {
     Page p;
     REQUIRE(sev::build_cpuid_page(sev::default_guest_leaves(), milan, p.bytes).ok());

@@ -420,7 +420,7 @@ const char* cpuid_why_text(CpuidWhy w) {
     case CpuidWhy::kAboveCpuFms: return "naming a family/model/stepping later than the CPU's";
     case CpuidWhy::kRequiredBits: return "clear that must be set";
     case CpuidWhy::kXsaveSize: return "off the XSAVE size for its XCR0_IN/XSS_IN";
-    case CpuidWhy::kUnknownFunction: return "set in a function the PSP does not know (it must read as zero)";
+    case CpuidWhy::kUnknownFunction: return "set in a function the PSP does not know, which must read as zero";
     case CpuidWhy::kBadXcr0In: return "making it no XCR0 the CPU takes (x87 clear or unsupported components)";
     case CpuidWhy::kBadXssIn: return "naming XSS components the CPU does not support";
     case CpuidWhy::kReservedNotZero: return "set in a reserved field";
