@@ -64,6 +64,30 @@ void selftest() {
     *reinterpret_cast<volatile uint64_t*>(target) = 0;
 }
 
+// fw_cfg opt/snp-host/cpuid: edits the host, as the hypervisor, makes to the
+// CPUID page it proposes (warden/snp/cpuid_edit.hpp), so that the PSP's
+// check has something to reject (the snp suite checks its report). Bad
+// syntax ends the run before the launch.
+const warden::snp::CpuidEdits* hypervisor_cpuid_edits() {
+    alignas(8) static uint8_t text[512];
+    static warden::snp::CpuidEdits edits;
+    auto n = fw_cfg::read_file("opt/snp-host/cpuid", text);
+    if (!n && n.error() == warden::Error::kNotFound) return nullptr;
+    if (!n) {
+        log("fw_cfg opt/snp-host/cpuid: {} (at most {} bytes)", n.error(), sizeof(text));
+        fail("the hypervisor's CPUID edits cannot be read");
+    }
+    warden::snp::CpuidEditSyntax why;
+    auto parsed = warden::snp::parse_cpuid_edits(std::string_view(reinterpret_cast<const char*>(text), *n), &why);
+    if (!parsed) {
+        log("fw_cfg opt/snp-host/cpuid: byte {}: {}", why.at, why.what);
+        fail("the hypervisor's CPUID edits do not parse (FUNCTION:SUBLEAF:FIELD OP VALUE, e.g. 0x7:0:ebx|=0x10000)");
+    }
+    edits = *parsed;
+    log("hypervisor: {} CPUID edit(s) for the page it proposes (fw_cfg opt/snp-host/cpuid)", edits.count);
+    return &edits;
+}
+
 }  // namespace
 }  // namespace snp_host
 
@@ -82,6 +106,7 @@ extern "C" [[noreturn]] void host_main(uint64_t reset_tsc) {
     log("emulated SEV-SNP host for Warden (reset tsc {}); SVM revision {}, {} ASIDs, features {:#x}", reset_tsc,
         svm.eax & 0xff, svm.ebx, svm.edx);
     selftest();
+    const auto* cpuid_edits = hypervisor_cpuid_edits();
 
     const GuestMemory guest = carve_guest_memory();
     auto file = std::span<uint8_t>(reinterpret_cast<uint8_t*>(kIgvmBuffer), kIgvmBufferSize);
@@ -91,7 +116,8 @@ extern "C" [[noreturn]] void host_main(uint64_t reset_tsc) {
         fail("nothing to launch (-fw_cfg name=opt/warden/igvm,file=build/warden.igvm)");
     }
     const LaunchChoices choices{.vcpus = static_cast<uint32_t>(fw_cfg::read_small(fw_cfg::kCpuCount, 2)),
-                                .cpu_signature = cpu::cpuid(1, 0).eax};
+                                .cpu_signature = cpu::cpuid(1, 0).eax,
+                                .cpuid_edits = cpuid_edits};
     log("IGVM file: {} bytes; {} vCPU(s), CPU signature {:#x}", *size, choices.vcpus, choices.cpu_signature);
     machine.guest = guest;
     static ModelRmp model;  // also read by the nested tables (build_rmp_nested_tables)

@@ -27,6 +27,12 @@ SVM CPU, and judges what the host and Warden print.
         passing, every bracket between two of the host's marks counts the
         same in both rounds, and each operation costs per repetition what
         the host's rules and Warden's code for it say (RULES below)
+    snp_run.py cpuid HOST.fw TOOL KERNEL.elf WORKDIR EDITS REGEX...
+        the host, as the hypervisor, proposes its CPUID page with EDITS
+        (fw_cfg opt/snp-host/cpuid): the log has a line matching every
+        REGEX, every "the CPU does not support" rejection allows exactly the
+        proposed value without the named bits, Warden never runs (no VMRUN),
+        and QEMU ends with the fail status (35)
     snp_run.py hostfault HOST.fw
         the host's own fault (fw_cfg opt/snp-host/selftest "fault": a write to
         page 0) is reported with vector, error code, RIP and CR2, and QEMU
@@ -88,6 +94,24 @@ def hostfault(host):
     if status != 35:
         sys.exit(f"FAIL: QEMU status {status}, expected 35 (the fail code)")
     print("PASS: the host's fault is reported with its cause and ends QEMU with the fail code")
+
+
+def cpuid(host, tool, kernel, workdir, edits, patterns):
+    igvm = pack(tool, kernel, workdir, 1)
+    status, log = boot(host, igvm, 1, extra=["-fw_cfg", f"name=opt/snp-host/cpuid,string={edits}"])
+    sys.stdout.write(log)
+    for want in patterns:
+        if not re.search(want, log, re.M):
+            sys.exit(f"FAIL: no line matching {want!r} (QEMU status {status})")
+    unsupported = r"^snp-host: PSP: CPUID page rejected: .* (0x[0-9a-f]+) has bits (0x[0-9a-f]+) the CPU does not support \(allowed (0x[0-9a-f]+)\)$"
+    for proposed, bits, allowed in re.findall(unsupported, log, re.M):
+        if int(allowed, 16) != int(proposed, 16) & ~int(bits, 16):
+            sys.exit(f"FAIL: proposed {proposed} without bits {bits} is not the allowed {allowed}")
+    if re.search(r"^snp-host: vCPU \d+ VMPL\d: VMRUN", log, re.M):
+        sys.exit("FAIL: the guest ran although the launch should have failed")
+    if status != 35:
+        sys.exit(f"FAIL: QEMU status {status}, expected 35 (the fail code)")
+    print(f"PASS: with CPUID edits {edits!r} the host reports {patterns!r} and the launch fails")
 
 
 def counter(log, when, insn):
@@ -229,6 +253,8 @@ def main():
         return hostfault(sys.argv[2])
     if sys.argv[1] == "ktest":
         return ktest(*sys.argv[2:8])
+    if sys.argv[1] == "cpuid":
+        return cpuid(*sys.argv[2:7], sys.argv[7:])
     mode, host, tool, kernel, workdir, smp = sys.argv[1:7]
     igvm = pack(tool, kernel, workdir, smp)
     digest_line = r"^snp-host: launch digest ([0-9a-f]{96})$"
