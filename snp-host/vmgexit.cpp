@@ -7,6 +7,7 @@
 #include "console.hpp"
 #include "cpu.hpp"
 #include "cpuid_view.hpp"
+#include "guest_request.hpp"
 #include "host_access.hpp"
 #include "npt.hpp"
 #include "paging.hpp"
@@ -381,6 +382,23 @@ Next serve_run_vmpl(Vcpu& v, GhcbCopy& g) {
     return why ? Next::kResume : Next::kSwitch;
 }
 
+// SNP guest request, plain or extended (GHCB spec 56421, "SNP Guest Request"):
+// answered by guest_request.cpp, never refused (a malformed one gets the
+// spec's malformed-input answer, a good one "unsupported").
+Next serve_guest_request(Vcpu& v, GhcbCopy& g, bool extended) {
+    const warden::svm::GuestRequestExit e{.request_gpa = g.get(GhcbField::kSwExitInfo1),
+                                          .response_gpa = g.get(GhcbField::kSwExitInfo2),
+                                          .extended = extended,
+                                          .rax_valid = g.valid(GhcbField::kRax),
+                                          .rbx_valid = g.valid(GhcbField::kRbx),
+                                          .data_gpa = g.get(GhcbField::kRax),
+                                          .data_pages = g.get(GhcbField::kRbx)};
+    const auto a = answer_guest_request(v, e);
+    g.put(GhcbField::kSwExitInfo1, a.info1);
+    g.put(GhcbField::kSwExitInfo2, a.info2);
+    return Next::kResume;
+}
+
 Next serve_ghcb_page(Vcpu& v) {
     ++v.count.ghcb_page;
     if (v.ghcb_msr != v.ghcb_gpa)
@@ -403,6 +421,10 @@ Next serve_ghcb_page(Vcpu& v) {
     case warden::sev::exit::kRunVmpl: n = serve_run_vmpl(v, g); break;
     case warden::sev::exit::kMmioRead:
     case warden::sev::exit::kMmioWrite: n = serve_mmio(v, g, code == warden::sev::exit::kMmioWrite); break;
+    case warden::sev::exit::kGuestRequest:
+    case warden::sev::exit::kExtGuestRequest:
+        n = serve_guest_request(v, g, code == warden::sev::exit::kExtGuestRequest);
+        break;
     case warden::sev::exit::kHvFeatures:
         g.put(GhcbField::kSwExitInfo1, 0);
         g.put(GhcbField::kSwExitInfo2, kFeatures);
