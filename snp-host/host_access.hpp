@@ -3,9 +3,10 @@
 // hypervisor makes on the protocol's behalf goes through here and asks the
 // RMP first (RmpSeam::host_access): the GHCB page (copy and write-back), the
 // buffers sw_scratch names outside it (string IO, MMIO, page-state change),
-// and fw_cfg DMA (the guest's descriptor and the device's transfer, which an
-// IOMMU holds to the same RMP). All of that is shared memory by the GHCB
-// spec (56421 2.3.2, 4.1): a private page is refused, whether the host would
+// and fw_cfg DMA (the guest's descriptor and the device's transfer, whose
+// writes an SNP IOMMU holds to the same RMP: port_io.cpp). All of that is
+// shared memory by the GHCB spec (56421 2.3.2, 4.1) and the fw_cfg DMA
+// interface: a private page is refused, whether the host would
 // write it (a #PF with the RMP bit on hardware, APM vol. 2 15.36.10 Table
 // 15-39 host row) or read it (ciphertext).
 //

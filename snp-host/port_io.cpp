@@ -77,7 +77,9 @@ HostUse dma_buffer_use(uint32_t control) {
 // The guest wrote the low half of its descriptor's GPA: the transfer starts.
 // The descriptor and the buffer are the guest's shared memory: the RMP must
 // give them to the hypervisor (host_access.hpp), the device's transfer
-// included (on hardware the IOMMU checks DMA against the same RMP).
+// included: with SNP the IOMMU applies the RMP to DMA writes (AMD's SEV-SNP
+// white paper; not read in the APM here), and a DMA read of a private page
+// gets ciphertext.
 bool guest_dma(Vcpu& v, uint32_t low_be) {
     const uint64_t gpa = (uint64_t{wf::be32(dma_high_be[v.index])} << 32) | wf::be32(low_be);
     auto desc = shared_guest_bytes(v, gpa, sizeof(wf::DmaAccess), HostUse::kRead, "fw_cfg DMA descriptor");

@@ -3,7 +3,7 @@
 // shared, as the protocol requires, but whose buffer is one of its own
 // private, validated frames. The device would write the guest's private
 // memory: on SNP hardware that DMA write is blocked by the RMP (APM vol. 2
-// 15.36.10, Table 15-39 host row; the IOMMU checks the same table), so the
+// 15.36.10, Table 15-39 host row; the IOMMU applies it to DMA), so the
 // host must refuse the transfer with a report line and never perform it.
 #include "arch/x86_64/cpu.hpp"
 #include "mm/address_space.hpp"
