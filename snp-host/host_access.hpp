@@ -13,9 +13,11 @@
 // Accesses that do not come through here, and why the hardware allows them:
 // - the launch's placement of pages (launch.cpp): SNP_LAUNCH_UPDATE copies
 //   and encrypts them, the PSP's work, not a host write (SNP ABI 56860);
-// - AP creation's copy of the VMSA page (vmgexit.cpp): how this host models
-//   the CPU's VMRUN reading the VMSA, which the CPU does with the guest's
-//   key (APM vol. 2 15.36.12), not the hypervisor;
+// - AP creation's copy of the VMSA page (vmgexit.cpp), and RUN_VMPL's load
+//   of a VMPL 1-3 context from its VMSA page and store back into it at its
+//   #VMEXIT (vcpu.cpp load_context, store_state): how this host models the
+//   CPU's VMRUN and #VMEXIT reading and writing the VMSA, which the CPU does
+//   with the guest's key (APM vol. 2 15.35, SEV-ES state in the VMSA; 15.36.12), not the hypervisor;
 // - the guest's page tables, IDT, TSS and instruction bytes read, and the
 //   #VC frame written, through the guest's mappings (vcpu.cpp): the CPU's
 //   own page walk and exception delivery, which this host performs in
