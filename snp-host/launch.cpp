@@ -123,6 +123,9 @@ public:
                 std::memcpy(out_.bsp_vmsa.data(), contents.data(), igvm::kVmsaPageSize);
             return;
         }
+        // Not through host_access.hpp: SNP_LAUNCH_UPDATE's copy into the page
+        // is the PSP's, which encrypts it with the guest's key (SNP ABI 56860),
+        // not a hypervisor write, so the page being the guest's is no refusal.
         auto dst = guest_.bytes(gpa, kPage);
         if (dst.empty()) {
             log("launch: page at GPA {:#x} lies outside guest memory (0..{:#x})", gpa, guest_.size);
@@ -162,7 +165,9 @@ private:
     Error error_ = Error::kInvalidArgument;
 };
 
-// The parameter areas: lib's placement over guest memory.
+// The parameter areas: lib's placement over guest memory. KVM hands them to
+// the PSP with SNP_LAUNCH_UPDATE (UNMEASURED pages, docs/igvm.md): the PSP's
+// placement again, not a host write, so not through host_access.hpp.
 class Window final : public igvm::GuestWindow {
 public:
     explicit Window(const GuestMemory& g) : g_(g) {}

@@ -148,4 +148,23 @@ bool ModelRmp::is_vmsa(uint64_t gpa) const {
     return e && e->owner == snp::Owner::kGuest && e->vmsa;
 }
 
+// Each 4 KiB page of the range through the host row of Table 15-39. The
+// host leaf is 4 KiB: snp-host reaches guest RAM through its own 2 MiB
+// identity map, a property of this host's page tables rather than of the
+// protocol (docs/snp-host.md, "Simplified"). A read is asked the same
+// ownership question as a write: a page the RMP gives the guest holds the
+// guest's ciphertext for the hypervisor.
+const char* ModelRmp::host_access(uint64_t gpa, uint64_t len, bool write) const {
+    TableGuard guard;
+    if (gpa >= size_ || len > size_ - gpa) return "outside guest memory";
+    for (uint64_t page = gpa & ~uint64_t{4095}; page < gpa + len; page += 4096) {
+        const snp::Fault f = rmp_->check_host_write(spa(page), snp::PageSize::k4K);
+        if (f.allowed()) continue;
+        return write ? f.reason
+                     : "host read of a page the RMP gives the guest or the AMD-SP (the hypervisor would read "
+                       "ciphertext)";
+    }
+    return nullptr;
+}
+
 }  // namespace snp_host

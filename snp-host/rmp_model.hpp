@@ -33,6 +33,7 @@ public:
     PvalidateOutcome explain_access(unsigned vmpl, uint64_t gpa, bool c_bit, bool write, bool fetch,
                                     bool page_walk) const override;
     uint64_t nested_root(unsigned vmpl) override;
+    const char* host_access(uint64_t gpa, uint64_t len, bool write) const override;
     bool smash_for_access(uint64_t gpa) override;
     // The nested view of one page at one VMPL, for npt.cpp.
     static PageRights rights(void* self, unsigned vmpl, uint64_t gpa);

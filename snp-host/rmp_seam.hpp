@@ -44,6 +44,13 @@ public:
     virtual bool smash_for_access(uint64_t gpa) = 0;
     // The nested CR3 of a VMPL's view of the RMP (built on first use).
     virtual uint64_t nested_root(unsigned vmpl) = 0;
+    // The hypervisor's own access to [gpa, gpa + len) of guest RAM, made for
+    // the guest (host_access.hpp): nullptr when the RMP lets the host do it,
+    // else why not. A host write to a page the RMP does not give the
+    // hypervisor faults (APM vol. 2 15.36.10, Table 15-39 host row); a read
+    // of one is not checked by the hardware but yields ciphertext, so it is
+    // refused too wherever the protocol requires shared memory.
+    virtual const char* host_access(uint64_t gpa, uint64_t len, bool write) const = 0;
     virtual const char* name() const = 0;
 
 protected:
