@@ -228,9 +228,10 @@ int64_t run() {
         // Under SNP today: the launch may have measured a firmware in, but
         // there is no guest memory to check, prepare or start it in.
         if (info.firmware_size != 0) {
-            svc::log("bios_loader: the launch measured in a {} KiB firmware ending at 4 GiB, but this platform has no "
-                     "guest memory yet: it is not checked, prepared or started (docs/bios_loader.md)",
-                     info.firmware_size / 1024);
+            svc::log(
+                "bios_loader: the launch measured in a {} KiB firmware ending at 4 GiB, but this platform has no "
+                "guest memory yet: it is not checked, prepared or started (docs/bios_loader.md)",
+                info.firmware_size / 1024);
         } else {
             svc::log("bios_loader: no guest memory on this platform yet: nothing to load (docs/bios_loader.md)");
         }
