@@ -127,6 +127,14 @@ public:
         // is the PSP's, which encrypts it with the guest's key (SNP ABI 56860),
         // not a hypervisor write, so the page being the guest's is no refusal.
         auto dst = guest_.bytes(gpa, kPage);
+        if (dst.empty() && type == igvm::SnpPageType::kNormal) {
+            // The guest's firmware: placed and measured, outside the RMP model (guest_memory.hpp).
+            if (auto flash = guest_.flash_bytes(gpa, kPage); !flash.empty()) {
+                std::memcpy(flash.data(), contents.data(), kPage);
+                ++out_.flash_pages;
+                return;
+            }
+        }
         if (dst.empty()) {
             log("launch: page at GPA {:#x} lies outside guest memory (0..{:#x})", gpa, guest_.size);
             set_error(Error::kOutOfRange);

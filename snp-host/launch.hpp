@@ -32,6 +32,7 @@ struct Launched {
     warden::igvm::VmsaPage bsp_vmsa{};  // as KVM measured it: what the BSP starts from
     uint64_t policy = 0;
     size_t pages = 0;
+    size_t flash_pages = 0;  // of the guest's firmware, placed in the flash
     uint64_t secrets_gpa = 0, cpuid_gpa = 0;
 };
 

@@ -16,6 +16,7 @@
 #include "rmp_seam.hpp"
 #include "smp.hpp"
 #include "vcpu.hpp"
+#include "warden/igvm/boot_block.hpp"
 
 namespace snp_host {
 
@@ -32,20 +33,25 @@ void print_digest(const warden::crypto::Sha384Digest& d) {
     log("launch digest {}", std::string_view(text, sizeof(text)));
 }
 
-// Guest RAM: QEMU's RAM below 4 GiB minus the host's own, 2 MiB aligned (the
-// nested page tables map it with 2 MiB pages).
+// Guest RAM: QEMU's RAM below 4 GiB minus the host's own and the guest's
+// flash (as large as the packer's largest firmware, at the top), 2 MiB
+// aligned (the nested page tables map it with 2 MiB pages).
 GuestMemory carve_guest_memory() {
+    constexpr uint64_t kFlash = warden::igvm::kMaxFirmware;
     uint64_t ram = fw_cfg::read_small(fw_cfg::kRamSize, 8);
     if (ram > 3 * (k4GiB / 4)) ram = 3 * (k4GiB / 4);  // QEMU pc: RAM above 3 GiB moves above 4 GiB
-    if (ram < kHostMemoryEnd + 64 * kMiB) fail("too little RAM: give QEMU at least 192M (-m)");
-    GuestMemory g{kHostMemoryEnd, (ram - kHostMemoryEnd) & ~(2 * kMiB - 1)};
+    if (ram < kHostMemoryEnd + kFlash + 64 * kMiB) fail("too little RAM: give QEMU at least 208M (-m)");
+    GuestMemory g{kHostMemoryEnd, (ram - kHostMemoryEnd - kFlash) & ~(2 * kMiB - 1)};
+    g.flash_hpa = kHostMemoryEnd + g.size;
+    g.flash_size = kFlash;
     if (g.size > npt_max_guest_bytes()) {
         g.size = npt_max_guest_bytes();
         log("guest memory capped at {} MiB: the nested views of larger guests do not fit the host's storage",
             g.size / kMiB);
     }
-    log("guest memory: GPA 0..{:#x} at HPA {:#x} ({} MiB; the host keeps the low {} MiB)", g.size, g.hpa_base,
-        g.size / kMiB, kHostMemoryEnd / kMiB);
+    log("guest memory: GPA 0..{:#x} at HPA {:#x} ({} MiB; the host keeps the low {} MiB); flash GPA {:#x}..{:#x} at "
+        "HPA {:#x}",
+        g.size, g.hpa_base, g.size / kMiB, kHostMemoryEnd / kMiB, k4GiB - g.flash_size, k4GiB, g.flash_hpa);
     return g;
 }
 
@@ -130,6 +136,10 @@ extern "C" [[noreturn]] void host_main(uint64_t reset_tsc) {
     }
     log("launched: {} pages measured, policy {:#x}, secrets page {:#x}, CPUID page {:#x}", launched.pages,
         launched.policy, launched.secrets_gpa, launched.cpuid_gpa);
+    if (launched.flash_pages != 0)
+        log("launched: the guest's firmware, {} pages ({} KiB), placed in the flash below 4 GiB; outside the RMP "
+            "model, no VMPL reaches it yet",
+            launched.flash_pages, launched.flash_pages * 4);
     print_digest(launched.digest);
 
     npt_init(machine.guest, ModelRmp::rights, &model);

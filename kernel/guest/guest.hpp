@@ -23,10 +23,12 @@ namespace warden::guest {
 // Native guest-physical layout. RAM starts at 8 MiB, where OVMF's SEV
 // metadata puts its pages: the low half is the firmware's, the high half
 // holds the initial Calling Areas (and the harness guest's pages). The flash
-// region ends at 4 GiB, where a firmware image maps (docs/bios_loader.md).
+// region ends at 4 GiB, where a firmware image maps (docs/bios_loader.md);
+// 4 MiB holds Debian's 4M builds (3 568 KiB, the only size the SVSM-aware
+// ones come in) and a whole 4 MiB OVMF.fd.
 inline constexpr PhysRange kNativeRam{PhysAddr(0x800000), 8 << 20};
 inline constexpr uint64_t kNativeCaaOffset = 4 << 20;
-inline constexpr PhysRange kNativeFlash{PhysAddr((uint64_t{1} << 32) - (2 << 20)), 2 << 20};
+inline constexpr PhysRange kNativeFlash{PhysAddr((uint64_t{1} << 32) - (4 << 20)), 4 << 20};
 
 // A range of guest-physical addresses and the frames behind it.
 struct Region {

@@ -34,6 +34,10 @@ SVM CPU, and judges what the host and Warden print.
         proposed value without the named bits, Warden never runs (no VMRUN),
         and QEMU ends with the fail status (35)
     snp_run.py hostfault HOST.fw
+    --firmware=PATH (digest, reach, answer, bench; anywhere after the mode)
+        packs the guest's firmware in too (warden-igvm pack --firmware), as
+        ./warden run --platform snp --firmware does; digest then also needs
+        the host's line saying it placed every page of it in the flash
         the host's own fault (fw_cfg opt/snp-host/selftest "fault": a write to
         page 0) is reported with vector, error code, RIP and CR2, and QEMU
         ends with the fail status (35)
@@ -50,10 +54,11 @@ C_BIT = "47"
 TIMEOUT = 300
 
 
-def pack(tool, kernel, workdir, smp):
+def pack(tool, kernel, workdir, smp, firmware=None):
     os.makedirs(workdir, exist_ok=True)
-    out = os.path.join(workdir, f"warden-snp-smp{smp}.igvm")
-    subprocess.run([tool, "pack", kernel, out, "--c-bit", C_BIT], check=True, stdout=subprocess.DEVNULL)
+    out = os.path.join(workdir, f"warden-snp-smp{smp}{'-firmware' if firmware else ''}.igvm")
+    extra = ["--firmware", firmware] if firmware else []
+    subprocess.run([tool, "pack", kernel, out, "--c-bit", C_BIT, *extra], check=True, stdout=subprocess.DEVNULL)
     return out
 
 
@@ -249,6 +254,8 @@ def ktest(host, tool, kernel, workdir, smp, fw_cfg_file):
 
 
 def main():
+    firmware = [a.split("=", 1)[1] for a in sys.argv if a.startswith("--firmware=")]
+    sys.argv = [a for a in sys.argv if not a.startswith("--firmware=")]
     if sys.argv[1] == "hostfault":
         return hostfault(sys.argv[2])
     if sys.argv[1] == "ktest":
@@ -256,7 +263,7 @@ def main():
     if sys.argv[1] == "cpuid":
         return cpuid(*sys.argv[2:7], sys.argv[7:])
     mode, host, tool, kernel, workdir, smp = sys.argv[1:7]
-    igvm = pack(tool, kernel, workdir, smp)
+    igvm = pack(tool, kernel, workdir, smp, firmware[-1] if firmware else None)
     digest_line = r"^snp-host: launch digest ([0-9a-f]{96})$"
     if mode == "bench":
         status, log = boot(host, igvm, smp)
@@ -277,6 +284,12 @@ def main():
                               stdout=subprocess.PIPE, text=True).stdout.strip()
         if m.group(1) != want:
             sys.exit(f"FAIL: host digest {m.group(1)}\n      warden-igvm measure {want}")
+        if firmware:
+            pages = os.path.getsize(firmware[-1]) // 4096
+            placed = rf"^snp-host: launched: the guest's firmware, {pages} pages \({pages * 4} KiB\), placed in the flash"
+            if not re.search(placed, log, re.M):
+                sys.exit(f"FAIL: no line matching {placed!r}: the host did not place the firmware")
+            print(f"PASS: the host placed the firmware's {pages} pages in the flash")
         print(f"PASS: the host's launch digest equals warden-igvm measure --vcpus {smp} --cpu {CPU_MODEL}")
     elif mode == "reach":
         if not re.search(sys.argv[7], log, re.M):
