@@ -140,7 +140,11 @@ public:
             set_error(Error::kOutOfRange);
             return;
         }
-        rmp_.launch_page(gpa);
+        if (auto placed = rmp_.launch_page(gpa); !placed) {
+            log("PSP: SNP_LAUNCH_UPDATE of GPA {:#x} refused by the RMP: {}", gpa, placed.error());
+            set_error(placed.error());
+            return;
+        }
         switch (type) {
         case igvm::SnpPageType::kNormal: std::memcpy(dst.data(), contents.data(), kPage); break;
         case igvm::SnpPageType::kSecrets:

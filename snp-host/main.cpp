@@ -125,6 +125,9 @@ extern "C" [[noreturn]] void host_main(uint64_t reset_tsc) {
                                 .cpu_signature = cpu::cpuid(1, 0).eax,
                                 .cpuid_edits = cpuid_edits};
     log("IGVM file: {} bytes; {} vCPU(s), CPU signature {:#x}", *size, choices.vcpus, choices.cpu_signature);
+    // One host CPU per vCPU, each with its contexts: the launch would measure
+    // (VP_COUNT, AP VMSAs) vCPUs the host cannot run.
+    if (choices.vcpus == 0 || choices.vcpus > kMaxCpus) fail("1 to 8 vCPUs are modelled (QEMU -smp 1..8)");
     machine.guest = guest;
     static ModelRmp model;  // also read by the nested tables (build_rmp_nested_tables)
     if (!model.init(machine.guest)) fail("the RMP does not fit its host storage (32 MiB at 32 MiB)");
@@ -147,6 +150,7 @@ extern "C" [[noreturn]] void host_main(uint64_t reset_tsc) {
     set_machine(machine);
     const unsigned cpus = start_host_cpus(choices.vcpus);
     log("host CPUs: {} of {} online, one per vCPU", cpus, choices.vcpus);
+    if (cpus != choices.vcpus) fail("a host CPU did not come up: the launch measured a vCPU that cannot run");
     Vcpu& bsp = vcpu(0);
     vcpu_init(bsp, machine, launched.bsp_vmsa);
     vcpu_run(bsp);

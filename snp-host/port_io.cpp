@@ -52,9 +52,9 @@ void note_mark(std::string_view text) {
 void watch_console(Machine& m, uint8_t c) {
     if (c == '\n') {
         constexpr std::string_view kReady = "warden: ready";
-        if (std::string_view(line, line_len).substr(0, kReady.size()) == kReady && !m.ready_seen) {
-            m.ready_seen = true;
-            m.ready_pending_report = true;  // printed by the vCPU after this OUT, outside the line
+        if (std::string_view(line, line_len).substr(0, kReady.size()) == kReady && !m.ready_seen.load()) {
+            m.ready_seen.store(true);
+            m.ready_pending_report.store(true);  // printed by the vCPU after this OUT, outside the line
         }
         note_mark(std::string_view(line, line_len));
         line_len = 0;

@@ -70,12 +70,14 @@ bool ModelRmp::smash_for_access(uint64_t gpa) {
     return true;
 }
 
-void ModelRmp::launch_page(uint64_t gpa) {
+// Nothing logs under the table lock: the console lock is taken before it
+// elsewhere (fw_cfg DMA asks the RMP under the console lock).
+warden::Result<void> ModelRmp::launch_page(uint64_t gpa) {
     TableGuard guard;
     smash_if_2m(gpa);
-    if (auto r = rmp_->launch_update(spa(gpa), snp::LaunchPage{}); !r)
-        log("RMP: SNP_LAUNCH_UPDATE of GPA {:#x} refused: {}", gpa, r.error());
+    auto r = rmp_->launch_update(spa(gpa), snp::LaunchPage{});
     npt_refresh(gpa, 4096);
+    return r;
 }
 
 PageRights ModelRmp::rights(void* self, unsigned vmpl, uint64_t gpa) {
@@ -91,13 +93,16 @@ uint64_t ModelRmp::nested_root(unsigned vmpl) {
 }
 
 PvalidateOutcome ModelRmp::explain_access(unsigned vmpl, uint64_t gpa, bool c_bit, bool write, bool fetch,
-                                          bool page_walk) const {
+                                          bool page_walk, bool user) const {
     TableGuard guard;
     snp::Access a;
     a.vmpl = vmpl_of(vmpl);
     a.gpa = warden::GuestPhysAddr(gpa);
     a.spa = spa(gpa);
-    a.kind = fetch ? snp::AccessKind::kExecSupervisor : write ? snp::AccessKind::kWrite : snp::AccessKind::kRead;
+    // A fetch at CPL3 needs execute-user, below it execute-supervisor (15.36.7).
+    a.kind = fetch   ? (user ? snp::AccessKind::kExecUser : snp::AccessKind::kExecSupervisor)
+             : write ? snp::AccessKind::kWrite
+                     : snp::AccessKind::kRead;
     a.c_bit = c_bit;
     a.page_walk = page_walk;
     a.npt = snp::PageSize::k4K;
@@ -106,9 +111,9 @@ PvalidateOutcome ModelRmp::explain_access(unsigned vmpl, uint64_t gpa, bool c_bi
     return convert(o);
 }
 
-PvalidateOutcome ModelRmp::pvalidate(unsigned vmpl, uint64_t gpa, bool huge, bool validate) {
+PvalidateOutcome ModelRmp::pvalidate(unsigned vmpl, uint64_t gpa, uint32_t ecx, uint32_t edx) {
     TableGuard guard;
-    const snp::PvalidateOp op{vmpl_of(vmpl), warden::GuestPhysAddr(gpa), spa(gpa), huge ? 1u : 0u, validate ? 1u : 0u};
+    const snp::PvalidateOp op{vmpl_of(vmpl), warden::GuestPhysAddr(gpa), spa(gpa), ecx, edx};
     snp::Outcome o = rmp_->pvalidate(op);
     if (size_mismatch(o)) {  // a 4 KiB PVALIDATE inside a 2 MiB entry: KVM PSMASHes and retries
         smash_if_2m(gpa);
@@ -118,9 +123,9 @@ PvalidateOutcome ModelRmp::pvalidate(unsigned vmpl, uint64_t gpa, bool huge, boo
     return convert(o);
 }
 
-PvalidateOutcome ModelRmp::rmpadjust(unsigned vmpl, uint64_t gpa, bool huge, uint64_t attributes) {
+PvalidateOutcome ModelRmp::rmpadjust(unsigned vmpl, uint64_t gpa, uint64_t rcx, uint64_t rdx) {
     TableGuard guard;
-    const snp::RmpadjustOp op{vmpl_of(vmpl), warden::GuestPhysAddr(gpa), spa(gpa), huge ? 1u : 0u, attributes};
+    const snp::RmpadjustOp op{vmpl_of(vmpl), warden::GuestPhysAddr(gpa), spa(gpa), rcx, rdx};
     snp::Outcome o = rmp_->rmpadjust(op);
     if (size_mismatch(o)) {
         smash_if_2m(gpa);

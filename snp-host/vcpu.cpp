@@ -80,13 +80,41 @@ warden::Result<svm::GuestTranslation> translate(Vcpu& v, uint64_t gva, bool writ
     return svm::walk(phys, v.vmcb().get(kCr3), kCBitMask, gva, write);
 }
 
-bool copy_guest_virt(Vcpu& v, uint64_t gva, uint8_t* buf, size_t len, bool write) {
+// The CPU's own accesses that this host performs in software for the guest
+// (instruction bytes, the IDT and TSS, the #VC frame) are RMP-checked at the
+// context's VMPL, as the CPU's would be (APM vol. 2 15.36.10): a 2 MiB
+// entry met through the host's 4 KiB view is PSMASHed first, as the CPU's
+// access would have been (on_npf), then the RMP's verdict holds. nullptr,
+// or why the CPU's access would fault.
+enum class CpuUse : uint8_t { kRead, kWrite, kFetch };
+
+const char* cpu_access_refusal(Vcpu& v, uint64_t gpa, bool c_bit, CpuUse use) {
+    const uint64_t page = gpa & ~uint64_t{4095};
+    const bool user = v.vmcb().get<uint8_t>(kCpl) == 3;
+    for (int attempt = 0; attempt < 2; ++attempt) {
+        const auto why = v.machine->rmp->explain_access(v.vmpl, page, c_bit, use == CpuUse::kWrite,
+                                                        use == CpuUse::kFetch, false, user);
+        if (why.fault == RmpFault::kNone) return nullptr;
+        if (attempt == 0 && (c_bit || use == CpuUse::kFetch) && v.machine->rmp->smash_for_access(page)) continue;
+        return why.reason;
+    }
+    return nullptr;
+}
+
+// Guest memory through the guest's page tables, as the CPU reaches it.
+// false when unmapped, outside RAM, or refused by the RMP (*why says so).
+bool copy_guest_virt(Vcpu& v, uint64_t gva, uint8_t* buf, size_t len, CpuUse use, const char** why = nullptr) {
+    const bool write = use == CpuUse::kWrite;
     while (len > 0) {
         auto t = translate(v, gva, write);
         if (!t) return false;
         const size_t in_page = 4096 - (gva & 4095), n = len < in_page ? len : in_page;
         auto b = v.machine->guest.bytes(t->gpa, n);
         if (b.empty()) return false;
+        if (const char* refused = cpu_access_refusal(v, t->gpa, t->encrypted, use)) {
+            if (why) *why = refused;
+            return false;
+        }
         if (write) {
             std::memcpy(b.data(), buf, n);
         } else {
@@ -104,7 +132,7 @@ warden::Result<svm::Decoded> decode_at_rip(Vcpu& v) {
     uint8_t bytes[svm::kMaxInsnLength];
     const uint64_t rip = v.vmcb().get(kRip);
     size_t n = 0;
-    while (n < sizeof bytes && copy_guest_virt(v, rip + n, bytes + n, 1, false)) ++n;
+    while (n < sizeof bytes && copy_guest_virt(v, rip + n, bytes + n, 1, CpuUse::kFetch)) ++n;
     return svm::decode_intercepted(std::span<const uint8_t>(bytes, n));
 }
 
@@ -123,15 +151,17 @@ Next deliver_vc(Vcpu& v, uint64_t exit_code) {
     const uint32_t idt_limit = vm.get<uint32_t>(kIdtr + kSegLimit);
     if (idt_limit < kVectorVc * 16u + 15) return refuse(v, 0, "#VC with no IDT gate 29 (IDT limit too small)");
     uint8_t gate_bytes[svm::kIdtGateSize];
-    if (!copy_guest_virt(v, idt_base + kVectorVc * 16, gate_bytes, sizeof gate_bytes, false))
-        return refuse(v, 0, "#VC: the IDT is not mapped");
+    const char* why = nullptr;
+    if (!copy_guest_virt(v, idt_base + kVectorVc * 16, gate_bytes, sizeof gate_bytes, CpuUse::kRead, &why))
+        return refuse(v, 0, why ? why : "#VC: the IDT is not mapped");
     auto gate = svm::decode_gate(gate_bytes);
     if (!gate) return refuse(v, 0, "#VC: IDT gate 29 is not a present 64-bit interrupt/trap gate");
     const uint8_t cpl = vm.get<uint8_t>(kCpl);
     uint64_t stack_top = 0;
     if (const size_t off = svm::tss_stack_offset(*gate, cpl); off != 0) {
-        if (!copy_guest_virt(v, vm.get(kTr + kSegBase) + off, reinterpret_cast<uint8_t*>(&stack_top), 8, false))
-            return refuse(v, 0, "#VC: the TSS is not mapped");
+        if (!copy_guest_virt(v, vm.get(kTr + kSegBase) + off, reinterpret_cast<uint8_t*>(&stack_top), 8, CpuUse::kRead,
+                             &why))
+            return refuse(v, 0, why ? why : "#VC: the TSS is not mapped");
     }
     const svm::Interrupted at{.rip = vm.get(kRip),
                               .rsp = vm.get(kRsp),
@@ -142,8 +172,8 @@ Next deliver_vc(Vcpu& v, uint64_t exit_code) {
     auto d = svm::build_exception_frame(at, *gate, exit_code, stack_top);
     if (!d) return refuse(v, 0, "#VC: the gate or its stack cannot be used");
     if (d->cs != at.cs) return refuse(v, 0, "#VC: gate 29's selector differs from CS (not modelled)");
-    if (!copy_guest_virt(v, d->rsp, reinterpret_cast<uint8_t*>(d->frame.data()), sizeof d->frame, true))
-        return refuse(v, d->rsp, "#VC: the handler's stack is not mapped writable (the CPU would #DF)");
+    if (!copy_guest_virt(v, d->rsp, reinterpret_cast<uint8_t*>(d->frame.data()), sizeof d->frame, CpuUse::kWrite, &why))
+        return refuse(v, d->rsp, why ? why : "#VC: the handler's stack is not mapped writable (the CPU would #DF)");
     vm.set(kRsp, d->rsp);
     vm.set(kRip, d->rip);
     vm.set(kRflags, d->rflags);
@@ -190,7 +220,13 @@ Next on_rmp_instruction(Vcpu& v, const svm::Decoded& insn) {
         return Next::kResume;
     }
     const uint64_t gva = vm.get(kRax);
-    const bool huge = v.gprs.rcx & 1;
+    // PVALIDATE takes ECX/EDX, RMPADJUST RCX/RDX; the model judges their
+    // values. The GVA must be aligned to the page size asked for (FAIL_INPUT
+    // otherwise, as an operand).
+    const bool pvalidate = insn.insn == svm::Insn::kPvalidate;
+    const uint64_t rcx = pvalidate ? v.gprs.rcx & 0xffffffff : v.gprs.rcx;
+    const uint64_t rdx = pvalidate ? v.gprs.rdx & 0xffffffff : v.gprs.rdx;
+    const uint64_t align = rcx == 1 ? (uint64_t{2} << 20) : 4096;
     uint32_t eax = kRmpFailInput;
     bool carry = false;
     auto t = translate(v, gva, false);
@@ -205,12 +241,13 @@ Next on_rmp_instruction(Vcpu& v, const svm::Decoded& insn) {
     }
     const uint64_t gpa = t->gpa & ~uint64_t{4095};
     PvalidateOutcome r{kRmpFailInput};
-    if (insn.insn == svm::Insn::kPvalidate) {
+    if (pvalidate) {
         ++v.count.pvalidate;
-        if (!(gva & 4095)) r = v.machine->rmp->pvalidate(v.vmpl, gpa, huge, v.gprs.rdx & 1);
+        if (!(gva & (align - 1)))
+            r = v.machine->rmp->pvalidate(v.vmpl, gpa, static_cast<uint32_t>(rcx), static_cast<uint32_t>(rdx));
     } else {
         ++v.count.rmpadjust;
-        if (!(gva & 4095)) r = v.machine->rmp->rmpadjust(v.vmpl, gpa, huge, v.gprs.rdx);
+        if (!(gva & (align - 1))) r = v.machine->rmp->rmpadjust(v.vmpl, gpa, rcx, rdx);
     }
     switch (r.fault) {
     case RmpFault::kNone: break;
@@ -289,12 +326,19 @@ Next on_npf(Vcpu& v) {
         // Guest RAM: the nested view is the RMP's, so the RMP says why (APM vol. 2
         // 15.36.10): a private access to an unvalidated page is #VC 0x404, the
         // rest is the report of what the hardware faults on.
-        const auto why =
-            v.machine->rmp->explain_access(v.vmpl, page, gpa & kCBitMask, err & 2, err & 16, (err >> 33) & 1);
+        const auto why = v.machine->rmp->explain_access(v.vmpl, page, gpa & kCBitMask, err & 2, err & 16,
+                                                        (err >> 33) & 1, v.vmcb().get<uint8_t>(kCpl) == 3);
         if (why.fault == RmpFault::kVc) {
             log("vCPU {} VMPL{}: GPA {:#x} RIP {:#x}: {}: #VC {:#x}", v.index, v.vmpl, gpa, v.vmcb().get(kRip),
                 why.reason, why.fault_code);
             return deliver_vc(v, why.fault_code);
+        }
+        if (why.fault == RmpFault::kNone && (v.npf_retry_gpa != gpa || v.npf_retry_rip != v.vmcb().get(kRip))) {
+            // The RMP allows it now: most likely another vCPU changed the RMP
+            // between this fault and the question (the leaf is rewritten).
+            // Retried once; the same fault again is the view's own limit.
+            v.npf_retry_gpa = gpa, v.npf_retry_rip = v.vmcb().get(kRip);
+            return Next::kResume;
         }
         log("vCPU {} VMPL{}: nested page fault, GPA {:#x} ({} view), error {:#x}", v.index, v.vmpl, gpa,
             gpa & kCBitMask ? "private" : "shared", err);
@@ -479,13 +523,6 @@ bool context_running(const Vcpu& c) {
     return false;
 }
 
-bool read_guest_virt(Vcpu& v, uint64_t gva, void* out, size_t len) {
-    return copy_guest_virt(v, gva, static_cast<uint8_t*>(out), len, false);
-}
-bool write_guest_virt(Vcpu& v, uint64_t gva, const void* in, size_t len) {
-    return copy_guest_virt(v, gva, static_cast<uint8_t*>(const_cast<void*>(in)), len, true);
-}
-
 Next refuse(Vcpu& v, uint64_t gpa, std::string_view why) {
     log("REFUSED vCPU {} VMPL{} GPA {:#x} RIP {:#x}: {}", v.index, v.vmpl, gpa, v.vmcb().get(kRip), why);
     return Next::kStop;
@@ -560,13 +597,15 @@ void vcpu_run(Vcpu& first) {
         vm.set<uint8_t>(kTlbControl, 0);
         vm.set<uint32_t>(kInterceptWord3, vm.get<uint32_t>(kInterceptWord3) | kIntrHlt);
         const Next n = handle_exit(*v);
-        if (n == Next::kStop) stop_machine(*v, v->machine->ready_seen);
+        // A refusal, a termination request or a stopped vCPU ends the run as a
+        // failure, before or after the ready line; only the guest's own
+        // isa-debug-exit (port_io.cpp) carries its code.
+        if (n == Next::kStop) stop_machine(*v, false);
         if (n == Next::kSwitch) {
             v = switch_context(*v);
             running_context[v->index].store(v, std::memory_order_release);
         }
-        if (v->machine->ready_pending_report) {
-            v->machine->ready_pending_report = false;
+        if (v->machine->ready_pending_report.exchange(false)) {
             report_counters(*v->machine, "at Warden's ready line");
         }
     }

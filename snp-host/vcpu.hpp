@@ -33,8 +33,11 @@ struct Counters {
 struct Machine {
     GuestMemory guest;
     RmpSeam* rmp = nullptr;
-    bool ready_seen = false;  // Warden's "warden: ready" line went through the host's COM1
-    bool ready_pending_report = false;
+    // Warden's "warden: ready" line went through the host's COM1 (set under
+    // the console lock), and its counters are still to be printed (by the
+    // first vCPU to take the flag, after its exit).
+    std::atomic<bool> ready_seen{false};
+    std::atomic<bool> ready_pending_report{false};
     unsigned vcpus = 1;
 };
 
@@ -56,7 +59,8 @@ struct Vcpu {
     std::atomic<uint64_t> vmsa_gpa{~uint64_t{0}};
     std::atomic<uint64_t> registered{0};
     uint64_t loaded = 0;
-    Vcpu* switch_to = nullptr;  // Next::kSwitch: the context RUN_VMPL runs next
+    Vcpu* switch_to = nullptr;                                 // Next::kSwitch: the context RUN_VMPL runs next
+    uint64_t npf_retry_gpa = ~uint64_t{0}, npf_retry_rip = 0;  // the #NPF last retried (on_npf)
     vmcb::Vmcb vmcb() { return vmcb::Vmcb(vmcb_page); }
 };
 
@@ -76,10 +80,6 @@ const char* vmsa_refusal(const warden::igvm::VmsaPage& vmsa, unsigned vmpl, cons
 const char* prepare_run_vmpl(Vcpu& v, unsigned target);
 // Whether a host CPU runs this context now (between its VMRUNs included).
 bool context_running(const Vcpu& c);
-
-// Guest memory through the guest's own page tables (vcpu.cpp).
-bool read_guest_virt(Vcpu& v, uint64_t gva, void* out, size_t len);
-bool write_guest_virt(Vcpu& v, uint64_t gva, const void* in, size_t len);
 
 // A rule the hardware enforces was broken: one loud line, then the run ends.
 Next refuse(Vcpu& v, uint64_t gpa, std::string_view why);

@@ -149,7 +149,7 @@ std::span<uint8_t> scratch_bytes(Vcpu& v, uint64_t gpa, uint64_t len, HostUse us
 // (#GP(0) here) tell the guest the request failed.
 void fail_with_gp(GhcbCopy& g) {
     g.put(GhcbField::kSwExitInfo1, 1);
-    g.put(GhcbField::kSwExitInfo2, (1ull << 31) | (3ull << 8) | 13);
+    g.put(GhcbField::kSwExitInfo2, (1ull << 31) | (1ull << 11) | (3ull << 8) | 13);  // V, EV, exception, #GP
 }
 
 Next serve_ioio(Vcpu& v, GhcbCopy& g) {
@@ -345,7 +345,7 @@ Next serve_ap_creation(Vcpu& v, GhcbCopy& g) {
     if (vmpl != 0) {
         if (context_running(context(static_cast<unsigned>(target), vmpl)))
             return refuse(v, gpa, "AP creation replacing the VMSA of a context that runs");
-        (void)v.machine->rmp->nested_root(vmpl);  // its view, before it can run
+        (void)v.machine->rmp->nested_root(vmpl);  // its view, before it can run (built once)
     }
     static warden::igvm::VmsaPage copy;  // under the console lock: one creation at a time
     ConsoleGuard one_at_a_time;

@@ -125,6 +125,8 @@ def counter(log, when, insn):
 
 
 def answer(log, status, insn, count, patterns):
+    if status != 33:
+        sys.exit(f"FAIL: QEMU status {status}, expected 33 (the image's KTESTs end with the pass code)")
     for want in patterns:
         if not re.search(want, log, re.M):
             sys.exit(f"FAIL: no line matching {want!r} (QEMU status {status})")
