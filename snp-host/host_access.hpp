@@ -21,7 +21,9 @@
 // - the guest's page tables, IDT, TSS and instruction bytes read, and the
 //   #VC frame written, through the guest's mappings (vcpu.cpp): the CPU's
 //   own page walk and exception delivery, which this host performs in
-//   software (docs/snp-host.md, "#VC is built in software").
+//   software (docs/snp-host.md, "#VC is built in software"); the CPU's RMP
+//   check is made there instead, at the context's VMPL (cpu_access_refusal),
+//   except for the page walk's table reads.
 #pragma once
 
 #include <cstdint>
