@@ -154,4 +154,5 @@ extern "C" [[noreturn]] void host_main(uint64_t reset_tsc) {
     Vcpu& bsp = vcpu(0);
     vcpu_init(bsp, machine, launched.bsp_vmsa);
     vcpu_run(bsp);
+    fail("the BSP left its VMRUN loop");  // ap_reset_hold refuses the BSP
 }

@@ -111,28 +111,29 @@ PvalidateOutcome ModelRmp::explain_access(unsigned vmpl, uint64_t gpa, bool c_bi
     return convert(o);
 }
 
-PvalidateOutcome ModelRmp::pvalidate(unsigned vmpl, uint64_t gpa, uint32_t ecx, uint32_t edx) {
+// A guest instruction on the model, as KVM answers it: a 4 KiB operation
+// inside a 2 MiB entry faults with a size mismatch, KVM PSMASHes and the
+// instruction is retried, once. The nested views are rewritten after.
+template <typename Run>
+PvalidateOutcome ModelRmp::instruction(uint64_t gpa, Run run) {
     TableGuard guard;
-    const snp::PvalidateOp op{vmpl_of(vmpl), warden::GuestPhysAddr(gpa), spa(gpa), ecx, edx};
-    snp::Outcome o = rmp_->pvalidate(op);
-    if (size_mismatch(o)) {  // a 4 KiB PVALIDATE inside a 2 MiB entry: KVM PSMASHes and retries
+    snp::Outcome o = run();
+    if (size_mismatch(o)) {
         smash_if_2m(gpa);
-        o = rmp_->pvalidate(op);
+        o = run();
     }
     npt_refresh(gpa & ~(k2M - 1), k2M);
     return convert(o);
 }
 
+PvalidateOutcome ModelRmp::pvalidate(unsigned vmpl, uint64_t gpa, uint32_t ecx, uint32_t edx) {
+    const snp::PvalidateOp op{vmpl_of(vmpl), warden::GuestPhysAddr(gpa), spa(gpa), ecx, edx};
+    return instruction(gpa, [&] { return rmp_->pvalidate(op); });
+}
+
 PvalidateOutcome ModelRmp::rmpadjust(unsigned vmpl, uint64_t gpa, uint64_t rcx, uint64_t rdx) {
-    TableGuard guard;
     const snp::RmpadjustOp op{vmpl_of(vmpl), warden::GuestPhysAddr(gpa), spa(gpa), rcx, rdx};
-    snp::Outcome o = rmp_->rmpadjust(op);
-    if (size_mismatch(o)) {
-        smash_if_2m(gpa);
-        o = rmp_->rmpadjust(op);
-    }
-    npt_refresh(gpa & ~(k2M - 1), k2M);
-    return convert(o);
+    return instruction(gpa, [&] { return rmp_->rmpadjust(op); });
 }
 
 bool ModelRmp::page_state_change(uint64_t gpa, bool huge, bool to_private) {

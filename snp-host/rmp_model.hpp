@@ -45,6 +45,8 @@ public:
 private:
     warden::PhysAddr spa(uint64_t gpa) const { return warden::PhysAddr(base_ + gpa); }
     bool smash_if_2m(uint64_t gpa);
+    template <typename Run>
+    PvalidateOutcome instruction(uint64_t gpa, Run run);
     alignas(warden::snp::Rmp) unsigned char storage_[sizeof(warden::snp::Rmp)];
     warden::snp::Rmp* rmp_ = nullptr;
     uint64_t base_ = 0, size_ = 0;

@@ -585,6 +585,20 @@ void vcpu_init(Vcpu& v, Machine& m, const warden::igvm::VmsaPage& s) {
     load_state(v, s);
 }
 
+// AP reset hold (GHCB spec 56421 2.3.1, 0x006; 4.1.x AP HLT loop 0x80000004):
+// the vCPU is held until the hypervisor releases it. An SNP guest restarts a
+// held AP by AP creation, which KVM turns into a fresh start from the new
+// VMSA (sev_snp_ap_creation makes the held vCPU runnable again); that is the
+// only release modelled: the held AP's own request is never answered. The
+// BSP (nothing would restart it) and a lower VMPL (the vCPU is VMPL0's to
+// hold) are refused.
+Next ap_reset_hold(Vcpu& v) {
+    if (v.vmpl != 0) return refuse(v, 0, "AP reset hold from a VMPL other than 0");
+    if (v.index == 0) return refuse(v, 0, "AP reset hold of the BSP (nothing here would restart it)");
+    log("vCPU {}: AP reset hold at RIP {:#x}: held until AP creation restarts it", v.index, v.vmcb().get(kRip));
+    return Next::kPark;
+}
+
 void vcpu_run(Vcpu& first) {
     Vcpu* v = &first;
     running_context[v->index].store(v, std::memory_order_release);
@@ -604,6 +618,10 @@ void vcpu_run(Vcpu& first) {
         if (n == Next::kSwitch) {
             v = switch_context(*v);
             running_context[v->index].store(v, std::memory_order_release);
+        }
+        if (n == Next::kPark) {
+            running_context[v->index].store(nullptr, std::memory_order_release);
+            return;
         }
         if (v->machine->ready_pending_report.exchange(false)) {
             report_counters(*v->machine, "at Warden's ready line");

@@ -65,10 +65,15 @@ struct Vcpu {
 };
 
 // What an exit handler decides.
-enum class Next { kResume, kStop, kSwitch };
+// kPark: AP reset hold, the vCPU waits for AP creation to restart it.
+enum class Next { kResume, kStop, kSwitch, kPark };
 
 void vcpu_init(Vcpu& v, Machine& m, const warden::igvm::VmsaPage& vmsa);
-[[noreturn]] void vcpu_run(Vcpu& v);
+// Runs the vCPU until its VMPL0 parks it by AP reset hold (an AP only).
+void vcpu_run(Vcpu& v);
+// AP reset hold (GHCB MSR 0x006, GHCB page 0x80000004) from `v`: kPark, or
+// the refusal when `v` is not an AP's VMPL0.
+Next ap_reset_hold(Vcpu& v);
 
 // Why a VMSA page cannot be run at `vmpl` (what VMRUN and AP creation check:
 // SEV_FEATURES with SNPActive, equal to `features` when given, the VMSA's

@@ -98,7 +98,8 @@ Next serve_msr_protocol(Vcpu& v) {
         log("vCPU {} VMPL{}: termination requested (MSR protocol): reason set {} code {}: {}", v.index, v.vmpl,
             req->reason_set, req->reason, reason_text(req->reason_set, req->reason));
         return Next::kStop;
-    default: return refuse(v, 0, "GHCB MSR request the host does not serve (AP reset hold)");
+    case msr::Code::kApResetHoldRequest: return ap_reset_hold(v);
+    default: return refuse(v, 0, "GHCB MSR request the host does not serve");
     }
     return Next::kResume;
 }
@@ -419,6 +420,7 @@ Next serve_ghcb_page(Vcpu& v) {
     case warden::sev::exit::kPageStateChange: n = serve_page_state(v, g); break;
     case warden::sev::exit::kApCreation: n = serve_ap_creation(v, g); break;
     case warden::sev::exit::kRunVmpl: n = serve_run_vmpl(v, g); break;
+    case warden::sev::exit::kApHltLoop: n = ap_reset_hold(v); break;
     case warden::sev::exit::kMmioRead:
     case warden::sev::exit::kMmioWrite: n = serve_mmio(v, g, code == warden::sev::exit::kMmioWrite); break;
     case warden::sev::exit::kGuestRequest:

@@ -33,7 +33,7 @@ using namespace warden;
 struct Data {
     uint64_t target, attrs_more, attrs_less, write_to;
     uint64_t eax_more, eax_less, runs;
-    uint64_t read_from;
+    uint64_t read_from, spin;
 };
 
 struct World {
@@ -57,7 +57,9 @@ inline bool grant(PhysAddr frame, uint8_t perms) {
     return eax == 0;
 }
 
-inline Result<World> build() {
+// The world at `vmpl` on the vCPU with `apic_id` (VMPL1 on this one by
+// default; at VMPL0 AP creation starts it on an idle vCPU at once).
+inline Result<World> build(uint8_t vmpl = 1, uint32_t apic_id = arch::apic::this_apic_id()) {
     auto& p = platform::current();
     const uint64_t c_bit = p.encryption_mask();
     // Page-table entries (SDM vol. 3 4.5): P | RW | A, and PS | D on 2 MiB leaves.
@@ -90,13 +92,14 @@ inline Result<World> build() {
                                                                   .rdi = gpa(data_page),
                                                                   .cr3 = gpa(pml4) | c_bit,
                                                                   .sev_features = sev_features,
-                                                                  .vmpl = 1});
+                                                                  .vmpl = vmpl});
     WARDEN_TRY(scratch, page());
     std::memcpy(mm::phys_to_virt(scratch), vmsa.data(), vmsa.size());
-    WARDEN_TRY(running, p.start_guest_vcpu(scratch, arch::apic::this_apic_id(), sev_features));
+    w.data->spin = vmpl == 0;  // set before the vCPU can run
+    WARDEN_TRY(running, p.start_guest_vcpu(scratch, apic_id, sev_features));
     w.vmsa = running;
-    log::raw("vmpl1: VMPL1 context on this vCPU: code {:#x}, data {:#x}, target {:#x}, VMSA {:#x}", gpa(code),
-             gpa(data_page), gpa(target), gpa(running));
+    log::raw("vmpl1: VMPL{} context on APIC ID {}: code {:#x}, data {:#x}, target {:#x}, VMSA {:#x}", vmpl, apic_id,
+             gpa(code), gpa(data_page), gpa(target), gpa(running));
     return w;
 }
 
