@@ -210,6 +210,16 @@ Next on_msr(Vcpu& v) {
     return Next::kResume;
 }
 
+const char* rmp_status_text(uint32_t eax) {
+    switch (eax) {
+    case kRmpFailInput: return "FAIL_INPUT: an operand out of range, or an address not aligned to the size asked";
+    case kRmpFailPermission:
+        return "FAIL_PERMISSION: a target VMPL not below the caller's, or a right the caller does not hold";
+    case kRmpFailSizeMismatch: return "FAIL_SIZEMISMATCH: the size asked differs from the RMP entry's";
+    default: return "a failure status";
+    }
+}
+
 // PVALIDATE, RMPADJUST: CPL 0 only (#GP otherwise, APM vol. 3); the page
 // named by the GVA in RAX, through the guest's page tables; the answer from
 // the RMP seam in EAX, CF for "no change".
@@ -259,6 +269,13 @@ Next on_rmp_instruction(Vcpu& v, const svm::Decoded& insn) {
         return refuse(v, gpa, r.reason);
     }
     eax = r.eax, carry = r.carry;
+    // What the hardware answers only in EAX/CF is still the host's to report
+    // (issue 16: a checker as much as a platform): a failure gets a line, a
+    // PVALIDATE that changed nothing (CF=1) is counted.
+    if (eax != kRmpSuccess)
+        log("vCPU {} VMPL{}: {} of GPA {:#x} (RIP {:#x}) fails with EAX {}: {}", v.index, v.vmpl,
+            svm::insn_name(insn.insn), gpa, vm.get(kRip), eax, rmp_status_text(eax));
+    if (carry) ++v.count.unchanged;
     vm.set(kRax, uint64_t{eax});
     vm.set(kRflags, (vm.get(kRflags) & ~kRflagsArith) | (carry ? kRflagsCf : 0));
     advance(v, insn.length);
@@ -495,6 +512,7 @@ Vcpu* switch_context(Vcpu& from) {
 Counters& Counters::operator+=(const Counters& o) {
     exits += o.exits, vmgexits += o.vmgexits, vc += o.vc, npf += o.npf, msr_protocol += o.msr_protocol;
     ghcb_page += o.ghcb_page, pvalidate += o.pvalidate, rmpadjust += o.rmpadjust, run_vmpl += o.run_vmpl;
+    unchanged += o.unchanged;
     return *this;
 }
 
@@ -531,9 +549,10 @@ Next refuse(Vcpu& v, uint64_t gpa, std::string_view why) {
 namespace {
 
 void log_counters(std::string_view head, const Counters& c) {
-    log("{}: {} exits, {} VMGEXITs ({} MSR protocol, {} GHCB page), {} #VC, {} NPF, {} PVALIDATE, {} RMPADJUST, {} "
-        "RUN_VMPL",
-        head, c.exits, c.vmgexits, c.msr_protocol, c.ghcb_page, c.vc, c.npf, c.pvalidate, c.rmpadjust, c.run_vmpl);
+    log("{}: {} exits, {} VMGEXITs ({} MSR protocol, {} GHCB page), {} #VC, {} NPF, {} PVALIDATE ({} unchanged), {} "
+        "RMPADJUST, {} RUN_VMPL",
+        head, c.exits, c.vmgexits, c.msr_protocol, c.ghcb_page, c.vc, c.npf, c.pvalidate, c.unchanged, c.rmpadjust,
+        c.run_vmpl);
 }
 
 // One line for the vCPU (every VMPL summed), then one per VMPL 1-3 context

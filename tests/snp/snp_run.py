@@ -120,7 +120,7 @@ def cpuid(host, tool, kernel, workdir, edits, patterns):
 
 
 def counter(log, when, insn):
-    m = re.search(rf"^snp-host: {when}.* (\d+) {insn}\b", log, re.M)
+    m = re.search(rf"^snp-host: {when}.*[ (](\d+) {insn}\b", log, re.M)
     return int(m.group(1)) if m else None
 
 
@@ -150,9 +150,10 @@ def answer(log, status, insn, count, patterns):
 
 # The host's counter line (vcpu.cpp report_counters), at a mark of the bench
 # image or at Warden's ready line.
-FIELDS = ("exits", "VMGEXITs", "MSR protocol", "GHCB page", "#VC", "NPF", "PVALIDATE", "RMPADJUST", "RUN_VMPL")
+FIELDS = ("exits", "VMGEXITs", "MSR protocol", "GHCB page", "#VC", "NPF", "PVALIDATE", "unchanged", "RMPADJUST",
+          "RUN_VMPL")
 COUNTERS = (r"(\d+) exits, (\d+) VMGEXITs \((\d+) MSR protocol, (\d+) GHCB page\), (\d+) #VC, (\d+) NPF, "
-            r"(\d+) PVALIDATE, (\d+) RMPADJUST, (\d+) RUN_VMPL$")
+            r"(\d+) PVALIDATE \((\d+) unchanged\), (\d+) RMPADJUST, (\d+) RUN_VMPL$")
 MARK = re.compile(r"^snp-host: at mark (\S+) (\d+) (begin|end): vCPU 0: " + COUNTERS, re.M)
 READY = re.compile(r"^snp-host: at Warden's ready line: vCPU 0: " + COUNTERS, re.M)
 DONE = re.compile(r"^snp-bench: done reps=(\d+) rounds=(\d+) dma=(\d) ok=(\d)$", re.M)
@@ -193,7 +194,7 @@ def _cost(ghcb_vc=0, cpuid_vc=0, pvalidate=0, rmpadjust=0, psc=0, round_trips=0)
     ghcb_page = ghcb_vc + psc + round_trips
     return {"exits": 3 * ghcb_vc + cpuid_vc + pvalidate + rmpadjust + 2 * psc + 4 * round_trips,
             "VMGEXITs": ghcb_page + round_trips, "MSR protocol": round_trips, "GHCB page": ghcb_page,
-            "#VC": ghcb_vc + cpuid_vc, "NPF": 0, "PVALIDATE": pvalidate, "RMPADJUST": rmpadjust,
+            "#VC": ghcb_vc + cpuid_vc, "NPF": 0, "PVALIDATE": pvalidate, "unchanged": 0, "RMPADJUST": rmpadjust,
             "RUN_VMPL": 2 * round_trips}
 
 
