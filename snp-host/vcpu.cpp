@@ -456,7 +456,7 @@ void load_state(Vcpu& v, const warden::igvm::VmsaPage& s) {
 // SVSM does with its guest's VMSA). This is the CPU writing a VMSA page, not
 // a hypervisor access.
 void store_state(Vcpu& v) {
-    auto page = v.machine->guest.bytes(v.vmsa_gpa.load(), 4096);
+    auto page = v.machine->guest.bytes(v.vmsa_gpa(), 4096);
     if (page.empty()) return;
     std::memcpy(page.data(), v.vmcb_page + kSave, 0xa0);
     page[kVmsaCpl] = v.vmcb().get<uint8_t>(kCpl);
@@ -473,14 +473,15 @@ void store_state(Vcpu& v) {
 // page must still be a VMSA page in the RMP and pass the VMSA checks; a new
 // registration starts with no GHCB. nullptr, or why VMRUN would fail.
 const char* load_context(Vcpu& v) {
-    const uint64_t gpa = v.vmsa_gpa.load(std::memory_order_acquire);
+    const uint64_t word = v.vmsa.load(std::memory_order_acquire);
+    if (word == Vcpu::kNoVmsa) return "RUN_VMPL: the VMPL's VMSA was destroyed";
+    const uint64_t gpa = word & ~uint64_t{0xfff};
     if (!v.machine->rmp->is_vmsa(gpa)) return "RUN_VMPL: the VMPL's VMSA page is no longer a VMSA page in the RMP";
     static warden::igvm::VmsaPage copy[kMaxCpus];
     std::memcpy(copy[v.index].data(), v.machine->guest.bytes(gpa, 4096).data(), 4096);
     if (const char* why = vmsa_refusal(copy[v.index], v.vmpl, nullptr)) return why;
-    const uint64_t generation = v.registered.load(std::memory_order_acquire);
-    if (v.loaded != generation) {
-        v.loaded = generation;
+    if (v.loaded != word) {  // a new creation: no GHCB yet
+        v.loaded = word;
         v.ghcb_msr = 0;
         v.ghcb_gpa = ~uint64_t{0};
         log("vCPU {} VMPL{}: VMRUN from the VMSA at GPA {:#x}: RIP {:#x}, CR3 {:#x}", v.index, v.vmpl, gpa,
@@ -500,7 +501,7 @@ Vcpu* switch_context(Vcpu& from) {
     if (from.vmpl != 0) store_state(from);
     if (to.vmpl != 0) {
         if (const char* why = load_context(to)) {
-            refuse(from, to.vmsa_gpa.load(), why);
+            refuse(from, to.vmsa_gpa(), why);
             stop_machine(from, false);
         }
     }
@@ -529,7 +530,7 @@ const char* prepare_run_vmpl(Vcpu& v, unsigned target) {
     if (target >= kVmpls) return "RUN_VMPL of a VMPL past 3";
     if (target == v.vmpl) return "RUN_VMPL of the VMPL that asks";
     Vcpu& to = context(v.index, target);
-    if (target != 0 && to.vmsa_gpa.load(std::memory_order_acquire) == ~uint64_t{0})
+    if (target != 0 && to.vmsa_gpa() == Vcpu::kNoVmsa)
         return "RUN_VMPL of a VMPL with no VMSA on this vCPU (AP creation at that VMPL first)";
     v.switch_to = &to;
     return nullptr;
@@ -562,13 +563,13 @@ void log_vcpu(unsigned index, std::string_view when, std::string_view after) {
     bool lower = false;
     for (unsigned l = 0; l < kVmpls; ++l) {
         total += context(index, l).count;
-        lower |= l != 0 && context(index, l).vmsa_gpa.load() != ~uint64_t{0};
+        lower |= l != 0 && context(index, l).vmsa_gpa() != Vcpu::kNoVmsa;
     }
     warden::fmt::FixedString<96> head;
     warden::fmt::format(head, "{}vCPU {}{}", when, index, after);
     log_counters(head.view(), total);
     for (unsigned l = 1; lower && l < kVmpls; ++l) {
-        if (context(index, l).vmsa_gpa.load() == ~uint64_t{0}) continue;
+        if (context(index, l).vmsa_gpa() == Vcpu::kNoVmsa) continue;
         warden::fmt::FixedString<96> line;
         warden::fmt::format(line, "{}vCPU {} VMPL{}{}", when, index, l, after);
         log_counters(line.view(), context(index, l).count);
@@ -635,8 +636,9 @@ void vcpu_run(Vcpu& first) {
         // isa-debug-exit (port_io.cpp) carries its code.
         if (n == Next::kStop) stop_machine(*v, false);
         if (n == Next::kSwitch) {
+            // Marked running before it is loaded: AP creation must not replace it now.
+            running_context[v->index].store(v->switch_to, std::memory_order_release);
             v = switch_context(*v);
-            running_context[v->index].store(v, std::memory_order_release);
         }
         if (n == Next::kPark) {
             running_context[v->index].store(nullptr, std::memory_order_release);

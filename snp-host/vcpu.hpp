@@ -54,12 +54,19 @@ struct Vcpu {
     Machine* machine = nullptr;
     // VMPL 1-3: the VMSA page AP creation named, where this context's state
     // lives while it does not run (the CPU keeps a VMPL's state in its VMSA
-    // page between runs), all ones when none; `registered` counts creations,
-    // `loaded` the one the VMCB was last built for (both on the owning CPU
-    // but for the creation, which another vCPU may make).
-    std::atomic<uint64_t> vmsa_gpa{~uint64_t{0}};
-    std::atomic<uint64_t> registered{0};
-    uint64_t loaded = 0;
+    // page between runs). One atomic word, so that a reader never pairs one
+    // creation's page with another's count: the page's GPA | the creation's
+    // number (low 12 bits), or kNoVmsa. `creations` is the creators' count
+    // (AP creation is serialised by the console lock); `loaded` the word the
+    // VMCB was last built for (the owning CPU's).
+    static constexpr uint64_t kNoVmsa = ~uint64_t{0};
+    std::atomic<uint64_t> vmsa{kNoVmsa};
+    uint64_t creations = 0;
+    uint64_t loaded = kNoVmsa;
+    uint64_t vmsa_gpa() const {
+        const uint64_t w = vmsa.load(std::memory_order_acquire);
+        return w == kNoVmsa ? kNoVmsa : w & ~uint64_t{0xfff};
+    }
     Vcpu* switch_to = nullptr;                                 // Next::kSwitch: the context RUN_VMPL runs next
     uint64_t npf_retry_gpa = ~uint64_t{0}, npf_retry_rip = 0;  // the #NPF last retried (on_npf)
     vmcb::Vmcb vmcb() { return vmcb::Vmcb(vmcb_page); }

@@ -331,7 +331,7 @@ Next serve_ap_creation(Vcpu& v, GhcbCopy& g) {
         if (vmpl == 0) return refuse(v, gpa, "AP destruction at VMPL0 is not modelled");
         Vcpu& c = context(static_cast<unsigned>(target), vmpl);
         if (context_running(c)) return refuse(v, gpa, "AP destruction of a context that runs");
-        c.vmsa_gpa.store(~uint64_t{0}, std::memory_order_release);
+        c.vmsa.store(Vcpu::kNoVmsa, std::memory_order_release);
         log("vCPU {}: AP destruction: vCPU {} VMPL{} has no VMSA now", v.index, target, vmpl);
         g.put(GhcbField::kSwExitInfo1, 0);
         return Next::kResume;
@@ -363,8 +363,7 @@ Next serve_ap_creation(Vcpu& v, GhcbCopy& g) {
     } else {
         Vcpu& c = context(static_cast<unsigned>(target), vmpl);
         c.index = static_cast<unsigned>(target), c.vmpl = vmpl, c.machine = v.machine;
-        c.vmsa_gpa.store(gpa, std::memory_order_release);
-        c.registered.fetch_add(1, std::memory_order_acq_rel);
+        c.vmsa.store(gpa | (++c.creations & 0xfff), std::memory_order_release);
         log("vCPU {}: AP creation: vCPU {} VMPL{} runs from the VMSA at GPA {:#x} on RUN_VMPL", v.index, target, vmpl,
             gpa);
     }
