@@ -476,10 +476,8 @@ const char* load_context(Vcpu& v) {
     const uint64_t word = v.vmsa.load(std::memory_order_acquire);
     if (word == Vcpu::kNoVmsa) return "RUN_VMPL: the VMPL's VMSA was destroyed";
     const uint64_t gpa = word & ~uint64_t{0xfff};
-    if (!v.machine->rmp->is_vmsa(gpa)) return "RUN_VMPL: the VMPL's VMSA page is no longer a VMSA page in the RMP";
     static warden::igvm::VmsaPage copy[kMaxCpus];
-    std::memcpy(copy[v.index].data(), v.machine->guest.bytes(gpa, 4096).data(), 4096);
-    if (const char* why = vmsa_refusal(copy[v.index], v.vmpl, nullptr)) return why;
+    if (const char* why = copy_checked_vmsa(*v.machine, gpa, v.vmpl, nullptr, copy[v.index])) return why;
     if (v.loaded != word) {  // a new creation: no GHCB yet
         v.loaded = word;
         v.ghcb_msr = 0;
@@ -515,6 +513,15 @@ Counters& Counters::operator+=(const Counters& o) {
     ghcb_page += o.ghcb_page, pvalidate += o.pvalidate, rmpadjust += o.rmpadjust, run_vmpl += o.run_vmpl;
     unchanged += o.unchanged;
     return *this;
+}
+
+const char* copy_checked_vmsa(const Machine& m, uint64_t gpa, unsigned vmpl, const uint64_t* features,
+                              warden::igvm::VmsaPage& out) {
+    if (!m.rmp->is_vmsa(gpa)) return "the page is not a VMSA page in the RMP (VMRUN would fail)";
+    auto page = m.guest.bytes(gpa, 4096);
+    if (page.empty()) return "the VMSA is outside guest memory";
+    std::memcpy(out.data(), page.data(), 4096);
+    return vmsa_refusal(out, vmpl, features);
 }
 
 const char* vmsa_refusal(const warden::igvm::VmsaPage& s, unsigned vmpl, const uint64_t* features) {

@@ -87,6 +87,11 @@ Next ap_reset_hold(Vcpu& v);
 // SEV_FEATURES with SNPActive, equal to `features` when given, the VMSA's
 // VMPL field, EFER.SVME); nullptr when it can.
 const char* vmsa_refusal(const warden::igvm::VmsaPage& vmsa, unsigned vmpl, const uint64_t* features);
+// VMRUN's view of the VMSA page at gpa: a VMSA page in the RMP, copied (the
+// copy is checked, never the page: the guest may change it meanwhile), then
+// vmsa_refusal. nullptr, or why VMRUN would fail.
+const char* copy_checked_vmsa(const Machine& m, uint64_t gpa, unsigned vmpl, const uint64_t* features,
+                              warden::igvm::VmsaPage& out);
 // RUN_VMPL from `v` (VMPL0 to a VMPL 1-3 context of the same vCPU that AP
 // creation registered, or back to VMPL0): nullptr and v.switch_to set, or
 // why not (the request is answered with an error, the run goes on).

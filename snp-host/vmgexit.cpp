@@ -339,8 +339,6 @@ Next serve_ap_creation(Vcpu& v, GhcbCopy& g) {
     if (!g.valid(GhcbField::kRax)) return refuse(v, gpa, "AP creation without SEV_FEATURES in RAX");
     if ((gpa & 4095) || !v.machine->guest.contains(gpa, 4096))
         return refuse(v, gpa, "AP creation: the VMSA GPA is misaligned or outside guest memory");
-    if (!v.machine->rmp->is_vmsa(gpa))
-        return refuse(v, gpa, "AP creation from a page the RMP does not hold as a VMSA page (VMRUN would fail)");
     if (vmpl == 0 && static_cast<unsigned>(target) == v.index)
         return refuse(v, gpa, "AP creation at VMPL0 for the vCPU that asks");
     if (vmpl != 0) {
@@ -350,9 +348,8 @@ Next serve_ap_creation(Vcpu& v, GhcbCopy& g) {
     }
     static warden::igvm::VmsaPage copy;  // under the console lock: one creation at a time
     ConsoleGuard one_at_a_time;
-    std::memcpy(copy.data(), v.machine->guest.bytes(gpa, 4096).data(), 4096);
     const uint64_t features = g.get(GhcbField::kRax);
-    if (const char* why = vmsa_refusal(copy, vmpl, &features)) {
+    if (const char* why = copy_checked_vmsa(*v.machine, gpa, vmpl, &features, copy)) {
         log("vCPU {}: AP creation at VMPL{} refused: {}", v.index, vmpl, why);
         return refuse(v, gpa, why);
     }
