@@ -407,6 +407,15 @@ Next serve_ghcb_page(Vcpu& v) {
     if (page.empty()) return Next::kStop;
     GhcbCopy& g = ghcb_copies[v.index];
     std::memcpy(g.raw(), page.data(), 4096);
+    // The GHCB's own header (GHCB spec 2.3.2): usage 0 is the standard layout,
+    // the only one served; the version must be one the host offers.
+    uint16_t version;
+    uint32_t usage;
+    std::memcpy(&version, g.raw() + warden::sev::kGhcbProtocolVersion, sizeof version);
+    std::memcpy(&usage, g.raw() + warden::sev::kGhcbUsage, sizeof usage);
+    if (usage != 0) return refuse(v, v.ghcb_gpa, "GHCB usage other than 0 (the standard layout)");
+    if (version < kGhcbMinVersion || version > kGhcbMaxVersion)
+        return refuse(v, v.ghcb_gpa, "GHCB protocol version outside the 1..2 the host offers");
     const uint64_t code = g.get(GhcbField::kSwExitCode);
     Next n = Next::kResume;
     switch (code) {
