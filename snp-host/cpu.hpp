@@ -58,8 +58,7 @@ inline void xsave(void* area, uint64_t mask) {
                  : "memory");
 }
 inline void xrstor(const void* area, uint64_t mask) {
-    asm volatile("xrstor64 (%0)" ::"r"(area), "a"(static_cast<uint32_t>(mask)),
-                 "d"(static_cast<uint32_t>(mask >> 32))
+    asm volatile("xrstor64 (%0)" ::"r"(area), "a"(static_cast<uint32_t>(mask)), "d"(static_cast<uint32_t>(mask >> 32))
                  : "memory");
 }
 [[noreturn]] inline void halt_forever() {

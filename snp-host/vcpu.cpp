@@ -369,7 +369,7 @@ constexpr uint64_t kEferSvme = uint64_t{1} << 12, kSevFeatureSnpActive = 1;
 // VMSA (15.35). So at a RUN_VMPL switch the host saves the old context's
 // (XGETBV its XCR0, XCR0 to every supported component, XSAVE) and restores
 // the new one's (XRSTOR of every component, then XSETBV its XCR0).
-constexpr uint32_t kCpuidXsave = 0xd;      // CPUID 0xD/0: EDX:EAX the XCR0 bits, ECX the area for all of them
+constexpr uint32_t kCpuidXsave = 0xd;       // CPUID 0xD/0: EDX:EAX the XCR0 bits, ECX the area for all of them
 constexpr uint64_t kCr4Osxsave = 1u << 18;  // APM vol. 2 3.1.3
 constexpr uint32_t kCpuid1EcxXsave = 1u << 26;
 constexpr size_t kXsaveMxcsr = 24;       // legacy area: MXCSR (SDM vol. 1 10.5.1)

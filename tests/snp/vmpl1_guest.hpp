@@ -35,9 +35,9 @@ struct Data {
     uint64_t target, attrs_more, attrs_less, write_to;
     uint64_t eax_more, eax_less, runs;
     uint64_t read_from;
-    uint64_t probe_vector;            // non-zero: the stub's vector-state probe
-    uint64_t xmm0_seen[2];            // XMM0 as VMPL1 found it
-    uint64_t xmm1_pattern[2];         // what VMPL1 leaves in XMM1
+    uint64_t probe_vector;     // non-zero: the stub's vector-state probe
+    uint64_t xmm0_seen[2];     // XMM0 as VMPL1 found it
+    uint64_t xmm1_pattern[2];  // what VMPL1 leaves in XMM1
 };
 static_assert(offsetof(Data, probe_vector) == 64 && offsetof(Data, xmm1_pattern) == 88);  // vmpl1_stub.S
 

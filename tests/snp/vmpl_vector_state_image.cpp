@@ -63,12 +63,13 @@ KTEST("snp negative: vector state and XCR0 do not leak between VMPL contexts") {
     std::memcpy(&vmsa_xcr0, static_cast<uint8_t*>(warden::mm::phys_to_virt(world->vmsa)) + 0x3e8, 8);
     warden::log::raw("snp-negative: VMPL1 ran {} time(s); XMM0 there {:#x}:{:#x}", d.runs, d.xmm0_seen[1],
                      d.xmm0_seen[0]);
-    warden::log::raw("snp-negative: back at VMPL0: XMM0 {:#x}:{:#x}, XMM1 {:#x}:{:#x}, XCR0 {:#x}; VMPL1's VMSA XCR0 {:#x}",
-                     seen.xmm0[1], seen.xmm0[0], seen.xmm1[1], seen.xmm1[0], seen.xcr0, vmsa_xcr0);
+    warden::log::raw(
+        "snp-negative: back at VMPL0: XMM0 {:#x}:{:#x}, XMM1 {:#x}:{:#x}, XCR0 {:#x}; VMPL1's VMSA XCR0 {:#x}",
+        seen.xmm0[1], seen.xmm0[0], seen.xmm1[1], seen.xmm1[0], seen.xcr0, vmsa_xcr0);
     KCHECK(d.runs == 1);
-    KCHECK(d.xmm0_seen[0] == 0 && d.xmm0_seen[1] == 0);            // VMPL1 starts in the init state
+    KCHECK(d.xmm0_seen[0] == 0 && d.xmm0_seen[1] == 0);                // VMPL1 starts in the init state
     KCHECK(seen.xmm0[0] == pattern[0] && seen.xmm0[1] == pattern[1]);  // VMPL0's XMM0 kept
-    KCHECK(seen.xmm1[0] == 0 && seen.xmm1[1] == 0);                // VMPL1's XMM1 not seen
-    KCHECK(seen.xcr0 == 1);                                          // VMPL0's XCR0 (x87, from its VMSA)
-    KCHECK(vmsa_xcr0 == 3);                                          // VMPL1's, stored in its VMSA page
+    KCHECK(seen.xmm1[0] == 0 && seen.xmm1[1] == 0);                    // VMPL1's XMM1 not seen
+    KCHECK(seen.xcr0 == 1);                                            // VMPL0's XCR0 (x87, from its VMSA)
+    KCHECK(vmsa_xcr0 == 3);                                            // VMPL1's, stored in its VMSA page
 }

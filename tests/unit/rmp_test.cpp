@@ -313,8 +313,8 @@ TEST_CASE("rmp: RMPADJUST refusals, each with its code, change nothing") {
         {{Vmpl::k0, gpa(1), spa(1), 0, 0x0101}, FaultKind::kVc, 0x404, {}},                         // not validated
         {{Vmpl::k3, gpa(big), spa(big), 0, 0x0102}, FaultKind::kNone, 0, Status::kFailPermission},  // target above
         {{Vmpl::k2, gpa(big), spa(big), 1, 0x0103}, FaultKind::kNone, 0, Status::kFailPermission},  // holds nothing
-        {{Vmpl::k0, gpa(big), spa(big), 1, 0x10101}, FaultKind::kNone, 0, Status::kFailInput},  // 2 MiB VMSA
-        {{Vmpl::k1, gpa(big), spa(big), 1, 0x10002}, FaultKind::kNone, 0, Status::kFailInput},  // also from VMPL1
+        {{Vmpl::k0, gpa(big), spa(big), 1, 0x10101}, FaultKind::kNone, 0, Status::kFailInput},      // 2 MiB VMSA
+        {{Vmpl::k1, gpa(big), spa(big), 1, 0x10002}, FaultKind::kNone, 0, Status::kFailInput},      // also from VMPL1
     };
     for (const Case& c : cases) {
         CAPTURE(c.op.rdx);
