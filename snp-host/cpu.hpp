@@ -29,6 +29,7 @@ using baremetal::read_cr2;
 using baremetal::read_cr3;
 using baremetal::read_cr4;
 using baremetal::write_cr3;
+using baremetal::write_cr4;
 using baremetal::wrmsr;
 // RDRAND / RDSEED: false when the CPU had no value (CF clear); the caller retries.
 inline bool rdrand64(uint64_t& out) {
@@ -40,6 +41,25 @@ inline bool rdseed64(uint64_t& out) {
     bool ok;
     asm volatile("rdseed %0" : "=r"(out), "=@ccc"(ok));
     return ok;
+}
+// XCR0 and the XSAVE area (Intel SDM vol. 1 13, AMD APM vol. 2 11.5): the
+// guests' x87/SSE/AVX state, which this host (-mgeneral-regs-only) never
+// uses itself. `area` is 64-byte aligned; `mask` selects the components.
+inline uint64_t xgetbv0() {
+    uint32_t lo, hi;
+    asm volatile("xgetbv" : "=a"(lo), "=d"(hi) : "c"(0));
+    return uint64_t{hi} << 32 | lo;
+}
+inline void xsetbv0(uint64_t v) {
+    asm volatile("xsetbv" ::"a"(static_cast<uint32_t>(v)), "d"(static_cast<uint32_t>(v >> 32)), "c"(0) : "memory");
+}
+inline void xsave(void* area, uint64_t mask) {
+    asm volatile("xsave64 (%0)" ::"r"(area), "a"(static_cast<uint32_t>(mask)), "d"(static_cast<uint32_t>(mask >> 32))
+                 : "memory");
+}
+inline void xrstor(const void* area, uint64_t mask) {
+    asm volatile("xrstor64 (%0)" ::"r"(area), "a"(static_cast<uint32_t>(mask)), "d"(static_cast<uint32_t>(mask >> 32))
+                 : "memory");
 }
 [[noreturn]] inline void halt_forever() {
     for (;;) asm volatile("cli; hlt");

@@ -1,7 +1,10 @@
 // Nested page tables, one view of the RMP per VMPL (npt.hpp).
 #include "npt.hpp"
 
+#include <cstring>
+
 #include "console.hpp"
+#include "cpu.hpp"
 
 namespace snp_host {
 namespace {
@@ -30,6 +33,31 @@ struct Tables {
     View views[kVmpls];
 } tables;
 
+// What a shared (C-bit clear) read of a page the hypervisor does not own
+// returns: on hardware the page's ciphertext under the guest's key (APM vol.
+// 2 15.34.4, 15.36.10 Table 15-39: a shared read is not refused), here one
+// host page of random bytes, the same for every such page, read-only and NX.
+// So a guest never reads its private plaintext through the shared alias.
+alignas(4096) uint8_t ciphertext_page[4096];
+
+// RDRAND (CPUID 1 ECX[30]) when the CPU has it (TCG does), else a fixed
+// pattern; one line says which.
+void fill_ciphertext_page() {
+    const bool rdrand = (cpu::cpuid(1).ecx >> 30) & 1;
+    uint64_t x = 0x9e3779b97f4a7c15;  // the fallback: a fixed, non-zero pattern
+    bool random = rdrand;
+    for (size_t i = 0; i < sizeof ciphertext_page; i += 8) {
+        uint64_t v = 0;
+        bool got = false;
+        for (int tries = 0; random && !got && tries < 16; ++tries) got = cpu::rdrand64(v);
+        random = random && got;
+        if (!got) v = x += 0x9e3779b97f4a7c15;
+        std::memcpy(ciphertext_page + i, &v, 8);
+    }
+    log("nested tables: shared reads of pages the hypervisor does not own read {}",
+        random ? "a page of RDRAND bytes" : "a fixed pattern (no RDRAND)");
+}
+
 uint64_t leaf(uint64_t spa, const LeafRights& r) {
     if (!r.present) return 0;
     return spa | (r.writable ? kPresentUserWrite : kPresentUser) | (r.executable ? 0 : kNx);
@@ -40,7 +68,12 @@ void refresh_view(unsigned vmpl, uint64_t gpa, uint64_t end) {
     for (uint64_t g = gpa; g < end; g += 4096) {
         const PageRights r = tables.rights(tables.context, vmpl, g);
         const uint64_t spa = tables.guest.hpa_base + g;
-        __atomic_store_n(&view.pt[0][g / 4096], leaf(spa, r.shared_alias), __ATOMIC_RELEASE);
+        // The shared alias is writable exactly when the hypervisor owns the
+        // page (npt_view); otherwise it reads "ciphertext", never the page.
+        const uint64_t shared_spa = r.shared_alias.writable ? spa : addr(ciphertext_page);
+        LeafRights shared = r.shared_alias;
+        if (!shared.writable) shared.executable = false;
+        __atomic_store_n(&view.pt[0][g / 4096], leaf(shared_spa, shared), __ATOMIC_RELEASE);
         __atomic_store_n(&view.pt[1][g / 4096], leaf(spa, r.private_alias), __ATOMIC_RELEASE);
     }
 }
@@ -79,6 +112,7 @@ void npt_init(const GuestMemory& guest, RightsFn rights, void* context) {
     if (guest.size > npt_max_guest_bytes()) fail("nested tables: guest memory larger than the views' storage");
     tables = Tables{};
     tables.guest = guest, tables.rights = rights, tables.context = context;
+    fill_ciphertext_page();
     build_view(0);
 }
 

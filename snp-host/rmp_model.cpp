@@ -151,7 +151,7 @@ bool ModelRmp::is_vmsa(uint64_t gpa) const {
     TableGuard guard;
     if (gpa >= size_) return false;
     const snp::RmpEntry* e = rmp_->find(spa(gpa));
-    return e && e->owner == snp::Owner::kGuest && e->vmsa;
+    return e && e->runnable_vmsa();
 }
 
 // Each 4 KiB page of the range through the host row of Table 15-39. The

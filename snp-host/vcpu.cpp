@@ -422,7 +422,61 @@ constexpr size_t kGprFields[] = {0x318, 0x308, 0x310, 0x330, 0x338, 0x328, 0x340
                                  0x348, 0x350, 0x358, 0x360, 0x368, 0x370, 0x378};
 static_assert(sizeof(kGprFields) / sizeof(kGprFields[0]) == sizeof(GuestGprs) / 8);
 constexpr size_t kVmsaVmpl = 0x0ca, kVmsaCpl = 0x0cb, kVmsaEfer = 0x0d0, kVmsaSevFeatures = 0x3b0;
+constexpr size_t kVmsaXcr0 = 0x3e8;  // SNP VMSA layout (SPEC-FACTS 6; lib/warden/sev/vmsa.cpp kXcr0)
 constexpr uint64_t kEferSvme = uint64_t{1} << 12, kSevFeatureSnpActive = 1;
+
+// x87/SSE/AVX state and XCR0 per context. VMRUN switches neither (APM vol. 2
+// 15.5.1: the host saves what it needs); an SEV-ES CPU keeps them in each
+// VMSA (15.35). So at a RUN_VMPL switch the host saves the old context's
+// (XGETBV its XCR0, XCR0 to every supported component, XSAVE) and restores
+// the new one's (XRSTOR of every component, then XSETBV its XCR0).
+constexpr uint32_t kCpuidXsave = 0xd;       // CPUID 0xD/0: EDX:EAX the XCR0 bits, ECX the area for all of them
+constexpr uint64_t kCr4Osxsave = 1u << 18;  // APM vol. 2 3.1.3
+constexpr uint32_t kCpuid1EcxXsave = 1u << 26;
+constexpr size_t kXsaveMxcsr = 24;       // legacy area: MXCSR (SDM vol. 1 10.5.1)
+constexpr uint32_t kMxcsrInit = 0x1f80;  // every exception masked, as after RESET
+constexpr uint64_t kXcr0X87 = 1, kXcr0Sse = 2, kXcr0Avx = 4, kXcr0Avx512 = 0xe0;
+std::atomic<uint64_t> xcr0_supported{0};
+
+// XSETBV's rule (SDM vol. 1 13.3): x87 set, only components the CPU has,
+// AVX with SSE, the three AVX-512 components together and with AVX.
+bool xcr0_valid(uint64_t x) {
+    if (!(x & kXcr0X87) || (x & ~xcr0_supported.load(std::memory_order_relaxed)) != 0) return false;
+    if ((x & kXcr0Avx) && !(x & kXcr0Sse)) return false;
+    const uint64_t avx512 = x & kXcr0Avx512;
+    return avx512 == 0 || (avx512 == kXcr0Avx512 && (x & kXcr0Avx));
+}
+
+// On each host CPU before its first VMRUN: CR4.OSXSAVE, XCR0 = every
+// supported component. The area must hold them all (CPUID 0xD/0 ECX).
+void extended_state_init() {
+    if (!(cpu::cpuid(1).ecx & kCpuid1EcxXsave)) fail("vCPU: the CPU has no XSAVE: guest vector state cannot be kept");
+    cpu::write_cr4(cpu::read_cr4() | kCr4Osxsave);
+    const auto leaf = cpu::cpuid(kCpuidXsave, 0);
+    const uint64_t all = uint64_t{leaf.edx} << 32 | leaf.eax;
+    if (leaf.ecx > kXsaveAreaBytes) fail("vCPU: the XSAVE area of the CPU's components exceeds the host's 4 KiB");
+    xcr0_supported.store(all, std::memory_order_relaxed);
+    cpu::xsetbv0(all);
+}
+
+// A context with no state yet: XSTATE_BV 0 (every component in its init
+// state on XRSTOR) and MXCSR's init value, which XRSTOR loads from the area.
+void reset_extended_state(ExtendedState& f) {
+    std::memset(f.area, 0, sizeof f.area);
+    std::memcpy(f.area + kXsaveMxcsr, &kMxcsrInit, 4);
+}
+
+void save_extended_state(Vcpu& v) {
+    const uint64_t all = xcr0_supported.load(std::memory_order_relaxed);
+    v.fpu.xcr0 = cpu::xgetbv0();
+    cpu::xsetbv0(all);
+    cpu::xsave(v.fpu.area, all);
+}
+
+void restore_extended_state(const Vcpu& v) {
+    cpu::xrstor(v.fpu.area, xcr0_supported.load(std::memory_order_relaxed));
+    cpu::xsetbv0(v.fpu.xcr0);
+}
 
 // The control area: intercepts, permission maps, the context's ASID and its
 // VMPL's nested view. ASIDs differ per (vCPU, VMPL) and are never 0 (probe
@@ -449,6 +503,7 @@ void load_state(Vcpu& v, const warden::igvm::VmsaPage& s) {
     auto* gpr = reinterpret_cast<uint64_t*>(&v.gprs);
     for (size_t i = 0; i < sizeof(kGprFields) / sizeof(kGprFields[0]); ++i) gpr[i] = vmsa_u64(s, kGprFields[i]);
     v.sev_features = vmsa_u64(s, kVmsaSevFeatures);
+    v.fpu.xcr0 = vmsa_u64(s, kVmsaXcr0);  // checked by vmsa_refusal (XSETBV's rule)
 }
 
 // The CPU's #VMEXIT of a VMPL 1-3 context: its state back into its VMSA page,
@@ -467,6 +522,7 @@ void store_state(Vcpu& v) {
     const auto* gpr = reinterpret_cast<const uint64_t*>(&v.gprs);
     for (size_t i = 0; i < sizeof(kGprFields) / sizeof(kGprFields[0]); ++i)
         std::memcpy(page.data() + kGprFields[i], &gpr[i], 8);
+    std::memcpy(page.data() + kVmsaXcr0, &v.fpu.xcr0, 8);  // saved at the switch (save_extended_state)
 }
 
 // VMRUN of a VMPL 1-3 context from its VMSA page, as the CPU loads it: the
@@ -482,6 +538,7 @@ const char* load_context(Vcpu& v) {
         v.loaded = word;
         v.ghcb_msr = 0;
         v.ghcb_gpa = ~uint64_t{0};
+        reset_extended_state(v.fpu);
         log("vCPU {} VMPL{}: VMRUN from the VMSA at GPA {:#x}: RIP {:#x}, CR3 {:#x}", v.index, v.vmpl, gpa,
             vmsa_u64(copy[v.index], 0x178), vmsa_u64(copy[v.index], 0x150));
     }
@@ -496,6 +553,7 @@ Vcpu* switch_context(Vcpu& from) {
     Vcpu& to = *from.switch_to;
     from.switch_to = nullptr;
     ++from.count.run_vmpl;
+    save_extended_state(from);
     if (from.vmpl != 0) store_state(from);
     if (to.vmpl != 0) {
         if (const char* why = load_context(to)) {
@@ -503,6 +561,7 @@ Vcpu* switch_context(Vcpu& from) {
             stop_machine(from, false);
         }
     }
+    restore_extended_state(to);
     return &to;
 }
 
@@ -530,6 +589,8 @@ const char* vmsa_refusal(const warden::igvm::VmsaPage& s, unsigned vmpl, const u
     if (!(sev_features & kSevFeatureSnpActive)) return "the VMSA's SEV_FEATURES lacks SNPActive";
     if (s[kVmsaVmpl] != vmpl) return "the VMSA's VMPL field is not the VMPL it is run at";
     if (!(vmsa_u64(s, kVmsaEfer) & kEferSvme)) return "the VMSA's EFER.SVME is clear (VMRUN would fail)";
+    if (!xcr0_valid(vmsa_u64(s, kVmsaXcr0)))
+        return "the VMSA's XCR0 is not one XSETBV takes (x87 clear, or components the CPU lacks)";
     return nullptr;
 }
 
@@ -606,10 +667,15 @@ void vcpu_init(Vcpu& v, Machine& m, const warden::igvm::VmsaPage& s) {
     }
     while (!maps_ready.load(std::memory_order_acquire)) asm volatile("pause");
     cpu::wrmsr(kMsrVmHsavePa, addr(host_hsave[v.index]));
+    extended_state_init();
     v.machine = &m;
     v.vmpl = s[kVmsaVmpl];
     init_control(v);
     load_state(v, s);
+    if (!xcr0_valid(v.fpu.xcr0)) fail("vCPU: the VMSA's XCR0 is not one XSETBV takes");
+    reset_extended_state(v.fpu);
+    cpu::xrstor(v.fpu.area, xcr0_supported.load(std::memory_order_relaxed));  // the init state, as at reset
+    cpu::xsetbv0(v.fpu.xcr0);
 }
 
 // AP reset hold (GHCB spec 56421 2.3.1, 0x006; 4.1.x AP HLT loop 0x80000004):

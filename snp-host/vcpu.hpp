@@ -42,9 +42,19 @@ struct Machine {
     unsigned vcpus = 1;
 };
 
+// A context's x87/SSE/AVX state and XCR0, which VMRUN does not switch (SEV-ES
+// hardware keeps both per VMSA): saved and restored by the host at each
+// RUN_VMPL switch. All zeroes is the init state (XSTATE_BV 0).
+inline constexpr size_t kXsaveAreaBytes = 4096;
+struct ExtendedState {
+    alignas(64) uint8_t area[kXsaveAreaBytes];
+    uint64_t xcr0 = 1;  // x87, as at reset
+};
+
 struct Vcpu {
     alignas(4096) uint8_t vmcb_page[4096];
     alignas(4096) uint8_t host_save[4096];  // VMSAVE area of the host's hidden state
+    ExtendedState fpu{};
     GuestGprs gprs{};
     unsigned index = 0, vmpl = 0;
     uint64_t ghcb_msr = 0;             // the guest's GHCB MSR (held by the host: never a #VC)

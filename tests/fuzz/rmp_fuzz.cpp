@@ -120,6 +120,7 @@ void run_rmpadjust(Rmp& rmp, Input& in, const std::vector<RmpEntry>& before) {
     const unsigned target_vmpl = op.rdx & 0xff;
     const Perms granted{static_cast<uint8_t>(op.rdx >> 8)};
     check(target_vmpl > vmpl_index(op.vmpl) && granted.within(caller));
+    check(!(op.rcx == 1 && ((op.rdx >> 16) & 1) != 0));  // no VMSA bit on a 2 MiB page
     const size_t first = index_of(op.spa), count = page_bytes(op.rcx == 1 ? PageSize::k2M : PageSize::k4K) / kPageSize;
     check(rmp_inv::same_outside(before, after, first, count));
     for (size_t i = first; i < first + count; ++i) {

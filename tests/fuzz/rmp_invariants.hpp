@@ -64,7 +64,8 @@ inline const char* view_violation(const Rmp& rmp, Vmpl v, GuestPhysAddr gpa, Phy
 }
 
 // Every 2 MiB entry is 512 aligned, identical 4 KiB entries with consecutive
-// GPAs; hypervisor-owned entries hold nothing; no permission bit beyond 3.
+// GPAs; hypervisor-owned entries hold nothing; no permission bit beyond 3;
+// a VMSA page is 4 KiB.
 inline const char* shape_violation(const Rmp& rmp) {
     const auto all = rmp.entries();
     for (size_t i = 0; i < all.size(); ++i) {
@@ -73,6 +74,7 @@ inline const char* shape_violation(const Rmp& rmp) {
         for (const Perms p : e.lower)
             if (!p.within(Perms{Perms::kAll})) return "a permission bit beyond the model";
         if (e.owner == Owner::kGuest && !e.gpa.is_aligned(kPageSize)) return "a GPA not page aligned";
+        if (e.vmsa && e.size == PageSize::k2M) return "a 2 MiB entry with the VMSA bit";
         if (e.size != PageSize::k2M) continue;
         const PhysAddr head_spa = (rmp.base() + i * kPageSize).align_down(kLargePageSize);
         if (head_spa < rmp.base()) return "a 2 MiB entry before the table";

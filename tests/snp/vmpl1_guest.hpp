@@ -11,6 +11,7 @@
 // GPA Warden names below is also VMPL1's GVA.
 #pragma once
 
+#include <cstddef>
 #include <cstring>
 
 #include "arch/x86_64/apic.hpp"
@@ -34,7 +35,12 @@ struct Data {
     uint64_t target, attrs_more, attrs_less, write_to;
     uint64_t eax_more, eax_less, runs;
     uint64_t read_from, spin;
+    uint64_t probe_vector;     // non-zero: the stub's vector-state probe
+    uint64_t xmm0_seen[2];     // XMM0 as VMPL1 found it
+    uint64_t xmm1_pattern[2];  // what VMPL1 leaves in XMM1
 };
+static_assert(offsetof(Data, spin) == 64 && offsetof(Data, probe_vector) == 72 && offsetof(Data, xmm0_seen) == 80 &&
+              offsetof(Data, xmm1_pattern) == 96);  // vmpl1_stub.S
 
 struct World {
     PhysAddr data_page, target, vmsa;

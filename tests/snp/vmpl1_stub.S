@@ -3,7 +3,9 @@
 // code is position independent). RDI is the VMPL1 data page (Vmpl1Data):
 // two RMPADJUSTs of the target page for VMPL2, their EAX stored; then, if a
 // write target is named, a write there, and if a read target is named, a
-// read there; then RUN_VMPL back (or, if asked to spin, a pause loop: a
+// read there; then, if the vector probe is asked for, SSE and XSAVE on
+// (CR0, CR4), XMM0 stored, a pattern loaded into XMM1 and XCR0 set to
+// x87 | SSE; then RUN_VMPL back (or, if asked to spin, a pause loop: a
 // context at VMPL0 has no VMPL0 to go back to) to VMPL0 through
 // the GHCB MSR protocol (request 0x016, VMPL 0 in bits 39:32; GHCB spec
 // 2.3.1), and again from the top when VMPL0 runs VMPL1 once more.
@@ -30,7 +32,23 @@ vmpl1_stub_start:
     testq %rax, %rax
     jz 3f
     movq (%rax), %rax
-3:  incq 48(%rdi)               // runs completed
+3:  movq 72(%rdi), %rax         // probe the vector state and XCR0, or 0
+    testq %rax, %rax
+    jz 6f
+    movq %cr0, %rax
+    andq $-13, %rax             // CR0.EM (2) and TS (3) clear: SSE runs
+    orq $2, %rax                // CR0.MP
+    movq %rax, %cr0
+    movq %cr4, %rax
+    orq $0x40600, %rax          // CR4.OSFXSR (9), OSXMMEXCPT (10), OSXSAVE (18)
+    movq %rax, %cr4
+    movdqu %xmm0, 80(%rdi)      // what VMPL1 finds in XMM0
+    movdqu 96(%rdi), %xmm1      // VMPL1's pattern in XMM1
+    xorl %ecx, %ecx
+    movl $3, %eax               // XCR0 = x87 | SSE
+    xorl %edx, %edx
+    xsetbv
+6:  incq 48(%rdi)               // runs completed
     cmpq $0, 64(%rdi)           // spin instead of asking for VMPL0?
     jne 5f
     movl $0xc0010130, %ecx      // the GHCB MSR

@@ -269,6 +269,25 @@ TEST_CASE("rmp: RMPADJUST grants a lower VMPL at most what the caller holds") {
     CHECK(!m.store[4].vmsa);
 }
 
+TEST_CASE("rmp: a VMSA page VMRUN takes is the guest's, validated and 4 KiB") {
+    Machine m;
+    REQUIRE(assign(m.rmp, 4) == Status::kSuccess);
+    REQUIRE(ok(pvalidate(m.rmp, Vmpl::k0, 4, PageSize::k4K, true)));
+    CHECK(!m.store[4].runnable_vmsa());  // no VMSA bit
+    REQUIRE(ok(adjust(m.rmp, Vmpl::k0, 4, PageSize::k4K, Vmpl::k1, Perms::kRead, true)));
+    CHECK(m.store[4].runnable_vmsa());
+    REQUIRE(ok(pvalidate(m.rmp, Vmpl::k0, 4, PageSize::k4K, false)));  // rescinded, VMSA bit kept
+    CHECK(m.store[4].vmsa);
+    CHECK(!m.store[4].runnable_vmsa());
+    RmpEntry big = m.store[4];
+    big.validated = true;
+    big.size = PageSize::k2M;  // no operation makes one; the rule still holds
+    CHECK(!big.runnable_vmsa());
+    big.size = PageSize::k4K;
+    big.owner = Owner::kFirmware;
+    CHECK(!big.runnable_vmsa());
+}
+
 TEST_CASE("rmp: RMPADJUST refusals, each with its code, change nothing") {
     Machine m;
     REQUIRE(assign(m.rmp, 1) == Status::kSuccess);  // assigned, not validated
@@ -294,6 +313,8 @@ TEST_CASE("rmp: RMPADJUST refusals, each with its code, change nothing") {
         {{Vmpl::k0, gpa(1), spa(1), 0, 0x0101}, FaultKind::kVc, 0x404, {}},                         // not validated
         {{Vmpl::k3, gpa(big), spa(big), 0, 0x0102}, FaultKind::kNone, 0, Status::kFailPermission},  // target above
         {{Vmpl::k2, gpa(big), spa(big), 1, 0x0103}, FaultKind::kNone, 0, Status::kFailPermission},  // holds nothing
+        {{Vmpl::k0, gpa(big), spa(big), 1, 0x10101}, FaultKind::kNone, 0, Status::kFailInput},      // 2 MiB VMSA
+        {{Vmpl::k1, gpa(big), spa(big), 1, 0x10002}, FaultKind::kNone, 0, Status::kFailInput},      // also from VMPL1
     };
     for (const Case& c : cases) {
         CAPTURE(c.op.rdx);

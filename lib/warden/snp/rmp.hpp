@@ -62,6 +62,11 @@ struct RmpEntry {
         if (owner != Owner::kGuest) return Perms{};
         return v == Vmpl::k0 ? Perms{Perms::kAll} : lower[vmpl_index(v) - 1];
     }
+    // What VMRUN and AP creation need of a VMSA page (15.36.12, Table
+    // 15-41): the guest's, the VMSA bit, validated, one 4 KiB page.
+    constexpr bool runnable_vmsa() const {
+        return owner == Owner::kGuest && vmsa && validated && size == PageSize::k4K;
+    }
     friend constexpr bool operator==(const RmpEntry&, const RmpEntry&) = default;
 };
 

@@ -92,6 +92,10 @@ Outcome Rmp::rmpadjust(const RmpadjustOp& op) {
     AdjustArgs args{};
     if (!decode_adjust(op.rcx, op.rdx, &args) || !aligned_to(op.gpa, op.spa, args.size))
         return returned(Status::kFailInput);
+    // A VMSA is one 4 KiB page (15.36.12: VMRUN checks it as 4 KiB; the
+    // launch update refuses a 2 MiB one too): the VMSA bit on a 2 MiB
+    // RMPADJUST is an invalid input, whichever VMPL asks.
+    if (args.vmsa && args.size == PageSize::k2M) return returned(Status::kFailInput);
     // 15.36.7: only a numerically higher VMPL than the caller's can be
     // changed (AMD's Tom Lendacky, AMDSEV issue 208, says the same).
     if (args.target <= vmpl_index(op.vmpl)) return returned(Status::kFailPermission);
