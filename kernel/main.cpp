@@ -11,7 +11,7 @@
 #include "arch/x86_64/tsc.hpp"
 #include "boot/boot_info.hpp"
 #include "console/early_console.hpp"
-#include "guest/guest.hpp"
+#include "svsm/guest.hpp"
 #include "log.hpp"
 #include "mm/address_space.hpp"
 #include "mm/frames.hpp"

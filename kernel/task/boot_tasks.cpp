@@ -5,7 +5,7 @@
 
 #include "arch/x86_64/cpu.hpp"
 #include "arch/x86_64/tsc.hpp"
-#include "guest/guest.hpp"
+#include "svsm/guest.hpp"
 #include "log.hpp"
 #include "task/log_ring.hpp"
 #include "task/queue.hpp"

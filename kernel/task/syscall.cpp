@@ -6,7 +6,7 @@
 #include "arch/x86_64/percpu.hpp"
 #include "arch/x86_64/tsc.hpp"
 #include "boot/boot_info.hpp"
-#include "guest/guest.hpp"
+#include "svsm/guest.hpp"
 #include "log.hpp"
 #include "mm/frames.hpp"
 #include "mm/layout.hpp"

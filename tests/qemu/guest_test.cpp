@@ -6,7 +6,7 @@
 
 #include "arch/x86_64/percpu.hpp"
 #include "boot/boot_info.hpp"
-#include "guest/guest.hpp"
+#include "svsm/guest.hpp"
 #include "test/ktest.hpp"
 
 using namespace warden;

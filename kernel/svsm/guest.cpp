@@ -1,5 +1,5 @@
 // Guest memory, validation bookkeeping and vCPU records (see guest.hpp).
-#include "guest/guest.hpp"
+#include "svsm/guest.hpp"
 
 #include <atomic>
 #include <cstring>
