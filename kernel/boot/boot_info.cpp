@@ -92,7 +92,7 @@ Result<void> load_from_igvm(uint64_t boot_block_phys, uint64_t entry_tsc) {
 
     static uint8_t area[kPageSize];  // the loader's map: copied, parsed, then cut to the SVSM's part
     WARDEN_TRY_VOID(copy_phys(bb.memory_map.raw(), area, bb.memory_map_size));
-    static MemoryMap loader_map;
+    MemoryMap& loader_map = boot_info.loader_memory;
     WARDEN_TRY_VOID(igvm::parse_memory_map(std::span<const uint8_t>(area, bb.memory_map_size), loader_map));
     if (!loader_map.is_ram(bb.svsm) || !bb.svsm.contains(boot_info.image)) return Fail(Error::kOutOfRange);
     const PhysRange data = bb.boot_data;

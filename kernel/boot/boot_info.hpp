@@ -21,6 +21,9 @@ struct BootInfo {
     PhysRange image;         // the kernel image, from the linker's symbols
     uint64_t entry_tsc = 0;  // TSC at the first instruction
     uint64_t rsdp = 0;       // ACPI RSDP from the loader, 0 if it gave none
+    // IGVM only: the loader's own map (the MEMORY_MAP parameter: all the
+    // VM's RAM, of which `memory` is the SVSM's part; the rest is the guest's).
+    MemoryMap loader_memory;
     // IGVM only: the checked boot block, and the vCPU count the loader gave.
     igvm::BootBlock launch;
     uint32_t vp_count = 0;

@@ -14,6 +14,7 @@
 #include "mm/address_space.hpp"
 #include "mm/frames.hpp"
 #include "mm/layout.hpp"
+#include "platform/guest_window.hpp"
 #include "warden/sev/page_state.hpp"
 #include "warden/sev/protocol.hpp"
 #include "warden/sev/vc.hpp"
@@ -98,6 +99,7 @@ private:
 };
 
 alignas(8) uint8_t cpuid_page_copy[kPageSize];
+alignas(8) uint8_t secrets_page_copy[kPageSize];  // the PSP's, with every VMPCK: SVSM memory only
 sev::CpuidTable cpuid_table;
 bool have_cpuid_table = false;
 
@@ -155,6 +157,7 @@ public:
         } else {
             log::warn("sev-snp: unusable CPUID page ({}): CPUID goes to the hypervisor", t.error());
         }
+        std::memcpy(secrets_page_copy, mm::phys_to_virt(info.launch.secrets), kPageSize);
         // SVSM memory the launch did not validate.
         InstructionValidator v;
         auto count = sev::validate_range(v, info.launch.svsm, true);
@@ -225,6 +228,56 @@ public:
         arch::halt_forever();  // a hypervisor that resumes us after termination gets a halted vCPU
     }
 
+    Result<void> init_guest_memory(const boot::BootInfo& info) override;
+    std::span<const GuestRegion> guest_regions() const override { return {regions_, region_count_}; }
+    PhysRange svsm_memory() const override { return svsm_; }
+    bool guest_access_needs_validation() const override { return true; }
+    bool tasks_play_the_guest() const override { return false; }
+    uint64_t guest_sev_features() const override { return status.raw >> 2; }  // SEV_STATUS bit n+2 = SEV_FEATURES bit n
+    std::span<const uint8_t> secrets_page() const override { return secrets_page_copy; }
+    std::span<const uint8_t> cpuid_page() const override { return cpuid_page_copy; }
+
+    // PVALIDATE through this CPU's window, which maps the page's first 4 KiB.
+    Result<PageChange> validate_guest_page(PhysAddr gpa, mm::PageSize size, bool valid) override {
+        if (size == mm::PageSize::k1G) return Fail(Error::kInvalidArgument);
+        if (!gpa.is_aligned(mm::page_bytes(size))) return Fail(Error::kMisaligned);
+        const GuestWindow w(gpa);
+        WARDEN_TRY_VOID(w.status());
+        const auto r = arch::pvalidate(w.va(), size == mm::PageSize::k2M, valid);
+        WARDEN_TRY(v, sev::pvalidate_outcome(r.eax, r.carry));
+        return v == sev::Validation::kUnchanged ? PageChange::kUnchanged : PageChange::kChanged;
+    }
+
+    // One RMPADJUST for a 2 MiB page the RMP holds as one entry; where it
+    // answers FAIL_SIZEMISMATCH (4 KiB entries) one per 4 KiB page.
+    Result<void> set_guest_access(PhysAddr gpa, mm::PageSize size, uint8_t vmpl, uint8_t rights) override {
+        if (vmpl == 0 || vmpl > 3 || rights > kRmpAll || size == mm::PageSize::k1G)
+            return Fail(Error::kInvalidArgument);
+        if (!gpa.is_aligned(mm::page_bytes(size))) return Fail(Error::kMisaligned);
+        const uint64_t attributes = sev::rmpadjust_attributes(vmpl, rights, false);
+        if (size == mm::PageSize::k2M) {
+            auto whole = guest_rmpadjust(gpa, true, attributes);
+            if (whole || whole.error() != Error::kMisaligned) return whole;
+        }
+        const uint64_t pages = mm::page_bytes(size) / kPageSize;
+        for (uint64_t i = 0; i < pages; ++i) WARDEN_TRY_VOID(guest_rmpadjust(gpa + i * kPageSize, false, attributes));
+        return {};
+    }
+
+    // The VMSA attribute can only be set from VMPL0, in an RMPADJUST aimed at
+    // a lower VMPL; aimed at the guest's, it also leaves that VMPL no rights
+    // (COCONUT-SVSM does the same: revoke, then VMSA with no rights).
+    Result<void> make_vmsa_page(PhysAddr gpa, uint8_t vmpl) override {
+        if (vmpl == 0 || vmpl > 3) return Fail(Error::kInvalidArgument);
+        if (!gpa.is_aligned(kPageSize)) return Fail(Error::kMisaligned);
+        return guest_rmpadjust(gpa, false, sev::rmpadjust_attributes(vmpl, 0, true));
+    }
+    Result<void> unmake_vmsa_page(PhysAddr gpa, uint8_t vmpl, uint8_t rights) override {
+        if (vmpl == 0 || vmpl > 3 || rights > kRmpAll) return Fail(Error::kInvalidArgument);
+        if (!gpa.is_aligned(kPageSize)) return Fail(Error::kMisaligned);
+        return guest_rmpadjust(gpa, false, sev::rmpadjust_attributes(vmpl, rights, false));
+    }
+
     uint64_t mask = 0;
     uint8_t c_bit = 0;
     uint64_t features = 0;
@@ -232,6 +285,22 @@ public:
 
 private:
     static constexpr size_t kVmsaVmplOffset = 0x0ca;  // SPEC-FACTS.md 6
+
+    GuestRegion regions_[kMaxGuestRegions];
+    size_t region_count_ = 0;
+    PhysRange svsm_;
+
+    bool add_region(PhysRange r) {
+        if (r.size == 0) return true;
+        if (region_count_ == kMaxGuestRegions) return false;
+        regions_[region_count_++] = GuestRegion{r, r.base, false};
+        return true;
+    }
+    static Result<void> guest_rmpadjust(PhysAddr gpa, bool huge, uint64_t attributes) {
+        const GuestWindow w(gpa);
+        WARDEN_TRY_VOID(w.status());
+        return sev::rmpadjust_outcome(arch::rmpadjust(w.va(), huge, attributes));
+    }
 
     // A vCPU from a VMSA: copied into a page that is not 2 MiB aligned (some
     // CPUs cannot run one that is), given the VMSA attribute (through target
@@ -302,6 +371,38 @@ private:
         return sev::rmpadjust_outcome(arch::rmpadjust(va, false, attributes));
     }
 };
+
+// The loader's RAM (the host's MEMORY_MAP: what it says is RAM) minus the
+// SVSM's memory, page aligned inwards. The guest's VMPL has no rights on
+// any of it yet: a page not validated cannot be granted (RMPADJUST of one is
+// #VC 0x404), so the grant comes with the page's validation (kernel/svsm).
+Result<void> Snp::init_guest_memory(const boot::BootInfo& info) {
+    svsm_ = info.launch.svsm;
+    for (const MemoryRegion& r : info.loader_memory.regions()) {
+        if (r.type != RegionType::kRam) continue;
+        const PhysAddr base = r.range.base.align_up(kPageSize), end = r.range.end().align_down(kPageSize);
+        if (end <= base) continue;
+        const PhysRange ram{base, end - base};
+        bool room = true;
+        if (!ram.overlaps(svsm_)) {
+            room = add_region(ram);
+        } else {
+            if (svsm_.base > ram.base) room = add_region(PhysRange{ram.base, svsm_.base - ram.base});
+            if (room && ram.end() > svsm_.end()) room = add_region(PhysRange{svsm_.end(), ram.end() - svsm_.end()});
+        }
+        if (!room) {
+            log::warn("guest: more than {} RAM ranges: {:#x} and above left out", kMaxGuestRegions, ram.base.raw());
+            break;
+        }
+    }
+    if (region_count_ == 0) return Fail(Error::kNotFound);
+    for (const GuestRegion& g : guest_regions()) {
+        log::info(
+            "guest: {:#x}..{:#x} ({} KiB): the loader's RAM minus SVSM memory; no rights for the guest until validated",
+            g.gpa.base.raw(), g.gpa.end().raw(), g.gpa.size / 1024);
+    }
+    return {};
+}
 
 Snp instance;
 

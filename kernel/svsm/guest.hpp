@@ -1,17 +1,19 @@
-// The guest as the SVSM sees it: its memory (never SVSM memory), reached
-// only through a per-CPU window, never mapped permanently in the kernel;
-// validation of its pages on its behalf; the vCPUs it creates. These are
-// the narrow kernel calls behind the request loop's system calls, and they
-// enforce DESIGN section 8 themselves, whatever the caller checked.
+// The policy of what only VMPL0 does for the guest (DESIGN 1, kernel/svsm):
+// its memory (never SVSM memory), reached only through a per-CPU window,
+// never mapped permanently in the kernel; validation of its pages on its
+// behalf and the rights its VMPL gets on them; the vCPUs it creates. These
+// are the narrow kernel calls behind the request loop's system calls, and
+// they enforce DESIGN section 8 themselves, whatever the caller checked.
 //
-// On native the guest has its own physical address space, as a nested guest
-// would: two regions of guest-physical addresses (RAM and the firmware's
-// flash), each backed by frames carved out of RAM at boot and taken out of
-// the direct map. Validation and VMSA-page revocation are bookkeeping with
-// the same observable rules as on SNP (docs/svsm.md).
+// The mechanism is the platform's guest face (platform/platform.hpp): on
+// native bookkeeping with the same observable rules as on SNP, on SNP
+// PVALIDATE and RMPADJUST (docs/svsm.md). This layer keeps the record of
+// every guest page's validation and of the pages taken out of the guest's
+// hands, the same on both.
 #pragma once
 
 #include "boot/boot_info.hpp"
+#include "platform/platform.hpp"
 #include "warden/svsm/core.hpp"
 
 namespace warden::task {
@@ -20,25 +22,30 @@ struct Task;
 
 namespace warden::guest {
 
-// Native guest-physical layout. RAM starts at 8 MiB, where OVMF's SEV
-// metadata puts its pages: the low half is the firmware's, the high half
-// holds the initial Calling Areas (and the harness guest's pages). The flash
-// region ends at 4 GiB, where a firmware image maps (docs/bios_loader.md).
-inline constexpr PhysRange kNativeRam{PhysAddr(0x800000), 8 << 20};
-inline constexpr uint64_t kNativeCaaOffset = 4 << 20;
-inline constexpr PhysRange kNativeFlash{PhysAddr((uint64_t{1} << 32) - (2 << 20)), 2 << 20};
+// The VMPL the guest runs at (a kernel constant, set by the Meson option
+// guest_vmpl, 2 by default): VMPL1 stays free for a service at that level.
+#ifndef WARDEN_GUEST_VMPL
+#define WARDEN_GUEST_VMPL 2
+#endif
+inline constexpr uint8_t kGuestVmpl = WARDEN_GUEST_VMPL;
+static_assert(kGuestVmpl >= 1 && kGuestVmpl <= 3, "guest_vmpl: 1, 2 or 3");
 
-// A range of guest-physical addresses and the frames behind it.
-struct Region {
-    PhysRange gpa;
-    PhysAddr backing;
-};
+// The initial Calling Areas (one page per vCPU) start this far into the
+// guest's first RAM range; on native the low half of RAM is the firmware's,
+// the high half holds these and the harness guest's pages.
+inline constexpr uint64_t kCaaOffset = 4 << 20;
 
+using Region = platform::GuestRegion;
+
+// The platform's guest memory, the windows and the validation record. On
+// native the pages start not validated; on SNP too (the launch validates
+// only SVSM memory), and the guest's VMPL gets its rights on a page when
+// the page is validated for it.
 Result<void> init(const boot::BootInfo& info);
 
 std::span<const Region> regions();
-PhysRange memory();  // guest RAM
-PhysRange flash();   // where the firmware image maps
+PhysRange memory();  // the guest's first RAM range (native: all its RAM)
+PhysRange flash();   // where the firmware image maps (native), else empty
 // Whether all of r is guest memory.
 bool is_guest_memory(PhysRange r);
 // DESIGN 8's rule, the check every access on the guest's behalf makes (the
@@ -49,7 +56,8 @@ bool is_guest_memory(PhysRange r);
 bool in_guest_hands(PhysRange r);
 
 // Copies through this CPU's window; kOutOfRange outside guest memory,
-// kDenied when the range is not in the guest's hands (nothing copied).
+// kDenied when the range is not in the guest's hands, or (where the
+// platform faults on it: SNP) holds a page not validated (nothing copied).
 Result<void> read(PhysAddr gpa, void* out, size_t len);
 Result<void> write(PhysAddr gpa, const void* in, size_t len);
 // The same straight to or from a task's memory at buf (no bounce buffer: one
@@ -60,7 +68,7 @@ Result<void> write_from_task(task::Task& t, uint64_t buf, PhysAddr gpa, size_t l
 // What the guest is told about its SVSM and itself: SVSM memory (under
 // IGVM the launch's; on native, where the SVSM is outside the guest's
 // address space, the kernel image), the VMPL it runs at and its VMSAs'
-// SEV_FEATURES.
+// SEV_FEATURES (the platform's).
 PhysRange svsm_memory();
 uint8_t vmpl();
 uint64_t sev_features();
@@ -68,13 +76,18 @@ uint64_t sev_features();
 PhysRange launched_firmware();
 
 // kDenied for a page (or a 2 MiB page holding one) not in the guest's hands.
+// A page validated for the guest is zeroed, then its VMPL gets all rights
+// on it (one 2 MiB grant where the page is 2 MiB); a page rescinded loses
+// them first.
 Result<svsm::PvalidateOutcome> pvalidate(PhysAddr page, bool huge, bool validate);
 
 // CREATE_VCPU (svsm::GuestServices::create_vcpu's contract): the VMSA page
-// is taken out of the guest's reach (native: unmapped from every task that
-// plays the guest) before the kernel checks its contents itself, and given
-// back if they do not fit. kMisaligned, kOutOfRange, kNotFound (APIC ID),
-// kDenied (the Calling Area is on a taken page), kAlreadyMapped (the VMSA
+// is taken out of the guest's reach (the platform's VMSA page: on SNP no
+// rights left to the guest's VMPL and the RMP's VMSA attribute; on native
+// unmapped from every task that plays the guest) before the kernel checks
+// its contents itself, and given back if they do not fit. kMisaligned, kOutOfRange, kNotFound (APIC ID),
+// kDenied (the Calling Area is on a taken page; SNP: the VMSA page is not
+// validated, so no VMSA can be made of it), kAlreadyMapped (the VMSA
 // page is taken already), kBusy (table full), kInvalidArgument (contents).
 Result<void> create_vcpu(PhysAddr vmsa, PhysAddr caa, uint32_t apic_id);
 // kOutOfRange outside guest memory, kNotFound unless vmsa is a live vCPU's
@@ -93,7 +106,15 @@ PhysAddr initial_caa(unsigned cpu_index);
 // request loop of one CPU (writes to guest memory and VMSA revocations that
 // were undone do not count).
 uint64_t mutations(unsigned cpu_index);
-// Whether page is validated (native bookkeeping; for tests).
+// Whether page is validated (the record both platforms keep; for tests).
 bool is_validated(PhysAddr page);
+
+// The guest's secrets page, from the platform's (SNP: its VMPCKs of VMPLs
+// above the guest's cleared; native: no keys) with the SVSM fields set:
+// SVSM memory, the BSP's Calling Area caa, core protocol version 1, the
+// guest's VMPL. And the guest's CPUID page: the platform's, as it is
+// (kNotFound where the platform has none: native).
+Result<void> make_secrets_page(PhysAddr caa, std::span<uint8_t, kPageSize> out);
+Result<void> make_cpuid_page(std::span<uint8_t, kPageSize> out);
 
 }  // namespace warden::guest

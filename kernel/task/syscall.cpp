@@ -6,10 +6,10 @@
 #include "arch/x86_64/percpu.hpp"
 #include "arch/x86_64/tsc.hpp"
 #include "boot/boot_info.hpp"
-#include "svsm/guest.hpp"
 #include "log.hpp"
 #include "mm/frames.hpp"
 #include "mm/layout.hpp"
+#include "svsm/guest.hpp"
 #include "task/queue.hpp"
 #include "task/sched.hpp"
 #include "task/task.hpp"
@@ -151,7 +151,7 @@ int64_t sys_guest_info(Task& t, uint64_t out) {
     info.guest_vmpl = guest::vmpl();
     info.bench = boot::info().cmdline.has("warden.bench") ? 1 : 0;
     info.tsc_hz = arch::tsc_hz();
-    info.harness_base = mem.size != 0 ? mem.base.raw() + guest::kNativeCaaOffset : 0;
+    info.harness_base = mem.size != 0 ? mem.base.raw() + guest::kCaaOffset : 0;
     info.flash_base = flash.base.raw();
     info.flash_size = flash.size;
     info.firmware_size = guest::launched_firmware().size;

@@ -1,11 +1,13 @@
-// Boot tests for kernel/guest's own keeping of DESIGN 8 (issue 15): the
+// Boot tests for kernel/svsm's own keeping of DESIGN 8 (issue 15): the
 // kernel refuses a taken VMSA page to every access on the guest's behalf
 // itself, whatever the CPL3 request loop checked. No task plays the guest in
-// this image, so these pages are the test's alone.
+// this image, so these pages are the test's alone. They run on native and on
+// the emulated SNP host alike (issue 17): the 2 MiB page they use is
+// validated for the guest first, as the SVSM touches no page that is not
+// where the platform would fault on it.
 #include <cstring>
 
 #include "arch/x86_64/percpu.hpp"
-#include "boot/boot_info.hpp"
 #include "svsm/guest.hpp"
 #include "test/ktest.hpp"
 
@@ -27,12 +29,18 @@ bool write_vmsa(PhysAddr gpa) {
     return guest::write(gpa, v, sizeof v).ok();
 }
 
+// The whole 2 MiB page at base() validated (zeroed, the guest's VMPL given
+// its rights), unless an earlier case did it.
+bool validate_base() {
+    auto r = guest::pvalidate(base(), true, true);
+    return r && (*r == svsm::PvalidateOutcome::kChanged || *r == svsm::PvalidateOutcome::kUnchanged);
+}
+
 }  // namespace
 
 KTEST("guest: a live VMSA page is refused to every copy, PVALIDATE and CREATE_VCPU") {
-    if (boot::info().kind == boot::BootKind::kIgvm && guest::memory().size == 0)
-        KSKIP("no guest memory under IGVM yet (docs/svsm.md)");
     if (!KCHECK(guest::memory().size != 0)) return;
+    if (!KCHECK(validate_base())) return;
     const PhysAddr vmsa = base() + 0x3000, caa = base() + 0x1000, other = base() + 0x5000;
     const uint32_t apic = arch::this_cpu().apic_id;
     const uint64_t zero = 0;
@@ -69,9 +77,8 @@ KTEST("guest: a live VMSA page is refused to every copy, PVALIDATE and CREATE_VC
 }
 
 KTEST("guest: a VMSA whose contents do not fit is given back, nothing taken") {
-    if (boot::info().kind == boot::BootKind::kIgvm && guest::memory().size == 0)
-        KSKIP("no guest memory under IGVM yet (docs/svsm.md)");
     if (!KCHECK(guest::memory().size != 0)) return;
+    if (!KCHECK(validate_base())) return;
     const PhysAddr vmsa = base() + 0x7000, caa = base() + 0x1000;
     KCHECK(write_vmsa(vmsa));
     const uint8_t vmpl0 = 0;
