@@ -50,6 +50,16 @@ Result<void> load_from_firmware(uint64_t entry_tsc);
 // on the other paths. Sets the RSDP.
 Result<void> load_acpi_from_firmware();
 
+// The entry's loader, by kind (entry_pvh.S passes it): one of the three above.
+Result<void> load(BootKind kind, uint64_t boot_arg, uint64_t entry_tsc);
+// Once frames can be allocated: what the entry still needs (the firmware
+// path's ACPI tables; nothing on the others). Failures are warnings.
+void load_late();
+// Once the TSC is calibrated: what the entry cost before kernel_main
+// reached the loader (tsc0) and the loader itself (tsc1), where that is
+// worth saying (the firmware path).
+void log_entry_cost(uint64_t tsc0, uint64_t tsc1);
+
 const BootInfo& info();
 
 }  // namespace warden::boot

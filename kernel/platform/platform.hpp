@@ -145,6 +145,11 @@ struct Detection {
 // where CPUID says SEV exists: elsewhere the read raises #GP).
 Detection detect();
 
+// Whether port IO works from the entry (the early console may print at once).
+// Under IGVM the platform is SNP, whose port IO needs this CPU's GHCB first
+// (init_cpu): the console holds its lines until then.
+bool port_io_at_entry(boot::BootKind kind);
+
 // Picks and remembers the platform. kUnsupported for SEV or SEV-ES without SNP.
 Result<void> init(const Detection& d);
 Platform& current();
