@@ -120,8 +120,9 @@ public:
     // page over smaller RMP entries: retry as 4 KiB pages) or a misaligned
     // page. Native: no state to change, kChanged.
     virtual Result<PageChange> validate_guest_page(PhysAddr gpa, mm::PageSize size, bool valid) = 0;
-    // A lower VMPL's rights on a validated guest page (SNP: RMPADJUST, one
-    // 2 MiB RMPADJUST where the RMP entry is 2 MiB, else 512 of 4 KiB).
+    // A lower VMPL's rights on a validated guest page of that size (SNP: one
+    // RMPADJUST). kMisaligned for a size mismatch (a 2 MiB page the RMP holds
+    // as 4 KiB entries: the caller goes page by page) or a misaligned page.
     // Native: checked, no effect (the tasks that play the guest are mapped
     // and unmapped by kernel/svsm on both platforms).
     virtual Result<void> set_guest_access(PhysAddr gpa, mm::PageSize size, uint8_t vmpl, uint8_t rights) = 0;

@@ -248,20 +248,12 @@ public:
         return v == sev::Validation::kUnchanged ? PageChange::kUnchanged : PageChange::kChanged;
     }
 
-    // One RMPADJUST for a 2 MiB page the RMP holds as one entry; where it
-    // answers FAIL_SIZEMISMATCH (4 KiB entries) one per 4 KiB page.
+    // One RMPADJUST through this CPU's window (FAIL_SIZEMISMATCH is kMisaligned).
     Result<void> set_guest_access(PhysAddr gpa, mm::PageSize size, uint8_t vmpl, uint8_t rights) override {
         if (vmpl == 0 || vmpl > 3 || rights > kRmpAll || size == mm::PageSize::k1G)
             return Fail(Error::kInvalidArgument);
         if (!gpa.is_aligned(mm::page_bytes(size))) return Fail(Error::kMisaligned);
-        const uint64_t attributes = sev::rmpadjust_attributes(vmpl, rights, false);
-        if (size == mm::PageSize::k2M) {
-            auto whole = guest_rmpadjust(gpa, true, attributes);
-            if (whole || whole.error() != Error::kMisaligned) return whole;
-        }
-        const uint64_t pages = mm::page_bytes(size) / kPageSize;
-        for (uint64_t i = 0; i < pages; ++i) WARDEN_TRY_VOID(guest_rmpadjust(gpa + i * kPageSize, false, attributes));
-        return {};
+        return guest_rmpadjust(gpa, size == mm::PageSize::k2M, sev::rmpadjust_attributes(vmpl, rights, false));
     }
 
     // The VMSA attribute can only be set from VMPL0, in an RMPADJUST aimed at

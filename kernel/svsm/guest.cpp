@@ -288,6 +288,17 @@ Result<void> write_from_task(task::Task& t, uint64_t buf, PhysAddr gpa, size_t l
                      [&](uint8_t* w, size_t done, size_t n) { return task::copy_from_task(t, buf + done, w, n); });
 }
 
+// The guest's VMPL's rights on a validated page: one RMPADJUST of its size,
+// or where the RMP holds a 2 MiB page as 4 KiB entries one per 4 KiB page.
+Result<void> set_rights(PhysAddr page, mm::PageSize size, uint8_t rights) {
+    auto whole = hw().set_guest_access(page, size, kGuestVmpl, rights);
+    if (whole || whole.error() != Error::kMisaligned || size != mm::PageSize::k2M) return whole;
+    for (uint64_t i = 0; i < kLargePageSize / kPageSize; ++i) {
+        WARDEN_TRY_VOID(hw().set_guest_access(page + i * kPageSize, mm::PageSize::k4K, kGuestVmpl, rights));
+    }
+    return {};
+}
+
 // The record is PVALIDATE's model: 4 KiB pages flip their bit; a 2 MiB
 // request needs all 512 bits alike (else the RMP would hold small pages:
 // size mismatch). Only then the platform: validate, zero (DESIGN 8: a
@@ -295,7 +306,8 @@ Result<void> write_from_task(task::Task& t, uint64_t buf, PhysAddr gpa, size_t l
 // guest's VMPL gets its rights; a rescind takes the rights away first (on
 // SNP RMPADJUST of a page not validated faults). The platform may still
 // answer a size mismatch (a 2 MiB page the RMP holds as 4 KiB entries):
-// the guest retries with 4 KiB pages, and nothing changed.
+// the guest retries with 4 KiB pages, and nothing changed. For a rescind
+// the revoking RMPADJUST already says so, before anything changes.
 Result<svsm::PvalidateOutcome> pvalidate(PhysAddr page, bool huge, bool validate) {
     const uint64_t bytes = huge ? kLargePageSize : kPageSize;
     const mm::PageSize size = huge ? mm::PageSize::k2M : mm::PageSize::k4K;
@@ -310,10 +322,14 @@ Result<svsm::PvalidateOutcome> pvalidate(PhysAddr page, bool huge, bool validate
     for (uint64_t i = 0; i < n; ++i) already += bit(first + i) == validate;
     if (already == n) return svsm::PvalidateOutcome::kUnchanged;
     if (already != 0 && huge) return svsm::PvalidateOutcome::kSizeMismatch;
-    if (!validate) WARDEN_TRY_VOID(hw().set_guest_access(page, size, kGuestVmpl, 0));
+    if (!validate) {
+        auto revoked = hw().set_guest_access(page, size, kGuestVmpl, 0);
+        if (!revoked && revoked.error() == Error::kMisaligned) return svsm::PvalidateOutcome::kSizeMismatch;
+        WARDEN_TRY_VOID(revoked);
+    }
     auto changed = hw().validate_guest_page(page, size, validate);
     if (!changed) {
-        if (!validate) (void)hw().set_guest_access(page, size, kGuestVmpl, platform::kRmpAll);  // as it was
+        if (!validate) (void)set_rights(page, size, platform::kRmpAll);  // as it was
         if (changed.error() == Error::kMisaligned) return svsm::PvalidateOutcome::kSizeMismatch;
         return Fail(changed.error());
     }
@@ -324,7 +340,7 @@ Result<svsm::PvalidateOutcome> pvalidate(PhysAddr page, bool huge, bool validate
                 return Result<void>{};
             }));
         }
-        WARDEN_TRY_VOID(hw().set_guest_access(page, size, kGuestVmpl, platform::kRmpAll));
+        WARDEN_TRY_VOID(set_rights(page, size, platform::kRmpAll));
     }
     for (uint64_t i = 0; i < n; ++i) set_bit(first + i, validate);
     count_mutation();

@@ -1,6 +1,7 @@
 // A VMPL1 context for the emulated SNP host's negative images: Warden, at
 // VMPL0, builds a tiny 64-bit VMPL1 world on this vCPU out of its own
-// frames and runs it once through RUN_VMPL (Platform::run_vmpl).
+// frames and runs it once through RUN_VMPL (Platform::run_vmpl). The same
+// world at another VMPL (build(2): the guest's) for the guest-memory images.
 //
 // VMPL1 gets exactly the rights its pages need (RMPADJUST from VMPL0, APM
 // vol. 2 15.36.7): its page tables read/write (the walk may set A/D bits),
@@ -49,15 +50,15 @@ inline Result<PhysAddr> page() {
     return frame;
 }
 
-// RMPADJUST from VMPL0 giving VMPL1 `perms` on one of Warden's frames.
-inline bool grant(PhysAddr frame, uint8_t perms) {
+// RMPADJUST from VMPL0 giving `vmpl` `perms` on one of Warden's frames.
+inline bool grant(PhysAddr frame, uint8_t perms, uint8_t vmpl = 1) {
     const uint64_t va = reinterpret_cast<uint64_t>(mm::phys_to_virt(frame));
-    const uint32_t eax = arch::rmpadjust(va, false, sev::rmpadjust_attributes(1, perms, false));
-    if (eax != 0) log::raw("vmpl1: RMPADJUST granting VMPL1 {:#x} on {:#x}: eax {}", perms, frame.raw(), eax);
+    const uint32_t eax = arch::rmpadjust(va, false, sev::rmpadjust_attributes(vmpl, perms, false));
+    if (eax != 0) log::raw("vmpl1: RMPADJUST granting VMPL{} {:#x} on {:#x}: eax {}", vmpl, perms, frame.raw(), eax);
     return eax == 0;
 }
 
-inline Result<World> build() {
+inline Result<World> build(uint8_t vmpl = 1) {
     auto& p = platform::current();
     const uint64_t c_bit = p.encryption_mask();
     // Page-table entries (SDM vol. 3 4.5): P | RW | A, and PS | D on 2 MiB leaves.
@@ -76,8 +77,8 @@ inline Result<World> build() {
     std::memcpy(mm::phys_to_virt(code), vmpl1_stub_start, static_cast<size_t>(vmpl1_stub_end - vmpl1_stub_start));
     const uint8_t rw = sev::kRmpRead | sev::kRmpWrite;
     const uint8_t rx = sev::kRmpRead | sev::kRmpExecUser | sev::kRmpExecSupervisor;
-    if (!grant(pml4, rw) || !grant(pdpt, rw) || !grant(pd, rw) || !grant(code, rx) || !grant(data_page, rw) ||
-        !grant(target, rw))
+    if (!grant(pml4, rw, vmpl) || !grant(pdpt, rw, vmpl) || !grant(pd, rw, vmpl) || !grant(code, rx, vmpl) ||
+        !grant(data_page, rw, vmpl) || !grant(target, rw, vmpl))
         return Fail(Error::kDenied);
     w.data = mm::phys_to_virt<Data>(data_page);
     w.data->target = gpa(target);
@@ -90,12 +91,12 @@ inline Result<World> build() {
                                                                   .rdi = gpa(data_page),
                                                                   .cr3 = gpa(pml4) | c_bit,
                                                                   .sev_features = sev_features,
-                                                                  .vmpl = 1});
+                                                                  .vmpl = vmpl});
     WARDEN_TRY(scratch, page());
     std::memcpy(mm::phys_to_virt(scratch), vmsa.data(), vmsa.size());
     WARDEN_TRY(running, p.start_guest_vcpu(scratch, arch::apic::this_apic_id(), sev_features));
     w.vmsa = running;
-    log::raw("vmpl1: VMPL1 context on this vCPU: code {:#x}, data {:#x}, target {:#x}, VMSA {:#x}", gpa(code),
+    log::raw("vmpl1: VMPL{} context on this vCPU: code {:#x}, data {:#x}, target {:#x}, VMSA {:#x}", vmpl, gpa(code),
              gpa(data_page), gpa(target), gpa(running));
     return w;
 }
