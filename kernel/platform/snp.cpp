@@ -15,6 +15,7 @@
 #include "mm/frames.hpp"
 #include "mm/layout.hpp"
 #include "platform/guest_window.hpp"
+#include "warden/igvm/guest_ram.hpp"
 #include "warden/sev/page_state.hpp"
 #include "warden/sev/protocol.hpp"
 #include "warden/sev/vc.hpp"
@@ -282,12 +283,6 @@ private:
     size_t region_count_ = 0;
     PhysRange svsm_;
 
-    bool add_region(PhysRange r) {
-        if (r.size == 0) return true;
-        if (region_count_ == kMaxGuestRegions) return false;
-        regions_[region_count_++] = GuestRegion{r, r.base, false};
-        return true;
-    }
     static Result<void> guest_rmpadjust(PhysAddr gpa, bool huge, uint64_t attributes) {
         const GuestWindow w(gpa);
         WARDEN_TRY_VOID(w.status());
@@ -365,34 +360,22 @@ private:
 };
 
 // The loader's RAM (the host's MEMORY_MAP: what it says is RAM) minus the
-// SVSM's memory, page aligned inwards. The guest's VMPL has no rights on
-// any of it yet: a page not validated cannot be granted (RMPADJUST of one is
-// #VC 0x404), so the grant comes with the page's validation (kernel/svsm).
+// SVSM's memory, in whole pages (lib/warden/igvm/guest_ram.hpp). The
+// guest's VMPL has no rights on any of it yet: a page not validated cannot
+// be granted (RMPADJUST of one is #VC 0x404), so the grant comes with the
+// page's validation (kernel/svsm).
 Result<void> Snp::init_guest_memory(const boot::BootInfo& info) {
     svsm_ = info.launch.svsm;
-    for (const MemoryRegion& r : info.loader_memory.regions()) {
-        if (r.type != RegionType::kRam) continue;
-        const PhysAddr base = r.range.base.align_up(kPageSize), end = r.range.end().align_down(kPageSize);
-        if (end <= base) continue;
-        const PhysRange ram{base, end - base};
-        bool room = true;
-        if (!ram.overlaps(svsm_)) {
-            room = add_region(ram);
-        } else {
-            if (svsm_.base > ram.base) room = add_region(PhysRange{ram.base, svsm_.base - ram.base});
-            if (room && ram.end() > svsm_.end()) room = add_region(PhysRange{svsm_.end(), ram.end() - svsm_.end()});
-        }
-        if (!room) {
-            log::warn("guest: more than {} RAM ranges: {:#x} and above left out", kMaxGuestRegions, ram.base.raw());
-            break;
-        }
-    }
-    if (region_count_ == 0) return Fail(Error::kNotFound);
-    for (const GuestRegion& g : guest_regions()) {
+    PhysRange ram[kMaxGuestRegions];
+    WARDEN_TRY(n, igvm::guest_ram(info.loader_memory, svsm_, ram));
+    for (size_t i = 0; i < n; ++i) {
+        regions_[i] = GuestRegion{ram[i], ram[i].base, false};
         log::info(
-            "guest: {:#x}..{:#x} ({} KiB): the loader's RAM minus SVSM memory; no rights for the guest until validated",
-            g.gpa.base.raw(), g.gpa.end().raw(), g.gpa.size / 1024);
+            "guest: {:#x}..{:#x} ({} KiB): the loader's RAM minus SVSM memory; no rights for the guest until "
+            "validated",
+            ram[i].base.raw(), ram[i].end().raw(), ram[i].size / 1024);
     }
+    region_count_ = n;
     return {};
 }
 
