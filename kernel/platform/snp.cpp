@@ -200,9 +200,9 @@ public:
         return {};
     }
 
-    // The steps of start_ap at the VMSA's own VMPL (guest::start_vcpu refuses
-    // while guest memory is not set up, as under IGVM today; the emulated SNP
-    // host's VMPL1 images use it directly).
+    // The steps of start_ap at the VMSA's own VMPL (guest::start_vcpu checks
+    // the VMSA against the guest first; the emulated SNP host's VMPL images
+    // use it directly).
     Result<PhysAddr> start_guest_vcpu(PhysAddr vmsa, uint32_t apic_id, uint64_t sev_features) override {
         const auto* bytes = mm::phys_to_virt<uint8_t>(vmsa);
         return create_vcpu_from(bytes, apic_id, sev_features, bytes[kVmsaVmplOffset]);
