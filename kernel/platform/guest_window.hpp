@@ -10,13 +10,19 @@
 
 namespace warden::platform {
 
+// What the window is for: 4 KiB accesses (this CPU's own slot), or a
+// 2 MiB PVALIDATE/RMPADJUST, whose linear address is 2 MiB aligned as the
+// page is (one slot shared by all CPUs, taken in turn; only the page's
+// first 4 KiB is mapped, which is what the instructions translate).
+enum class WindowFor : uint8_t { kAccess, kLargePage };
+
 class GuestWindow {
 public:
     // The guest page holding gpa (translated through the platform's guest
     // regions; with the C-bit where the platform has one). status() says
-    // whether it is mapped: kOutOfRange outside guest memory, kBusy before
-    // init_guest_windows.
-    explicit GuestWindow(PhysAddr gpa);
+    // whether it is mapped: kOutOfRange outside guest memory (or, for a
+    // large page, not 2 MiB aligned), kBusy before init_guest_windows.
+    explicit GuestWindow(PhysAddr gpa, WindowFor use = WindowFor::kAccess);
     ~GuestWindow();
     GuestWindow(const GuestWindow&) = delete;
     GuestWindow& operator=(const GuestWindow&) = delete;
@@ -30,6 +36,7 @@ private:
     uint64_t va_ = 0;
     uint64_t* slot_ = nullptr;
     bool interrupts_ = false;
+    bool shared_ = false;
     Error error_ = Error::kBusy;
 };
 

@@ -238,11 +238,11 @@ public:
     std::span<const uint8_t> secrets_page() const override { return secrets_page_copy; }
     std::span<const uint8_t> cpuid_page() const override { return cpuid_page_copy; }
 
-    // PVALIDATE through this CPU's window, which maps the page's first 4 KiB.
+    // PVALIDATE through a window whose address is aligned as the page is.
     Result<PageChange> validate_guest_page(PhysAddr gpa, mm::PageSize size, bool valid) override {
         if (size == mm::PageSize::k1G) return Fail(Error::kInvalidArgument);
         if (!gpa.is_aligned(mm::page_bytes(size))) return Fail(Error::kMisaligned);
-        const GuestWindow w(gpa);
+        const GuestWindow w(gpa, size == mm::PageSize::k2M ? WindowFor::kLargePage : WindowFor::kAccess);
         WARDEN_TRY_VOID(w.status());
         const auto r = arch::pvalidate(w.va(), size == mm::PageSize::k2M, valid);
         WARDEN_TRY(v, sev::pvalidate_outcome(r.eax, r.carry));
@@ -284,7 +284,7 @@ private:
     PhysRange svsm_;
 
     static Result<void> guest_rmpadjust(PhysAddr gpa, bool huge, uint64_t attributes) {
-        const GuestWindow w(gpa);
+        const GuestWindow w(gpa, huge ? WindowFor::kLargePage : WindowFor::kAccess);
         WARDEN_TRY_VOID(w.status());
         return sev::rmpadjust_outcome(arch::rmpadjust(w.va(), huge, attributes));
     }
