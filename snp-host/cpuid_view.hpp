@@ -1,7 +1,8 @@
 // The CPUID the emulated SNP machine reports: the host CPU's, with the SEV
 // leaf 0x8000001F filled in as an SNP-capable AMD CPU reports it (TCG has
-// none: QEMU-FACTS). The same view builds the launch's CPUID page and
-// answers the guest's CPUID requests, so the two cannot disagree.
+// none: QEMU-FACTS). The same view builds the CPUID page the hypervisor
+// proposes at launch, is what the PSP checks that page against, and answers
+// the guest's CPUID requests, so the page and the answers cannot disagree.
 #pragma once
 
 #include "warden/sev/cpuid_table.hpp"

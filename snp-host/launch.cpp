@@ -12,6 +12,7 @@
 #include "warden/igvm/memory_map.hpp"
 #include "warden/igvm/snp_launch.hpp"
 #include "warden/sev/secrets.hpp"
+#include "warden/snp/cpuid_check.hpp"
 
 namespace snp_host {
 namespace {
@@ -21,6 +22,7 @@ using warden::Fail;
 using warden::Result;
 namespace igvm = warden::igvm;
 namespace sev = warden::sev;
+namespace snp = warden::snp;
 constexpr uint64_t kPage = 4096;
 
 igvm::File file_headers;  // large: not on the stack
@@ -58,9 +60,57 @@ Result<void> build_secrets(std::span<uint8_t> page) {
     return {};
 }
 
+// The PSP's report of a rejected CPUID page: one line per refused value,
+// as QEMU prints one per mismatching entry (sev.c
+// sev_snp_cpuid_report_mismatches), with the rule that refused it.
+class PspCpuidReport final : public snp::CpuidRejectionSink {
+public:
+    void rejected(const snp::CpuidRejection& r) override {
+        log("PSP: CPUID page rejected: function {:#x} subleaf {} {} {:#x} has bits {:#x} {} (allowed {:#x})",
+            r.function, r.subleaf, snp::cpuid_field_name(r.field), r.proposed, r.bits, snp::cpuid_why_text(r.why),
+            r.allowed);
+    }
+};
+
+// The CPUID page in its two roles. The hypervisor (the VMM's part: QEMU's
+// sev_snp_cpuid_info_fill over the CPUID KVM shows the guest) proposes a page
+// from the emulated CPU, with the test's edits. The PSP checks it at
+// SNP_LAUNCH_UPDATE against the same CPU; a rejection fails the update with
+// INVALID_PARAM and the corrected page written back. KVM hands that page
+// back to the VMM and QEMU reports the mismatches and ends the launch, it
+// does not retry: neither does the host.
+Result<void> launch_cpuid_page(std::span<uint8_t, sev::kCpuidPageSize> page, const snp::CpuidEdits* edits) {
+    auto n = sev::build_cpuid_page(sev::default_guest_leaves(), emulated_cpuid, page);
+    if (!n) return Fail(n.error());
+    if (edits != nullptr) {
+        if (auto r = snp::apply_cpuid_edits(*edits, page); !r) {
+            log("hypervisor: the CPUID edits need more than {} entries", snp::kCpuidMaxEntries);
+            return Fail(r.error());
+        }
+    }
+    PspCpuidReport report;
+    auto checked = snp::check_cpuid_page(page, emulated_cpuid, report);
+    if (!checked) {
+        log("PSP: CPUID page refused (INVALID_PARAM, nothing written back): {}",
+            checked.error() == Error::kOutOfRange
+                ? "its count is above 64"
+                : "a reserved header field is set, or two entries answer one function");
+        return Fail(Error::kInvalidArgument);
+    }
+    if (!checked->accepted()) {
+        log("PSP: SNP_LAUNCH_UPDATE of the CPUID page fails with INVALID_PARAM: {} value(s) of {} entries rejected, "
+            "the corrected page written back; the hypervisor does not retry",
+            checked->rejected, checked->entries);
+        return Fail(Error::kInvalidArgument);
+    }
+    log("PSP: CPUID page accepted: {} entries", checked->entries);
+    return {};
+}
+
 class PlacingSink final : public igvm::LaunchSink {
 public:
-    PlacingSink(const GuestMemory& g, RmpSeam& rmp, Launched& out) : guest_(g), rmp_(rmp), out_(out) {}
+    PlacingSink(const GuestMemory& g, RmpSeam& rmp, const snp::CpuidEdits* edits, Launched& out)
+        : guest_(g), rmp_(rmp), edits_(edits), out_(out) {}
 
     void page(igvm::SnpPageType type, uint64_t gpa, std::span<const uint8_t> contents) override {
         const auto hashed = contents.empty() ? warden::crypto::Sha384Digest{} : warden::crypto::sha384(contents);
@@ -73,13 +123,28 @@ public:
                 std::memcpy(out_.bsp_vmsa.data(), contents.data(), igvm::kVmsaPageSize);
             return;
         }
+        // Not through host_access.hpp: SNP_LAUNCH_UPDATE's copy into the page
+        // is the PSP's, which encrypts it with the guest's key (SNP ABI 56860),
+        // not a hypervisor write, so the page being the guest's is no refusal.
         auto dst = guest_.bytes(gpa, kPage);
+        if (dst.empty() && type == igvm::SnpPageType::kNormal) {
+            // The guest's firmware: placed and measured, outside the RMP model (guest_memory.hpp).
+            if (auto flash = guest_.flash_bytes(gpa, kPage); !flash.empty()) {
+                std::memcpy(flash.data(), contents.data(), kPage);
+                ++out_.flash_pages;
+                return;
+            }
+        }
         if (dst.empty()) {
             log("launch: page at GPA {:#x} lies outside guest memory (0..{:#x})", gpa, guest_.size);
             set_error(Error::kOutOfRange);
             return;
         }
-        rmp_.launch_page(gpa);
+        if (auto placed = rmp_.launch_page(gpa); !placed) {
+            log("PSP: SNP_LAUNCH_UPDATE of GPA {:#x} refused by the RMP: {}", gpa, placed.error());
+            set_error(placed.error());
+            return;
+        }
         switch (type) {
         case igvm::SnpPageType::kNormal: std::memcpy(dst.data(), contents.data(), kPage); break;
         case igvm::SnpPageType::kSecrets:
@@ -88,9 +153,9 @@ public:
             break;
         case igvm::SnpPageType::kCpuid: {
             out_.cpuid_gpa = gpa;
-            auto n = sev::build_cpuid_page(sev::default_guest_leaves(), emulated_cpuid,
-                                           std::span<uint8_t, sev::kCpuidPageSize>(dst.data(), sev::kCpuidPageSize));
-            if (!n) set_error(n.error());
+            auto r =
+                launch_cpuid_page(std::span<uint8_t, sev::kCpuidPageSize>(dst.data(), sev::kCpuidPageSize), edits_);
+            if (!r) set_error(r.error());
             break;
         }
         default: std::memset(dst.data(), 0, kPage); break;  // unmeasured, zero: filled later if a parameter
@@ -104,6 +169,7 @@ public:
 private:
     const GuestMemory& guest_;
     RmpSeam& rmp_;
+    const snp::CpuidEdits* edits_;
     Launched& out_;
     unsigned vmsas_ = 0;
     void set_error(Error e) { failed_ = true, error_ = e; }
@@ -111,7 +177,9 @@ private:
     Error error_ = Error::kInvalidArgument;
 };
 
-// The parameter areas: lib's placement over guest memory.
+// The parameter areas: lib's placement over guest memory. KVM hands them to
+// the PSP with SNP_LAUNCH_UPDATE (UNMEASURED pages, docs/igvm.md): the PSP's
+// placement again, not a host write, so not through host_access.hpp.
 class Window final : public igvm::GuestWindow {
 public:
     explicit Window(const GuestMemory& g) : g_(g) {}
@@ -126,7 +194,7 @@ private:
 Result<void> launch(std::span<const uint8_t> file, const GuestMemory& guest, const LaunchChoices& choices, RmpSeam& rmp,
                     Launched& out) {
     WARDEN_TRY_VOID(igvm::parse(file, file_headers));
-    PlacingSink sink(guest, rmp, out);
+    PlacingSink sink(guest, rmp, choices.cpuid_edits, out);
     size_t at = 0;
     auto plan = igvm::plan_snp_launch(
         file_headers, file, igvm::LaunchConfig{.vcpus = choices.vcpus, .cpu_signature = choices.cpu_signature}, sink,

@@ -3,7 +3,9 @@
 // (igvm/snp_launch.hpp) hands each page over in launch order; the host
 // places it in guest memory and the PSP model extends the launch digest.
 // Parameter areas get the host's memory map and vCPU count, the secrets
-// page is built as the PSP builds it, the CPUID page from the emulated CPU.
+// page is built as the PSP builds it. The CPUID page is proposed by the host
+// as the hypervisor (from the emulated CPU, with a test's edits) and checked
+// by it as the PSP (warden/snp/cpuid_check.hpp), which may refuse it.
 #pragma once
 
 #include <span>
@@ -13,12 +15,16 @@
 #include "warden/crypto/sha384.hpp"
 #include "warden/igvm/kvm_vmsa.hpp"
 #include "warden/result.hpp"
+#include "warden/snp/cpuid_edit.hpp"
 
 namespace snp_host {
 
 struct LaunchChoices {
     uint32_t vcpus = 1;
     uint32_t cpu_signature = 0;  // CPUID 1 EAX: what an AP's reset RDX holds
+    // Edits the hypervisor makes to the CPUID page it proposes (fw_cfg
+    // opt/snp-host/cpuid; docs/snp-host.md), or none.
+    const warden::snp::CpuidEdits* cpuid_edits = nullptr;
 };
 
 struct Launched {
@@ -26,13 +32,15 @@ struct Launched {
     warden::igvm::VmsaPage bsp_vmsa{};  // as KVM measured it: what the BSP starts from
     uint64_t policy = 0;
     size_t pages = 0;
+    size_t flash_pages = 0;  // of the guest's firmware, placed in the flash
     uint64_t secrets_gpa = 0, cpuid_gpa = 0;
 };
 
 // The file is the host's copy (never guest-visible). Errors are the launch
 // walk's, or kOutOfRange for a page or parameter outside guest memory,
-// kInvalidArgument for a malformed parameter directive, kUnsupported when
-// the CPU gives no entropy for the VMPCKs.
+// kInvalidArgument for a malformed parameter directive or a CPUID page the
+// PSP rejects (each rejected value is one report line; the launch is not
+// retried), kUnsupported when the CPU gives no entropy for the VMPCKs.
 // Every page placed is handed to the RMP as SNP_LAUNCH_UPDATE leaves it
 // (assigned, private, validated).
 warden::Result<void> launch(std::span<const uint8_t> file, const GuestMemory& guest, const LaunchChoices& choices,

@@ -16,6 +16,7 @@
 #include "rmp_seam.hpp"
 #include "smp.hpp"
 #include "vcpu.hpp"
+#include "warden/igvm/boot_block.hpp"
 
 namespace snp_host {
 
@@ -32,20 +33,25 @@ void print_digest(const warden::crypto::Sha384Digest& d) {
     log("launch digest {}", std::string_view(text, sizeof(text)));
 }
 
-// Guest RAM: QEMU's RAM below 4 GiB minus the host's own, 2 MiB aligned (the
-// nested page tables map it with 2 MiB pages).
+// Guest RAM: QEMU's RAM below 4 GiB minus the host's own and the guest's
+// flash (as large as the packer's largest firmware, at the top), 2 MiB
+// aligned (the nested page tables map it with 2 MiB pages).
 GuestMemory carve_guest_memory() {
+    constexpr uint64_t kFlash = warden::igvm::kMaxFirmware;
     uint64_t ram = fw_cfg::read_small(fw_cfg::kRamSize, 8);
     if (ram > 3 * (k4GiB / 4)) ram = 3 * (k4GiB / 4);  // QEMU pc: RAM above 3 GiB moves above 4 GiB
-    if (ram < kHostMemoryEnd + 64 * kMiB) fail("too little RAM: give QEMU at least 192M (-m)");
-    GuestMemory g{kHostMemoryEnd, (ram - kHostMemoryEnd) & ~(2 * kMiB - 1)};
+    if (ram < kHostMemoryEnd + kFlash + 64 * kMiB) fail("too little RAM: give QEMU at least 208M (-m)");
+    GuestMemory g{kHostMemoryEnd, (ram - kHostMemoryEnd - kFlash) & ~(2 * kMiB - 1)};
+    g.flash_hpa = kHostMemoryEnd + g.size;
+    g.flash_size = kFlash;
     if (g.size > npt_max_guest_bytes()) {
         g.size = npt_max_guest_bytes();
         log("guest memory capped at {} MiB: the nested views of larger guests do not fit the host's storage",
             g.size / kMiB);
     }
-    log("guest memory: GPA 0..{:#x} at HPA {:#x} ({} MiB; the host keeps the low {} MiB)", g.size, g.hpa_base,
-        g.size / kMiB, kHostMemoryEnd / kMiB);
+    log("guest memory: GPA 0..{:#x} at HPA {:#x} ({} MiB; the host keeps the low {} MiB); flash GPA {:#x}..{:#x} at "
+        "HPA {:#x}",
+        g.size, g.hpa_base, g.size / kMiB, kHostMemoryEnd / kMiB, k4GiB - g.flash_size, k4GiB, g.flash_hpa);
     return g;
 }
 
@@ -62,6 +68,30 @@ void selftest() {
     log("selftest: writing to page 0");
     static volatile uintptr_t target = 8;  // not a constant: the compiler must emit the store
     *reinterpret_cast<volatile uint64_t*>(target) = 0;
+}
+
+// fw_cfg opt/snp-host/cpuid: edits the host, as the hypervisor, makes to the
+// CPUID page it proposes (warden/snp/cpuid_edit.hpp), so that the PSP's
+// check has something to reject (the snp suite checks its report). Bad
+// syntax ends the run before the launch.
+const warden::snp::CpuidEdits* hypervisor_cpuid_edits() {
+    alignas(8) static uint8_t text[512];
+    static warden::snp::CpuidEdits edits;
+    auto n = fw_cfg::read_file("opt/snp-host/cpuid", text);
+    if (!n && n.error() == warden::Error::kNotFound) return nullptr;
+    if (!n) {
+        log("fw_cfg opt/snp-host/cpuid: {} (at most {} bytes)", n.error(), sizeof(text));
+        fail("the hypervisor's CPUID edits cannot be read");
+    }
+    warden::snp::CpuidEditSyntax why;
+    auto parsed = warden::snp::parse_cpuid_edits(std::string_view(reinterpret_cast<const char*>(text), *n), &why);
+    if (!parsed) {
+        log("fw_cfg opt/snp-host/cpuid: byte {}: {}", why.at, why.what);
+        fail("the hypervisor's CPUID edits do not parse (FUNCTION:SUBLEAF:FIELD OP VALUE, e.g. 0x7:0:ebx|=0x10000)");
+    }
+    edits = *parsed;
+    log("hypervisor: {} CPUID edit(s) for the page it proposes (fw_cfg opt/snp-host/cpuid)", edits.count);
+    return &edits;
 }
 
 }  // namespace
@@ -82,6 +112,7 @@ extern "C" [[noreturn]] void host_main(uint64_t reset_tsc) {
     log("emulated SEV-SNP host for Warden (reset tsc {}); SVM revision {}, {} ASIDs, features {:#x}", reset_tsc,
         svm.eax & 0xff, svm.ebx, svm.edx);
     selftest();
+    const auto* cpuid_edits = hypervisor_cpuid_edits();
 
     const GuestMemory guest = carve_guest_memory();
     auto file = std::span<uint8_t>(reinterpret_cast<uint8_t*>(kIgvmBuffer), kIgvmBufferSize);
@@ -91,8 +122,12 @@ extern "C" [[noreturn]] void host_main(uint64_t reset_tsc) {
         fail("nothing to launch (-fw_cfg name=opt/warden/igvm,file=build/warden.igvm)");
     }
     const LaunchChoices choices{.vcpus = static_cast<uint32_t>(fw_cfg::read_small(fw_cfg::kCpuCount, 2)),
-                                .cpu_signature = cpu::cpuid(1, 0).eax};
+                                .cpu_signature = cpu::cpuid(1, 0).eax,
+                                .cpuid_edits = cpuid_edits};
     log("IGVM file: {} bytes; {} vCPU(s), CPU signature {:#x}", *size, choices.vcpus, choices.cpu_signature);
+    // One host CPU per vCPU, each with its contexts: the launch would measure
+    // (VP_COUNT, AP VMSAs) vCPUs the host cannot run.
+    if (choices.vcpus == 0 || choices.vcpus > kMaxCpus) fail("1 to 8 vCPUs are modelled (QEMU -smp 1..8)");
     machine.guest = guest;
     static ModelRmp model;  // also read by the nested tables (build_rmp_nested_tables)
     if (!model.init(machine.guest)) fail("the RMP does not fit its host storage (32 MiB at 32 MiB)");
@@ -104,6 +139,10 @@ extern "C" [[noreturn]] void host_main(uint64_t reset_tsc) {
     }
     log("launched: {} pages measured, policy {:#x}, secrets page {:#x}, CPUID page {:#x}", launched.pages,
         launched.policy, launched.secrets_gpa, launched.cpuid_gpa);
+    if (launched.flash_pages != 0)
+        log("launched: the guest's firmware, {} pages ({} KiB), placed in the flash below 4 GiB; outside the RMP "
+            "model, no VMPL reaches it yet",
+            launched.flash_pages, launched.flash_pages * 4);
     print_digest(launched.digest);
 
     npt_init(machine.guest, ModelRmp::rights, &model);
@@ -111,7 +150,9 @@ extern "C" [[noreturn]] void host_main(uint64_t reset_tsc) {
     set_machine(machine);
     const unsigned cpus = start_host_cpus(choices.vcpus);
     log("host CPUs: {} of {} online, one per vCPU", cpus, choices.vcpus);
+    if (cpus != choices.vcpus) fail("a host CPU did not come up: the launch measured a vCPU that cannot run");
     Vcpu& bsp = vcpu(0);
     vcpu_init(bsp, machine, launched.bsp_vmsa);
     vcpu_run(bsp);
+    fail("the BSP left its VMRUN loop");  // ap_reset_hold refuses the BSP
 }

@@ -84,10 +84,7 @@ void npt_init(const GuestMemory& guest, RightsFn rights, void* context) {
 
 uint64_t npt_root(unsigned vmpl) {
     if (vmpl >= kVmpls) fail("nested tables: no such VMPL");
-    if (!tables.views[vmpl].pml4) {
-        build_view(vmpl);
-        log("nested tables: VMPL{}'s view of the RMP built", vmpl);
-    }
+    if (!tables.views[vmpl].pml4) build_view(vmpl);  // no line: the RMP lock is held
     return addr(tables.views[vmpl].pml4);
 }
 

@@ -10,6 +10,7 @@
 
 #include "console.hpp"
 #include "cpu.hpp"
+#include "host_access.hpp"
 #include "paging.hpp"
 #include "vcpu.hpp"
 #include "warden/fw_cfg.hpp"
@@ -51,9 +52,9 @@ void note_mark(std::string_view text) {
 void watch_console(Machine& m, uint8_t c) {
     if (c == '\n') {
         constexpr std::string_view kReady = "warden: ready";
-        if (std::string_view(line, line_len).substr(0, kReady.size()) == kReady && !m.ready_seen) {
-            m.ready_seen = true;
-            m.ready_pending_report = true;  // printed by the vCPU after this OUT, outside the line
+        if (std::string_view(line, line_len).substr(0, kReady.size()) == kReady && !m.ready_seen.load()) {
+            m.ready_seen.store(true);
+            m.ready_pending_report.store(true);  // printed by the vCPU after this OUT, outside the line
         }
         note_mark(std::string_view(line, line_len));
         line_len = 0;
@@ -65,17 +66,31 @@ void watch_console(Machine& m, uint8_t c) {
 uint32_t dma_high_be[kMaxCpus];               // per vCPU: the high half written first
 alignas(16) volatile wf::DmaAccess host_dma;  // one device: transfers under the console lock
 
+// What the device does to the buffer (QEMU docs/specs/fw_cfg.rst): a read
+// of the item writes guest memory, a write to the item reads it. Both bits
+// set: both asked.
+HostUse dma_buffer_use(uint32_t control) {
+    const bool fills = control & wf::kDmaRead, sends = control & wf::kDmaWrite;
+    return fills && sends ? HostUse::kReadWrite : fills ? HostUse::kWrite : HostUse::kRead;
+}
+
 // The guest wrote the low half of its descriptor's GPA: the transfer starts.
+// The descriptor and the buffer are the guest's shared memory: the RMP must
+// give them to the hypervisor (host_access.hpp), the device's transfer
+// included: with SNP the IOMMU applies the RMP to DMA writes (AMD's SEV-SNP
+// white paper; not read in the APM here), and a DMA read of a private page
+// gets ciphertext.
 bool guest_dma(Vcpu& v, uint32_t low_be) {
     const uint64_t gpa = (uint64_t{wf::be32(dma_high_be[v.index])} << 32) | wf::be32(low_be);
-    auto desc = v.machine->guest.bytes(gpa, sizeof(wf::DmaAccess));
-    if (desc.empty()) return refuse(v, gpa, "fw_cfg DMA descriptor outside guest memory") == Next::kResume;
+    auto desc = shared_guest_bytes(v, gpa, sizeof(wf::DmaAccess), HostUse::kRead, "fw_cfg DMA descriptor");
+    if (desc.empty()) return false;
     wf::DmaAccess d;
     std::memcpy(&d, desc.data(), sizeof d);
     const uint32_t control = wf::be32(d.control_be), length = wf::be32(d.length_be);
     const uint64_t buf = wf::be64(d.address_be);
-    if ((control & (wf::kDmaRead | wf::kDmaWrite)) && length && !v.machine->guest.contains(buf, length))
-        return refuse(v, buf, "fw_cfg DMA buffer outside guest memory") == Next::kResume;
+    if ((control & (wf::kDmaRead | wf::kDmaWrite)) && length &&
+        !host_may_access(v, buf, length, dma_buffer_use(control), "fw_cfg DMA buffer"))
+        return false;
     ConsoleGuard one_transfer_at_a_time;
     host_dma.control_be = d.control_be;
     host_dma.length_be = d.length_be;
@@ -86,6 +101,7 @@ bool guest_dma(Vcpu& v, uint32_t low_be) {
     while (wf::dma_state(host_dma.control_be) == wf::DmaState::kBusy) {
     }
     const uint32_t done = host_dma.control_be;
+    if (!host_may_access(v, gpa, 4, HostUse::kWrite, "fw_cfg DMA descriptor write-back")) return false;
     std::memcpy(desc.data(), &done, 4);  // control: 0, or the error bit
     return true;
 }

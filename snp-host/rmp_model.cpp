@@ -70,12 +70,14 @@ bool ModelRmp::smash_for_access(uint64_t gpa) {
     return true;
 }
 
-void ModelRmp::launch_page(uint64_t gpa) {
+// Nothing logs under the table lock: the console lock is taken before it
+// elsewhere (fw_cfg DMA asks the RMP under the console lock).
+warden::Result<void> ModelRmp::launch_page(uint64_t gpa) {
     TableGuard guard;
     smash_if_2m(gpa);
-    if (auto r = rmp_->launch_update(spa(gpa), snp::LaunchPage{}); !r)
-        log("RMP: SNP_LAUNCH_UPDATE of GPA {:#x} refused: {}", gpa, r.error());
+    auto r = rmp_->launch_update(spa(gpa), snp::LaunchPage{});
     npt_refresh(gpa, 4096);
+    return r;
 }
 
 PageRights ModelRmp::rights(void* self, unsigned vmpl, uint64_t gpa) {
@@ -91,13 +93,16 @@ uint64_t ModelRmp::nested_root(unsigned vmpl) {
 }
 
 PvalidateOutcome ModelRmp::explain_access(unsigned vmpl, uint64_t gpa, bool c_bit, bool write, bool fetch,
-                                          bool page_walk) const {
+                                          bool page_walk, bool user) const {
     TableGuard guard;
     snp::Access a;
     a.vmpl = vmpl_of(vmpl);
     a.gpa = warden::GuestPhysAddr(gpa);
     a.spa = spa(gpa);
-    a.kind = fetch ? snp::AccessKind::kExecSupervisor : write ? snp::AccessKind::kWrite : snp::AccessKind::kRead;
+    // A fetch at CPL3 needs execute-user, below it execute-supervisor (15.36.7).
+    a.kind = fetch   ? (user ? snp::AccessKind::kExecUser : snp::AccessKind::kExecSupervisor)
+             : write ? snp::AccessKind::kWrite
+                     : snp::AccessKind::kRead;
     a.c_bit = c_bit;
     a.page_walk = page_walk;
     a.npt = snp::PageSize::k4K;
@@ -106,28 +111,29 @@ PvalidateOutcome ModelRmp::explain_access(unsigned vmpl, uint64_t gpa, bool c_bi
     return convert(o);
 }
 
-PvalidateOutcome ModelRmp::pvalidate(unsigned vmpl, uint64_t gpa, bool huge, bool validate) {
+// A guest instruction on the model, as KVM answers it: a 4 KiB operation
+// inside a 2 MiB entry faults with a size mismatch, KVM PSMASHes and the
+// instruction is retried, once. The nested views are rewritten after.
+template <typename Run>
+PvalidateOutcome ModelRmp::instruction(uint64_t gpa, Run run) {
     TableGuard guard;
-    const snp::PvalidateOp op{vmpl_of(vmpl), warden::GuestPhysAddr(gpa), spa(gpa), huge ? 1u : 0u, validate ? 1u : 0u};
-    snp::Outcome o = rmp_->pvalidate(op);
-    if (size_mismatch(o)) {  // a 4 KiB PVALIDATE inside a 2 MiB entry: KVM PSMASHes and retries
+    snp::Outcome o = run();
+    if (size_mismatch(o)) {
         smash_if_2m(gpa);
-        o = rmp_->pvalidate(op);
+        o = run();
     }
     npt_refresh(gpa & ~(k2M - 1), k2M);
     return convert(o);
 }
 
-PvalidateOutcome ModelRmp::rmpadjust(unsigned vmpl, uint64_t gpa, bool huge, uint64_t attributes) {
-    TableGuard guard;
-    const snp::RmpadjustOp op{vmpl_of(vmpl), warden::GuestPhysAddr(gpa), spa(gpa), huge ? 1u : 0u, attributes};
-    snp::Outcome o = rmp_->rmpadjust(op);
-    if (size_mismatch(o)) {
-        smash_if_2m(gpa);
-        o = rmp_->rmpadjust(op);
-    }
-    npt_refresh(gpa & ~(k2M - 1), k2M);
-    return convert(o);
+PvalidateOutcome ModelRmp::pvalidate(unsigned vmpl, uint64_t gpa, uint32_t ecx, uint32_t edx) {
+    const snp::PvalidateOp op{vmpl_of(vmpl), warden::GuestPhysAddr(gpa), spa(gpa), ecx, edx};
+    return instruction(gpa, [&] { return rmp_->pvalidate(op); });
+}
+
+PvalidateOutcome ModelRmp::rmpadjust(unsigned vmpl, uint64_t gpa, uint64_t rcx, uint64_t rdx) {
+    const snp::RmpadjustOp op{vmpl_of(vmpl), warden::GuestPhysAddr(gpa), spa(gpa), rcx, rdx};
+    return instruction(gpa, [&] { return rmp_->rmpadjust(op); });
 }
 
 bool ModelRmp::page_state_change(uint64_t gpa, bool huge, bool to_private) {
@@ -146,6 +152,25 @@ bool ModelRmp::is_vmsa(uint64_t gpa) const {
     if (gpa >= size_) return false;
     const snp::RmpEntry* e = rmp_->find(spa(gpa));
     return e && e->owner == snp::Owner::kGuest && e->vmsa;
+}
+
+// Each 4 KiB page of the range through the host row of Table 15-39. The
+// host leaf is 4 KiB: snp-host reaches guest RAM through its own 2 MiB
+// identity map, a property of this host's page tables rather than of the
+// protocol (docs/snp-host.md, "Simplified"). A read is asked the same
+// ownership question as a write: a page the RMP gives the guest holds the
+// guest's ciphertext for the hypervisor.
+const char* ModelRmp::host_access(uint64_t gpa, uint64_t len, bool write) const {
+    TableGuard guard;
+    if (gpa >= size_ || len > size_ - gpa) return "outside guest memory";
+    for (uint64_t page = gpa & ~uint64_t{4095}; page < gpa + len; page += 4096) {
+        const snp::Fault f = rmp_->check_host_write(spa(page), snp::PageSize::k4K);
+        if (f.allowed()) continue;
+        return write ? f.reason
+                     : "host read of a page the RMP gives the guest or the AMD-SP (the hypervisor would read "
+                       "ciphertext)";
+    }
+    return nullptr;
 }
 
 }  // namespace snp_host

@@ -23,16 +23,17 @@ class ModelRmp final : public RmpSeam {
 public:
     // false when the table does not fit its storage.
     bool init(const GuestMemory& g);
-    void launch_page(uint64_t gpa) override;
-    PvalidateOutcome pvalidate(unsigned vmpl, uint64_t gpa, bool huge, bool validate) override;
-    PvalidateOutcome rmpadjust(unsigned vmpl, uint64_t gpa, bool huge, uint64_t attributes) override;
+    warden::Result<void> launch_page(uint64_t gpa) override;
+    PvalidateOutcome pvalidate(unsigned vmpl, uint64_t gpa, uint32_t ecx, uint32_t edx) override;
+    PvalidateOutcome rmpadjust(unsigned vmpl, uint64_t gpa, uint64_t rcx, uint64_t rdx) override;
     bool page_state_change(uint64_t gpa, bool huge, bool to_private) override;
     bool is_vmsa(uint64_t gpa) const override;
     // Why the RMP refuses an access the nested tables faulted on (#NPF in guest
     // RAM); allowed when only the nested view was stricter (an NPT limit).
-    PvalidateOutcome explain_access(unsigned vmpl, uint64_t gpa, bool c_bit, bool write, bool fetch,
-                                    bool page_walk) const override;
+    PvalidateOutcome explain_access(unsigned vmpl, uint64_t gpa, bool c_bit, bool write, bool fetch, bool page_walk,
+                                    bool user) const override;
     uint64_t nested_root(unsigned vmpl) override;
+    const char* host_access(uint64_t gpa, uint64_t len, bool write) const override;
     bool smash_for_access(uint64_t gpa) override;
     // The nested view of one page at one VMPL, for npt.cpp.
     static PageRights rights(void* self, unsigned vmpl, uint64_t gpa);
@@ -44,6 +45,8 @@ public:
 private:
     warden::PhysAddr spa(uint64_t gpa) const { return warden::PhysAddr(base_ + gpa); }
     bool smash_if_2m(uint64_t gpa);
+    template <typename Run>
+    PvalidateOutcome instruction(uint64_t gpa, Run run);
     alignas(warden::snp::Rmp) unsigned char storage_[sizeof(warden::snp::Rmp)];
     warden::snp::Rmp* rmp_ = nullptr;
     uint64_t base_ = 0, size_ = 0;

@@ -7,6 +7,7 @@
 #include <cstdint>
 
 #include "guest_memory.hpp"
+#include "warden/result.hpp"
 
 namespace snp_host {
 
@@ -25,10 +26,14 @@ struct PvalidateOutcome {
 
 class RmpSeam {
 public:
-    // SNP_LAUNCH_UPDATE: the page is now assigned, private and validated.
-    virtual void launch_page(uint64_t gpa) = 0;
-    virtual PvalidateOutcome pvalidate(unsigned vmpl, uint64_t gpa, bool huge, bool validate) = 0;
-    virtual PvalidateOutcome rmpadjust(unsigned vmpl, uint64_t gpa, bool huge, uint64_t attributes) = 0;
+    // SNP_LAUNCH_UPDATE: the page is now assigned, private and validated; or
+    // the PSP refuses it (a page placed twice, not the guest's), and the
+    // launch fails.
+    virtual warden::Result<void> launch_page(uint64_t gpa) = 0;
+    // The instructions' own operands, unmasked (ECX/EDX for PVALIDATE,
+    // RCX/RDX for RMPADJUST): the model checks them (FAIL_INPUT).
+    virtual PvalidateOutcome pvalidate(unsigned vmpl, uint64_t gpa, uint32_t ecx, uint32_t edx) = 0;
+    virtual PvalidateOutcome rmpadjust(unsigned vmpl, uint64_t gpa, uint64_t rcx, uint64_t rdx) = 0;
     // A page-state change the hypervisor performs (RMPUPDATE): false when refused.
     virtual bool page_state_change(uint64_t gpa, bool huge, bool to_private) = 0;
     // Whether RMPADJUST made the page a VMSA page (what VMRUN and AP creation require).
@@ -37,13 +42,20 @@ public:
     // tables: kVc (0x404, not validated), kNpf (with the reason), or kNone when
     // the RMP allows it and only the nested view was stricter.
     virtual PvalidateOutcome explain_access(unsigned vmpl, uint64_t gpa, bool c_bit, bool write, bool fetch,
-                                            bool page_walk) const = 0;
+                                            bool page_walk, bool user) const = 0;
     // A private access met a 2 MiB RMP entry through a 4 KiB nested leaf (the
     // RMP's Page-Size check): PSMASH it, as KVM does before the access is
     // retried. false when the entry is not a guest's 2 MiB one.
     virtual bool smash_for_access(uint64_t gpa) = 0;
     // The nested CR3 of a VMPL's view of the RMP (built on first use).
     virtual uint64_t nested_root(unsigned vmpl) = 0;
+    // The hypervisor's own access to [gpa, gpa + len) of guest RAM, made for
+    // the guest (host_access.hpp): nullptr when the RMP lets the host do it,
+    // else why not. A host write to a page the RMP does not give the
+    // hypervisor faults (APM vol. 2 15.36.10, Table 15-39 host row); a read
+    // of one is not checked by the hardware but yields ciphertext, so it is
+    // refused too wherever the protocol requires shared memory.
+    virtual const char* host_access(uint64_t gpa, uint64_t len, bool write) const = 0;
     virtual const char* name() const = 0;
 
 protected:

@@ -110,10 +110,16 @@ extern "C" [[noreturn]] void host_ap_main(uint64_t index) {
     apic_ids[i] = this_apic_id();
     online[i].store(true, std::memory_order_release);
     Slot& s = slots[i];
-    while (!s.requested.load(std::memory_order_acquire)) asm volatile("pause");
-    s.running.store(true);
-    Vcpu& v = vcpus[i][0];
-    v.index = i;
-    vcpu_init(v, *the_machine, s.vmsa);
-    vcpu_run(v);
+    // Each AP creation at VMPL0 starts the vCPU from its VMSA; after an AP
+    // reset hold it waits here for the next one.
+    for (;;) {
+        while (!s.requested.load(std::memory_order_acquire)) asm volatile("pause");
+        s.running.store(true);
+        Vcpu& v = vcpus[i][0];
+        v.index = i;
+        vcpu_init(v, *the_machine, s.vmsa);
+        vcpu_run(v);
+        s.running.store(false);
+        s.requested.store(false, std::memory_order_release);
+    }
 }

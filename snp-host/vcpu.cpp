@@ -80,13 +80,41 @@ warden::Result<svm::GuestTranslation> translate(Vcpu& v, uint64_t gva, bool writ
     return svm::walk(phys, v.vmcb().get(kCr3), kCBitMask, gva, write);
 }
 
-bool copy_guest_virt(Vcpu& v, uint64_t gva, uint8_t* buf, size_t len, bool write) {
+// The CPU's own accesses that this host performs in software for the guest
+// (instruction bytes, the IDT and TSS, the #VC frame) are RMP-checked at the
+// context's VMPL, as the CPU's would be (APM vol. 2 15.36.10): a 2 MiB
+// entry met through the host's 4 KiB view is PSMASHed first, as the CPU's
+// access would have been (on_npf), then the RMP's verdict holds. nullptr,
+// or why the CPU's access would fault.
+enum class CpuUse : uint8_t { kRead, kWrite, kFetch };
+
+const char* cpu_access_refusal(Vcpu& v, uint64_t gpa, bool c_bit, CpuUse use) {
+    const uint64_t page = gpa & ~uint64_t{4095};
+    const bool user = v.vmcb().get<uint8_t>(kCpl) == 3;
+    for (int attempt = 0; attempt < 2; ++attempt) {
+        const auto why = v.machine->rmp->explain_access(v.vmpl, page, c_bit, use == CpuUse::kWrite,
+                                                        use == CpuUse::kFetch, false, user);
+        if (why.fault == RmpFault::kNone) return nullptr;
+        if (attempt == 0 && (c_bit || use == CpuUse::kFetch) && v.machine->rmp->smash_for_access(page)) continue;
+        return why.reason;
+    }
+    return nullptr;
+}
+
+// Guest memory through the guest's page tables, as the CPU reaches it.
+// false when unmapped, outside RAM, or refused by the RMP (*why says so).
+bool copy_guest_virt(Vcpu& v, uint64_t gva, uint8_t* buf, size_t len, CpuUse use, const char** why = nullptr) {
+    const bool write = use == CpuUse::kWrite;
     while (len > 0) {
         auto t = translate(v, gva, write);
         if (!t) return false;
         const size_t in_page = 4096 - (gva & 4095), n = len < in_page ? len : in_page;
         auto b = v.machine->guest.bytes(t->gpa, n);
         if (b.empty()) return false;
+        if (const char* refused = cpu_access_refusal(v, t->gpa, t->encrypted, use)) {
+            if (why) *why = refused;
+            return false;
+        }
         if (write) {
             std::memcpy(b.data(), buf, n);
         } else {
@@ -104,7 +132,7 @@ warden::Result<svm::Decoded> decode_at_rip(Vcpu& v) {
     uint8_t bytes[svm::kMaxInsnLength];
     const uint64_t rip = v.vmcb().get(kRip);
     size_t n = 0;
-    while (n < sizeof bytes && copy_guest_virt(v, rip + n, bytes + n, 1, false)) ++n;
+    while (n < sizeof bytes && copy_guest_virt(v, rip + n, bytes + n, 1, CpuUse::kFetch)) ++n;
     return svm::decode_intercepted(std::span<const uint8_t>(bytes, n));
 }
 
@@ -123,15 +151,17 @@ Next deliver_vc(Vcpu& v, uint64_t exit_code) {
     const uint32_t idt_limit = vm.get<uint32_t>(kIdtr + kSegLimit);
     if (idt_limit < kVectorVc * 16u + 15) return refuse(v, 0, "#VC with no IDT gate 29 (IDT limit too small)");
     uint8_t gate_bytes[svm::kIdtGateSize];
-    if (!copy_guest_virt(v, idt_base + kVectorVc * 16, gate_bytes, sizeof gate_bytes, false))
-        return refuse(v, 0, "#VC: the IDT is not mapped");
+    const char* why = nullptr;
+    if (!copy_guest_virt(v, idt_base + kVectorVc * 16, gate_bytes, sizeof gate_bytes, CpuUse::kRead, &why))
+        return refuse(v, 0, why ? why : "#VC: the IDT is not mapped");
     auto gate = svm::decode_gate(gate_bytes);
     if (!gate) return refuse(v, 0, "#VC: IDT gate 29 is not a present 64-bit interrupt/trap gate");
     const uint8_t cpl = vm.get<uint8_t>(kCpl);
     uint64_t stack_top = 0;
     if (const size_t off = svm::tss_stack_offset(*gate, cpl); off != 0) {
-        if (!copy_guest_virt(v, vm.get(kTr + kSegBase) + off, reinterpret_cast<uint8_t*>(&stack_top), 8, false))
-            return refuse(v, 0, "#VC: the TSS is not mapped");
+        if (!copy_guest_virt(v, vm.get(kTr + kSegBase) + off, reinterpret_cast<uint8_t*>(&stack_top), 8, CpuUse::kRead,
+                             &why))
+            return refuse(v, 0, why ? why : "#VC: the TSS is not mapped");
     }
     const svm::Interrupted at{.rip = vm.get(kRip),
                               .rsp = vm.get(kRsp),
@@ -142,8 +172,8 @@ Next deliver_vc(Vcpu& v, uint64_t exit_code) {
     auto d = svm::build_exception_frame(at, *gate, exit_code, stack_top);
     if (!d) return refuse(v, 0, "#VC: the gate or its stack cannot be used");
     if (d->cs != at.cs) return refuse(v, 0, "#VC: gate 29's selector differs from CS (not modelled)");
-    if (!copy_guest_virt(v, d->rsp, reinterpret_cast<uint8_t*>(d->frame.data()), sizeof d->frame, true))
-        return refuse(v, d->rsp, "#VC: the handler's stack is not mapped writable (the CPU would #DF)");
+    if (!copy_guest_virt(v, d->rsp, reinterpret_cast<uint8_t*>(d->frame.data()), sizeof d->frame, CpuUse::kWrite, &why))
+        return refuse(v, d->rsp, why ? why : "#VC: the handler's stack is not mapped writable (the CPU would #DF)");
     vm.set(kRsp, d->rsp);
     vm.set(kRip, d->rip);
     vm.set(kRflags, d->rflags);
@@ -180,6 +210,16 @@ Next on_msr(Vcpu& v) {
     return Next::kResume;
 }
 
+const char* rmp_status_text(uint32_t eax) {
+    switch (eax) {
+    case kRmpFailInput: return "FAIL_INPUT: an operand out of range, or an address not aligned to the size asked";
+    case kRmpFailPermission:
+        return "FAIL_PERMISSION: a target VMPL not below the caller's, or a right the caller does not hold";
+    case kRmpFailSizeMismatch: return "FAIL_SIZEMISMATCH: the size asked differs from the RMP entry's";
+    default: return "a failure status";
+    }
+}
+
 // PVALIDATE, RMPADJUST: CPL 0 only (#GP otherwise, APM vol. 3); the page
 // named by the GVA in RAX, through the guest's page tables; the answer from
 // the RMP seam in EAX, CF for "no change".
@@ -190,7 +230,13 @@ Next on_rmp_instruction(Vcpu& v, const svm::Decoded& insn) {
         return Next::kResume;
     }
     const uint64_t gva = vm.get(kRax);
-    const bool huge = v.gprs.rcx & 1;
+    // PVALIDATE takes ECX/EDX, RMPADJUST RCX/RDX; the model judges their
+    // values. The GVA must be aligned to the page size asked for (FAIL_INPUT
+    // otherwise, as an operand).
+    const bool pvalidate = insn.insn == svm::Insn::kPvalidate;
+    const uint64_t rcx = pvalidate ? v.gprs.rcx & 0xffffffff : v.gprs.rcx;
+    const uint64_t rdx = pvalidate ? v.gprs.rdx & 0xffffffff : v.gprs.rdx;
+    const uint64_t align = rcx == 1 ? (uint64_t{2} << 20) : 4096;
     uint32_t eax = kRmpFailInput;
     bool carry = false;
     auto t = translate(v, gva, false);
@@ -205,12 +251,13 @@ Next on_rmp_instruction(Vcpu& v, const svm::Decoded& insn) {
     }
     const uint64_t gpa = t->gpa & ~uint64_t{4095};
     PvalidateOutcome r{kRmpFailInput};
-    if (insn.insn == svm::Insn::kPvalidate) {
+    if (pvalidate) {
         ++v.count.pvalidate;
-        if (!(gva & 4095)) r = v.machine->rmp->pvalidate(v.vmpl, gpa, huge, v.gprs.rdx & 1);
+        if (!(gva & (align - 1)))
+            r = v.machine->rmp->pvalidate(v.vmpl, gpa, static_cast<uint32_t>(rcx), static_cast<uint32_t>(rdx));
     } else {
         ++v.count.rmpadjust;
-        if (!(gva & 4095)) r = v.machine->rmp->rmpadjust(v.vmpl, gpa, huge, v.gprs.rdx);
+        if (!(gva & (align - 1))) r = v.machine->rmp->rmpadjust(v.vmpl, gpa, rcx, rdx);
     }
     switch (r.fault) {
     case RmpFault::kNone: break;
@@ -222,6 +269,13 @@ Next on_rmp_instruction(Vcpu& v, const svm::Decoded& insn) {
         return refuse(v, gpa, r.reason);
     }
     eax = r.eax, carry = r.carry;
+    // What the hardware answers only in EAX/CF is still the host's to report
+    // (issue 16: a checker as much as a platform): a failure gets a line, a
+    // PVALIDATE that changed nothing (CF=1) is counted.
+    if (eax != kRmpSuccess)
+        log("vCPU {} VMPL{}: {} of GPA {:#x} (RIP {:#x}) fails with EAX {}: {}", v.index, v.vmpl,
+            svm::insn_name(insn.insn), gpa, vm.get(kRip), eax, rmp_status_text(eax));
+    if (carry) ++v.count.unchanged;
     vm.set(kRax, uint64_t{eax});
     vm.set(kRflags, (vm.get(kRflags) & ~kRflagsArith) | (carry ? kRflagsCf : 0));
     advance(v, insn.length);
@@ -289,12 +343,19 @@ Next on_npf(Vcpu& v) {
         // Guest RAM: the nested view is the RMP's, so the RMP says why (APM vol. 2
         // 15.36.10): a private access to an unvalidated page is #VC 0x404, the
         // rest is the report of what the hardware faults on.
-        const auto why =
-            v.machine->rmp->explain_access(v.vmpl, page, gpa & kCBitMask, err & 2, err & 16, (err >> 33) & 1);
+        const auto why = v.machine->rmp->explain_access(v.vmpl, page, gpa & kCBitMask, err & 2, err & 16,
+                                                        (err >> 33) & 1, v.vmcb().get<uint8_t>(kCpl) == 3);
         if (why.fault == RmpFault::kVc) {
             log("vCPU {} VMPL{}: GPA {:#x} RIP {:#x}: {}: #VC {:#x}", v.index, v.vmpl, gpa, v.vmcb().get(kRip),
                 why.reason, why.fault_code);
             return deliver_vc(v, why.fault_code);
+        }
+        if (why.fault == RmpFault::kNone && (v.npf_retry_gpa != gpa || v.npf_retry_rip != v.vmcb().get(kRip))) {
+            // The RMP allows it now: most likely another vCPU changed the RMP
+            // between this fault and the question (the leaf is rewritten).
+            // Retried once; the same fault again is the view's own limit.
+            v.npf_retry_gpa = gpa, v.npf_retry_rip = v.vmcb().get(kRip);
+            return Next::kResume;
         }
         log("vCPU {} VMPL{}: nested page fault, GPA {:#x} ({} view), error {:#x}", v.index, v.vmpl, gpa,
             gpa & kCBitMask ? "private" : "shared", err);
@@ -395,7 +456,7 @@ void load_state(Vcpu& v, const warden::igvm::VmsaPage& s) {
 // SVSM does with its guest's VMSA). This is the CPU writing a VMSA page, not
 // a hypervisor access.
 void store_state(Vcpu& v) {
-    auto page = v.machine->guest.bytes(v.vmsa_gpa.load(), 4096);
+    auto page = v.machine->guest.bytes(v.vmsa_gpa(), 4096);
     if (page.empty()) return;
     std::memcpy(page.data(), v.vmcb_page + kSave, 0xa0);
     page[kVmsaCpl] = v.vmcb().get<uint8_t>(kCpl);
@@ -412,14 +473,13 @@ void store_state(Vcpu& v) {
 // page must still be a VMSA page in the RMP and pass the VMSA checks; a new
 // registration starts with no GHCB. nullptr, or why VMRUN would fail.
 const char* load_context(Vcpu& v) {
-    const uint64_t gpa = v.vmsa_gpa.load(std::memory_order_acquire);
-    if (!v.machine->rmp->is_vmsa(gpa)) return "RUN_VMPL: the VMPL's VMSA page is no longer a VMSA page in the RMP";
+    const uint64_t word = v.vmsa.load(std::memory_order_acquire);
+    if (word == Vcpu::kNoVmsa) return "RUN_VMPL: the VMPL's VMSA was destroyed";
+    const uint64_t gpa = word & ~uint64_t{0xfff};
     static warden::igvm::VmsaPage copy[kMaxCpus];
-    std::memcpy(copy[v.index].data(), v.machine->guest.bytes(gpa, 4096).data(), 4096);
-    if (const char* why = vmsa_refusal(copy[v.index], v.vmpl, nullptr)) return why;
-    const uint64_t generation = v.registered.load(std::memory_order_acquire);
-    if (v.loaded != generation) {
-        v.loaded = generation;
+    if (const char* why = copy_checked_vmsa(*v.machine, gpa, v.vmpl, nullptr, copy[v.index])) return why;
+    if (v.loaded != word) {  // a new creation: no GHCB yet
+        v.loaded = word;
         v.ghcb_msr = 0;
         v.ghcb_gpa = ~uint64_t{0};
         log("vCPU {} VMPL{}: VMRUN from the VMSA at GPA {:#x}: RIP {:#x}, CR3 {:#x}", v.index, v.vmpl, gpa,
@@ -439,7 +499,7 @@ Vcpu* switch_context(Vcpu& from) {
     if (from.vmpl != 0) store_state(from);
     if (to.vmpl != 0) {
         if (const char* why = load_context(to)) {
-            refuse(from, to.vmsa_gpa.load(), why);
+            refuse(from, to.vmsa_gpa(), why);
             stop_machine(from, false);
         }
     }
@@ -451,7 +511,17 @@ Vcpu* switch_context(Vcpu& from) {
 Counters& Counters::operator+=(const Counters& o) {
     exits += o.exits, vmgexits += o.vmgexits, vc += o.vc, npf += o.npf, msr_protocol += o.msr_protocol;
     ghcb_page += o.ghcb_page, pvalidate += o.pvalidate, rmpadjust += o.rmpadjust, run_vmpl += o.run_vmpl;
+    unchanged += o.unchanged;
     return *this;
+}
+
+const char* copy_checked_vmsa(const Machine& m, uint64_t gpa, unsigned vmpl, const uint64_t* features,
+                              warden::igvm::VmsaPage& out) {
+    if (!m.rmp->is_vmsa(gpa)) return "the page is not a VMSA page in the RMP (VMRUN would fail)";
+    auto page = m.guest.bytes(gpa, 4096);
+    if (page.empty()) return "the VMSA is outside guest memory";
+    std::memcpy(out.data(), page.data(), 4096);
+    return vmsa_refusal(out, vmpl, features);
 }
 
 const char* vmsa_refusal(const warden::igvm::VmsaPage& s, unsigned vmpl, const uint64_t* features) {
@@ -467,7 +537,7 @@ const char* prepare_run_vmpl(Vcpu& v, unsigned target) {
     if (target >= kVmpls) return "RUN_VMPL of a VMPL past 3";
     if (target == v.vmpl) return "RUN_VMPL of the VMPL that asks";
     Vcpu& to = context(v.index, target);
-    if (target != 0 && to.vmsa_gpa.load(std::memory_order_acquire) == ~uint64_t{0})
+    if (target != 0 && to.vmsa_gpa() == Vcpu::kNoVmsa)
         return "RUN_VMPL of a VMPL with no VMSA on this vCPU (AP creation at that VMPL first)";
     v.switch_to = &to;
     return nullptr;
@@ -479,13 +549,6 @@ bool context_running(const Vcpu& c) {
     return false;
 }
 
-bool read_guest_virt(Vcpu& v, uint64_t gva, void* out, size_t len) {
-    return copy_guest_virt(v, gva, static_cast<uint8_t*>(out), len, false);
-}
-bool write_guest_virt(Vcpu& v, uint64_t gva, const void* in, size_t len) {
-    return copy_guest_virt(v, gva, static_cast<uint8_t*>(const_cast<void*>(in)), len, true);
-}
-
 Next refuse(Vcpu& v, uint64_t gpa, std::string_view why) {
     log("REFUSED vCPU {} VMPL{} GPA {:#x} RIP {:#x}: {}", v.index, v.vmpl, gpa, v.vmcb().get(kRip), why);
     return Next::kStop;
@@ -494,9 +557,10 @@ Next refuse(Vcpu& v, uint64_t gpa, std::string_view why) {
 namespace {
 
 void log_counters(std::string_view head, const Counters& c) {
-    log("{}: {} exits, {} VMGEXITs ({} MSR protocol, {} GHCB page), {} #VC, {} NPF, {} PVALIDATE, {} RMPADJUST, {} "
-        "RUN_VMPL",
-        head, c.exits, c.vmgexits, c.msr_protocol, c.ghcb_page, c.vc, c.npf, c.pvalidate, c.rmpadjust, c.run_vmpl);
+    log("{}: {} exits, {} VMGEXITs ({} MSR protocol, {} GHCB page), {} #VC, {} NPF, {} PVALIDATE ({} unchanged), {} "
+        "RMPADJUST, {} RUN_VMPL",
+        head, c.exits, c.vmgexits, c.msr_protocol, c.ghcb_page, c.vc, c.npf, c.pvalidate, c.unchanged, c.rmpadjust,
+        c.run_vmpl);
 }
 
 // One line for the vCPU (every VMPL summed), then one per VMPL 1-3 context
@@ -506,13 +570,13 @@ void log_vcpu(unsigned index, std::string_view when, std::string_view after) {
     bool lower = false;
     for (unsigned l = 0; l < kVmpls; ++l) {
         total += context(index, l).count;
-        lower |= l != 0 && context(index, l).vmsa_gpa.load() != ~uint64_t{0};
+        lower |= l != 0 && context(index, l).vmsa_gpa() != Vcpu::kNoVmsa;
     }
     warden::fmt::FixedString<96> head;
     warden::fmt::format(head, "{}vCPU {}{}", when, index, after);
     log_counters(head.view(), total);
     for (unsigned l = 1; lower && l < kVmpls; ++l) {
-        if (context(index, l).vmsa_gpa.load() == ~uint64_t{0}) continue;
+        if (context(index, l).vmsa_gpa() == Vcpu::kNoVmsa) continue;
         warden::fmt::FixedString<96> line;
         warden::fmt::format(line, "{}vCPU {} VMPL{}{}", when, index, l, after);
         log_counters(line.view(), context(index, l).count);
@@ -548,6 +612,20 @@ void vcpu_init(Vcpu& v, Machine& m, const warden::igvm::VmsaPage& s) {
     load_state(v, s);
 }
 
+// AP reset hold (GHCB spec 56421 2.3.1, 0x006; 4.1.x AP HLT loop 0x80000004):
+// the vCPU is held until the hypervisor releases it. An SNP guest restarts a
+// held AP by AP creation, which KVM turns into a fresh start from the new
+// VMSA (sev_snp_ap_creation makes the held vCPU runnable again); that is the
+// only release modelled: the held AP's own request is never answered. The
+// BSP (nothing would restart it) and a lower VMPL (the vCPU is VMPL0's to
+// hold) are refused.
+Next ap_reset_hold(Vcpu& v) {
+    if (v.vmpl != 0) return refuse(v, 0, "AP reset hold from a VMPL other than 0");
+    if (v.index == 0) return refuse(v, 0, "AP reset hold of the BSP (nothing here would restart it)");
+    log("vCPU {}: AP reset hold at RIP {:#x}: held until AP creation restarts it", v.index, v.vmcb().get(kRip));
+    return Next::kPark;
+}
+
 void vcpu_run(Vcpu& first) {
     Vcpu* v = &first;
     running_context[v->index].store(v, std::memory_order_release);
@@ -560,13 +638,20 @@ void vcpu_run(Vcpu& first) {
         vm.set<uint8_t>(kTlbControl, 0);
         vm.set<uint32_t>(kInterceptWord3, vm.get<uint32_t>(kInterceptWord3) | kIntrHlt);
         const Next n = handle_exit(*v);
-        if (n == Next::kStop) stop_machine(*v, v->machine->ready_seen);
+        // A refusal, a termination request or a stopped vCPU ends the run as a
+        // failure, before or after the ready line; only the guest's own
+        // isa-debug-exit (port_io.cpp) carries its code.
+        if (n == Next::kStop) stop_machine(*v, false);
         if (n == Next::kSwitch) {
+            // Marked running before it is loaded: AP creation must not replace it now.
+            running_context[v->index].store(v->switch_to, std::memory_order_release);
             v = switch_context(*v);
-            running_context[v->index].store(v, std::memory_order_release);
         }
-        if (v->machine->ready_pending_report) {
-            v->machine->ready_pending_report = false;
+        if (n == Next::kPark) {
+            running_context[v->index].store(nullptr, std::memory_order_release);
+            return;
+        }
+        if (v->machine->ready_pending_report.exchange(false)) {
             report_counters(*v->machine, "at Warden's ready line");
         }
     }

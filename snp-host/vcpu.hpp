@@ -26,15 +26,19 @@ struct GuestGprs {
 
 struct Counters {
     uint64_t exits = 0, vmgexits = 0, vc = 0, npf = 0, msr_protocol = 0, ghcb_page = 0, pvalidate = 0, rmpadjust = 0;
-    uint64_t run_vmpl = 0;  // switches away from this context by RUN_VMPL
+    uint64_t run_vmpl = 0;   // switches away from this context by RUN_VMPL
+    uint64_t unchanged = 0;  // PVALIDATEs answered CF=1: the page already had that state
     Counters& operator+=(const Counters& o);
 };
 
 struct Machine {
     GuestMemory guest;
     RmpSeam* rmp = nullptr;
-    bool ready_seen = false;  // Warden's "warden: ready" line went through the host's COM1
-    bool ready_pending_report = false;
+    // Warden's "warden: ready" line went through the host's COM1 (set under
+    // the console lock), and its counters are still to be printed (by the
+    // first vCPU to take the flag, after its exit).
+    std::atomic<bool> ready_seen{false};
+    std::atomic<bool> ready_pending_report{false};
     unsigned vcpus = 1;
 };
 
@@ -50,36 +54,50 @@ struct Vcpu {
     Machine* machine = nullptr;
     // VMPL 1-3: the VMSA page AP creation named, where this context's state
     // lives while it does not run (the CPU keeps a VMPL's state in its VMSA
-    // page between runs), all ones when none; `registered` counts creations,
-    // `loaded` the one the VMCB was last built for (both on the owning CPU
-    // but for the creation, which another vCPU may make).
-    std::atomic<uint64_t> vmsa_gpa{~uint64_t{0}};
-    std::atomic<uint64_t> registered{0};
-    uint64_t loaded = 0;
-    Vcpu* switch_to = nullptr;  // Next::kSwitch: the context RUN_VMPL runs next
+    // page between runs). One atomic word, so that a reader never pairs one
+    // creation's page with another's count: the page's GPA | the creation's
+    // number (low 12 bits), or kNoVmsa. `creations` is the creators' count
+    // (AP creation is serialised by the console lock); `loaded` the word the
+    // VMCB was last built for (the owning CPU's).
+    static constexpr uint64_t kNoVmsa = ~uint64_t{0};
+    std::atomic<uint64_t> vmsa{kNoVmsa};
+    uint64_t creations = 0;
+    uint64_t loaded = kNoVmsa;
+    uint64_t vmsa_gpa() const {
+        const uint64_t w = vmsa.load(std::memory_order_acquire);
+        return w == kNoVmsa ? kNoVmsa : w & ~uint64_t{0xfff};
+    }
+    Vcpu* switch_to = nullptr;                                 // Next::kSwitch: the context RUN_VMPL runs next
+    uint64_t npf_retry_gpa = ~uint64_t{0}, npf_retry_rip = 0;  // the #NPF last retried (on_npf)
     vmcb::Vmcb vmcb() { return vmcb::Vmcb(vmcb_page); }
 };
 
 // What an exit handler decides.
-enum class Next { kResume, kStop, kSwitch };
+// kPark: AP reset hold, the vCPU waits for AP creation to restart it.
+enum class Next { kResume, kStop, kSwitch, kPark };
 
 void vcpu_init(Vcpu& v, Machine& m, const warden::igvm::VmsaPage& vmsa);
-[[noreturn]] void vcpu_run(Vcpu& v);
+// Runs the vCPU until its VMPL0 parks it by AP reset hold (an AP only).
+void vcpu_run(Vcpu& v);
+// AP reset hold (GHCB MSR 0x006, GHCB page 0x80000004) from `v`: kPark, or
+// the refusal when `v` is not an AP's VMPL0.
+Next ap_reset_hold(Vcpu& v);
 
 // Why a VMSA page cannot be run at `vmpl` (what VMRUN and AP creation check:
 // SEV_FEATURES with SNPActive, equal to `features` when given, the VMSA's
 // VMPL field, EFER.SVME); nullptr when it can.
 const char* vmsa_refusal(const warden::igvm::VmsaPage& vmsa, unsigned vmpl, const uint64_t* features);
+// VMRUN's view of the VMSA page at gpa: a VMSA page in the RMP, copied (the
+// copy is checked, never the page: the guest may change it meanwhile), then
+// vmsa_refusal. nullptr, or why VMRUN would fail.
+const char* copy_checked_vmsa(const Machine& m, uint64_t gpa, unsigned vmpl, const uint64_t* features,
+                              warden::igvm::VmsaPage& out);
 // RUN_VMPL from `v` (VMPL0 to a VMPL 1-3 context of the same vCPU that AP
 // creation registered, or back to VMPL0): nullptr and v.switch_to set, or
 // why not (the request is answered with an error, the run goes on).
 const char* prepare_run_vmpl(Vcpu& v, unsigned target);
 // Whether a host CPU runs this context now (between its VMRUNs included).
 bool context_running(const Vcpu& c);
-
-// Guest memory through the guest's own page tables (vcpu.cpp).
-bool read_guest_virt(Vcpu& v, uint64_t gva, void* out, size_t len);
-bool write_guest_virt(Vcpu& v, uint64_t gva, const void* in, size_t len);
 
 // A rule the hardware enforces was broken: one loud line, then the run ends.
 Next refuse(Vcpu& v, uint64_t gpa, std::string_view why);

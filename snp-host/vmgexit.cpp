@@ -7,6 +7,8 @@
 #include "console.hpp"
 #include "cpu.hpp"
 #include "cpuid_view.hpp"
+#include "guest_request.hpp"
+#include "host_access.hpp"
 #include "npt.hpp"
 #include "paging.hpp"
 #include "smp.hpp"
@@ -96,7 +98,8 @@ Next serve_msr_protocol(Vcpu& v) {
         log("vCPU {} VMPL{}: termination requested (MSR protocol): reason set {} code {}: {}", v.index, v.vmpl,
             req->reason_set, req->reason, reason_text(req->reason_set, req->reason));
         return Next::kStop;
-    default: return refuse(v, 0, "GHCB MSR request the host does not serve (AP reset hold)");
+    case msr::Code::kApResetHoldRequest: return ap_reset_hold(v);
+    default: return refuse(v, 0, "GHCB MSR request the host does not serve");
     }
     return Next::kResume;
 }
@@ -128,21 +131,26 @@ private:
 GhcbCopy ghcb_copies[kMaxCpus];  // one per vCPU
 
 // A buffer the guest names (sw_scratch): inside its GHCB page it is the
-// host's copy (written back whole at the end), elsewhere guest memory.
-std::span<uint8_t> scratch_bytes(Vcpu& v, uint64_t gpa, uint64_t len) {
+// host's copy (written back whole at the end, checked then), elsewhere
+// guest memory that the RMP must give the hypervisor for this use
+// (host_access.hpp). Empty when refused, the report line printed.
+std::span<uint8_t> scratch_bytes(Vcpu& v, uint64_t gpa, uint64_t len, HostUse use, std::string_view what) {
     if (gpa >= v.ghcb_gpa && gpa - v.ghcb_gpa < 4096) {
         const uint64_t off = gpa - v.ghcb_gpa;
-        if (len > 4096 - off) return {};
+        if (len == 0 || len > 4096 - off) {
+            (void)refuse(v, gpa, "a sw_scratch buffer that starts in the GHCB page and overruns it");
+            return {};
+        }
         return {ghcb_copies[v.index].raw() + off, static_cast<size_t>(len)};
     }
-    return v.machine->guest.bytes(gpa, len);
+    return shared_guest_bytes(v, gpa, len, use, what);
 }
 
 // GHCB spec 2.3.4: exit_info_1 = 1 and exit_info_2 = the event to inject
 // (#GP(0) here) tell the guest the request failed.
 void fail_with_gp(GhcbCopy& g) {
     g.put(GhcbField::kSwExitInfo1, 1);
-    g.put(GhcbField::kSwExitInfo2, (1ull << 31) | (3ull << 8) | 13);
+    g.put(GhcbField::kSwExitInfo2, (1ull << 31) | (1ull << 11) | (3ull << 8) | 13);  // V, EV, exception, #GP
 }
 
 Next serve_ioio(Vcpu& v, GhcbCopy& g) {
@@ -164,8 +172,13 @@ Next serve_ioio(Vcpu& v, GhcbCopy& g) {
     }
     const uint64_t count = g.get(GhcbField::kSwExitInfo2), scratch = g.get(GhcbField::kSwScratch);
     if (!g.valid(GhcbField::kSwScratch) || count > 4096 / size) return refuse(v, scratch, "GHCB string IO: bad buffer");
-    auto buf = scratch_bytes(v, scratch, count * size);
-    if (buf.empty() && count) return refuse(v, scratch, "GHCB string IO buffer outside guest memory");
+    if (count == 0) {
+        g.put(GhcbField::kSwExitInfo1, 0);
+        return Next::kResume;
+    }
+    // IN fills the buffer (a host write), OUT sends it (a host read).
+    auto buf = scratch_bytes(v, scratch, count * size, in ? HostUse::kWrite : HostUse::kRead, "GHCB string IO buffer");
+    if (buf.empty()) return Next::kStop;
     for (uint64_t i = 0; i < count; ++i) {
         uint32_t value = 0;
         if (!in) std::memcpy(&value, &buf[i * size], size);
@@ -230,8 +243,9 @@ Next serve_mmio(Vcpu& v, GhcbCopy& g, bool write) {
     const uint64_t gpa = g.get(GhcbField::kSwExitInfo1), len = g.get(GhcbField::kSwExitInfo2);
     const uint64_t scratch = g.get(GhcbField::kSwScratch);
     if (!g.valid(GhcbField::kSwScratch) || len == 0 || len > 8) return refuse(v, gpa, "GHCB MMIO: bad length/buffer");
-    auto buf = scratch_bytes(v, scratch, len);
-    if (buf.empty()) return refuse(v, scratch, "GHCB MMIO buffer outside guest memory");
+    // An MMIO read fills the buffer (a host write), a write sends it (a host read).
+    auto buf = scratch_bytes(v, scratch, len, write ? HostUse::kRead : HostUse::kWrite, "GHCB MMIO buffer");
+    if (buf.empty()) return Next::kStop;
     if (gpa < v.machine->guest.size) return refuse(v, gpa, "GHCB MMIO request for guest RAM");
     if ((gpa & ~uint64_t{0xfff}) == kApicPage && len == 4 && (gpa & 0xf) == 0) {
         auto* reg = reinterpret_cast<volatile uint32_t*>(gpa);
@@ -269,8 +283,10 @@ constexpr size_t kPscHeader = 8, kPscMaxEntries = 253;
 Next serve_page_state(Vcpu& v, GhcbCopy& g) {
     const uint64_t scratch = g.get(GhcbField::kSwScratch);
     if (!g.valid(GhcbField::kSwScratch)) return refuse(v, 0, "GHCB page state change without sw_scratch");
-    auto buf = scratch_bytes(v, scratch, kPscHeader + kPscMaxEntries * 8);
-    if (buf.empty()) return refuse(v, scratch, "page state change buffer outside the GHCB/guest memory");
+    // Read, and cur_entry written back.
+    auto buf =
+        scratch_bytes(v, scratch, kPscHeader + kPscMaxEntries * 8, HostUse::kReadWrite, "page state change buffer");
+    if (buf.empty()) return Next::kStop;
     uint16_t cur, end;
     std::memcpy(&cur, &buf[0], 2);
     std::memcpy(&end, &buf[2], 2);
@@ -315,7 +331,7 @@ Next serve_ap_creation(Vcpu& v, GhcbCopy& g) {
         if (vmpl == 0) return refuse(v, gpa, "AP destruction at VMPL0 is not modelled");
         Vcpu& c = context(static_cast<unsigned>(target), vmpl);
         if (context_running(c)) return refuse(v, gpa, "AP destruction of a context that runs");
-        c.vmsa_gpa.store(~uint64_t{0}, std::memory_order_release);
+        c.vmsa.store(Vcpu::kNoVmsa, std::memory_order_release);
         log("vCPU {}: AP destruction: vCPU {} VMPL{} has no VMSA now", v.index, target, vmpl);
         g.put(GhcbField::kSwExitInfo1, 0);
         return Next::kResume;
@@ -323,20 +339,17 @@ Next serve_ap_creation(Vcpu& v, GhcbCopy& g) {
     if (!g.valid(GhcbField::kRax)) return refuse(v, gpa, "AP creation without SEV_FEATURES in RAX");
     if ((gpa & 4095) || !v.machine->guest.contains(gpa, 4096))
         return refuse(v, gpa, "AP creation: the VMSA GPA is misaligned or outside guest memory");
-    if (!v.machine->rmp->is_vmsa(gpa))
-        return refuse(v, gpa, "AP creation from a page the RMP does not hold as a VMSA page (VMRUN would fail)");
     if (vmpl == 0 && static_cast<unsigned>(target) == v.index)
         return refuse(v, gpa, "AP creation at VMPL0 for the vCPU that asks");
     if (vmpl != 0) {
         if (context_running(context(static_cast<unsigned>(target), vmpl)))
             return refuse(v, gpa, "AP creation replacing the VMSA of a context that runs");
-        (void)v.machine->rmp->nested_root(vmpl);  // its view, before it can run
+        (void)v.machine->rmp->nested_root(vmpl);  // its view, before it can run (built once)
     }
     static warden::igvm::VmsaPage copy;  // under the console lock: one creation at a time
     ConsoleGuard one_at_a_time;
-    std::memcpy(copy.data(), v.machine->guest.bytes(gpa, 4096).data(), 4096);
     const uint64_t features = g.get(GhcbField::kRax);
-    if (const char* why = vmsa_refusal(copy, vmpl, &features)) {
+    if (const char* why = copy_checked_vmsa(*v.machine, gpa, vmpl, &features, copy)) {
         log("vCPU {}: AP creation at VMPL{} refused: {}", v.index, vmpl, why);
         return refuse(v, gpa, why);
     }
@@ -347,8 +360,7 @@ Next serve_ap_creation(Vcpu& v, GhcbCopy& g) {
     } else {
         Vcpu& c = context(static_cast<unsigned>(target), vmpl);
         c.index = static_cast<unsigned>(target), c.vmpl = vmpl, c.machine = v.machine;
-        c.vmsa_gpa.store(gpa, std::memory_order_release);
-        c.registered.fetch_add(1, std::memory_order_acq_rel);
+        c.vmsa.store(gpa | (++c.creations & 0xfff), std::memory_order_release);
         log("vCPU {}: AP creation: vCPU {} VMPL{} runs from the VMSA at GPA {:#x} on RUN_VMPL", v.index, target, vmpl,
             gpa);
     }
@@ -367,14 +379,43 @@ Next serve_run_vmpl(Vcpu& v, GhcbCopy& g) {
     return why ? Next::kResume : Next::kSwitch;
 }
 
+// SNP guest request, plain or extended (GHCB spec 56421, "SNP Guest Request"):
+// answered by guest_request.cpp, never refused (a malformed one gets the
+// spec's malformed-input answer, a good one "unsupported").
+Next serve_guest_request(Vcpu& v, GhcbCopy& g, bool extended) {
+    const warden::svm::GuestRequestExit e{.request_gpa = g.get(GhcbField::kSwExitInfo1),
+                                          .response_gpa = g.get(GhcbField::kSwExitInfo2),
+                                          .extended = extended,
+                                          .rax_valid = g.valid(GhcbField::kRax),
+                                          .rbx_valid = g.valid(GhcbField::kRbx),
+                                          .data_gpa = g.get(GhcbField::kRax),
+                                          .data_pages = g.get(GhcbField::kRbx)};
+    const auto a = answer_guest_request(v, e);
+    g.put(GhcbField::kSwExitInfo1, a.info1);
+    g.put(GhcbField::kSwExitInfo2, a.info2);
+    return Next::kResume;
+}
+
 Next serve_ghcb_page(Vcpu& v) {
     ++v.count.ghcb_page;
     if (v.ghcb_msr != v.ghcb_gpa)
         return refuse(v, v.ghcb_msr, "VMGEXIT with a GHCB GPA that is not the registered one (GHCB spec 2.3.2)");
-    auto page = v.machine->guest.bytes(v.ghcb_gpa, 4096);
-    if (page.empty()) return refuse(v, v.ghcb_gpa, "GHCB outside guest memory");
+    // The GHCB is shared by definition (GHCB spec 2.3.2): a private page is
+    // refused before the copy (ciphertext) and again before the write-back,
+    // as the exit may have changed its page state.
+    auto page = shared_guest_bytes(v, v.ghcb_gpa, 4096, HostUse::kRead, "GHCB page");
+    if (page.empty()) return Next::kStop;
     GhcbCopy& g = ghcb_copies[v.index];
     std::memcpy(g.raw(), page.data(), 4096);
+    // The GHCB's own header (GHCB spec 2.3.2): usage 0 is the standard layout,
+    // the only one served; the version must be one the host offers.
+    uint16_t version;
+    uint32_t usage;
+    std::memcpy(&version, g.raw() + warden::sev::kGhcbProtocolVersion, sizeof version);
+    std::memcpy(&usage, g.raw() + warden::sev::kGhcbUsage, sizeof usage);
+    if (usage != 0) return refuse(v, v.ghcb_gpa, "GHCB usage other than 0 (the standard layout)");
+    if (version < kGhcbMinVersion || version > kGhcbMaxVersion)
+        return refuse(v, v.ghcb_gpa, "GHCB protocol version outside the 1..2 the host offers");
     const uint64_t code = g.get(GhcbField::kSwExitCode);
     Next n = Next::kResume;
     switch (code) {
@@ -384,8 +425,13 @@ Next serve_ghcb_page(Vcpu& v) {
     case warden::sev::exit::kPageStateChange: n = serve_page_state(v, g); break;
     case warden::sev::exit::kApCreation: n = serve_ap_creation(v, g); break;
     case warden::sev::exit::kRunVmpl: n = serve_run_vmpl(v, g); break;
+    case warden::sev::exit::kApHltLoop: n = ap_reset_hold(v); break;
     case warden::sev::exit::kMmioRead:
     case warden::sev::exit::kMmioWrite: n = serve_mmio(v, g, code == warden::sev::exit::kMmioWrite); break;
+    case warden::sev::exit::kGuestRequest:
+    case warden::sev::exit::kExtGuestRequest:
+        n = serve_guest_request(v, g, code == warden::sev::exit::kExtGuestRequest);
+        break;
     case warden::sev::exit::kHvFeatures:
         g.put(GhcbField::kSwExitInfo1, 0);
         g.put(GhcbField::kSwExitInfo2, kFeatures);
@@ -401,7 +447,9 @@ Next serve_ghcb_page(Vcpu& v) {
             g.get(GhcbField::kSwExitInfo1), g.get(GhcbField::kSwExitInfo2));
         return refuse(v, v.ghcb_gpa, "a GHCB exit the host does not model");
     }
-    if (n != Next::kStop) std::memcpy(page.data(), g.raw(), 4096);
+    if (n == Next::kStop) return n;
+    if (!host_may_access(v, v.ghcb_gpa, 4096, HostUse::kWrite, "GHCB page write-back")) return Next::kStop;
+    std::memcpy(page.data(), g.raw(), 4096);
     return n;
 }
 

@@ -22,7 +22,7 @@ namespace {
 // blocks of 4 MiB (the buddy's largest), aligned to their size so that 2 MiB
 // mappings of them stay possible; the flash region ends at 4 GiB.
 constexpr PhysRange kNativeRam{PhysAddr(0x800000), 8 << 20};
-constexpr PhysRange kNativeFlash{PhysAddr((uint64_t{1} << 32) - (2 << 20)), 2 << 20};
+constexpr PhysRange kNativeFlash{PhysAddr((uint64_t{1} << 32) - (4 << 20)), 4 << 20};
 constexpr PhysRange kNativeBlocks[] = {PhysRange{kNativeRam.base, kNativeRam.size / 2},
                                        PhysRange{kNativeRam.base + kNativeRam.size / 2, kNativeRam.size / 2},
                                        kNativeFlash};

@@ -27,7 +27,17 @@ SVM CPU, and judges what the host and Warden print.
         passing, every bracket between two of the host's marks counts the
         same in both rounds, and each operation costs per repetition what
         the host's rules and Warden's code for it say (RULES below)
+    snp_run.py cpuid HOST.fw TOOL KERNEL.elf WORKDIR EDITS REGEX...
+        the host, as the hypervisor, proposes its CPUID page with EDITS
+        (fw_cfg opt/snp-host/cpuid): the log has a line matching every
+        REGEX, every "the CPU does not support" rejection allows exactly the
+        proposed value without the named bits, Warden never runs (no VMRUN),
+        and QEMU ends with the fail status (35)
     snp_run.py hostfault HOST.fw
+    --firmware=PATH (digest, reach, answer, bench; anywhere after the mode)
+        packs the guest's firmware in too (warden-igvm pack --firmware), as
+        ./warden run --platform snp --firmware does; digest then also needs
+        the host's line saying it placed every page of it in the flash
         the host's own fault (fw_cfg opt/snp-host/selftest "fault": a write to
         page 0) is reported with vector, error code, RIP and CR2, and QEMU
         ends with the fail status (35)
@@ -44,10 +54,11 @@ C_BIT = "47"
 TIMEOUT = 300
 
 
-def pack(tool, kernel, workdir, smp):
+def pack(tool, kernel, workdir, smp, firmware=None):
     os.makedirs(workdir, exist_ok=True)
-    out = os.path.join(workdir, f"warden-snp-smp{smp}.igvm")
-    subprocess.run([tool, "pack", kernel, out, "--c-bit", C_BIT], check=True, stdout=subprocess.DEVNULL)
+    out = os.path.join(workdir, f"warden-snp-smp{smp}{'-firmware' if firmware else ''}.igvm")
+    extra = ["--firmware", firmware] if firmware else []
+    subprocess.run([tool, "pack", kernel, out, "--c-bit", C_BIT, *extra], check=True, stdout=subprocess.DEVNULL)
     return out
 
 
@@ -90,12 +101,32 @@ def hostfault(host):
     print("PASS: the host's fault is reported with its cause and ends QEMU with the fail code")
 
 
+def cpuid(host, tool, kernel, workdir, edits, patterns):
+    igvm = pack(tool, kernel, workdir, 1)
+    status, log = boot(host, igvm, 1, extra=["-fw_cfg", f"name=opt/snp-host/cpuid,string={edits}"])
+    sys.stdout.write(log)
+    for want in patterns:
+        if not re.search(want, log, re.M):
+            sys.exit(f"FAIL: no line matching {want!r} (QEMU status {status})")
+    unsupported = r"^snp-host: PSP: CPUID page rejected: .* (0x[0-9a-f]+) has bits (0x[0-9a-f]+) the CPU does not support \(allowed (0x[0-9a-f]+)\)$"
+    for proposed, bits, allowed in re.findall(unsupported, log, re.M):
+        if int(allowed, 16) != int(proposed, 16) & ~int(bits, 16):
+            sys.exit(f"FAIL: proposed {proposed} without bits {bits} is not the allowed {allowed}")
+    if re.search(r"^snp-host: vCPU \d+ VMPL\d: VMRUN", log, re.M):
+        sys.exit("FAIL: the guest ran although the launch should have failed")
+    if status != 35:
+        sys.exit(f"FAIL: QEMU status {status}, expected 35 (the fail code)")
+    print(f"PASS: with CPUID edits {edits!r} the host reports {patterns!r} and the launch fails")
+
+
 def counter(log, when, insn):
-    m = re.search(rf"^snp-host: {when}.* (\d+) {insn}\b", log, re.M)
+    m = re.search(rf"^snp-host: {when}.*[ (](\d+) {insn}\b", log, re.M)
     return int(m.group(1)) if m else None
 
 
 def answer(log, status, insn, count, patterns):
+    if status != 33:
+        sys.exit(f"FAIL: QEMU status {status}, expected 33 (the image's KTESTs end with the pass code)")
     for want in patterns:
         if not re.search(want, log, re.M):
             sys.exit(f"FAIL: no line matching {want!r} (QEMU status {status})")
@@ -119,9 +150,10 @@ def answer(log, status, insn, count, patterns):
 
 # The host's counter line (vcpu.cpp report_counters), at a mark of the bench
 # image or at Warden's ready line.
-FIELDS = ("exits", "VMGEXITs", "MSR protocol", "GHCB page", "#VC", "NPF", "PVALIDATE", "RMPADJUST", "RUN_VMPL")
+FIELDS = ("exits", "VMGEXITs", "MSR protocol", "GHCB page", "#VC", "NPF", "PVALIDATE", "unchanged", "RMPADJUST",
+          "RUN_VMPL")
 COUNTERS = (r"(\d+) exits, (\d+) VMGEXITs \((\d+) MSR protocol, (\d+) GHCB page\), (\d+) #VC, (\d+) NPF, "
-            r"(\d+) PVALIDATE, (\d+) RMPADJUST, (\d+) RUN_VMPL$")
+            r"(\d+) PVALIDATE \((\d+) unchanged\), (\d+) RMPADJUST, (\d+) RUN_VMPL$")
 MARK = re.compile(r"^snp-host: at mark (\S+) (\d+) (begin|end): vCPU 0: " + COUNTERS, re.M)
 READY = re.compile(r"^snp-host: at Warden's ready line: vCPU 0: " + COUNTERS, re.M)
 DONE = re.compile(r"^snp-bench: done reps=(\d+) rounds=(\d+) dma=(\d) ok=(\d)$", re.M)
@@ -162,7 +194,7 @@ def _cost(ghcb_vc=0, cpuid_vc=0, pvalidate=0, rmpadjust=0, psc=0, round_trips=0)
     ghcb_page = ghcb_vc + psc + round_trips
     return {"exits": 3 * ghcb_vc + cpuid_vc + pvalidate + rmpadjust + 2 * psc + 4 * round_trips,
             "VMGEXITs": ghcb_page + round_trips, "MSR protocol": round_trips, "GHCB page": ghcb_page,
-            "#VC": ghcb_vc + cpuid_vc, "NPF": 0, "PVALIDATE": pvalidate, "RMPADJUST": rmpadjust,
+            "#VC": ghcb_vc + cpuid_vc, "NPF": 0, "PVALIDATE": pvalidate, "unchanged": 0, "RMPADJUST": rmpadjust,
             "RUN_VMPL": 2 * round_trips}
 
 
@@ -225,12 +257,16 @@ def ktest(host, tool, kernel, workdir, smp, fw_cfg_file):
 
 
 def main():
+    firmware = [a.split("=", 1)[1] for a in sys.argv if a.startswith("--firmware=")]
+    sys.argv = [a for a in sys.argv if not a.startswith("--firmware=")]
     if sys.argv[1] == "hostfault":
         return hostfault(sys.argv[2])
     if sys.argv[1] == "ktest":
         return ktest(*sys.argv[2:8])
+    if sys.argv[1] == "cpuid":
+        return cpuid(*sys.argv[2:7], sys.argv[7:])
     mode, host, tool, kernel, workdir, smp = sys.argv[1:7]
-    igvm = pack(tool, kernel, workdir, smp)
+    igvm = pack(tool, kernel, workdir, smp, firmware[-1] if firmware else None)
     digest_line = r"^snp-host: launch digest ([0-9a-f]{96})$"
     if mode == "bench":
         status, log = boot(host, igvm, smp)
@@ -251,6 +287,12 @@ def main():
                               stdout=subprocess.PIPE, text=True).stdout.strip()
         if m.group(1) != want:
             sys.exit(f"FAIL: host digest {m.group(1)}\n      warden-igvm measure {want}")
+        if firmware:
+            pages = os.path.getsize(firmware[-1]) // 4096
+            placed = rf"^snp-host: launched: the guest's firmware, {pages} pages \({pages * 4} KiB\), placed in the flash"
+            if not re.search(placed, log, re.M):
+                sys.exit(f"FAIL: no line matching {placed!r}: the host did not place the firmware")
+            print(f"PASS: the host placed the firmware's {pages} pages in the flash")
         print(f"PASS: the host's launch digest equals warden-igvm measure --vcpus {smp} --cpu {CPU_MODEL}")
     elif mode == "reach":
         if not re.search(sys.argv[7], log, re.M):

@@ -34,7 +34,7 @@ using namespace warden;
 struct Data {
     uint64_t target, attrs_more, attrs_less, write_to;
     uint64_t eax_more, eax_less, runs;
-    uint64_t read_from;
+    uint64_t read_from, spin;
 };
 
 struct World {
@@ -58,7 +58,9 @@ inline bool grant(PhysAddr frame, uint8_t perms, uint8_t vmpl = 1) {
     return eax == 0;
 }
 
-inline Result<World> build(uint8_t vmpl = 1) {
+// The world at `vmpl` on the vCPU with `apic_id` (VMPL1 on this one by
+// default; at VMPL0 AP creation starts it on an idle vCPU at once).
+inline Result<World> build(uint8_t vmpl = 1, uint32_t apic_id = arch::apic::this_apic_id()) {
     auto& p = platform::current();
     const uint64_t c_bit = p.encryption_mask();
     // Page-table entries (SDM vol. 3 4.5): P | RW | A, and PS | D on 2 MiB leaves.
@@ -77,8 +79,9 @@ inline Result<World> build(uint8_t vmpl = 1) {
     std::memcpy(mm::phys_to_virt(code), vmpl1_stub_start, static_cast<size_t>(vmpl1_stub_end - vmpl1_stub_start));
     const uint8_t rw = sev::kRmpRead | sev::kRmpWrite;
     const uint8_t rx = sev::kRmpRead | sev::kRmpExecUser | sev::kRmpExecSupervisor;
-    if (!grant(pml4, rw, vmpl) || !grant(pdpt, rw, vmpl) || !grant(pd, rw, vmpl) || !grant(code, rx, vmpl) ||
-        !grant(data_page, rw, vmpl) || !grant(target, rw, vmpl))
+    const uint8_t to = vmpl == 0 ? 1 : vmpl;  // VMPL0 holds every right already: VMPL1's, as before
+    if (!grant(pml4, rw, to) || !grant(pdpt, rw, to) || !grant(pd, rw, to) || !grant(code, rx, to) ||
+        !grant(data_page, rw, to) || !grant(target, rw, to))
         return Fail(Error::kDenied);
     w.data = mm::phys_to_virt<Data>(data_page);
     w.data->target = gpa(target);
@@ -94,10 +97,11 @@ inline Result<World> build(uint8_t vmpl = 1) {
                                                                   .vmpl = vmpl});
     WARDEN_TRY(scratch, page());
     std::memcpy(mm::phys_to_virt(scratch), vmsa.data(), vmsa.size());
-    WARDEN_TRY(running, p.start_guest_vcpu(scratch, arch::apic::this_apic_id(), sev_features));
+    w.data->spin = vmpl == 0;  // set before the vCPU can run
+    WARDEN_TRY(running, p.start_guest_vcpu(scratch, apic_id, sev_features));
     w.vmsa = running;
-    log::raw("vmpl1: VMPL{} context on this vCPU: code {:#x}, data {:#x}, target {:#x}, VMSA {:#x}", vmpl, gpa(code),
-             gpa(data_page), gpa(target), gpa(running));
+    log::raw("vmpl1: VMPL{} context on APIC ID {}: code {:#x}, data {:#x}, target {:#x}, VMSA {:#x}", vmpl, apic_id,
+             gpa(code), gpa(data_page), gpa(target), gpa(running));
     return w;
 }
 

@@ -3,7 +3,8 @@
 // code is position independent). RDI is the VMPL1 data page (Vmpl1Data):
 // two RMPADJUSTs of the target page for VMPL2, their EAX stored; then, if a
 // write target is named, a write there, and if a read target is named, a
-// read there; then RUN_VMPL back to VMPL0 through
+// read there; then RUN_VMPL back (or, if asked to spin, a pause loop: a
+// context at VMPL0 has no VMPL0 to go back to) to VMPL0 through
 // the GHCB MSR protocol (request 0x016, VMPL 0 in bits 39:32; GHCB spec
 // 2.3.1), and again from the top when VMPL0 runs VMPL1 once more.
     .section .rodata
@@ -30,10 +31,14 @@ vmpl1_stub_start:
     jz 3f
     movq (%rax), %rax
 3:  incq 48(%rdi)               // runs completed
+    cmpq $0, 64(%rdi)           // spin instead of asking for VMPL0?
+    jne 5f
     movl $0xc0010130, %ecx      // the GHCB MSR
     movl $0x016, %eax
     xorl %edx, %edx
     wrmsr
     rep; vmmcall                // VMGEXIT
     jmp 1b
+5:  pause
+    jmp 5b
 vmpl1_stub_end:

@@ -6,6 +6,10 @@ private 4 KiB PAGE_DATA at 4 GiB - size, in file order; the boot block
 records the flash; images an SNP launch cannot use are refused by name.
 
 usage: igvm_firmware.py WARDEN_IGVM_TOOL KERNEL.elf WORKDIR OVMF_DIR
+       igvm_firmware.py WARDEN_IGVM_TOOL KERNEL.elf WORKDIR --debian13 SHARE_DIR
+  the second: Debian 13's SVSM-aware images (fetched into the build tree,
+  ./warden firmware debian13), OVMF_CODE_4M.fd (3 568 KiB) and the 4 MiB
+  OVMF.fd, get the same checks: flash images up to 4 MiB are packed
 """
 import os
 import struct
@@ -66,11 +70,9 @@ def sev_metadata_offset(image):
     raise AssertionError("no SEV metadata entry")
 
 
-def main(tool, kernel, workdir, ovmf_dir):
-    code_path = os.path.join(ovmf_dir, "OVMF_CODE.fd")
-    if not os.path.exists(code_path):
-        print(f"{code_path} is missing: install Debian's ovmf package (./warden test does)")
-        return 1
+def check_packed(tool, kernel, workdir, code_path):
+    """Packs code_path and checks the digest, the pages and the boot block;
+    False when it could not be packed."""
     code = open(code_path, "rb").read()
     flash_base = FOUR_GIB - len(code)
 
@@ -79,10 +81,10 @@ def main(tool, kernel, workdir, ovmf_dir):
     plain, with_fw = os.path.join(workdir, "plain.igvm"), os.path.join(workdir, "ovmf.igvm")
     check(pack(tool, kernel, plain).returncode == 0, "packs without firmware")
     r = pack(tool, kernel, with_fw, "--firmware", code_path)
-    check(r.returncode == 0, f"packs with --firmware {code_path}")
+    check(r.returncode == 0, f"packs with --firmware {code_path} ({len(code)} bytes)")
     if r.returncode != 0:
         print(r.stderr.decode())
-        return 1
+        return False
     theirs = subprocess.run([tool, "measure", with_fw], check=True, stdout=subprocess.PIPE).stdout.decode().strip()
     mine = digest(with_fw)
     print(f"warden-igvm measure: {theirs}\nindependent:         {mine}")
@@ -112,6 +114,29 @@ def main(tool, kernel, workdir, ovmf_dir):
         fw_base, fw_size = struct.unpack_from("<QQ", blocks[0], 0x60)
         check(version == 2 and (fw_base, fw_size) == (flash_base, len(code)),
               f"the boot block says firmware at {fw_base:#x} size {fw_size:#x} (version {version})")
+    return True
+
+
+def debian13(tool, kernel, workdir, share):
+    os.makedirs(workdir, exist_ok=True)
+    for name in ("OVMF/OVMF_CODE_4M.fd", "ovmf/OVMF.fd"):
+        path = os.path.join(share, name)
+        print(f"-- {path}")
+        check_packed(tool, kernel, workdir, path)
+    print(f"{len(failures)} failed" if failures else "all passed")
+    return 1 if failures else 0
+
+
+def main(tool, kernel, workdir, ovmf_dir, *debian13_share):
+    if ovmf_dir == "--debian13":
+        return debian13(tool, kernel, workdir, *debian13_share)
+    code_path = os.path.join(ovmf_dir, "OVMF_CODE.fd")
+    if not os.path.exists(code_path):
+        print(f"{code_path} is missing: install Debian's ovmf package (./warden test does)")
+        return 1
+    if not check_packed(tool, kernel, workdir, code_path):
+        return 1
+    code = open(code_path, "rb").read()
 
     # Images an SNP launch cannot use: refused, non-zero, with a message naming the file.
     truncated = os.path.join(workdir, "OVMF_CODE-truncated.fd")

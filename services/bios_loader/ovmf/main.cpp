@@ -220,9 +220,21 @@ Result<void> prepare_guest(const ovmf::Firmware& fw) {
 }
 
 int64_t run() {
-    if (svc::syscall(Sys::kGuestInfo, reinterpret_cast<uint64_t>(&info)) < 0 || info.memory_size == 0 ||
-        info.flash_size == 0) {
+    if (svc::syscall(Sys::kGuestInfo, reinterpret_cast<uint64_t>(&info)) < 0) {
         svc::log("bios_loader: no guest memory on this platform yet: nothing to load (docs/bios_loader.md)");
+        return 1;
+    }
+    if (info.memory_size == 0 || info.flash_size == 0) {
+        // Under SNP today: the launch may have measured a firmware in, but
+        // there is no guest memory to check, prepare or start it in.
+        if (info.firmware_size != 0) {
+            svc::log(
+                "bios_loader: the launch measured in a {} KiB firmware ending at 4 GiB, but this platform has no "
+                "guest memory yet: it is not checked, prepared or started (docs/bios_loader.md)",
+                info.firmware_size / 1024);
+        } else {
+            svc::log("bios_loader: no guest memory on this platform yet: nothing to load (docs/bios_loader.md)");
+        }
         return 1;
     }
     const uint64_t t0 = svc::rdtsc();
