@@ -11,6 +11,7 @@ SpinLock& lock() { return log_lock; }
 
 fmt::Sink& sink() { return current_sink ? *current_sink : console::sink(); }
 void set_sink(fmt::Sink* s) { current_sink = s; }
+fmt::Sink& console_sink() { return console::sink(); }
 
 void write_prefix(Level level) {
     static constexpr const char* kPrefix[] = {"error: ", "warn:  ", "info:  ", "debug: "};

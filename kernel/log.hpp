@@ -22,6 +22,8 @@ void write_prefix(Level level);
 // Where lines go: the early console, until the console service takes over
 // (task/log_ring.hpp). Call with lock() held.
 fmt::Sink& sink();
+// Straight to the early console, for a report the system stops after.
+fmt::Sink& console_sink();
 void set_sink(fmt::Sink* s);
 // A task's log line: "[name] text".
 void task_line(std::string_view task, std::string_view text);

@@ -7,19 +7,21 @@
 #include "arch/x86_64/fault_recovery.hpp"
 #include "arch/x86_64/idt.hpp"
 #include "arch/x86_64/percpu.hpp"
-#include "arch/x86_64/smp.hpp"
 #include "arch/x86_64/tsc.hpp"
 #include "boot/boot_info.hpp"
 #include "console/early_console.hpp"
-#include "guest/guest.hpp"
 #include "log.hpp"
 #include "mm/address_space.hpp"
 #include "mm/frames.hpp"
 #include "mm/heap.hpp"
+#include "mm/stacks.hpp"
 #include "panic.hpp"
 #include "platform/acpi.hpp"
 #include "platform/platform.hpp"
 #include "platform/snp.hpp"
+#include "smp/start_aps.hpp"
+#include "svsm/guest.hpp"
+#include "svsm/guest_calls.hpp"
 #include "task/boot_tasks.hpp"
 #include "task/log_ring.hpp"
 #include "task/sched.hpp"
@@ -37,7 +39,7 @@ namespace {
 
 constexpr uint64_t kApTimeoutMs = 5000;
 arch::CpuStacks bsp_stacks;
-uint64_t kernel_main_tsc = 0, fw_cfg_done_tsc = 0;  // firmware path: TSCs for the boot log
+uint64_t kernel_main_tsc = 0, loaded_tsc = 0;  // around the loader: TSCs for the boot log
 
 // The loader or the machine gave us something we cannot boot from. Not a
 // kernel bug (so not a panic): say what and stop.
@@ -97,34 +99,18 @@ void audit_address_space() {
     log::info("audit: passed");
 }
 
-// The APs listed in the MADT; without one, Warden runs on the BSP alone.
-// An IGVM launch has no ACPI yet: its loader's vCPU count is taken as APIC
-// IDs 0..n-1 (how QEMU numbers a single-socket VM; docs/igvm.md).
+// The CPUs the platform lists (the MADT, or the loader's vCPU count);
+// without a list Warden runs on the BSP alone.
 void start_application_processors(const boot::BootInfo& info) {
-    arch::smp::init();
-    if (info.kind == boot::BootKind::kIgvm) {
-        uint32_t ids[arch::kMaxCpus];
-        const uint32_t n = info.vp_count < arch::kMaxCpus ? info.vp_count : arch::kMaxCpus;
-        for (uint32_t i = 0; i < n; ++i) ids[i] = i;
-        log::info("smp: the loader gives {} vCPUs", info.vp_count);
-        const unsigned started = arch::smp::start_aps(std::span<const uint32_t>(ids, n), kApTimeoutMs);
-        if (started + 1 < n) log::error("smp: only {} of {} CPUs came up", started + 1, n);
-        return;
-    }
-    auto madt = platform::read_madt(info);
-    if (!madt) {
-        log::warn("smp: no usable MADT ({}): running on the BSP only", madt.error());
-        return;
-    }
+    smp::init();
     uint32_t ids[acpi::Madt::kMaxCpus];
-    size_t n = 0;
-    for (size_t i = 0; i < madt->cpu_count; ++i) {
-        if (madt->cpus[i].enabled) ids[n++] = madt->cpus[i].apic_id;
+    auto n = platform::list_cpus(info, ids);
+    if (!n) {
+        log::warn("smp: no usable MADT ({}): running on the BSP only", n.error());
+        return;
     }
-    log::info("smp: MADT lists {} enabled CPUs; APIC in {} mode", n,
-              arch::apic::mode() == arch::apic::Mode::kX2Apic ? "x2APIC" : "xAPIC");
-    const unsigned started = arch::smp::start_aps(std::span<const uint32_t>(ids, n), kApTimeoutMs);
-    if (started + 1 < n) log::error("smp: only {} of {} CPUs came up", started + 1, n);
+    const unsigned started = smp::start_aps(std::span<const uint32_t>(ids, *n), kApTimeoutMs);
+    if (started + 1 < *n) log::error("smp: only {} of {} CPUs came up", started + 1, *n);
 }
 
 // --exit-when-ready: the tasks that play the guest (the harness) run to
@@ -161,20 +147,15 @@ void wait_until_settled() {
     console::init();  // IGVM: the port IO it needs works from here
     const uint64_t tsc_hz = arch::calibrate_tsc();
     log::info("tsc: {} MHz", tsc_hz / 1'000'000);
-    if (kernel_main_tsc != 0) {
-        log::info(
-            "firmware: kernel_main {} us after the reset vector (stub, ROM copy, long mode), fw_cfg "
-            "directory, memory map and command line {} us",
-            arch::tsc_delta_us(boot::info().entry_tsc, kernel_main_tsc),
-            arch::tsc_delta_us(kernel_main_tsc, fw_cfg_done_tsc));
-    }
-    must(arch::apic::init_bsp(), "local APIC");
+    boot::log_entry_cost(kernel_main_tsc, loaded_tsc);
+    must(arch::apic::init_bsp(mm::map_device_page), "local APIC");
     arch::apic::init_this_cpu();
     bsp.apic_id = arch::apic::this_apic_id();
     arch::mark_online(bsp);
 
     mm::init_heap();
     if (auto g = guest::init(boot::info()); !g) log::warn("guest: no guest memory: {} (docs/svsm.md)", g.error());
+    task::set_guest_call_handler(guest::serve_call);
     audit_address_space();
     print_memory_account();
 
@@ -185,10 +166,7 @@ void wait_until_settled() {
     task::sched::init_ipis();
     arch::apic::start_timer();
     const boot::BootInfo& info = boot::info();
-    if (info.kind == boot::BootKind::kFirmware) {
-        if (auto a = boot::load_acpi_from_firmware(); !a)
-            log::warn("acpi: no tables from fw_cfg etc/table-loader: {}", a.error());
-    }
+    boot::load_late();
     start_application_processors(info);
     const unsigned tasks = task::start_boot_tasks(arch::online_cpus());
 
@@ -214,28 +192,23 @@ void wait_until_settled() {
 // boot_arg: the PVH start_info or the IGVM boot block (physical address); 0 as the firmware.
 extern "C" [[noreturn]] void kernel_main(uint64_t boot_arg, uint64_t entry_tsc, uint64_t kind) {
     using namespace warden;
-    const bool igvm = kind == static_cast<uint64_t>(boot::BootKind::kIgvm);
-    const bool firmware = kind == static_cast<uint64_t>(boot::BootKind::kFirmware);
+    const auto boot_kind = static_cast<boot::BootKind>(kind);
     runtime::run_global_constructors();
     arch::init_this_cpu(0, 0);  // GS first: fault reports name the CPU
-    if (igvm)
-        console::hold();  // no port IO before the GHCB
-    else
+    if (platform::port_io_at_entry(boot_kind))
         console::init();
-    arch::init_idt();                                                          // from here every exception is reported
+    else
+        console::hold();  // no port IO before the GHCB
+    arch::init_idt();     // from here every exception is reported
+    arch::set_fault_hooks(arch::FaultHooks{.syscall_from_fault = task::serve_syscall_from_fault,
+                                           .describe_guard_page = mm::describe_guard_page,
+                                           .task_fault = task::sched::stop_faulted});
     arch::set_exception_handler(x86::kVmmCommunication, platform::handle_vc);  // only SEV-ES/SNP raise it
-    if (firmware) {
-        kernel_main_tsc = arch::rdtsc();  // reported once the TSC is calibrated
-        log::info("warden: booting as the firmware (-bios), from the reset vector");
-        must(boot::load_from_firmware(entry_tsc), "fw_cfg memory map (etc/e820) and command line");
-        fw_cfg_done_tsc = arch::rdtsc();
-    } else if (igvm) {
-        log::info("warden: booting via IGVM, boot block at {:#x}", boot_arg);
-        must(boot::load_from_igvm(boot_arg, entry_tsc), "IGVM boot block and parameters");
-    } else {
-        log::info("warden: booting via PVH, start_info at {:#x}", boot_arg);
-        must(boot::load_from_pvh(boot_arg, entry_tsc), "PVH start_info");
-    }
+    kernel_main_tsc = arch::rdtsc();  // the loader's cost, reported once the TSC is calibrated
+    must(boot::load(boot_kind, boot_arg, entry_tsc),
+         "the loader's boot data (PVH start_info, IGVM boot block and "
+         "parameters, or fw_cfg etc/e820 and command line)");
+    loaded_tsc = arch::rdtsc();
     const boot::BootInfo& info = boot::info();
     log::info("command line: \"{}\"", info.cmdline.text());
     log::info("kernel image: {:#x}..{:#x} ({} KiB)", info.image.base.raw(), info.image.end().raw(),
@@ -248,9 +221,10 @@ extern "C" [[noreturn]] void kernel_main(uint64_t boot_arg, uint64_t entry_tsc, 
     init_platform();
     must(platform::current().init_boot(info), "platform boot setup");
 
-    must(mm::init_frames(info), "frame allocator");
-    must(mm::build_kernel_address_space(info), "kernel address space (needs NX)");
-    bsp_stacks = must(arch::allocate_cpu_stacks(0), "BSP stacks");
-    arch::call_on_stack(boot_on_kernel_stack, nullptr, bsp_stacks.kernel.top.raw());
+    must(mm::init_frames(info.memory, info.image), "frame allocator");
+    must(mm::build_kernel_address_space(info.memory, platform::current().encryption_mask()),
+         "kernel address space (needs NX)");
+    bsp_stacks = must(mm::allocate_cpu_stacks(0), "BSP stacks");
+    arch::call_on_stack(boot_on_kernel_stack, nullptr, bsp_stacks.kernel.raw());
     panic("boot_on_kernel_stack returned");
 }

@@ -92,7 +92,7 @@ Result<void> load_from_igvm(uint64_t boot_block_phys, uint64_t entry_tsc) {
 
     static uint8_t area[kPageSize];  // the loader's map: copied, parsed, then cut to the SVSM's part
     WARDEN_TRY_VOID(copy_phys(bb.memory_map.raw(), area, bb.memory_map_size));
-    static MemoryMap loader_map;
+    MemoryMap& loader_map = boot_info.loader_memory;
     WARDEN_TRY_VOID(igvm::parse_memory_map(std::span<const uint8_t>(area, bb.memory_map_size), loader_map));
     if (!loader_map.is_ram(bb.svsm) || !bb.svsm.contains(boot_info.image)) return Fail(Error::kOutOfRange);
     const PhysRange data = bb.boot_data;
@@ -193,6 +193,34 @@ Result<void> load_acpi_from_firmware() {
     log::info("acpi: {} files from fw_cfg etc/table-loader ({} commands), RSDP at {:#x}, in {} us", n,
               script.commands().size(), boot_info.rsdp, arch::tsc_delta_us(t0, arch::rdtsc()));
     return {};
+}
+
+Result<void> load(BootKind kind, uint64_t boot_arg, uint64_t entry_tsc) {
+    switch (kind) {
+    case BootKind::kFirmware:
+        log::info("warden: booting as the firmware (-bios), from the reset vector");
+        return load_from_firmware(entry_tsc);
+    case BootKind::kIgvm:
+        log::info("warden: booting via IGVM, boot block at {:#x}", boot_arg);
+        return load_from_igvm(boot_arg, entry_tsc);
+    case BootKind::kPvh: break;
+    }
+    log::info("warden: booting via PVH, start_info at {:#x}", boot_arg);
+    return load_from_pvh(boot_arg, entry_tsc);
+}
+
+void load_late() {
+    if (boot_info.kind != BootKind::kFirmware) return;
+    if (auto a = load_acpi_from_firmware(); !a)
+        log::warn("acpi: no tables from fw_cfg etc/table-loader: {}", a.error());
+}
+
+void log_entry_cost(uint64_t tsc0, uint64_t tsc1) {
+    if (boot_info.kind != BootKind::kFirmware) return;
+    log::info(
+        "firmware: kernel_main {} us after the reset vector (stub, ROM copy, long mode), fw_cfg "
+        "directory, memory map and command line {} us",
+        arch::tsc_delta_us(boot_info.entry_tsc, tsc0), arch::tsc_delta_us(tsc0, tsc1));
 }
 
 const BootInfo& info() { return boot_info; }

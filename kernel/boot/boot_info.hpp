@@ -21,6 +21,9 @@ struct BootInfo {
     PhysRange image;         // the kernel image, from the linker's symbols
     uint64_t entry_tsc = 0;  // TSC at the first instruction
     uint64_t rsdp = 0;       // ACPI RSDP from the loader, 0 if it gave none
+    // IGVM only: the loader's own map (the MEMORY_MAP parameter: all the
+    // VM's RAM, of which `memory` is the SVSM's part; the rest is the guest's).
+    MemoryMap loader_memory;
     // IGVM only: the checked boot block, and the vCPU count the loader gave.
     igvm::BootBlock launch;
     uint32_t vp_count = 0;
@@ -46,6 +49,16 @@ Result<void> load_from_firmware(uint64_t entry_tsc);
 // its linker/loader script (etc/table-loader), so that the MADT is found as
 // on the other paths. Sets the RSDP.
 Result<void> load_acpi_from_firmware();
+
+// The entry's loader, by kind (entry_pvh.S passes it): one of the three above.
+Result<void> load(BootKind kind, uint64_t boot_arg, uint64_t entry_tsc);
+// Once frames can be allocated: what the entry still needs (the firmware
+// path's ACPI tables; nothing on the others). Failures are warnings.
+void load_late();
+// Once the TSC is calibrated: what the entry cost before kernel_main
+// reached the loader (tsc0) and the loader itself (tsc1), where that is
+// worth saying (the firmware path).
+void log_entry_cost(uint64_t tsc0, uint64_t tsc1);
 
 const BootInfo& info();
 

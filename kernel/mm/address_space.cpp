@@ -8,7 +8,6 @@
 #include "mm/frames.hpp"
 #include "mm/layout.hpp"
 #include "panic.hpp"
-#include "platform/platform.hpp"
 
 extern "C" const char __text_start[], __text_end[], __rodata_start[], __rodata_end[], __data_start[], __data_end[];
 
@@ -65,12 +64,22 @@ Mapper& kernel_mapper() { return *mapper; }
 
 void set_remote_invalidate(void (*hook)(VirtAddr)) { tlb.remote = hook; }
 
-Result<void> build_kernel_address_space(const boot::BootInfo& info) {
+Result<VirtAddr> map_device_page(PhysAddr page) {
+    static uint64_t next = kMmioBase;
+    if (next >= kMmioEnd) return Fail(Error::kOutOfRange);
+    const VirtAddr va(next);
+    const MapFlags device{.writable = true, .global = true, .uncached = true, .encrypted = false};
+    WARDEN_TRY_VOID(kernel_mapper().map(va, page, kPageSize, device));
+    next += kPageSize;
+    return va;
+}
+
+Result<void> build_kernel_address_space(const MemoryMap& ram, uint64_t encryption_mask) {
     if (!cpu_has(0x80000001, kCpuidNxBit)) return Fail(Error::kUnsupported);  // W^X needs NX
     auto root = alloc_zeroed(0, FrameState::kPageTable);
     if (!root) return Fail(root.error());
     // Private memory carries the platform's C-bit (0 on native): every leaf and table the kernel maps.
-    mapper = new (mapper_storage) Mapper(*root, tables, &tlb, platform::current().encryption_mask());
+    mapper = new (mapper_storage) Mapper(*root, tables, &tlb, encryption_mask);
 
     // The image, section by section (linker/kernel.ld keeps them page aligned).
     WARDEN_TRY_VOID(map_section(__text_start, __text_end, MapFlags{.executable = true, .global = true}));
@@ -79,7 +88,7 @@ Result<void> build_kernel_address_space(const boot::BootInfo& info) {
 
     // The direct map: every RAM region, RW and NX, in the largest pages that fit.
     const bool page_1g = cpu_has(0x80000001, kCpuidPage1GBit);
-    for (const MemoryRegion& r : info.memory.regions()) {
+    for (const MemoryRegion& r : ram.regions()) {
         if (r.type != RegionType::kRam) continue;
         const PhysAddr lo = r.range.base.align_up(kPageSize);
         const PhysAddr hi = r.range.end().align_down(kPageSize);
@@ -94,12 +103,12 @@ Result<void> build_kernel_address_space(const boot::BootInfo& info) {
 
     arch::wrmsr(kMsrEfer, arch::rdmsr(kMsrEfer) | kEferNxe);  // before any NX bit is live
     if (cpu_has(1, kCpuidPgeBit)) arch::write_cr4(arch::read_cr4() | kCr4Pge);
-    arch::write_cr3(root->raw() | platform::current().encryption_mask());  // C-bit: the root is private
+    arch::write_cr3(root->raw() | encryption_mask);  // C-bit: the root is private
     phys_window_offset = kDirectMapBase;
     move_to_direct_map();
     tlb.live = true;
     arch::write_cr0(arch::read_cr0() | kCr0WriteProtect);  // read-only means read-only for CPL0 too
-    add_high_memory(info);
+    add_high_memory(ram);
     return {};
 }
 

@@ -4,14 +4,20 @@
 // both writable and executable.
 #pragma once
 
-#include "boot/boot_info.hpp"
+#include "warden/memmap.hpp"
 #include "warden/mm/page_table.hpp"
 
 namespace warden::mm {
 
+// Maps one page of device registers (uncached, global, no C-bit: the
+// device is not private memory) at the next free page of the MMIO range.
+Result<VirtAddr> map_device_page(PhysAddr page);
+
 // Builds the kernel address space and loads it (sets EFER.NXE, CR4.PGE,
 // CR0.WP). From here on physical memory is reached through the direct map.
-Result<void> build_kernel_address_space(const boot::BootInfo& info);
+// ram: what the direct map covers; encryption_mask: the platform's C-bit
+// (0 on native), carried by every private leaf and table.
+Result<void> build_kernel_address_space(const MemoryMap& ram, uint64_t encryption_mask);
 
 // The kernel half's mapper (live tables; changes are invalidated locally,
 // and on every CPU once SMP exists).

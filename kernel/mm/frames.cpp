@@ -49,8 +49,7 @@ void add_ram(const MemoryMap& map, uint64_t from, uint64_t to, std::span<const P
 
 }  // namespace
 
-Result<void> init_frames(const boot::BootInfo& info) {
-    const MemoryMap& map = info.memory;
+Result<void> init_frames(const MemoryMap& map, PhysRange image) {
     uint64_t top = 0;
     for (const MemoryRegion& r : map.regions()) {
         if (r.type == RegionType::kRam && r.range.end().raw() > top) top = r.range.end().raw();
@@ -60,19 +59,19 @@ Result<void> init_frames(const boot::BootInfo& info) {
     const uint64_t info_bytes = align_up(frames * sizeof(FrameInfo), kPageSize);
 
     // The frame array goes in the first RAM after the image, below 4 GiB.
-    const uint64_t image_end = align_up(info.image.end().raw(), kPageSize);
+    const uint64_t image_end = align_up(image.end().raw(), kPageSize);
     const PhysRange array{PhysAddr(image_end), info_bytes};
     if (!map.is_ram(array) || array.end().raw() > kIdentityLimit) return Fail(Error::kNoMemory);
 
     auto* frame_info = phys_to_virt<FrameInfo>(array.base);
     WARDEN_TRY_VOID(buddy.init(PhysAddr(0), std::span<FrameInfo>(frame_info, frames)));
 
-    const PhysRange skip[] = {PhysRange{PhysAddr(0), kLowEnd}, info.image, array};
+    const PhysRange skip[] = {PhysRange{PhysAddr(0), kLowEnd}, image, array};
     add_ram(map, 0, kIdentityLimit, skip);
 
     account.ram = map.ram_bytes();
     account.low = map.ram_bytes_in(PhysRange{PhysAddr(0), kLowEnd});
-    account.image = map.ram_bytes_in(info.image);
+    account.image = map.ram_bytes_in(image);
     account.frame_info = info_bytes;
     return {};
 }
@@ -82,8 +81,8 @@ void move_to_direct_map() {
     if (!buddy.rebase(std::span<FrameInfo>(moved, buddy.frame_count()))) panic("frames: rebase failed");
 }
 
-void add_high_memory(const boot::BootInfo& info) {
-    add_ram(info.memory, kIdentityLimit, ~uint64_t{0}, {});
+void add_high_memory(const MemoryMap& ram) {
+    add_ram(ram, kIdentityLimit, ~uint64_t{0}, {});
     account.unaligned =
         account.ram - account.low - account.image - account.frame_info - buddy.owned_frames() * kPageSize;
 }

@@ -3,7 +3,7 @@
 // a kernel bug can cause (double free, wrong order) panic here.
 #pragma once
 
-#include "boot/boot_info.hpp"
+#include "warden/memmap.hpp"
 #include "warden/mm/buddy.hpp"
 
 namespace warden::mm {
@@ -19,11 +19,12 @@ struct BootMemoryAccount {
 
 // Phase 1: the allocator over all RAM, handing out only RAM below 4 GiB
 // (reachable through the boot identity map).
-Result<void> init_frames(const boot::BootInfo& info);
+// ram: what the allocator may use; image: the kernel image, never handed out.
+Result<void> init_frames(const MemoryMap& ram, PhysRange image);
 // Once the direct map is live: the allocator's array moves to it.
 void move_to_direct_map();
 // Phase 2, once the direct map is live: RAM above 4 GiB joins.
-void add_high_memory(const boot::BootInfo& info);
+void add_high_memory(const MemoryMap& ram);
 
 Result<PhysAddr> alloc_frames(unsigned order, FrameState as = FrameState::kAllocated);
 // Zero-filled, as every page-table frame must be.

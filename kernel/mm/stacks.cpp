@@ -42,4 +42,20 @@ const Stack* stack_for_guard(VirtAddr va) {
     return nullptr;
 }
 
+void describe_guard_page(VirtAddr va, fmt::Sink& report) {
+    if (const Stack* s = stack_for_guard(va))
+        fmt::format(report, ": stack guard page hit (cpu {}, stack {})", s->cpu, s->name);
+}
+
+Result<arch::CpuStacks> allocate_cpu_stacks(unsigned index) {
+    constexpr unsigned kKernelStackPages = 4;  // 16 KiB
+    constexpr unsigned kIstStackPages = 2;     // 8 KiB
+    WARDEN_TRY(kernel, allocate_stack("kernel", index, kKernelStackPages));
+    WARDEN_TRY(df, allocate_stack("double-fault", index, kIstStackPages));
+    WARDEN_TRY(nmi, allocate_stack("nmi", index, kIstStackPages));
+    WARDEN_TRY(mc, allocate_stack("machine-check", index, kIstStackPages));
+    WARDEN_TRY(vc, allocate_stack("vmm-communication", index, kIstStackPages));
+    return arch::CpuStacks{kernel.top, df.top, nmi.top, mc.top, vc.top};
+}
+
 }  // namespace warden::mm

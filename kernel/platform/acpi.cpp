@@ -1,6 +1,8 @@
 // ACPI table discovery (ACPI 6.5 5.2.5.1 for where the RSDP may be).
 #include "platform/acpi.hpp"
 
+#include "arch/x86_64/apic.hpp"
+#include "log.hpp"
 #include "mm/phys_copy.hpp"
 
 namespace warden::platform {
@@ -63,6 +65,23 @@ Result<acpi::Madt> read_madt(const boot::BootInfo& info) {
         return acpi::parse_madt(madt_bytes);
     }
     return Fail(Error::kNotFound);
+}
+
+Result<size_t> list_cpus(const boot::BootInfo& info, std::span<uint32_t> ids) {
+    if (info.kind == boot::BootKind::kIgvm) {
+        const size_t n = info.vp_count < ids.size() ? info.vp_count : ids.size();
+        for (size_t i = 0; i < n; ++i) ids[i] = static_cast<uint32_t>(i);
+        log::info("smp: the loader gives {} vCPUs", info.vp_count);
+        return n;
+    }
+    WARDEN_TRY(madt, read_madt(info));
+    size_t n = 0;
+    for (size_t i = 0; i < madt.cpu_count && n < ids.size(); ++i) {
+        if (madt.cpus[i].enabled) ids[n++] = madt.cpus[i].apic_id;
+    }
+    log::info("smp: MADT lists {} enabled CPUs; APIC in {} mode", n,
+              arch::apic::mode() == arch::apic::Mode::kX2Apic ? "x2APIC" : "xAPIC");
+    return n;
 }
 
 }  // namespace warden::platform

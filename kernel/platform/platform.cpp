@@ -32,4 +32,6 @@ Result<void> init(const Detection& d) {
 
 Platform& current() { return *chosen; }
 
+bool port_io_at_entry(boot::BootKind kind) { return kind != boot::BootKind::kIgvm; }
+
 }  // namespace warden::platform

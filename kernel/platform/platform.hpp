@@ -1,7 +1,11 @@
 // Platform: the one place that knows whether Warden runs on plain x86
 // (native: QEMU with TCG or KVM) or under SEV-SNP (DESIGN section 2). Chosen
-// once at boot from CPUID 0x8000001F and SEV_STATUS; nothing else branches on it.
+// once at boot from CPUID 0x8000001F and SEV_STATUS; nothing else branches on
+// it, nor on the boot kind. Two faces: the SVSM's own CPU and memory, and the
+// guest's (its memory, its pages' validation and rights, its vCPUs).
 #pragma once
+
+#include <span>
 
 #include "boot/boot_info.hpp"
 #include "warden/addr.hpp"
@@ -13,6 +17,22 @@ namespace warden::platform {
 
 // RMP permission bits for a lower VMPL (SPEC-FACTS.md section 2, RMPADJUST).
 inline constexpr uint8_t kRmpRead = 1, kRmpWrite = 2, kRmpExecUser = 4, kRmpExecSupervisor = 8;
+inline constexpr uint8_t kRmpAll = kRmpRead | kRmpWrite | kRmpExecUser | kRmpExecSupervisor;
+
+// A range of guest-physical addresses and where the SVSM reaches it: on
+// native frames carved out of RAM (the guest has an address space of its
+// own), on SNP the same addresses (the guest's RAM is the VM's).
+struct GuestRegion {
+    PhysRange gpa;
+    PhysAddr backing;
+    bool flash = false;  // the firmware's flash region, else RAM
+
+    PhysAddr backing_of(PhysAddr a) const { return backing + (a - gpa.base); }
+};
+inline constexpr size_t kMaxGuestRegions = 16;
+
+// What a validation of a guest page did (PVALIDATE's EAX 0 with CF).
+enum class PageChange : uint8_t { kChanged, kUnchanged };
 
 class Platform {
 public:
@@ -67,6 +87,51 @@ public:
     // Ends the VM with a reason (SNP: GHCB termination request).
     [[noreturn]] virtual void terminate(uint16_t reason_set, uint16_t reason) = 0;
 
+    // ---- The guest's face. Mechanism only: what the SVSM may do to the
+    // guest, and the bookkeeping that keeps DESIGN 8, live in kernel/svsm.
+
+    // Guest memory from what the loader handed over, never SVSM memory.
+    // Native: RAM and a flash region of the guest's own, carved out of RAM
+    // and taken out of the direct map. SNP: the loader's RAM (the IGVM
+    // MEMORY_MAP parameter) minus the SVSM's memory. Once, at boot, with
+    // frames and the kernel address space up.
+    virtual Result<void> init_guest_memory(const boot::BootInfo& info) = 0;
+    virtual std::span<const GuestRegion> guest_regions() const = 0;
+    // The memory the guest is told is its SVSM's (native, where the SVSM is
+    // outside the guest's address space: the kernel image).
+    virtual PhysRange svsm_memory() const = 0;
+    // Whether the SVSM's own access to a guest page faults unless the page
+    // is validated (SNP: a private access to one is #VC 0x404), so that the
+    // SVSM must refuse it rather than touch it.
+    virtual bool guest_access_needs_validation() const = 0;
+    // Whether tasks stand in for the guest (DESIGN 9: native's harness guest,
+    // which sees guest memory mapped in its address space); on SNP the guest
+    // is a lower VMPL and no task maps its memory.
+    virtual bool tasks_play_the_guest() const = 0;
+    // The SEV_FEATURES a guest VMSA must carry (native: 0; SNP: the SVSM's own).
+    virtual uint64_t guest_sev_features() const = 0;
+    // The platform's secrets and CPUID pages (SNP: copies made at boot, 4096
+    // bytes each), empty where there are none (native).
+    virtual std::span<const uint8_t> secrets_page() const = 0;
+    virtual std::span<const uint8_t> cpuid_page() const = 0;
+
+    // Validates or rescinds one guest page of that size (SNP: PVALIDATE
+    // through this CPU's window). kMisaligned for a size mismatch (a 2 MiB
+    // page over smaller RMP entries: retry as 4 KiB pages) or a misaligned
+    // page. Native: no state to change, kChanged.
+    virtual Result<PageChange> validate_guest_page(PhysAddr gpa, mm::PageSize size, bool valid) = 0;
+    // A lower VMPL's rights on a validated guest page of that size (SNP: one
+    // RMPADJUST). kMisaligned for a size mismatch (a 2 MiB page the RMP holds
+    // as 4 KiB entries: the caller goes page by page) or a misaligned page.
+    // Native: checked, no effect (the tasks that play the guest are mapped
+    // and unmapped by kernel/svsm on both platforms).
+    virtual Result<void> set_guest_access(PhysAddr gpa, mm::PageSize size, uint8_t vmpl, uint8_t rights) = 0;
+    // A validated guest page becomes a VMSA page: no rights left to `vmpl`
+    // and (SNP) the RMP's VMSA attribute set; and back, with `rights`.
+    virtual Result<void> make_vmsa_page(PhysAddr gpa, uint8_t vmpl) = 0;
+    virtual Result<void> unmake_vmsa_page(PhysAddr gpa, uint8_t vmpl, uint8_t rights) = 0;
+    // A guest page mapped in this CPU's window: platform/guest_window.hpp.
+
 protected:
     ~Platform() = default;
 };
@@ -80,6 +145,11 @@ struct Detection {
 // Reads CPUID 0x8000001F (where the CPU has the leaf) and SEV_STATUS (only
 // where CPUID says SEV exists: elsewhere the read raises #GP).
 Detection detect();
+
+// Whether port IO works from the entry (the early console may print at once).
+// Under IGVM the platform is SNP, whose port IO needs this CPU's GHCB first
+// (init_cpu): the console holds its lines until then.
+bool port_io_at_entry(boot::BootKind kind);
 
 // Picks and remembers the platform. kUnsupported for SEV or SEV-ES without SNP.
 Result<void> init(const Detection& d);

@@ -14,6 +14,8 @@
 #include "mm/address_space.hpp"
 #include "mm/frames.hpp"
 #include "mm/layout.hpp"
+#include "platform/guest_window.hpp"
+#include "warden/igvm/guest_ram.hpp"
 #include "warden/sev/page_state.hpp"
 #include "warden/sev/protocol.hpp"
 #include "warden/sev/vc.hpp"
@@ -98,6 +100,7 @@ private:
 };
 
 alignas(8) uint8_t cpuid_page_copy[kPageSize];
+alignas(8) uint8_t secrets_page_copy[kPageSize];  // the PSP's, with every VMPCK: SVSM memory only
 sev::CpuidTable cpuid_table;
 bool have_cpuid_table = false;
 
@@ -155,6 +158,7 @@ public:
         } else {
             log::warn("sev-snp: unusable CPUID page ({}): CPUID goes to the hypervisor", t.error());
         }
+        std::memcpy(secrets_page_copy, mm::phys_to_virt(info.launch.secrets), kPageSize);
         // SVSM memory the launch did not validate.
         InstructionValidator v;
         auto count = sev::validate_range(v, info.launch.svsm, true);
@@ -196,9 +200,9 @@ public:
         return {};
     }
 
-    // The steps of start_ap at the VMSA's own VMPL (guest::start_vcpu refuses
-    // while guest memory is not set up, as under IGVM today; the emulated SNP
-    // host's VMPL1 images use it directly).
+    // The steps of start_ap at the VMSA's own VMPL (guest::start_vcpu checks
+    // the VMSA against the guest first; the emulated SNP host's VMPL images
+    // use it directly).
     Result<PhysAddr> start_guest_vcpu(PhysAddr vmsa, uint32_t apic_id, uint64_t sev_features) override {
         const auto* bytes = mm::phys_to_virt<uint8_t>(vmsa);
         return create_vcpu_from(bytes, apic_id, sev_features, bytes[kVmsaVmplOffset]);
@@ -225,6 +229,48 @@ public:
         arch::halt_forever();  // a hypervisor that resumes us after termination gets a halted vCPU
     }
 
+    Result<void> init_guest_memory(const boot::BootInfo& info) override;
+    std::span<const GuestRegion> guest_regions() const override { return {regions_, region_count_}; }
+    PhysRange svsm_memory() const override { return svsm_; }
+    bool guest_access_needs_validation() const override { return true; }
+    bool tasks_play_the_guest() const override { return false; }
+    uint64_t guest_sev_features() const override { return status.raw >> 2; }  // SEV_STATUS bit n+2 = SEV_FEATURES bit n
+    std::span<const uint8_t> secrets_page() const override { return secrets_page_copy; }
+    std::span<const uint8_t> cpuid_page() const override { return cpuid_page_copy; }
+
+    // PVALIDATE through a window whose address is aligned as the page is.
+    Result<PageChange> validate_guest_page(PhysAddr gpa, mm::PageSize size, bool valid) override {
+        if (size == mm::PageSize::k1G) return Fail(Error::kInvalidArgument);
+        if (!gpa.is_aligned(mm::page_bytes(size))) return Fail(Error::kMisaligned);
+        const GuestWindow w(gpa, size == mm::PageSize::k2M ? WindowFor::kLargePage : WindowFor::kAccess);
+        WARDEN_TRY_VOID(w.status());
+        const auto r = arch::pvalidate(w.va(), size == mm::PageSize::k2M, valid);
+        WARDEN_TRY(v, sev::pvalidate_outcome(r.eax, r.carry));
+        return v == sev::Validation::kUnchanged ? PageChange::kUnchanged : PageChange::kChanged;
+    }
+
+    // One RMPADJUST through this CPU's window (FAIL_SIZEMISMATCH is kMisaligned).
+    Result<void> set_guest_access(PhysAddr gpa, mm::PageSize size, uint8_t vmpl, uint8_t rights) override {
+        if (vmpl == 0 || vmpl > 3 || rights > kRmpAll || size == mm::PageSize::k1G)
+            return Fail(Error::kInvalidArgument);
+        if (!gpa.is_aligned(mm::page_bytes(size))) return Fail(Error::kMisaligned);
+        return guest_rmpadjust(gpa, size == mm::PageSize::k2M, sev::rmpadjust_attributes(vmpl, rights, false));
+    }
+
+    // The VMSA attribute can only be set from VMPL0, in an RMPADJUST aimed at
+    // a lower VMPL; aimed at the guest's, it also leaves that VMPL no rights
+    // (COCONUT-SVSM does the same: revoke, then VMSA with no rights).
+    Result<void> make_vmsa_page(PhysAddr gpa, uint8_t vmpl) override {
+        if (vmpl == 0 || vmpl > 3) return Fail(Error::kInvalidArgument);
+        if (!gpa.is_aligned(kPageSize)) return Fail(Error::kMisaligned);
+        return guest_rmpadjust(gpa, false, sev::rmpadjust_attributes(vmpl, 0, true));
+    }
+    Result<void> unmake_vmsa_page(PhysAddr gpa, uint8_t vmpl, uint8_t rights) override {
+        if (vmpl == 0 || vmpl > 3 || rights > kRmpAll) return Fail(Error::kInvalidArgument);
+        if (!gpa.is_aligned(kPageSize)) return Fail(Error::kMisaligned);
+        return guest_rmpadjust(gpa, false, sev::rmpadjust_attributes(vmpl, rights, false));
+    }
+
     uint64_t mask = 0;
     uint8_t c_bit = 0;
     uint64_t features = 0;
@@ -232,6 +278,16 @@ public:
 
 private:
     static constexpr size_t kVmsaVmplOffset = 0x0ca;  // SPEC-FACTS.md 6
+
+    GuestRegion regions_[kMaxGuestRegions];
+    size_t region_count_ = 0;
+    PhysRange svsm_;
+
+    static Result<void> guest_rmpadjust(PhysAddr gpa, bool huge, uint64_t attributes) {
+        const GuestWindow w(gpa, huge ? WindowFor::kLargePage : WindowFor::kAccess);
+        WARDEN_TRY_VOID(w.status());
+        return sev::rmpadjust_outcome(arch::rmpadjust(w.va(), huge, attributes));
+    }
 
     // A vCPU from a VMSA: copied into a page that is not 2 MiB aligned (some
     // CPUs cannot run one that is), given the VMSA attribute (through target
@@ -302,6 +358,26 @@ private:
         return sev::rmpadjust_outcome(arch::rmpadjust(va, false, attributes));
     }
 };
+
+// The loader's RAM (the host's MEMORY_MAP: what it says is RAM) minus the
+// SVSM's memory, in whole pages (lib/warden/igvm/guest_ram.hpp). The
+// guest's VMPL has no rights on any of it yet: a page not validated cannot
+// be granted (RMPADJUST of one is #VC 0x404), so the grant comes with the
+// page's validation (kernel/svsm).
+Result<void> Snp::init_guest_memory(const boot::BootInfo& info) {
+    svsm_ = info.launch.svsm;
+    PhysRange ram[kMaxGuestRegions];
+    WARDEN_TRY(n, igvm::guest_ram(info.loader_memory, svsm_, ram));
+    for (size_t i = 0; i < n; ++i) {
+        regions_[i] = GuestRegion{ram[i], ram[i].base, false};
+        log::info(
+            "guest: {:#x}..{:#x} ({} KiB): the loader's RAM minus SVSM memory; no rights for the guest until "
+            "validated",
+            ram[i].base.raw(), ram[i].end().raw(), ram[i].size / 1024);
+    }
+    region_count_ = n;
+    return {};
+}
 
 Snp instance;
 

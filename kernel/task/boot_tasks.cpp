@@ -5,8 +5,8 @@
 
 #include "arch/x86_64/cpu.hpp"
 #include "arch/x86_64/tsc.hpp"
-#include "guest/guest.hpp"
 #include "log.hpp"
+#include "platform/platform.hpp"
 #include "task/log_ring.hpp"
 #include "task/queue.hpp"
 #include "task/sched.hpp"
@@ -54,7 +54,7 @@ Task* start_one(const char* file, std::span<const uint8_t> image, const abi::Man
         }
     }
     if (manifest.flags & abi::kManifestGuest) {
-        for (const guest::Region& g : guest::regions()) {
+        for (const platform::GuestRegion& g : platform::current().guest_regions()) {
             if (auto r = map_guest_memory(task, g.gpa, g.backing); !r) {
                 log::error("tasks: {}: cannot map guest memory: {}", task.name, r.error());
                 return nullptr;
@@ -95,6 +95,11 @@ unsigned start_boot_tasks(unsigned online) {
         auto manifest = abi::parse_manifest(parsed->manifest);
         if (!manifest) {
             log::error("tasks: {}: bad or missing manifest: {}", s.file, manifest.error());
+            continue;
+        }
+        if ((manifest->flags & abi::kManifestGuest) && !platform::current().tasks_play_the_guest()) {
+            log::info("tasks: {} not started: the guest is a real lower VMPL here, no task plays it (docs/svsm.md)",
+                      manifest->name);
             continue;
         }
         const bool per_cpu = manifest->flags & abi::kManifestPerCpu;

@@ -159,6 +159,14 @@ void finish_current(State how, int64_t code) {
     panic("task {} ran after it finished", t.name);
 }
 
+void stop_faulted(unsigned vector, uint64_t address, std::string_view report) {
+    Task& t = current();
+    t.fault_vector = vector;
+    t.fault_address = address;
+    log::warn("task {} stopped: {}", t.name, report);
+    finish_current(State::kFaulted, -static_cast<int64_t>(vector));
+}
+
 void on_tick(bool from_user) {
     CpuSched& cs = mine();
     const uint64_t now = arch::this_cpu().ticks.load();

@@ -26,6 +26,10 @@ Result<void> block(uint64_t timeout_ticks);
 void wake(Task& t);
 // Ends the current task (exit or fault); never returns.
 [[noreturn]] void finish_current(State how, int64_t code);
+// The exception reporter's hook (arch::FaultHooks): the running task
+// faulted at address (CR2 for #PF, else RIP); it is stopped, reported, and
+// the kernel and the other tasks go on (docs/tasks.md).
+[[noreturn]] void stop_faulted(unsigned vector, uint64_t address, std::string_view report);
 
 // Timer tick on this CPU: expires timeouts and preempts a running task
 // (only when the tick interrupted CPL3: the kernel is not preemptible).

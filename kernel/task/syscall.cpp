@@ -5,8 +5,6 @@
 #include "arch/x86_64/cpu.hpp"
 #include "arch/x86_64/percpu.hpp"
 #include "arch/x86_64/tsc.hpp"
-#include "boot/boot_info.hpp"
-#include "guest/guest.hpp"
 #include "log.hpp"
 #include "mm/frames.hpp"
 #include "mm/layout.hpp"
@@ -26,6 +24,8 @@ constexpr uint64_t kTicksPerSecond = 100;
 
 int64_t fail(Error e) { return -static_cast<int64_t>(e); }
 int64_t result(const Result<void>& r) { return r ? 0 : fail(r.error()); }
+
+GuestCallHandler guest_calls = nullptr;  // kernel/svsm's, installed at boot
 
 Queue* handle(Task& t, uint64_t h) { return h < abi::kMaxHandles ? t.handles[h] : nullptr; }
 
@@ -127,74 +127,6 @@ int64_t sys_dma_buffer(Task& t, uint64_t pages, uint64_t phys_out) {
     return static_cast<int64_t>(*va);
 }
 
-// The guest calls: only the request loop (kManifestSvsm) may make them; the
-// guest module checks every GPA against guest memory again. They can be
-// long (a 511-entry PVALIDATE zeroes 2 MiB) and may shoot down TLBs, so
-// they run with interrupts on: this CPU keeps answering IPIs. (The tick
-// does not preempt kernel mode; SYSRET restores the task's flags.)
-bool begin_guest_call(const Task& t) {
-    if (!(t.flags & abi::kManifestSvsm)) return false;
-    arch::sti();
-    return true;
-}
-
-int64_t sys_guest_info(Task& t, uint64_t out) {
-    if (!(t.flags & (abi::kManifestGuest | abi::kManifestSvsm))) return fail(Error::kDenied);
-    abi::GuestInfo info;
-    const PhysRange mem = guest::memory(), flash = guest::flash(), svsm = guest::svsm_memory();
-    info.memory_base = mem.base.raw();
-    info.memory_size = mem.size;
-    info.caa = guest::initial_caa(t.cpu).raw();
-    info.svsm_probe = boot::info().image.base.raw();
-    info.mutations = guest::mutations(t.cpu);
-    info.sev_features = guest::sev_features();
-    info.guest_vmpl = guest::vmpl();
-    info.bench = boot::info().cmdline.has("warden.bench") ? 1 : 0;
-    info.tsc_hz = arch::tsc_hz();
-    info.harness_base = mem.size != 0 ? mem.base.raw() + guest::kNativeCaaOffset : 0;
-    info.flash_base = flash.base.raw();
-    info.flash_size = flash.size;
-    info.firmware_size = guest::launched_firmware().size;
-    info.svsm_base = svsm.base.raw();
-    info.svsm_size = svsm.size;
-    info.cpu_index = t.cpu;
-    info.apic_id = arch::cpu(t.cpu).apic_id;
-    for (unsigned i = 0; i < arch::kMaxCpus && info.cpu_count < 64; ++i) {
-        if (arch::cpu(i).online.load()) info.apic_ids[info.cpu_count++] = arch::cpu(i).apic_id;
-    }
-    return result(copy_to_task(t, out, &info, sizeof info));
-}
-
-// Straight between the task's buffer and the guest page in this CPU's
-// window: one mapping per guest page, no bounce buffer on the kernel stack.
-int64_t sys_guest_copy(Task& t, bool to_guest, uint64_t gpa, uint64_t buf, uint64_t len) {
-    if (!begin_guest_call(t)) return fail(Error::kDenied);
-    if (len == 0 || len > abi::kMaxGuestCopy) return fail(Error::kOutOfRange);
-    if (!guest::is_guest_memory(PhysRange{PhysAddr(gpa), len})) return fail(Error::kOutOfRange);
-    if (auto r = check_task_range(t, buf, len, !to_guest); !r) return fail(r.error());
-    return result(to_guest ? guest::write_from_task(t, buf, PhysAddr(gpa), len)
-                           : guest::read_to_task(t, buf, PhysAddr(gpa), len));
-}
-
-int64_t sys_guest_pvalidate(Task& t, uint64_t gpa, uint64_t huge, uint64_t validate) {
-    if (!begin_guest_call(t)) return fail(Error::kDenied);
-    auto r = guest::pvalidate(PhysAddr(gpa), huge != 0, validate != 0);
-    return r ? static_cast<int64_t>(*r) : fail(r.error());
-}
-
-// The kernel keeps its own copy of the VMSA, in SVSM memory: the caller
-// cannot change it after the checks.
-int64_t sys_guest_start(Task& t, uint64_t vmsa, uint64_t apic_id) {
-    if (!begin_guest_call(t)) return fail(Error::kDenied);
-    if (apic_id > 0xffffffff) return fail(Error::kOutOfRange);
-    auto frame = mm::alloc_zeroed(0);
-    if (!frame) return fail(frame.error());
-    auto r = copy_from_task(t, vmsa, mm::phys_to_virt(*frame), kPageSize);
-    if (r) r = guest::start_vcpu(*frame, static_cast<uint32_t>(apic_id));
-    mm::free_frames(*frame, 0);  // checked here; the platform runs the vCPU from its own copy
-    return result(r);
-}
-
 int64_t sys_dma_check(const Task& t, uint64_t id, uint64_t phys, uint64_t len) {
     if (t.ports[0].count == 0) return fail(Error::kDenied);  // only drivers program DMA
     const Task* owner = id > 0xffffffff ? nullptr : task_by_id(static_cast<uint32_t>(id));
@@ -203,6 +135,8 @@ int64_t sys_dma_check(const Task& t, uint64_t id, uint64_t phys, uint64_t len) {
 }
 
 }  // namespace
+
+void set_guest_call_handler(GuestCallHandler h) { guest_calls = h; }
 
 void init_syscalls_this_cpu() {
     // STAR: SYSCALL loads CS = 0x08 (SS 0x10); SYSRET CS = 0x10 + 16, SS = 0x10 + 8 (gdt.hpp).
@@ -252,22 +186,17 @@ extern "C" int64_t syscall_dispatch(SyscallFrame* f) {
     case abi::Sys::kIoOut: return sys_io(t, true, f->rdi, f->rsi, f->rdx);
     case abi::Sys::kDmaBuffer: return sys_dma_buffer(t, f->rdi, f->rsi);
     case abi::Sys::kTicks: return static_cast<int64_t>(arch::this_cpu().ticks.load());
-    case abi::Sys::kGuestInfo: return sys_guest_info(t, f->rdi);
-    case abi::Sys::kGuestRead: return sys_guest_copy(t, false, f->rdi, f->rsi, f->rdx);
-    case abi::Sys::kGuestWrite: return sys_guest_copy(t, true, f->rdi, f->rsi, f->rdx);
-    case abi::Sys::kGuestPvalidate: return sys_guest_pvalidate(t, f->rdi, f->rsi, f->rdx);
-    case abi::Sys::kVcpuCreate:
-        if (!begin_guest_call(t)) return fail(Error::kDenied);
-        if (f->rdx > 0xffffffff) return fail(Error::kOutOfRange);
-        return result(guest::create_vcpu(PhysAddr(f->rdi), PhysAddr(f->rsi), static_cast<uint32_t>(f->rdx)));
-    case abi::Sys::kVcpuDelete:
-        if (!begin_guest_call(t)) return fail(Error::kDenied);
-        return result(guest::delete_vcpu(PhysAddr(f->rdi)));
     case abi::Sys::kDmaCheck: return sys_dma_check(t, f->rdi, f->rsi, f->rdx);
-    case abi::Sys::kGuestStart: return sys_guest_start(t, f->rdi, f->rsi);
+    case abi::Sys::kGuestInfo:
+    case abi::Sys::kGuestRead:
+    case abi::Sys::kGuestWrite:
+    case abi::Sys::kGuestPvalidate:
+    case abi::Sys::kVcpuCreate:
+    case abi::Sys::kVcpuDelete:
+    case abi::Sys::kGuestStart:
     case abi::Sys::kGuestInHands:
-        if (!begin_guest_call(t)) return fail(Error::kDenied);
-        return guest::in_guest_hands(PhysRange{PhysAddr(f->rdi), f->rsi}) ? 0 : fail(Error::kDenied);
+        return guest_calls ? guest_calls(t, static_cast<abi::Sys>(f->rax), f->rdi, f->rsi, f->rdx)
+                           : fail(Error::kUnsupported);
     }
     return -static_cast<int64_t>(Error::kUnsupported);
 }

@@ -95,6 +95,11 @@ Result<void> set_guest_page_access(PhysAddr gpa, PhysAddr backing, bool present)
 
 // Per CPU: SYSCALL/SYSRET MSRs (STAR, LSTAR, FMASK, EFER.SCE).
 void init_syscalls_this_cpu();
+// The guest system calls (kGuestInfo .. kGuestInHands) are kernel/svsm's,
+// a layer above this one: it installs their handler at boot. Until then
+// they answer kUnsupported. The handler's answer goes to RAX.
+using GuestCallHandler = int64_t (*)(Task& t, abi::Sys nr, uint64_t rdi, uint64_t rsi, uint64_t rdx);
+void set_guest_call_handler(GuestCallHandler handler);
 // Serves a system call whose SYSCALL faulted at the entry in CPL3 (see
 // idt.cpp) and returns to the task as SYSRET would have.
 void serve_syscall_from_fault(arch::InterruptFrame& f);

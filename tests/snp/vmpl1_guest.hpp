@@ -1,6 +1,7 @@
 // A VMPL1 context for the emulated SNP host's negative images: Warden, at
 // VMPL0, builds a tiny 64-bit VMPL1 world on this vCPU out of its own
-// frames and runs it once through RUN_VMPL (Platform::run_vmpl).
+// frames and runs it once through RUN_VMPL (Platform::run_vmpl). The same
+// world at another VMPL (build(2): the guest's) for the guest-memory images.
 //
 // VMPL1 gets exactly the rights its pages need (RMPADJUST from VMPL0, APM
 // vol. 2 15.36.7): its page tables read/write (the walk may set A/D bits),
@@ -55,11 +56,11 @@ inline Result<PhysAddr> page() {
     return frame;
 }
 
-// RMPADJUST from VMPL0 giving VMPL1 `perms` on one of Warden's frames.
-inline bool grant(PhysAddr frame, uint8_t perms) {
+// RMPADJUST from VMPL0 giving `vmpl` `perms` on one of Warden's frames.
+inline bool grant(PhysAddr frame, uint8_t perms, uint8_t vmpl = 1) {
     const uint64_t va = reinterpret_cast<uint64_t>(mm::phys_to_virt(frame));
-    const uint32_t eax = arch::rmpadjust(va, false, sev::rmpadjust_attributes(1, perms, false));
-    if (eax != 0) log::raw("vmpl1: RMPADJUST granting VMPL1 {:#x} on {:#x}: eax {}", perms, frame.raw(), eax);
+    const uint32_t eax = arch::rmpadjust(va, false, sev::rmpadjust_attributes(vmpl, perms, false));
+    if (eax != 0) log::raw("vmpl1: RMPADJUST granting VMPL{} {:#x} on {:#x}: eax {}", vmpl, perms, frame.raw(), eax);
     return eax == 0;
 }
 
@@ -84,8 +85,9 @@ inline Result<World> build(uint8_t vmpl = 1, uint32_t apic_id = arch::apic::this
     std::memcpy(mm::phys_to_virt(code), vmpl1_stub_start, static_cast<size_t>(vmpl1_stub_end - vmpl1_stub_start));
     const uint8_t rw = sev::kRmpRead | sev::kRmpWrite;
     const uint8_t rx = sev::kRmpRead | sev::kRmpExecUser | sev::kRmpExecSupervisor;
-    if (!grant(pml4, rw) || !grant(pdpt, rw) || !grant(pd, rw) || !grant(code, rx) || !grant(data_page, rw) ||
-        !grant(target, rw))
+    const uint8_t to = vmpl == 0 ? 1 : vmpl;  // VMPL0 holds every right already: VMPL1's, as before
+    if (!grant(pml4, rw, to) || !grant(pdpt, rw, to) || !grant(pd, rw, to) || !grant(code, rx, to) ||
+        !grant(data_page, rw, to) || !grant(target, rw, to))
         return Fail(Error::kDenied);
     w.data = mm::phys_to_virt<Data>(data_page);
     w.data->target = gpa(target);

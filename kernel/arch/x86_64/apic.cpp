@@ -4,8 +4,6 @@
 #include "arch/x86_64/cpu.hpp"
 #include "arch/x86_64/tsc.hpp"
 #include "log.hpp"
-#include "mm/address_space.hpp"
-#include "mm/layout.hpp"
 #include "warden/bits.hpp"
 
 namespace warden::arch::apic {
@@ -72,7 +70,7 @@ void disable_legacy_pic() {
 
 }  // namespace
 
-Result<void> init_bsp() {
+Result<void> init_bsp(MapDevice map_device) {
     disable_legacy_pic();
     if (test_bit(cpuid(1).ecx, kCpuidX2ApicBit)) {
         apic_mode = Mode::kX2Apic;
@@ -80,9 +78,7 @@ Result<void> init_bsp() {
     }
     apic_mode = Mode::kXApic;
     const PhysAddr base(rdmsr(kMsrApicBase) & bit_mask(12, 40));
-    const VirtAddr va(mm::kMmioBase);
-    const mm::MapFlags device{.writable = true, .global = true, .uncached = true, .encrypted = false};
-    WARDEN_TRY_VOID(mm::kernel_mapper().map(va, base, kPageSize, device));
+    WARDEN_TRY(va, map_device(base));
     mmio = reinterpret_cast<volatile uint32_t*>(va.raw());
     return {};
 }

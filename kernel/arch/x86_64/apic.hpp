@@ -5,6 +5,7 @@
 
 #include <cstdint>
 
+#include "warden/addr.hpp"
 #include "warden/result.hpp"
 
 namespace warden::arch::apic {
@@ -17,8 +18,11 @@ inline constexpr unsigned kTickHz = 100;
 
 enum class Mode : uint8_t { kXApic, kX2Apic };
 
-// BSP: picks the mode, maps the xAPIC page if needed, masks the legacy PIC.
-Result<void> init_bsp();
+// BSP: picks the mode, has map_device map the xAPIC page (uncached, no
+// C-bit) if it needs it, masks the legacy PIC. map_device is the memory
+// manager's, which arch does not include: it answers the page's address.
+using MapDevice = Result<VirtAddr> (*)(PhysAddr page);
+Result<void> init_bsp(MapDevice map_device);
 // Every CPU (BSP included): enables its APIC in the chosen mode.
 void init_this_cpu();
 Mode mode();

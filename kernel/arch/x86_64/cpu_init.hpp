@@ -3,16 +3,15 @@
 #pragma once
 
 #include "arch/x86_64/percpu.hpp"
-#include "mm/stacks.hpp"
+#include "warden/addr.hpp"
 
 namespace warden::arch {
 
+// The tops of a CPU's stacks (mm::allocate_cpu_stacks maps them, each with
+// a guard page, for every CPU before it starts).
 struct CpuStacks {
-    mm::Stack kernel, double_fault, nmi, machine_check, vmm_communication;
+    VirtAddr kernel, double_fault, nmi, machine_check, vmm_communication;
 };
-
-// Allocated by the BSP for every CPU before it starts.
-Result<CpuStacks> allocate_cpu_stacks(unsigned index);
 
 // On the CPU itself, with GS already pointing at c: GDT/TSS with IST stacks
 // and RSP0, then the IDT's IST assignments (idempotent). The APIC comes

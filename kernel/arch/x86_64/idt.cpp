@@ -9,12 +9,8 @@
 #include "arch/x86_64/cpu.hpp"
 #include "arch/x86_64/fault_recovery.hpp"
 #include "arch/x86_64/percpu.hpp"
-#include "console/early_console.hpp"
 #include "log.hpp"
-#include "mm/stacks.hpp"
 #include "panic.hpp"
-#include "task/sched.hpp"
-#include "task/task.hpp"
 #include "warden/x86/exceptions.hpp"
 
 extern "C" const uint64_t isr_stub_table[];
@@ -41,6 +37,7 @@ alignas(16) Gate idt[kIdtVectors];
 InterruptHandler handlers[kIdtVectors];
 InterruptHandler exception_handlers[x86::kExceptionVectors];
 std::atomic<uint64_t> unexpected{0};
+FaultHooks hooks;
 
 // This machine's KVM (kvm_pvm) runs SYSCALL from CPL3 to LSTAR without
 // leaving CPL3, so the first fetch of the (supervisor) entry page faults.
@@ -54,8 +51,10 @@ void report_exception(InterruptFrame& f) {
         static std::atomic<bool> said{false};
         if (!said.exchange(true))
             log::warn("kvm_pvm: SYSCALL arrived in CPL3; serving system calls from the #PF it raises");
-        task::serve_syscall_from_fault(f);
-        return;
+        if (hooks.syscall_from_fault) {
+            hooks.syscall_from_fault(f);
+            return;
+        }
     }
     const x86::ExceptionInfo info = x86::exception_info(static_cast<unsigned>(f.vector));
     const uint64_t cr2 = read_cr2();
@@ -70,27 +69,23 @@ void report_exception(InterruptFrame& f) {
     // A stack overflow shows as #PF on the guard page, or as #DF when the
     // #PF itself cannot be pushed; CR2 names the page either way.
     if (f.vector == kPageFault || f.vector == kDoubleFault) {
-        if (const mm::Stack* s = mm::stack_for_guard(VirtAddr(cr2))) {
-            fmt::format(report, ": stack guard page hit (cpu {}, stack {})", s->cpu, s->name);
-        }
+        if (hooks.describe_guard_page) hooks.describe_guard_page(VirtAddr(cr2), report);
     }
-    if ((f.cs & 3) == 3) {
-        // A task faulted: stop it and go on (docs/tasks.md, restart policy).
-        task::Task& t = task::sched::current();
-        t.fault_vector = static_cast<unsigned>(f.vector);
-        t.fault_address = f.vector == kPageFault ? cr2 : f.rip;
-        log::warn("task {} stopped: {}", t.name, report.view());
-        task::sched::finish_current(task::State::kFaulted, -static_cast<int64_t>(f.vector));
+    // A task faulted: stop it and go on (docs/tasks.md, restart policy).
+    if ((f.cs & 3) == 3 && hooks.task_fault) {
+        hooks.task_fault(static_cast<unsigned>(f.vector), f.vector == kPageFault ? cr2 : f.rip, report.view());
     }
     resume_if_catching(static_cast<unsigned>(f.vector), f.error_code, f.rip, cr2, reinterpret_cast<uint64_t>(&report),
                        report.view());
 
     // Straight to the early console: the system stops before a console task could print it.
-    fmt::format(console::sink(), "error: EXCEPTION: {}\n", report.view());
+    fmt::format(log::console_sink(), "error: EXCEPTION: {}\n", report.view());
     halt_system();
 }
 
 }  // namespace
+
+void set_fault_hooks(const FaultHooks& h) { hooks = h; }
 
 void init_idt() {
     for (unsigned v = 0; v < kIdtVectors; ++v) {

@@ -2,6 +2,10 @@
 #pragma once
 
 #include <cstdint>
+#include <string_view>
+
+#include "warden/addr.hpp"
+#include "warden/format.hpp"
 
 namespace warden::arch {
 
@@ -35,6 +39,19 @@ void set_handler(unsigned vector, InterruptHandler handler);
 // reporting it (the SNP platform's #VC). It must resolve the exception or
 // not return.
 void set_exception_handler(unsigned vector, InterruptHandler handler);
+
+// What the layers above arch add to an exception report (arch is the
+// lowest kernel layer and includes none of them; main.cpp installs these
+// right after the IDT). Each may be null.
+struct FaultHooks {
+    // Serves a system call that arrived as a #PF at the entry (kvm_pvm, task).
+    void (*syscall_from_fault)(InterruptFrame&) = nullptr;
+    // Appends ": stack guard page hit (...)" when va is a stack's guard page (mm).
+    void (*describe_guard_page)(VirtAddr va, fmt::Sink& report) = nullptr;
+    // A CPL3 fault: stops the running task and goes on; does not return (task).
+    void (*task_fault)(unsigned vector, uint64_t address, std::string_view report) = nullptr;
+};
+void set_fault_hooks(const FaultHooks& hooks);
 
 // Counts of interrupts that arrived on vectors nobody handles.
 uint64_t unexpected_interrupts();

@@ -1,5 +1,5 @@
-// Multiprocessor support on the native platform: starting the APs through
-// the trampoline, cross-CPU calls, and the kernel-half TLB shootdown.
+// Cross-CPU calls and the kernel-half TLB shootdown (the APs are started by
+// kernel/smp, through the trampoline or the platform).
 #pragma once
 
 #include <span>
@@ -13,13 +13,8 @@ namespace warden::arch::smp {
 // frame allocator with the rest of the low megabyte).
 inline constexpr uint64_t kTrampolinePhys = 0x8000;
 
-// BSP: installs the IPI handlers and the shootdown hook. Call before start_aps.
-void init();
-
-// Starts every APIC ID in apic_ids other than the BSP's, one at a time, each
-// with its own stacks, GDT, TSS and per-CPU area. Waits up to timeout_ms for
-// each; names any that did not come up. Returns how many came online.
-unsigned start_aps(std::span<const uint32_t> apic_ids, uint64_t timeout_ms);
+// BSP: installs the IPI handlers (smp::init, before the APs start).
+void init_ipis();
 
 // Runs fn(arg) on CPU `index` (interrupt context there) and waits for it.
 // kBusy if the CPU is not online, kOutOfRange if it does not answer.

@@ -1,5 +1,6 @@
-// Guest memory, validation bookkeeping and vCPU records (see guest.hpp).
-#include "guest/guest.hpp"
+// Guest memory policy, the validation record and vCPU records (see guest.hpp),
+// over the platform's guest face.
+#include "svsm/guest.hpp"
 
 #include <atomic>
 #include <cstring>
@@ -7,31 +8,24 @@
 #include "arch/x86_64/cpu.hpp"
 #include "arch/x86_64/percpu.hpp"
 #include "log.hpp"
-#include "mm/address_space.hpp"
 #include "mm/frames.hpp"
 #include "mm/layout.hpp"
-#include "platform/platform.hpp"
+#include "platform/guest_window.hpp"
 #include "task/task.hpp"
+#include "warden/sev/secrets.hpp"
 #include "warden/spinlock.hpp"
 #include "warden/svsm/taken_pages.hpp"
 
 namespace warden::guest {
 namespace {
 
-// The guest runs at VMPL2: VMPL1 stays free for a service at that level.
-constexpr uint8_t kGuestVmpl = 2;
-constexpr uint64_t kPages = (kNativeRam.size + kNativeFlash.size) / kPageSize;
-// Per-CPU windows: one page each in a 2 MiB-aligned slot range whose page
-// table stays (the last slot anchors it with a read-only mapping).
-constexpr uint64_t kWindowBase = mm::kWindowsBase + 0x200000;
-constexpr unsigned kAnchorSlot = 511;
+platform::Platform& hw() { return platform::current(); }
 
-Region region_table[3];
-size_t region_count = 0;
-SpinLock lock;  // the bookkeeping below
-uint64_t valid_bits[kPages / 64];
+std::span<const Region> region_table;
+SpinLock lock;                   // the bookkeeping below
+uint64_t* valid_bits = nullptr;  // one bit per guest page, regions one after another
+uint64_t page_count = 0;
 std::atomic<uint64_t> mutation_count[arch::kMaxCpus];  // by the CPU whose request loop made the change
-uint64_t* window_slot[arch::kMaxCpus];
 
 // VMSA pages out of the guest's reach: being checked, or a live vCPU's.
 svsm::TakenPages<arch::kMaxCpus> taken;
@@ -50,22 +44,20 @@ void count_mutation() {
 // The region holding all of r, or null (r may not straddle two).
 const Region* region_of(PhysRange r) {
     if (r.size == 0) return nullptr;
-    for (size_t i = 0; i < region_count; ++i) {
-        if (region_table[i].gpa.contains(r)) return &region_table[i];
+    for (const Region& g : region_table) {
+        if (g.gpa.contains(r)) return &g;
     }
     return nullptr;
 }
 
-PhysAddr backing_of(const Region& g, PhysAddr gpa) { return g.backing + (gpa - g.gpa.base); }
-
 // The page's index in valid_bits: regions one after another.
 uint64_t page_index(PhysAddr gpa) {
     uint64_t before = 0;
-    for (size_t i = 0; i < region_count; ++i) {
-        if (region_table[i].gpa.contains(gpa)) return before + (gpa - region_table[i].gpa.base) / kPageSize;
-        before += region_table[i].gpa.size / kPageSize;
+    for (const Region& g : region_table) {
+        if (g.gpa.contains(gpa)) return before + (gpa - g.gpa.base) / kPageSize;
+        before += g.gpa.size / kPageSize;
     }
-    return kPages;  // callers check the region first
+    return page_count;  // callers check the region first
 }
 
 bool bit(uint64_t i) { return valid_bits[i / 64] >> (i % 64) & 1; }
@@ -76,26 +68,23 @@ void set_bit(uint64_t i, bool v) {
         valid_bits[i / 64] &= ~(uint64_t{1} << (i % 64));
 }
 
-// Maps page into this CPU's window (interrupts off), runs f(window), unmaps;
-// f's answer is the result.
+// Maps the guest page at gpa into this CPU's window (interrupts off), runs
+// f(window), unmaps; f's answer is the result.
 template <typename F>
-Result<void> through_window(PhysAddr page, F&& f) {
-    const uint64_t flags = arch::read_rflags();
-    arch::cli();
-    const unsigned cpu = arch::this_cpu().index;
-    uint64_t* slot = window_slot[cpu];
-    if (slot == nullptr) {
-        if (flags & (1u << 9)) arch::sti();
-        return Fail(Error::kBusy);
+Result<void> through_window(PhysAddr gpa, F&& f) {
+    const platform::GuestWindow w(gpa);
+    WARDEN_TRY_VOID(w.status());
+    return f(w.bytes());
+}
+
+// Where the platform faults on an access to a page not validated (SNP), the
+// SVSM does not touch one (under `lock`).
+bool readable_locked(PhysRange r) {
+    if (!hw().guest_access_needs_validation()) return true;
+    for (PhysAddr p = r.base.align_down(kPageSize); p < r.end(); p += kPageSize) {
+        if (!bit(page_index(p))) return false;
     }
-    const uint64_t va = kWindowBase + cpu * kPageSize;
-    *slot = mm::kernel_mapper().leaf_entry(page, mm::MapFlags{.writable = true});
-    arch::invlpg(va);
-    const Result<void> r = f(reinterpret_cast<uint8_t*>(va));
-    *slot = 0;
-    arch::invlpg(va);
-    if (flags & (1u << 9)) arch::sti();
-    return r;
+    return true;
 }
 
 template <typename F>
@@ -107,8 +96,7 @@ Result<void> copy_pages(PhysAddr gpa, size_t len, F&& f) {
         const size_t n = len - done < kPageSize - offset ? len - done : kPageSize - offset;
         const Region* g = region_of(PhysRange{at.align_down(kPageSize), kPageSize});
         if (g == nullptr) return Fail(Error::kOutOfRange);  // not after is_guest_memory; for the compiler
-        WARDEN_TRY_VOID(through_window(backing_of(*g, at.align_down(kPageSize)),
-                                       [&](uint8_t* w) { return f(w + offset, done, n); }));
+        WARDEN_TRY_VOID(through_window(at.align_down(kPageSize), [&](uint8_t* w) { return f(w + offset, done, n); }));
         done += n;
     }
     return {};
@@ -133,6 +121,7 @@ Result<void> each_page(PhysAddr gpa, size_t len, F&& f) {
     {
         LockGuard guard(lock);
         WARDEN_TRY_VOID(check_in_hands_locked(r));
+        if (!readable_locked(r)) return Fail(Error::kDenied);
         copying[cpu] = r;
     }
     const Result<void> done = copy_pages(gpa, len, f);
@@ -154,17 +143,6 @@ void wait_for_copies(PhysAddr page) {
     }
 }
 
-Result<void> init_windows() {
-    WARDEN_TRY(anchor, mm::alloc_zeroed(0));
-    WARDEN_TRY_VOID(
-        mm::kernel_mapper().map(VirtAddr(kWindowBase + kAnchorSlot * kPageSize), anchor, kPageSize, mm::MapFlags{}));
-    for (unsigned i = 0; i < arch::kMaxCpus; ++i) {
-        WARDEN_TRY(slot, mm::kernel_mapper().leaf_slot(VirtAddr(kWindowBase + i * kPageSize)));
-        window_slot[i] = slot;
-    }
-    return {};
-}
-
 bool apic_online(uint32_t apic_id) {
     for (unsigned i = 0; i < arch::kMaxCpus; ++i) {
         if (arch::cpu(i).online.load() && arch::cpu(i).apic_id == apic_id) return true;
@@ -172,31 +150,38 @@ bool apic_online(uint32_t apic_id) {
     return false;
 }
 
-// Mapped back into the guest's tasks while still taken, and only then given
-// back: once it is out of the table another CPU's CREATE_VCPU may take it,
-// and a remap after that CPU's unmap would leave a live VMSA writable by the
-// guest. Should the remap fail, the page stays taken (out of the guest's
-// reach: the safe side).
+// Mapped back into the guest's tasks and given back to its VMPL while still
+// taken, and only then out of the table: once it is out another CPU's
+// CREATE_VCPU may take it, and a remap after that CPU's unmap would leave a
+// live VMSA writable by the guest. Should either fail, the page stays taken
+// (out of the guest's reach: the safe side).
 Result<void> give_back_page(const Region& g, PhysAddr page) {
-    WARDEN_TRY_VOID(task::set_guest_page_access(page, backing_of(g, page), true));
+    WARDEN_TRY_VOID(hw().unmake_vmsa_page(page, kGuestVmpl, platform::kRmpAll));
+    WARDEN_TRY_VOID(task::set_guest_page_access(page, g.backing_of(page), true));
     LockGuard guard(lock);
     return taken.give_back(page);
 }
 
 // Recorded as taken first, so no check on the guest's behalf passes on it
-// any more; then copies that passed before are waited out, and the page is
-// unmapped from every task playing the guest. The Calling Area is checked in
-// the same critical section: a refusal takes nothing. The page tables change
-// outside the lock: unmapping shoots down other CPUs' TLBs, and a CPU
-// spinning on the lock with interrupts off could not answer.
+// any more; then copies that passed before are waited out, the page is
+// unmapped from every task playing the guest (native) and made the
+// platform's VMSA page, which leaves the guest's VMPL no rights on it (SNP).
+// The Calling Area is checked in the same critical section: a refusal takes
+// nothing. The page tables change outside the lock: unmapping shoots down
+// other CPUs' TLBs, and a CPU spinning on the lock with interrupts off could
+// not answer.
 Result<void> take_vmsa(const Region& g, PhysAddr vmsa, PhysAddr caa) {
     {
         LockGuard guard(lock);
         WARDEN_TRY_VOID(check_in_hands_locked(PhysRange{caa, kPageSize}));
+        // SNP: no VMSA is made of a page not validated (RMPADJUST would fault).
+        if (!readable_locked(PhysRange{vmsa, kPageSize})) return Fail(Error::kDenied);
         WARDEN_TRY_VOID(taken.take(vmsa));  // kAlreadyMapped: already a VMSA, live or being checked
     }
     wait_for_copies(vmsa);
-    if (auto r = task::set_guest_page_access(vmsa, backing_of(g, vmsa), false); !r) {
+    auto r = task::set_guest_page_access(vmsa, g.backing_of(vmsa), false);
+    if (r) r = hw().make_vmsa_page(vmsa, kGuestVmpl);
+    if (!r) {
         (void)give_back_page(g, vmsa);  // remaps the tasks the loop had reached
         return r;
     }
@@ -204,9 +189,9 @@ Result<void> take_vmsa(const Region& g, PhysAddr vmsa, PhysAddr caa) {
 }
 
 // The page is out of the guest's reach: what is read here is what the vCPU gets.
-Result<void> check_and_make_live(const Region& g, PhysAddr vmsa) {
+Result<void> check_and_make_live(PhysAddr vmsa) {
     uint8_t head[svsm::kVmsaCheckedBytes];
-    WARDEN_TRY_VOID(through_window(backing_of(g, vmsa), [&](const uint8_t* w) {
+    WARDEN_TRY_VOID(through_window(vmsa, [&](const uint8_t* w) {
         std::memcpy(head, w, sizeof head);
         return Result<void>{};
     }));
@@ -219,44 +204,44 @@ Result<void> check_and_make_live(const Region& g, PhysAddr vmsa) {
 
 }  // namespace
 
+// The record: one bit per page of every region, in frames of its own (a
+// 384 MiB guest needs 12 KiB), all clear: nothing is validated for the guest
+// at boot on either platform.
 Result<void> init(const boot::BootInfo& info) {
-    if (info.kind == boot::BootKind::kIgvm) return Fail(Error::kUnsupported);  // docs/svsm.md: not yet under SNP
-    WARDEN_TRY_VOID(init_windows());
-    // Blocks of at most 4 MiB (the buddy's largest), aligned to their size:
-    // 2 MiB mappings of them stay possible.
-    constexpr uint64_t kHalf = kNativeRam.size / 2;
-    constexpr PhysRange kNative[] = {PhysRange{kNativeRam.base, kHalf}, PhysRange{kNativeRam.base + kHalf, kHalf},
-                                     kNativeFlash};
-    // All blocks first: a failure frees what was taken and leaves no region.
-    Region built[3];
-    unsigned orders[3] = {};
-    for (size_t i = 0; i < 3; ++i) {
-        orders[i] = mm::BuddyAllocator::order_for_bytes(kNative[i].size);
-        auto block = mm::alloc_frames(orders[i]);
-        if (!block) {
-            for (size_t j = 0; j < i; ++j) mm::free_frames(built[j].backing, orders[j]);
-            return Fail(block.error());
-        }
-        built[i] = Region{kNative[i], *block};
-    }
-    // Out of the direct map: from here the kernel reaches them only through a
-    // window. (Should an unmap fail, for want of a page-table frame, the
-    // blocks stay out of use: no region is published.)
-    for (const Region& g : built) {
-        WARDEN_TRY_VOID(
-            mm::kernel_mapper().unmap(VirtAddr(reinterpret_cast<uint64_t>(mm::phys_to_virt(g.backing))), g.gpa.size));
-    }
-    for (const Region& g : built) {
-        region_table[region_count++] = g;
-        log::info("guest: {:#x}..{:#x} ({} KiB, native) backed by {:#x}, out of the direct map", g.gpa.base.raw(),
-                  g.gpa.end().raw(), g.gpa.size / 1024, g.backing.raw());
-    }
+    WARDEN_TRY_VOID(platform::init_guest_windows());
+    WARDEN_TRY_VOID(hw().init_guest_memory(info));
+    uint64_t pages = 0;
+    for (const Region& g : hw().guest_regions()) pages += g.gpa.size / kPageSize;
+    if (pages == 0) return Fail(Error::kNotFound);
+    const unsigned order = mm::BuddyAllocator::order_for_bytes(align_up((pages + 7) / 8, uint64_t{8}));
+    WARDEN_TRY(bits, mm::alloc_zeroed(order));
+    valid_bits = mm::phys_to_virt<uint64_t>(bits);
+    page_count = pages;
+    region_table = hw().guest_regions();
     return {};
 }
 
-std::span<const Region> regions() { return {region_table, region_count}; }
-PhysRange memory() { return region_count == 3 ? kNativeRam : PhysRange{}; }
-PhysRange flash() { return region_count == 3 ? kNativeFlash : PhysRange{}; }
+std::span<const Region> regions() { return region_table; }
+// The first RAM region and those that abut it (native RAM is two blocks).
+PhysRange memory() {
+    PhysRange ram;
+    for (const Region& g : region_table) {
+        if (g.flash) continue;
+        if (ram.size == 0)
+            ram = g.gpa;
+        else if (g.gpa.base == ram.end())
+            ram.size += g.gpa.size;
+        else
+            break;
+    }
+    return ram;
+}
+PhysRange flash() {
+    for (const Region& g : region_table) {
+        if (g.flash) return g.gpa;
+    }
+    return {};
+}
 
 // Regions may abut (RAM is two blocks): r may run from one into the next.
 bool is_guest_memory(PhysRange r) {
@@ -303,11 +288,29 @@ Result<void> write_from_task(task::Task& t, uint64_t buf, PhysAddr gpa, size_t l
                      [&](uint8_t* w, size_t done, size_t n) { return task::copy_from_task(t, buf + done, w, n); });
 }
 
-// Native RMP model: 4 KiB pages flip their bit; a 2 MiB request needs all
-// 512 bits alike (else the RMP would hold small pages: size mismatch). A
-// page validated for the guest is zeroed first (DESIGN 8).
+// The guest's VMPL's rights on a validated page: one RMPADJUST of its size,
+// or where the RMP holds a 2 MiB page as 4 KiB entries one per 4 KiB page.
+Result<void> set_rights(PhysAddr page, mm::PageSize size, uint8_t rights) {
+    auto whole = hw().set_guest_access(page, size, kGuestVmpl, rights);
+    if (whole || whole.error() != Error::kMisaligned || size != mm::PageSize::k2M) return whole;
+    for (uint64_t i = 0; i < kLargePageSize / kPageSize; ++i) {
+        WARDEN_TRY_VOID(hw().set_guest_access(page + i * kPageSize, mm::PageSize::k4K, kGuestVmpl, rights));
+    }
+    return {};
+}
+
+// The record is PVALIDATE's model: 4 KiB pages flip their bit; a 2 MiB
+// request needs all 512 bits alike (else the RMP would hold small pages:
+// size mismatch). Only then the platform: validate, zero (DESIGN 8: a
+// hypervisor could have remapped an SVSM page's backing here), then the
+// guest's VMPL gets its rights; a rescind takes the rights away first (on
+// SNP RMPADJUST of a page not validated faults). The platform may still
+// answer a size mismatch (a 2 MiB page the RMP holds as 4 KiB entries):
+// the guest retries with 4 KiB pages, and nothing changed. For a rescind
+// the revoking RMPADJUST already says so, before anything changes.
 Result<svsm::PvalidateOutcome> pvalidate(PhysAddr page, bool huge, bool validate) {
     const uint64_t bytes = huge ? kLargePageSize : kPageSize;
+    const mm::PageSize size = huge ? mm::PageSize::k2M : mm::PageSize::k4K;
     const Region* g = region_of(PhysRange{page, bytes});
     if (!page.is_aligned(bytes) || g == nullptr) return Fail(Error::kOutOfRange);
     LockGuard guard(lock);
@@ -319,15 +322,27 @@ Result<svsm::PvalidateOutcome> pvalidate(PhysAddr page, bool huge, bool validate
     for (uint64_t i = 0; i < n; ++i) already += bit(first + i) == validate;
     if (already == n) return svsm::PvalidateOutcome::kUnchanged;
     if (already != 0 && huge) return svsm::PvalidateOutcome::kSizeMismatch;
-    for (uint64_t i = 0; i < n; ++i) {
-        if (validate) {
-            WARDEN_TRY_VOID(through_window(backing_of(*g, page + i * kPageSize), [](uint8_t* w) {
+    if (!validate) {
+        auto revoked = hw().set_guest_access(page, size, kGuestVmpl, 0);
+        if (!revoked && revoked.error() == Error::kMisaligned) return svsm::PvalidateOutcome::kSizeMismatch;
+        WARDEN_TRY_VOID(revoked);
+    }
+    auto changed = hw().validate_guest_page(page, size, validate);
+    if (!changed) {
+        if (!validate) (void)set_rights(page, size, platform::kRmpAll);  // as it was
+        if (changed.error() == Error::kMisaligned) return svsm::PvalidateOutcome::kSizeMismatch;
+        return Fail(changed.error());
+    }
+    if (validate) {
+        for (uint64_t i = 0; i < n; ++i) {
+            WARDEN_TRY_VOID(through_window(page + i * kPageSize, [](uint8_t* w) {
                 std::memset(w, 0, kPageSize);
                 return Result<void>{};
             }));
         }
-        set_bit(first + i, validate);
+        WARDEN_TRY_VOID(set_rights(page, size, platform::kRmpAll));
     }
+    for (uint64_t i = 0; i < n; ++i) set_bit(first + i, validate);
     count_mutation();
     return svsm::PvalidateOutcome::kChanged;
 }
@@ -346,7 +361,7 @@ Result<void> create_vcpu(PhysAddr vmsa, PhysAddr caa, uint32_t apic_id) {
     if (g == nullptr || !is_guest_memory(PhysRange{caa, kPageSize})) return Fail(Error::kOutOfRange);
     if (!apic_online(apic_id)) return Fail(Error::kNotFound);
     WARDEN_TRY_VOID(take_vmsa(*g, vmsa, caa));
-    auto r = check_and_make_live(*g, vmsa);
+    auto r = check_and_make_live(vmsa);
     if (!r) (void)give_back_page(*g, vmsa);
     return r;
 }
@@ -361,13 +376,13 @@ Result<void> delete_vcpu(PhysAddr vmsa) {
     return give_back_page(*g, vmsa);  // the page is the guest's again
 }
 
-PhysRange svsm_memory() { return boot::info().image; }
+PhysRange svsm_memory() { return hw().svsm_memory(); }
 uint8_t vmpl() { return kGuestVmpl; }
-uint64_t sev_features() { return 0; }  // native; on SNP the guest VMSA's features (not wired: docs/svsm.md)
+uint64_t sev_features() { return hw().guest_sev_features(); }
 PhysRange launched_firmware() { return boot::info().firmware; }
 
 Result<void> start_vcpu(PhysAddr frame, uint32_t apic_id) {
-    if (region_count == 0) return Fail(Error::kUnsupported);  // no guest memory here (IGVM: not yet)
+    if (region_table.empty()) return Fail(Error::kUnsupported);  // guest memory did not come up (its warning says why)
     const std::span<const uint8_t> vmsa(mm::phys_to_virt<uint8_t>(frame), kPageSize);
     if (!svsm::vmsa_fits_guest(vmsa, vmpl(), sev_features())) return Fail(Error::kInvalidArgument);
     if (!apic_online(apic_id)) return Fail(Error::kNotFound);
@@ -375,10 +390,26 @@ Result<void> start_vcpu(PhysAddr frame, uint32_t apic_id) {
     return {};
 }
 
-PhysAddr initial_caa(unsigned cpu_index) { return memory().base + kNativeCaaOffset + uint64_t{cpu_index} * kPageSize; }
+PhysAddr initial_caa(unsigned cpu_index) { return memory().base + kCaaOffset + uint64_t{cpu_index} * kPageSize; }
 
 uint64_t mutations(unsigned cpu_index) {
     return cpu_index < arch::kMaxCpus ? mutation_count[cpu_index].load(std::memory_order_relaxed) : 0;
+}
+
+// The guest is told where its SVSM is and which Calling Area its BSP starts
+// with (SVSM spec 58019; SPEC-FACTS.md 7).
+Result<void> make_secrets_page(PhysAddr caa, std::span<uint8_t, kPageSize> out) {
+    const PhysRange svsm = svsm_memory();
+    const sev::SvsmFields fields{
+        .base = svsm.base.raw(), .size = svsm.size, .caa = caa.raw(), .max_version = 1, .guest_vmpl = kGuestVmpl};
+    return sev::make_guest_secrets(hw().secrets_page(), fields, out);
+}
+
+Result<void> make_cpuid_page(std::span<uint8_t, kPageSize> out) {
+    const std::span<const uint8_t> page = hw().cpuid_page();
+    if (page.size() != kPageSize) return Fail(Error::kNotFound);
+    std::memcpy(out.data(), page.data(), kPageSize);
+    return {};
 }
 
 }  // namespace warden::guest
