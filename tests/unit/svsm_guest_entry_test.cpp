@@ -1,6 +1,9 @@
 #include <doctest/doctest.h>
 
 #include <array>
+#include <cstdlib>
+#include <fstream>
+#include <iterator>
 #include <vector>
 
 #include "warden/bytes.hpp"
@@ -188,4 +191,25 @@ TEST_CASE("guest_entry: malformed boot pages are refused with the exact error") 
         REQUIRE(!b);
         CHECK(b.error() == c.want);
     }
+}
+
+// The image guest/harness builds (suite snp runs this case with the path in
+// WARDEN_HARNESS_GUEST; the unit suite leaves it out): its header passes the
+// loader's check and says what docs/harness-guest.md says.
+TEST_CASE("guest_entry: the built harness guest image") {
+    const char* path = std::getenv("WARDEN_HARNESS_GUEST");
+    REQUIRE_MESSAGE(path != nullptr, "set WARDEN_HARNESS_GUEST to build/guest/harness/harness-guest.bin");
+    std::ifstream in(path, std::ios::binary);
+    REQUIRE(in);
+    const std::vector<uint8_t> file((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    auto h = parse_image_header(file);
+    REQUIRE(h);
+    CHECK(h->load_gpa == 0x100000);
+    CHECK(h->file_size == file.size());  // nothing after the image's bytes
+    CHECK(h->end() <= 0x200000);          // one page table maps the image (guest/harness/boot.cpp)
+    CHECK(h->scratch_size == 0x400000);
+    CHECK(h->max_vcpus == 8);
+    CHECK(h->entry == h->load_gpa + kImageHeaderSize);  // entry.S: harness_entry right after the header
+    REQUIRE(file.size() >= 16);
+    CHECK(load_le<uint64_t>(file, file.size() - 16) == 0x5453474c49415254);  // harness.ld's trailer
 }
