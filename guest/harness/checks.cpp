@@ -38,7 +38,8 @@ uint16_t get16(uint64_t gpa) {
 CallRegs call(Ctx& c, uint32_t protocol, uint32_t number, uint64_t rcx = 0, uint64_t rdx = 0, uint64_t r8 = 0,
               bool pending = true) {
     ++c.t.calls;
-    const auto r = svsm_call(c.v, CallRegs{.rax = call_rax(protocol, number), .rcx = rcx, .rdx = rdx, .r8 = r8}, pending);
+    const auto r =
+        svsm_call(c.v, CallRegs{.rax = call_rax(protocol, number), .rcx = rcx, .rdx = rdx, .r8 = r8}, pending);
     if (!r.ran) return CallRegs{.rax = ~uint64_t{0}};
     return r.regs;
 }
@@ -76,7 +77,9 @@ uint64_t my_page(const Vcpu& v, unsigned k) {
 }
 // Unvalidated RAM the loader named: four 4 KiB pages per vCPU in the first
 // 2 MiB of the scratch, the second 2 MiB for vCPU 0's large-page calls.
-uint64_t my_validate_page(const Vcpu& v, unsigned k) { return v.boot.scratch_gpa + (4 * v.boot.vcpu_index + k) * kPage; }
+uint64_t my_validate_page(const Vcpu& v, unsigned k) {
+    return v.boot.scratch_gpa + (4 * v.boot.vcpu_index + k) * kPage;
+}
 uint64_t huge_page(const Vcpu& v) { return v.boot.scratch_gpa + 0x200000; }
 
 bool none_validated(Vcpu& v) {
@@ -89,10 +92,8 @@ bool none_validated(Vcpu& v) {
 // A VMSA the SVSM accepts: 64-bit at the guest's VMPL with its SEV_FEATURES,
 // at a stub that only asks for VMPL0, should the SVSM ever run it.
 void build_vmsa(const Vcpu& v, uint64_t gpa) {
-    const auto bytes = sev::make_vmsa_long_mode(sev::LongModeState{.rip = gpa_of(harness_parked),
-                                                                   .cr3 = page_tables_root(v),
-                                                                   .sev_features = v.sev_features,
-                                                                   .vmpl = v.vmpl});
+    const auto bytes = sev::make_vmsa_long_mode(sev::LongModeState{
+        .rip = gpa_of(harness_parked), .cr3 = page_tables_root(v), .sev_features = v.sev_features, .vmpl = v.vmpl});
     std::memcpy(va(gpa), bytes.data(), bytes.size());
 }
 
@@ -136,9 +137,9 @@ void linux_order(Vcpu& v, Tally& t) {
     expect_code(c, "QUERY_PROTOCOL core 1", q.rax, kSuccess);
     expect(c, "QUERY_PROTOCOL core 1 -> min 1, max 1", q.rcx == ((uint64_t{1} << 32) | 1));
     expect(c, "call_pending cleared after the call", *va(v.caa) == 0);
-    expect(c, "QUERY_PROTOCOL attestation 1: offered on SNP, version 1",
-           core(c, CoreCall::kQueryProtocol, (uint64_t{kProtocolAttestation} << 32) | 1).rcx ==
-               ((uint64_t{1} << 32) | 1));
+    expect(
+        c, "QUERY_PROTOCOL attestation 1: offered on SNP, version 1",
+        core(c, CoreCall::kQueryProtocol, (uint64_t{kProtocolAttestation} << 32) | 1).rcx == ((uint64_t{1} << 32) | 1));
     auto vt = core(c, CoreCall::kConfigureVtom, 1);
     expect(c, "CONFIGURE_VTOM query: no vTOM", vt.rax == kSuccess && vt.rcx == 0);
 
@@ -154,20 +155,22 @@ void linux_order(Vcpu& v, Tally& t) {
     expect(c, "the scratch pages start unvalidated", none_validated(v));
     auto p = [&](unsigned k) { return my_validate_page(v, k); };
     expect_code(c, "PVALIDATE 4 x 4K",
-                pvalidate_list(c, list, {entry(p(0), false, true), entry(p(1), false, true), entry(p(2), false, true),
-                                         entry(p(3), false, true)}),
+                pvalidate_list(c, list,
+                               {entry(p(0), false, true), entry(p(1), false, true), entry(p(2), false, true),
+                                entry(p(3), false, true)}),
                 kSuccess);
     expect(c, "PVALIDATE advanced next to the end", get16(list + 2) == 4);
-    expect(c, "the 4 pages are validated", validated(v, p(0)) && validated(v, p(1)) && validated(v, p(2)) &&
-                                               validated(v, p(3)));
+    expect(c, "the 4 pages are validated",
+           validated(v, p(0)) && validated(v, p(1)) && validated(v, p(2)) && validated(v, p(3)));
     expect(c, "validated pages are zeroed", va(p(0))[0] == 0 && va(p(3))[4095] == 0);
     expect_code(c, "PVALIDATE again: no change", pvalidate_list(c, list, {entry(p(0), false, true)}),
                 kErrPvalidateNoChange);
     expect(c, "a failed entry leaves next on it", get16(list + 2) == 0);
     expect_code(c, "PVALIDATE again, ignoring CF", pvalidate_list(c, list, {entry(p(0), false, true, true)}), kSuccess);
     expect_code(c, "PVALIDATE rescind 4 x 4K",
-                pvalidate_list(c, list, {entry(p(0), false, false), entry(p(1), false, false),
-                                         entry(p(2), false, false), entry(p(3), false, false)}),
+                pvalidate_list(c, list,
+                               {entry(p(0), false, false), entry(p(1), false, false), entry(p(2), false, false),
+                                entry(p(3), false, false)}),
                 kSuccess);
     expect(c, "the 4 pages are no longer validated", none_validated(v));
 
@@ -223,8 +226,7 @@ void malformed(Vcpu& v, Tally& t) {
     expect_code(c, "PVALIDATE reserved bits", pvalidate_list(c, list, {entry(p, false, true) | 0x100}),
                 kErrInvalidParameter);
     expect_code(c, "PVALIDATE 2M entry not 2M aligned",
-                pvalidate_list(c, list, {entry(my_validate_page(v, 1), true, true)}),
-                kErrInvalidParameter);
+                pvalidate_list(c, list, {entry(my_validate_page(v, 1), true, true)}), kErrInvalidParameter);
     expect_code(c, "PVALIDATE of SVSM memory", pvalidate_list(c, list, {entry(svsm, false, true)}), kErrInvalidAddress);
     expect_code(c, "PVALIDATE outside guest memory", pvalidate_list(c, list, {entry(outside, false, true)}),
                 kErrInvalidAddress);

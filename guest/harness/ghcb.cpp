@@ -42,7 +42,8 @@ public:
         const uint64_t header = 1;  // one entry, next 0
         std::memcpy(list, &header, 8);
         std::memcpy(list + 8, &entry, 8);
-        const auto r = svsm_call(v_, svsm::CallRegs{.rax = svsm::call_rax(svsm::kProtocolCore, 1), .rcx = gpa_of(list)});
+        const auto r =
+            svsm_call(v_, svsm::CallRegs{.rax = svsm::call_rax(svsm::kProtocolCore, 1), .rcx = gpa_of(list)});
         if (!r.ran) return Fail(Error::kDenied);
         if (r.regs.rax == svsm::kSuccess) return sev::Validation::kChanged;
         if (r.regs.rax == svsm::kErrPvalidateNoChange) return sev::Validation::kUnchanged;

@@ -27,7 +27,8 @@ Vcpu* vcpus[kMaxVcpus];
 
 void read_boot_page(Vcpu& v, uint64_t gpa) {
     auto b = svsm::entry::read_boot_page(std::span<const uint8_t, kPage>(reinterpret_cast<const uint8_t*>(gpa), kPage));
-    if (!b || b->vcpu_index >= kMaxVcpus || b->scratch_size < kScratchSize) terminate(kReasonSetHarness, kReasonBootPage);
+    if (!b || b->vcpu_index >= kMaxVcpus || b->scratch_size < kScratchSize)
+        terminate(kReasonSetHarness, kReasonBootPage);
     v.boot = *b;
     v.area = &vcpu_areas[b->vcpu_index];
     v.caa = b->caa_gpa;

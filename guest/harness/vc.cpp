@@ -72,7 +72,8 @@ void serve_vc(Vcpu& v, Frame& f) {
         MsrProtocol ch(v);
         done = sev::handle_vc_early(f.error, r, insn, ch, v.cpuid);
     }
-    if (!done) terminate(kReasonSetHarness, done.error() == Error::kUnsupported ? kReasonVcUnsupported : kReasonVcBadAnswer);
+    if (!done)
+        terminate(kReasonSetHarness, done.error() == Error::kUnsupported ? kReasonVcUnsupported : kReasonVcBadAnswer);
     f.rax = r.rax, f.rbx = r.rbx, f.rcx = r.rcx, f.rdx = r.rdx, f.rsi = r.rsi, f.rdi = r.rdi, f.rbp = r.rbp;
     f.r8 = r.r8, f.r9 = r.r9, f.r10 = r.r10, f.r11 = r.r11, f.r12 = r.r12, f.r13 = r.r13, f.r14 = r.r14;
     f.r15 = r.r15, f.rip = r.rip;

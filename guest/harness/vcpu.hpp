@@ -12,8 +12,8 @@
 
 namespace harness {
 
-inline constexpr size_t kMaxVcpus = 8;                 // entry.S MAX_VCPUS
-inline constexpr uint64_t kScratchSize = 0x400000;     // entry.S SCRATCH_SIZE: 4 KiB pages per vCPU, one 2 MiB
+inline constexpr size_t kMaxVcpus = 8;              // entry.S MAX_VCPUS
+inline constexpr uint64_t kScratchSize = 0x400000;  // entry.S SCRATCH_SIZE: 4 KiB pages per vCPU, one 2 MiB
 inline constexpr uint64_t kPage = 4096;
 
 struct alignas(4096) VcpuArea {

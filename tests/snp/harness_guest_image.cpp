@@ -44,9 +44,7 @@ public:
 
 private:
     Result<void> copy_from_guest(PhysAddr gpa, void* out, size_t len) override { return guest::read(gpa, out, len); }
-    Result<void> copy_to_guest(PhysAddr gpa, const void* in, size_t len) override {
-        return guest::write(gpa, in, len);
-    }
+    Result<void> copy_to_guest(PhysAddr gpa, const void* in, size_t len) override { return guest::write(gpa, in, len); }
     Result<svsm::PvalidateOutcome> change_validation(PhysAddr page, bool huge, bool validate) override {
         return guest::pvalidate(page, huge, validate);
     }
@@ -103,7 +101,8 @@ uint64_t& reg(uint8_t* vmsa, size_t at) { return *reinterpret_cast<uint64_t*>(vm
 }  // namespace
 
 KTEST("snp harness guest: the harness image runs at the guest's VMPL, its calls served by a stand-in loop") {
-    const std::span<const uint8_t> file(harness_guest_start, static_cast<size_t>(harness_guest_end - harness_guest_start));
+    const std::span<const uint8_t> file(harness_guest_start,
+                                        static_cast<size_t>(harness_guest_end - harness_guest_start));
     auto h = entry::parse_image_header(file);
     if (!KCHECK(h.ok())) return;
     if (!KCHECK(guest::memory().contains(PhysRange{PhysAddr(0), 12 << 20}))) return;
@@ -125,8 +124,11 @@ KTEST("snp harness guest: the harness image runs at the guest's VMPL, its calls 
             KCHECK(false);
             return;
         }
-        svsm::CallRegs r{.rax = reg(vmsa, kRax), .rcx = reg(vmsa, kRcx), .rdx = reg(vmsa, kRdx),
-                         .r8 = reg(vmsa, kR8), .r9 = reg(vmsa, kR9)};
+        svsm::CallRegs r{.rax = reg(vmsa, kRax),
+                         .rcx = reg(vmsa, kRcx),
+                         .rdx = reg(vmsa, kRdx),
+                         .r8 = reg(vmsa, kR8),
+                         .r9 = reg(vmsa, kR9)};
         (void)svsm::serve(r, vcpu, services);
         reg(vmsa, kRax) = r.rax, reg(vmsa, kRcx) = r.rcx, reg(vmsa, kRdx) = r.rdx, reg(vmsa, kR8) = r.r8;
         reg(vmsa, kR9) = r.r9;

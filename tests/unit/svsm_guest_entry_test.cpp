@@ -104,8 +104,7 @@ TEST_CASE("guest_entry: malformed headers are refused with the exact error") {
         Error want;
     };
     const Case cases[] = {
-        {"shorter than the header", [](std::vector<uint8_t>& f) { f.resize(kImageHeaderSize - 1); },
-         Error::kTruncated},
+        {"shorter than the header", [](std::vector<uint8_t>& f) { f.resize(kImageHeaderSize - 1); }, Error::kTruncated},
         {"shorter than file_size", [](std::vector<uint8_t>& f) { f.resize(0x2fff); }, Error::kTruncated},
         {"bad magic", [](std::vector<uint8_t>& f) { f[0] = 'X'; }, Error::kBadMagic},
         {"version 2", [](std::vector<uint8_t>& f) { poke<uint32_t>(f, kImageVersionAt, 2); }, Error::kBadVersion},
@@ -113,7 +112,8 @@ TEST_CASE("guest_entry: malformed headers are refused with the exact error") {
         {"reserved u64", [](std::vector<uint8_t>& f) { f[0x3f] = 1; }, Error::kInvalidArgument},
         {"memory 0", [](std::vector<uint8_t>& f) { poke<uint64_t>(f, kImageMemorySizeAt, 0); },
          Error::kInvalidArgument},
-        {"memory too large", [](std::vector<uint8_t>& f) { poke<uint64_t>(f, kImageMemorySizeAt, kMaxImageMemory + kPage); },
+        {"memory too large",
+         [](std::vector<uint8_t>& f) { poke<uint64_t>(f, kImageMemorySizeAt, kMaxImageMemory + kPage); },
          Error::kInvalidArgument},
         {"file below the header", [](std::vector<uint8_t>& f) { poke<uint64_t>(f, kImageFileSizeAt, 0x3f); },
          Error::kInvalidArgument},
@@ -160,7 +160,7 @@ TEST_CASE("guest_entry: a boot page reads back as written, fields at their offse
     REQUIRE(b);
     CHECK(*b == kBoot);
     BootPage no_cpuid = kBoot;
-    no_cpuid.cpuid_gpa = 0;  // no CPUID page: the image asks the MSR protocol
+    no_cpuid.cpuid_gpa = 0;                                           // no CPUID page: the image asks the MSR protocol
     no_cpuid.scratch_gpa = no_cpuid.ram_end - no_cpuid.scratch_size;  // scratch at the very end
     CHECK(read_boot_page(boot(no_cpuid)));
 }
@@ -206,7 +206,7 @@ TEST_CASE("guest_entry: the built harness guest image") {
     REQUIRE(h);
     CHECK(h->load_gpa == 0x100000);
     CHECK(h->file_size == file.size());  // nothing after the image's bytes
-    CHECK(h->end() <= 0x200000);          // one page table maps the image (guest/harness/boot.cpp)
+    CHECK(h->end() <= 0x200000);         // one page table maps the image (guest/harness/boot.cpp)
     CHECK(h->scratch_size == 0x400000);
     CHECK(h->max_vcpus == 8);
     CHECK(h->entry == h->load_gpa + kImageHeaderSize);  // entry.S: harness_entry right after the header

@@ -77,8 +77,7 @@ void write_boot_page(const BootPage& b, std::span<uint8_t, kPage> out) {
 Result<BootPage> read_boot_page(std::span<const uint8_t, kPage> page) {
     if (load_le<uint32_t>(page, 0x00) != kBootMagic) return Fail(Error::kBadMagic);
     if (load_le<uint32_t>(page, 0x04) != kBootVersion) return Fail(Error::kBadVersion);
-    if (load_le<uint32_t>(page, 0x14) != 0 || !zeros(page.subspan(kBootPageUsed)))
-        return Fail(Error::kInvalidArgument);
+    if (load_le<uint32_t>(page, 0x14) != 0 || !zeros(page.subspan(kBootPageUsed))) return Fail(Error::kInvalidArgument);
     BootPage b{.vcpu_index = load_le<uint32_t>(page, 0x08),
                .apic_id = load_le<uint32_t>(page, 0x0c),
                .vcpu_count = load_le<uint32_t>(page, 0x10),

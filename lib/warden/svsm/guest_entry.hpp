@@ -29,7 +29,7 @@ inline constexpr size_t kImageMagicAt = 0x00, kImageVersionAt = 0x04, kImageLoad
                         kImageMaxVcpusAt = 0x30, kImageReservedAt = 0x34;
 // The images this contract covers stay small and below 4 GiB (they run
 // from guest RAM, which the emulated host has from 0).
-inline constexpr uint64_t kMaxImageMemory = 16 * 1024 * 1024;
+inline constexpr uint64_t kMaxImageMemory = uint64_t{16} << 20;
 inline constexpr uint64_t kMaxImageEnd = uint64_t{1} << 32;
 inline constexpr uint32_t kMaxVcpus = 64;
 
