@@ -25,7 +25,6 @@ uint64_t MsrProtocol::exchange(uint64_t request) {
 Result<void> GhcbExit::vmgexit(sev::Ghcb& ghcb) {
     cpu::wrmsr(cpu::kGhcbMsr, gpa_of(&ghcb));
     cpu::vmgexit();
-    (void)v_;
     return {};
 }
 

@@ -26,13 +26,10 @@ private:
     Vcpu& v_;
 };
 
+// A VMGEXIT with the GHCB MSR holding the GHCB's GPA (the page passed in).
 class GhcbExit final : public warden::sev::Hypervisor {
 public:
-    explicit GhcbExit(Vcpu& v) : v_(v) {}
     warden::Result<void> vmgexit(warden::sev::Ghcb& ghcb) override;
-
-private:
-    Vcpu& v_;
 };
 
 // SEV information and hypervisor features (multiple VMPLs required), then

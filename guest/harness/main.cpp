@@ -61,7 +61,6 @@ void read_secrets(Vcpu& v) {
     if (!f) terminate(kReasonSetHarness, kReasonSecrets);
     v.vmpl = f->guest_vmpl;
     v.svsm_base = f->base;
-    v.svsm_size = f->size;
     v.sev_features = sev::Status{cpu::rdmsr(sev::kMsrSevStatus)}.features();
 }
 

@@ -65,7 +65,7 @@ void serve_vc(Vcpu& v, Frame& f) {
     std::memcpy(insn, reinterpret_cast<const void*>(f.rip), sizeof insn);  // the image's text
     Result<void> done = Fail(Error::kUnsupported);
     if (v.ghcb_ready) {
-        GhcbExit hv(v);
+        GhcbExit hv;
         ImageMemory mem;
         done = sev::handle_vc(f.error, r, insn, sev::VcContext{v.area->ghcb, gpa_of(&v.area->ghcb), hv, mem, v.cpuid});
     } else {

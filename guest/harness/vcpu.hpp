@@ -30,9 +30,9 @@ static_assert(sizeof(VcpuArea) == kVcpuAreaSize);
 struct Vcpu {
     VcpuArea* area = nullptr;
     warden::svsm::entry::BootPage boot;
-    uint64_t c_bit = 0;  // the page-table mask
-    uint8_t vmpl = 0;    // from the secrets page
-    uint64_t svsm_base = 0, svsm_size = 0;
+    uint64_t c_bit = 0;      // the page-table mask
+    uint8_t vmpl = 0;        // from the secrets page
+    uint64_t svsm_base = 0;  // SVSM memory, for the calls that must be refused there
     uint64_t sev_features = 0;
     const warden::sev::CpuidTable* cpuid = nullptr;
     bool ghcb_ready = false;  // shared, zeroed and registered
