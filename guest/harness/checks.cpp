@@ -1,0 +1,322 @@
+// The calls and their verdicts (checks.hpp). Where the native harness asks
+// the kernel how many validation changes a call made, this guest probes the
+// pages instead: a read of a page it does not hold validated is #VC 0x404.
+// It never touches a page while the SVSM holds it as a VMSA (the RMP would
+// stop the guest), and writes no page before it is validated.
+#include "checks.hpp"
+
+#include <cstring>
+
+#include "boot.hpp"
+#include "console.hpp"
+#include "ghcb.hpp"
+#include "svsm.hpp"
+#include "warden/sev/vmsa.hpp"
+#include "warden/svsm/harness_cases.hpp"
+
+extern "C" const uint8_t harness_parked[];
+
+namespace harness {
+
+namespace {
+
+using namespace warden;
+using namespace warden::svsm;
+
+struct Ctx {
+    Vcpu& v;
+    Tally& t;
+};
+
+uint8_t* va(uint64_t gpa) { return reinterpret_cast<uint8_t*>(gpa); }
+void put64(uint64_t gpa, uint64_t x) { std::memcpy(va(gpa), &x, 8); }
+uint16_t get16(uint64_t gpa) {
+    uint16_t x;
+    std::memcpy(&x, va(gpa), 2);
+    return x;
+}
+
+CallRegs call(Ctx& c, uint32_t protocol, uint32_t number, uint64_t rcx = 0, uint64_t rdx = 0, uint64_t r8 = 0,
+              bool pending = true) {
+    ++c.t.calls;
+    const auto r =
+        svsm_call(c.v, CallRegs{.rax = call_rax(protocol, number), .rcx = rcx, .rdx = rdx, .r8 = r8}, pending);
+    if (!r.ran) return CallRegs{.rax = ~uint64_t{0}};
+    return r.regs;
+}
+CallRegs core(Ctx& c, CoreCall n, uint64_t rcx = 0, uint64_t rdx = 0, uint64_t r8 = 0) {
+    return call(c, kProtocolCore, static_cast<uint32_t>(n), rcx, rdx, r8);
+}
+
+void expect(Ctx& c, const char* what, bool cond) {
+    if (cond) {
+        ++c.t.passed;
+        return;
+    }
+    ++c.t.failed;
+    log("harness: vcpu={} FAILED: {}", c.v.boot.vcpu_index, what);
+}
+void expect_code(Ctx& c, const char* what, uint64_t got, uint64_t want) {
+    if (got != want) log("harness: vcpu={} {}: result {:#x}, expected {:#x}", c.v.boot.vcpu_index, what, got, want);
+    expect(c, what, got == want);
+}
+
+uint64_t entry(uint64_t gpa, bool huge, bool validate, bool ignore_cf = false) {
+    return encode_pvalidate_entry(PvalidateEntry{PhysAddr(gpa), huge, validate, ignore_cf});
+}
+uint64_t pvalidate_list(Ctx& c, uint64_t gpa, std::initializer_list<uint64_t> entries, uint16_t next = 0) {
+    put64(gpa, (uint64_t{next} << 16) | entries.size());
+    size_t i = 0;
+    for (uint64_t e : entries) put64(gpa + 8 + 8 * i++, e);
+    return core(c, CoreCall::kPvalidate, gpa).rax;
+}
+
+// The image's pages for the calls: [remap CAA, list, VMSA, new vCPU's CAA].
+uint64_t my_page(const Vcpu& v, unsigned k) {
+    const uint8_t* pages[] = {v.area->remap_caa, v.area->list, v.area->vmsa, v.area->vcpu_caa};
+    return gpa_of(pages[k]);
+}
+// Unvalidated RAM the loader named: four 4 KiB pages per vCPU in the first
+// 2 MiB of the scratch, the second 2 MiB for vCPU 0's large-page calls.
+uint64_t my_validate_page(const Vcpu& v, unsigned k) {
+    return v.boot.scratch_gpa + (4 * v.boot.vcpu_index + k) * kPage;
+}
+uint64_t huge_page(const Vcpu& v) { return v.boot.scratch_gpa + 0x200000; }
+
+bool none_validated(Vcpu& v) {
+    for (unsigned k = 0; k < 4; ++k) {
+        if (validated(v, my_validate_page(v, k))) return false;
+    }
+    return true;
+}
+
+// A VMSA the SVSM accepts: 64-bit at the guest's VMPL with its SEV_FEATURES,
+// at a stub that only asks for VMPL0, should the SVSM ever run it.
+void build_vmsa(const Vcpu& v, uint64_t gpa) {
+    const auto bytes = sev::make_vmsa_long_mode(sev::LongModeState{
+        .rip = gpa_of(harness_parked), .cr3 = page_tables_root(v), .sev_features = v.sev_features, .vmpl = v.vmpl});
+    std::memcpy(va(gpa), bytes.data(), bytes.size());
+}
+
+// vCPU 0's 2 MiB page, first while its RMP entry is still 2 MiB: validated
+// whole, then rescinded -- whole, or, where the SVSM's zeroing through 4 KiB
+// windows made the host split the entry (as KVM does), as 512 pages, as
+// Linux does on FAIL_SIZEMISMATCH. Then a 2 MiB validation over a 4 KiB page
+// already validated is a size mismatch, as on the native harness.
+void large_pages(Ctx& c, uint64_t list) {
+    Vcpu& v = c.v;
+    const uint64_t huge = huge_page(v);
+    expect_code(c, "PVALIDATE 2M", pvalidate_list(c, list, {entry(huge, true, true)}), kSuccess);
+    expect(c, "the 2M page is validated and zeroed, first and last 4K",
+           validated(v, huge) && validated(v, huge + 0x1ff000) && va(huge)[0] == 0 && va(huge + 0x1ff000)[4095] == 0);
+    uint64_t r = pvalidate_list(c, list, {entry(huge, true, false)});
+    if (r == kErrPvalidateBase + 6) {  // 4 KiB RMP entries now: 2 lists of 256 (a list holds at most 511)
+        r = kSuccess;
+        for (uint64_t half = 0; half < 2 && r == kSuccess; ++half) {
+            put64(list, 256);
+            for (uint64_t i = 0; i < 256; ++i)
+                put64(list + 8 + 8 * i, entry(huge + (half * 256 + i) * kPage, false, false));
+            r = core(c, CoreCall::kPvalidate, list).rax;
+        }
+    }
+    expect_code(c, "PVALIDATE rescind 2M (as 512 x 4K where the RMP entry was split)", r, kSuccess);
+    expect(c, "the 2M page is no longer validated", !validated(v, huge) && !validated(v, huge + 0x1ff000));
+    expect_code(c, "PVALIDATE 4K inside the 2M page", pvalidate_list(c, list, {entry(huge + 0x1000, false, true)}),
+                kSuccess);
+    expect_code(c, "PVALIDATE 2M over a validated 4K page: size mismatch",
+                pvalidate_list(c, list, {entry(huge, true, true)}), kErrPvalidateBase + 6);
+    expect_code(c, "PVALIDATE rescind the 4K page", pvalidate_list(c, list, {entry(huge + 0x1000, false, false)}),
+                kSuccess);
+    expect(c, "the 2M page is left with nothing validated", !validated(v, huge + 0x1000));
+}
+
+}  // namespace
+
+void linux_order(Vcpu& v, Tally& t) {
+    Ctx c{v, t};
+    auto q = core(c, CoreCall::kQueryProtocol, (uint64_t{kProtocolCore} << 32) | 1);
+    expect_code(c, "QUERY_PROTOCOL core 1", q.rax, kSuccess);
+    expect(c, "QUERY_PROTOCOL core 1 -> min 1, max 1", q.rcx == ((uint64_t{1} << 32) | 1));
+    expect(c, "call_pending cleared after the call", *va(v.caa) == 0);
+    expect(
+        c, "QUERY_PROTOCOL attestation 1: offered on SNP, version 1",
+        core(c, CoreCall::kQueryProtocol, (uint64_t{kProtocolAttestation} << 32) | 1).rcx == ((uint64_t{1} << 32) | 1));
+    auto vt = core(c, CoreCall::kConfigureVtom, 1);
+    expect(c, "CONFIGURE_VTOM query: no vTOM", vt.rax == kSuccess && vt.rcx == 0);
+
+    const uint64_t new_caa = my_page(v, 0);
+    std::memset(va(new_caa), 0xaa, 8);
+    expect_code(c, "REMAP_CA", core(c, CoreCall::kRemapCa, new_caa).rax, kSuccess);
+    v.caa = new_caa;
+    expect(c, "REMAP_CA cleared the new area", va(new_caa)[1] == 0 && va(new_caa)[7] == 0);
+    expect_code(c, "a call through the new Calling Area", core(c, CoreCall::kQueryProtocol, 1).rax, kSuccess);
+
+    // PVALIDATE of 4 KiB pages the guest has never held: validated, they read as zeros.
+    const uint64_t list = my_page(v, 1);
+    expect(c, "the scratch pages start unvalidated", none_validated(v));
+    auto p = [&](unsigned k) { return my_validate_page(v, k); };
+    expect_code(c, "PVALIDATE 4 x 4K",
+                pvalidate_list(c, list,
+                               {entry(p(0), false, true), entry(p(1), false, true), entry(p(2), false, true),
+                                entry(p(3), false, true)}),
+                kSuccess);
+    expect(c, "PVALIDATE advanced next to the end", get16(list + 2) == 4);
+    expect(c, "the 4 pages are validated",
+           validated(v, p(0)) && validated(v, p(1)) && validated(v, p(2)) && validated(v, p(3)));
+    expect(c, "validated pages are zeroed", va(p(0))[0] == 0 && va(p(3))[4095] == 0);
+    expect_code(c, "PVALIDATE again: no change", pvalidate_list(c, list, {entry(p(0), false, true)}),
+                kErrPvalidateNoChange);
+    expect(c, "a failed entry leaves next on it", get16(list + 2) == 0);
+    expect_code(c, "PVALIDATE again, ignoring CF", pvalidate_list(c, list, {entry(p(0), false, true, true)}), kSuccess);
+    expect_code(c, "PVALIDATE rescind 4 x 4K",
+                pvalidate_list(c, list,
+                               {entry(p(0), false, false), entry(p(1), false, false), entry(p(2), false, false),
+                                entry(p(3), false, false)}),
+                kSuccess);
+    expect(c, "the 4 pages are no longer validated", none_validated(v));
+
+    if (v.boot.vcpu_index == 0) large_pages(c, list);
+
+    const uint64_t vmsa = my_page(v, 2), vcpu_caa = my_page(v, 3);
+    build_vmsa(v, vmsa);
+    expect_code(c, "CREATE_VCPU", core(c, CoreCall::kCreateVcpu, vmsa, vcpu_caa, v.boot.apic_id).rax, kSuccess);
+    expect_code(c, "DELETE_VCPU", core(c, CoreCall::kDeleteVcpu, vmsa).rax, kSuccess);
+    expect(c, "the VMSA page is the guest's again", validated(v, vmsa));
+    expect_code(c, "DELETE_VCPU twice", core(c, CoreCall::kDeleteVcpu, vmsa).rax, kErrInvalidParameter);
+}
+
+void malformed(Vcpu& v, Tally& t) {
+    Ctx c{v, t};
+    const uint64_t list = my_page(v, 1), vmsa = my_page(v, 2), vcpu_caa = my_page(v, 3);
+    const uint64_t svsm = v.svsm_base, outside = v.boot.ram_end;
+    const uint32_t apic = v.boot.apic_id;
+    // The register-only cases both harnesses make (lib/warden/svsm/harness_cases.hpp).
+    namespace cases = warden::svsm::harness;
+    const cases::Addresses at{.list = list, .svsm = svsm, .outside = outside};
+    for (const auto& rc : cases::register_cases()) {
+        const CallRegs r = cases::registers(rc, at);
+        expect_code(c, rc.what, call(c, rc.protocol, rc.call, r.rcx).rax, rc.expected);
+    }
+    // Attestation (protocol 1): a malformed operation, one in SVSM memory,
+    // and a well-formed one, which Warden cannot serve yet (no report is made up).
+    std::memset(va(list), 0, kPage);
+    expect_code(c, "ATTEST_SERVICES with a zero operation", call(c, kProtocolAttestation, 0, list).rax,
+                kErrInvalidParameter);
+    expect_code(c, "ATTEST_SERVICES operation in SVSM memory", call(c, kProtocolAttestation, 0, svsm).rax,
+                kErrInvalidAddress);
+    put64(list + 0x00, vmsa);          // report page
+    put64(list + 0x08, kPage);         // report size
+    put64(list + 0x10, list + 0x800);  // nonce
+    put64(list + 0x18, 64);            // nonce size
+    put64(list + 0x20, vcpu_caa);      // manifest page
+    put64(list + 0x28, kPage);         // manifest size
+    expect_code(c, "ATTEST_SERVICES well formed: no report yet", call(c, kProtocolAttestation, 0, list).rax,
+                kErrUnsupportedCall);
+    expect_code(c, "unknown attestation call", call(c, kProtocolAttestation, 2, list).rax, kErrUnsupportedCall);
+    const uint64_t p = my_validate_page(v, 0);
+    expect_code(c, "PVALIDATE no entries", pvalidate_list(c, list, {}), kErrInvalidParameter);
+    expect_code(c, "PVALIDATE next past the end", pvalidate_list(c, list, {entry(p, false, true)}, 1),
+                kErrInvalidParameter);
+    put64(list + kPage - 16, 2);  // 2 entries, only room for 1
+    expect_code(c, "PVALIDATE entries past the page", core(c, CoreCall::kPvalidate, list + kPage - 16).rax,
+                kErrInvalidParameter);
+    expect_code(c, "PVALIDATE page size 2", pvalidate_list(c, list, {entry(p, false, true) | 2}), kErrInvalidParameter);
+    expect_code(c, "PVALIDATE reserved bits", pvalidate_list(c, list, {entry(p, false, true) | 0x100}),
+                kErrInvalidParameter);
+    expect_code(c, "PVALIDATE 2M entry not 2M aligned",
+                pvalidate_list(c, list, {entry(my_validate_page(v, 1), true, true)}), kErrInvalidParameter);
+    expect_code(c, "PVALIDATE of SVSM memory", pvalidate_list(c, list, {entry(svsm, false, true)}), kErrInvalidAddress);
+    expect_code(c, "PVALIDATE outside guest memory", pvalidate_list(c, list, {entry(outside, false, true)}),
+                kErrInvalidAddress);
+    expect_code(c, "PVALIDATE list in a page the guest has not validated", core(c, CoreCall::kPvalidate, p).rax,
+                kErrInvalidAddress);
+    build_vmsa(v, vmsa);
+    expect_code(c, "CREATE_VCPU VMSA in SVSM memory", core(c, CoreCall::kCreateVcpu, svsm, vcpu_caa, apic).rax,
+                kErrInvalidAddress);
+    expect_code(c, "CREATE_VCPU CAA in SVSM memory", core(c, CoreCall::kCreateVcpu, vmsa, svsm, apic).rax,
+                kErrInvalidAddress);
+    expect_code(c, "CREATE_VCPU VMSA = CAA", core(c, CoreCall::kCreateVcpu, vmsa, vmsa, apic).rax, kErrInvalidAddress);
+    expect_code(c, "CREATE_VCPU misaligned", core(c, CoreCall::kCreateVcpu, vmsa + 8, vcpu_caa, apic).rax,
+                kErrInvalidParameter);
+    expect_code(c, "CREATE_VCPU unknown APIC ID", core(c, CoreCall::kCreateVcpu, vmsa, vcpu_caa, 0xfffe).rax,
+                kErrInvalidParameter);
+    expect_code(c, "CREATE_VCPU VMSA on a page the guest has not validated",
+                core(c, CoreCall::kCreateVcpu, p, vcpu_caa, apic).rax, kErrInvalidAddress);
+    va(vmsa)[0x0ca] = 0;  // a VMSA for VMPL0
+    expect_code(c, "CREATE_VCPU VMPL0 VMSA", core(c, CoreCall::kCreateVcpu, vmsa, vcpu_caa, apic).rax,
+                kErrInvalidParameter);
+    va(vmsa)[0x0ca] = v.vmpl;  // the page is ours again after the refusal
+    uint64_t efer;
+    std::memcpy(&efer, va(vmsa + 0x0d0), 8);
+    put64(vmsa + 0x0d0, efer & ~sev::kEferSvme);
+    expect_code(c, "CREATE_VCPU without EFER.SVME", core(c, CoreCall::kCreateVcpu, vmsa, vcpu_caa, apic).rax,
+                kErrInvalidParameter);
+    put64(vmsa + 0x0d0, efer);
+    put64(vmsa + 0x3b0, v.sev_features ^ 4);
+    expect_code(c, "CREATE_VCPU other SEV_FEATURES", core(c, CoreCall::kCreateVcpu, vmsa, vcpu_caa, apic).rax,
+                kErrInvalidParameter);
+    put64(vmsa + 0x3b0, v.sev_features);
+    expect_code(c, "DELETE_VCPU of a page never created", core(c, CoreCall::kDeleteVcpu, vmsa).rax,
+                kErrInvalidParameter);
+    const auto idle = call(c, kProtocolCore, static_cast<uint32_t>(CoreCall::kPvalidate), list, 0, 0, false);
+    expect(c, "a call without call_pending is not served", idle.rax == call_rax(kProtocolCore, 1));
+    expect(c, "the malformed calls validated none of the scratch pages", none_validated(v));
+    expect(c, "the malformed calls left the VMSA page the guest's", validated(v, vmsa));
+    expect_code(c, "the Calling Area still works", core(c, CoreCall::kQueryProtocol, 1).rax, kSuccess);
+}
+
+namespace {
+uint8_t vmsa_copy[kMaxVcpus][4096];
+}
+
+// Issue 15 on SNP: once CREATE_VCPU has taken a VMSA page, no call may have
+// the SVSM read, write or validate it; this guest must not touch it either
+// (the RMP refuses its VMPL: the host would stop the run).
+void taken_vmsa(Vcpu& v, Tally& t) {
+    Ctx c{v, t};
+    const uint64_t list = my_page(v, 1), vmsa = my_page(v, 2), spare = my_page(v, 3), other = my_validate_page(v, 0);
+    const uint32_t apic = v.boot.apic_id;
+    build_vmsa(v, vmsa);
+    put64(vmsa + 0x400, 1);  // a PVALIDATE list inside the VMSA: one entry, validate `other`
+    put64(vmsa + 0x408, entry(other, false, true));
+    uint8_t* copy = vmsa_copy[v.boot.vcpu_index];
+    std::memcpy(copy, va(vmsa), 4096);
+    expect_code(c, "CREATE_VCPU for the taken-page checks", core(c, CoreCall::kCreateVcpu, vmsa, spare, apic).rax,
+                kSuccess);
+    expect_code(c, "REMAP_CA into a live VMSA", core(c, CoreCall::kRemapCa, vmsa + 0xc8).rax, kErrInvalidAddress);
+    expect_code(c, "PVALIDATE rescind a live VMSA", pvalidate_list(c, list, {entry(vmsa, false, false)}),
+                kErrInvalidAddress);
+    expect(c, "a refused first entry leaves next at 0", get16(list + 2) == 0);
+    expect_code(c, "PVALIDATE validate a live VMSA", pvalidate_list(c, list, {entry(vmsa, false, true)}),
+                kErrInvalidAddress);
+    expect_code(c, "PVALIDATE stops at the live VMSA",
+                pvalidate_list(c, list, {entry(other, false, true), entry(vmsa, false, false)}), kErrInvalidAddress);
+    expect(c, "next on the live VMSA's entry", get16(list + 2) == 1);
+    expect(c, "the entry before it was done", validated(v, other));
+    expect_code(c, "PVALIDATE rescind the page before it", pvalidate_list(c, list, {entry(other, false, false)}),
+                kSuccess);
+    expect_code(c, "PVALIDATE list inside a live VMSA", core(c, CoreCall::kPvalidate, vmsa + 0x400).rax,
+                kErrInvalidAddress);
+    expect(c, "the list inside the VMSA was not followed", !validated(v, other));
+    if (v.boot.vcpu_index == 0) {  // the image's first 2 MiB holds every vCPU's VMSA page
+        expect_code(c, "PVALIDATE 2M holding a live VMSA", pvalidate_list(c, list, {entry(0, true, true)}),
+                    kErrInvalidAddress);
+    }
+    expect_code(c, "CREATE_VCPU on a live VMSA", core(c, CoreCall::kCreateVcpu, vmsa, my_page(v, 0), apic).rax,
+                kErrInvalidAddress);
+    expect_code(c, "CREATE_VCPU with its CAA on a live VMSA",
+                core(c, CoreCall::kCreateVcpu, my_page(v, 0), vmsa, apic).rax, kErrInvalidAddress);
+    expect_code(c, "CREATE_VCPU on the caller's own Calling Area",
+                core(c, CoreCall::kCreateVcpu, v.caa & ~(kPage - 1), my_page(v, 1), apic).rax, kErrInvalidAddress);
+    expect(c, "the refused calls validated none of the scratch pages", none_validated(v));
+    expect_code(c, "DELETE_VCPU after the taken-page checks", core(c, CoreCall::kDeleteVcpu, vmsa).rax, kSuccess);
+    expect(c, "no byte of the VMSA changed while it was live", std::memcmp(copy, va(vmsa), 4096) == 0);
+    const uint64_t own = v.caa;
+    expect_code(c, "REMAP_CA into the deleted VMSA's page", core(c, CoreCall::kRemapCa, vmsa).rax, kSuccess);
+    v.caa = vmsa;
+    expect_code(c, "a call through it", core(c, CoreCall::kQueryProtocol, 1).rax, kSuccess);
+    expect_code(c, "REMAP_CA back", core(c, CoreCall::kRemapCa, own).rax, kSuccess);
+    v.caa = own;
+}
+
+}  // namespace harness

@@ -1,0 +1,128 @@
+/* The harness guest's entry, exception stubs and the parked vCPU's code
+ * (docs/harness-guest.md). The loader enters harness_entry in 64-bit mode at
+ * the guest's VMPL, CPL0, interrupts off, on page tables of its own that map
+ * the image and the boot page (RDI) identically with the C-bit. The image
+ * header comes first (lib/warden/svsm/guest_entry.hpp). */
+#define VCPU_AREA_SIZE 0x11000      /* vcpu.hpp kVcpuAreaSize */
+#define MAX_VCPUS 8                 /* vcpu.hpp kMaxVcpus */
+#define SCRATCH_SIZE 0x400000       /* vcpu.hpp kScratchSize: 4 MiB of unvalidated RAM */
+
+    .section .header, "a"
+    .balign 8
+    .long 0x54534757                /* "WGST" */
+    .long 1                         /* version */
+    .quad __image_start             /* load GPA */
+    .quad __file_size
+    .quad __memory_size
+    .quad harness_entry
+    .quad SCRATCH_SIZE
+    .long MAX_VCPUS
+    .long 0
+    .quad 0
+
+    .text
+    .globl harness_entry
+harness_entry:
+    cli
+    cld
+    mov 8(%rdi), %eax               /* boot page: vcpu_index */
+    cmp $MAX_VCPUS, %eax
+    jae 9f
+    imul $VCPU_AREA_SIZE, %rax
+    lea vcpu_areas(%rip), %rsp
+    add %rax, %rsp
+    add $VCPU_AREA_SIZE, %rsp       /* the stack is the area's last pages */
+    xor %ebp, %ebp
+    call harness_main               /* (boot page GPA in RDI); never returns */
+9:  mov $0xc0010130, %ecx           /* no room for this vCPU: terminate, reason set 0 code 0 */
+    mov $0x100, %eax
+    xor %edx, %edx
+    wrmsr
+    rep; vmmcall
+    jmp 9b
+
+/* Exceptions: {r15..rax, vector, error, rip, cs, rflags, rsp, ss} for
+ * harness_exception (vc.cpp), which serves a #VC and terminates on the rest. */
+    .macro isr n, has_error
+isr_\n:
+    .if \has_error == 0
+    push $0
+    .endif
+    push $\n
+    jmp isr_common
+    .endm
+    isr 0,0; isr 1,0; isr 2,0; isr 3,0; isr 4,0; isr 5,0; isr 6,0; isr 7,0
+    isr 8,1; isr 9,0; isr 10,1; isr 11,1; isr 12,1; isr 13,1; isr 14,1; isr 15,0
+    isr 16,0; isr 17,1; isr 18,0; isr 19,0; isr 20,0; isr 21,1; isr 22,0; isr 23,0
+    isr 24,0; isr 25,0; isr 26,0; isr 27,0; isr 28,0; isr 29,1; isr 30,1; isr 31,0
+isr_common:
+    push %rax
+    push %rbx
+    push %rcx
+    push %rdx
+    push %rsi
+    push %rdi
+    push %rbp
+    push %r8
+    push %r9
+    push %r10
+    push %r11
+    push %r12
+    push %r13
+    push %r14
+    push %r15
+    mov %rsp, %rdi
+    mov %rsp, %rbx
+    and $-16, %rsp
+    call harness_exception
+    mov %rbx, %rsp
+    pop %r15
+    pop %r14
+    pop %r13
+    pop %r12
+    pop %r11
+    pop %r10
+    pop %r9
+    pop %r8
+    pop %rbp
+    pop %rdi
+    pop %rsi
+    pop %rdx
+    pop %rcx
+    pop %rbx
+    pop %rax
+    add $16, %rsp                   /* vector, error code */
+    iretq
+
+    .section .rodata
+    .balign 8
+    .globl isr_table
+isr_table:
+    .irp n,0,1,2,3,4,5,6,7,8,9,10,11,12,13,14,15,16,17,18,19,20,21,22,23,24,25,26,27,28,29,30,31
+    .quad isr_\n
+    .endr
+
+/* uint64_t probe_read(uint64_t va): one load; a #VC 0x404 at probe_load
+ * (the page is not validated) resumes at probe_done with RAX = the
+ * sentinel (vc.cpp). */
+    .text
+    .globl probe_read, probe_load, probe_done
+probe_read:
+probe_load:
+    mov (%rdi), %rax
+probe_done:
+    ret
+
+/* What a vCPU the harness creates with CREATE_VCPU runs, should the SVSM
+ * start it: no memory touched, only RUN_VMPL back to VMPL0 through the GHCB
+ * MSR protocol (request 0x016, VMPL 0 in bits 39:32), forever. */
+    .globl harness_parked
+harness_parked:
+    mov $0xc0010130, %ecx
+    mov $0x016, %eax
+    xor %edx, %edx
+    wrmsr
+    rep; vmmcall
+    jmp harness_parked
+
+    .section .note.GNU-stack, "", @progbits
