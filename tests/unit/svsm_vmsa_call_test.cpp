@@ -95,3 +95,26 @@ TEST_CASE("vmsa call: runnable is EFER.SVME, and only that bit") {
     CHECK(p[0xd1] == 0x1d);
     CHECK(p[0xd0] == 0x01);
 }
+
+TEST_CASE("vmsa call: XCR0 as XSETBV takes it") {
+    constexpr uint64_t kAll = 0xe7;  // x87, SSE, AVX, AVX-512
+    auto p = page_with(0);
+    const struct {
+        uint64_t xcr0, supported;
+        bool ok;
+    } cases[] = {
+        {1, kAll, true},     {3, kAll, true},
+        {7, kAll, true},     {0xe7, kAll, true},
+        {0, kAll, false},    {2, kAll, false},
+        {5, kAll, false},                                    // AVX without SSE
+        {0x27, kAll, false}, {0xe3, kAll, false},            // AVX-512 partial, AVX-512 without AVX
+        {7, 3, false},       {1ull << 62 | 1, kAll, false},  // components the CPU lacks
+    };
+    for (const auto& c : cases) {
+        put(p, kVmsaXcr0Offset, c.xcr0);
+        CHECK_MESSAGE(vmsa_xcr0_valid(p, c.supported) == c.ok, "xcr0 ", c.xcr0);
+    }
+    put(p, kVmsaXcr0Offset, 1);
+    CHECK_FALSE(vmsa_xcr0_valid(std::span(p).first(kVmsaXcr0Offset + 7), kAll));
+    CHECK(kVmsaXcr0Offset == 0x3e8);
+}

@@ -24,6 +24,16 @@ Result<void> store_results(std::span<uint8_t> vmsa, const CallRegs& regs) {
     return {};
 }
 
+bool vmsa_xcr0_valid(std::span<const uint8_t> vmsa, uint64_t supported) {
+    constexpr uint64_t kX87 = 1, kSse = 2, kAvx = 4, kAvx512 = 0xe0;
+    if (vmsa.size() < kVmsaXcr0Offset + 8) return false;
+    const uint64_t x = load_le<uint64_t>(vmsa, kVmsaXcr0Offset);
+    if (!(x & kX87) || (x & ~supported) != 0) return false;
+    if ((x & kAvx) && !(x & kSse)) return false;
+    const uint64_t avx512 = x & kAvx512;
+    return avx512 == 0 || (avx512 == kAvx512 && (x & kAvx));
+}
+
 Result<void> set_runnable(std::span<uint8_t> vmsa, bool runnable) {
     if (vmsa.size() < kVmsaCallBytes) return Fail(Error::kOutOfRange);
     const uint64_t efer = load_le<uint64_t>(vmsa, kVmsaEferOffset);
