@@ -365,15 +365,16 @@ uint64_t supported_xcr0() {
 // VMSA page already; AP creation at the guest's VMPL registers it for the
 // target vCPU in place, and that CPU's request loop runs it.
 Result<void> start_taken_vcpu(PhysAddr vmsa, PhysAddr caa, uint32_t apic_id) {
-    if (vcpu_on(apic_id)) return Fail(Error::kBusy);  // before the host registers anything
     uint8_t page[svsm::kVmsaXcr0Offset + 8];
     WARDEN_TRY_VOID(through_window(vmsa, [&](const uint8_t* w) {
         std::memcpy(page, w, sizeof page);
         return Result<void>{};
     }));
     if (!svsm::vmsa_xcr0_valid(page, supported_xcr0())) return Fail(Error::kInvalidArgument);
+    WARDEN_TRY_VOID(reserve_vcpu(apic_id));  // before the host registers anything
     auto r = hw().start_guest_vcpu_at(vmsa, apic_id, sev_features(), kGuestVmpl);
     if (r) r = attach_vcpu(apic_id, vmsa, false, caa);
+    if (!r) release_vcpu(apic_id);
     if (!r) log::warn("guest: CREATE_VCPU for APIC ID {}: starting it failed: {}", apic_id, r.error());
     return r;
 }
@@ -428,11 +429,13 @@ Result<void> start_vcpu(PhysAddr frame, uint32_t apic_id, PhysAddr caa) {
     if (!svsm::vmsa_fits_guest(vmsa, vmpl(), sev_features())) return Fail(Error::kInvalidArgument);
     if (!apic_online(apic_id)) return Fail(Error::kNotFound);
     if (!is_guest_memory(PhysRange{caa, svsm::kCaaHeaderSize})) return Fail(Error::kOutOfRange);
-    if (vcpu_on(apic_id)) return Fail(Error::kBusy);
     // Where no lower VMPL runs (native) the platform says so, whatever the XCR0.
     if (kernel_runs_guest() && !svsm::vmsa_xcr0_valid(vmsa, supported_xcr0())) return Fail(Error::kInvalidArgument);
-    WARDEN_TRY(page, platform::current().start_guest_vcpu(frame, apic_id, sev_features()));
-    return attach_vcpu(apic_id, page, true, caa);
+    WARDEN_TRY_VOID(reserve_vcpu(apic_id));
+    auto page = platform::current().start_guest_vcpu(frame, apic_id, sev_features());
+    auto r = page ? attach_vcpu(apic_id, *page, true, caa) : Result<void>(Fail(page.error()));
+    if (!r) release_vcpu(apic_id);
+    return r;
 }
 
 PhysAddr initial_caa(unsigned cpu_index) { return memory().base + kCaaOffset + uint64_t{cpu_index} * kPageSize; }

@@ -115,8 +115,13 @@ bool kernel_runs_guest();
 // as a VMSA), its request loop starting with Calling Area caa. kNotFound
 // for an APIC ID no online CPU has, kBusy when that CPU has one already.
 Result<void> attach_vcpu(uint32_t apic_id, PhysAddr vmsa, bool svsm_owned, PhysAddr caa);
-// Whether the CPU with apic_id runs a guest vCPU.
-bool vcpu_on(uint32_t apic_id);
+// A start on the CPU with apic_id, reserved before the platform is asked,
+// so that two starts for one CPU cannot both reach the platform: kNotFound
+// for an APIC ID no online CPU has, kBusy when it runs a vCPU or another
+// start is under way. attach_vcpu ends the reservation; release_vcpu
+// drops it when the start failed.
+Result<void> reserve_vcpu(uint32_t apic_id);
+void release_vcpu(uint32_t apic_id);
 // Whether a guest page is a VMSA some CPU runs.
 bool vcpu_attached(PhysAddr vmsa);
 // What the guest asked when it came back to VMPL0: its call (from a copy of

@@ -21,7 +21,11 @@ struct Context {
     bool svsm_owned = false;  // a page of SVSM memory (the loader's start), else the guest's own (CREATE_VCPU)
     PhysAddr caa;
     uint64_t start = 0;  // counts starts on this CPU
+    bool ready = false;  // reserved while the platform starts it, then ready to run
 };
+
+// A start in progress on that CPU (reserve_vcpu), in `start`'s top bit.
+constexpr uint64_t kReservedBit = uint64_t{1} << 63;
 
 SpinLock contexts_lock;
 Context contexts[arch::kMaxCpus];
@@ -40,24 +44,44 @@ Result<void> with_vmsa(const Context& c, F&& f) {
 
 bool kernel_runs_guest() { return !platform::current().tasks_play_the_guest() && !regions().empty(); }
 
-Result<void> attach_vcpu(uint32_t apic_id, PhysAddr vmsa, bool svsm_owned, PhysAddr caa) {
+namespace {
+
+// The CPU index of an online CPU with that APIC ID, or kMaxCpus.
+unsigned cpu_of(uint32_t apic_id) {
     for (unsigned i = 0; i < arch::kMaxCpus; ++i) {
-        if (!arch::cpu(i).online.load() || arch::cpu(i).apic_id != apic_id) continue;
-        LockGuard guard(contexts_lock);
-        Context& c = contexts[i];
-        if (!(c.vmsa.raw() == 0)) return Fail(Error::kBusy);  // one guest vCPU per CPU
-        c = Context{.vmsa = vmsa, .svsm_owned = svsm_owned, .caa = caa, .start = c.start + 1};
-        return {};
+        if (arch::cpu(i).online.load() && arch::cpu(i).apic_id == apic_id) return i;
     }
-    return Fail(Error::kNotFound);
+    return arch::kMaxCpus;
 }
 
-bool vcpu_on(uint32_t apic_id) {
+}  // namespace
+
+Result<void> reserve_vcpu(uint32_t apic_id) {
+    const unsigned i = cpu_of(apic_id);
+    if (i == arch::kMaxCpus) return Fail(Error::kNotFound);
     LockGuard guard(contexts_lock);
-    for (unsigned i = 0; i < arch::kMaxCpus; ++i) {
-        if (arch::cpu(i).online.load() && arch::cpu(i).apic_id == apic_id) return contexts[i].vmsa.raw() != 0;
-    }
-    return false;
+    Context& c = contexts[i];
+    if (c.vmsa.raw() != 0 || c.start & kReservedBit) return Fail(Error::kBusy);  // one guest vCPU per CPU
+    c.start |= kReservedBit;
+    return {};
+}
+
+void release_vcpu(uint32_t apic_id) {
+    const unsigned i = cpu_of(apic_id);
+    if (i == arch::kMaxCpus) return;
+    LockGuard guard(contexts_lock);
+    if (contexts[i].vmsa.raw() == 0) contexts[i].start &= ~kReservedBit;
+}
+
+Result<void> attach_vcpu(uint32_t apic_id, PhysAddr vmsa, bool svsm_owned, PhysAddr caa) {
+    const unsigned i = cpu_of(apic_id);
+    if (i == arch::kMaxCpus) return Fail(Error::kNotFound);
+    LockGuard guard(contexts_lock);
+    Context& c = contexts[i];
+    if (c.vmsa.raw() != 0) return Fail(Error::kBusy);
+    const uint64_t start = (c.start & ~kReservedBit) + 1;
+    c = Context{.vmsa = vmsa, .svsm_owned = svsm_owned, .caa = caa, .start = start, .ready = true};
+    return {};
 }
 
 bool vcpu_attached(PhysAddr vmsa) {
@@ -75,7 +99,7 @@ Result<GuestExit> run_vcpu(const svsm::CallRegs* results) {
         LockGuard guard(contexts_lock);
         c = contexts[arch::this_cpu().index];  // only this CPU's loop runs it; CREATE_VCPU only adds
     }
-    if ((c.vmsa.raw() == 0)) return Fail(Error::kNotFound);
+    if (c.vmsa.raw() == 0 || !c.ready) return Fail(Error::kNotFound);
     WARDEN_TRY_VOID(with_vmsa(c, [&](std::span<uint8_t> page) -> Result<void> {
         if (results) {
             if (auto stored = svsm::store_results(page, *results); !stored) return stored;
