@@ -56,6 +56,9 @@ public:
     // Running a guest needs a lower VMPL (SNP) or a nested-guest platform, which
     // Warden does not have on native: everything up to this call is done.
     Result<PhysAddr> start_guest_vcpu(PhysAddr, uint32_t, uint64_t) override { return Fail(Error::kUnsupported); }
+    Result<void> start_guest_vcpu_at(PhysAddr, uint32_t, uint64_t, uint8_t) override {
+        return Fail(Error::kUnsupported);
+    }
     Result<void> run_vmpl(uint8_t) override { return Fail(Error::kUnsupported); }
     [[noreturn]] void terminate(uint16_t reason_set, uint16_t reason) override {
         log::error("terminate: reason set {} code {}", reason_set, reason);

@@ -80,6 +80,12 @@ public:
     // kUnsupported, no lower VMPL exists. SNP: AP creation through the GHCB;
     // a VMPL 1-3 context of this very vCPU runs on run_vmpl.
     virtual Result<PhysAddr> start_guest_vcpu(PhysAddr vmsa, uint32_t apic_id, uint64_t sev_features) = 0;
+    // The same from a guest page that is the platform's VMSA page already
+    // (make_vmsa_page: CREATE_VCPU's), in place, at `vmpl`, for the vCPU
+    // with that APIC ID (SNP: AP creation; that CPU's run_vmpl runs it).
+    // Native: kUnsupported.
+    virtual Result<void> start_guest_vcpu_at(PhysAddr vmsa_page, uint32_t apic_id, uint64_t sev_features,
+                                             uint8_t vmpl) = 0;
     // Runs this vCPU's context at `vmpl` (1-3, made by start_guest_vcpu with
     // this CPU's APIC ID) until it asks for VMPL0 again (SNP: RUN_VMPL, GHCB
     // spec 4.1.13). Interrupts stay off meanwhile. Native: kUnsupported.

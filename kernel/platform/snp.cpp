@@ -208,6 +208,22 @@ public:
         return create_vcpu_from(bytes, apic_id, sev_features, bytes[kVmsaVmplOffset]);
     }
 
+    Result<void> start_guest_vcpu_at(PhysAddr vmsa_page, uint32_t apic_id, uint64_t sev_features,
+                                     uint8_t vmpl) override {
+        if (vmpl == 0 || vmpl > 3) return Fail(Error::kInvalidArgument);
+        if (!(features & sev::msr::kHvFeatureApCreation) || !(features & sev::msr::kHvFeatureMultiVmpl))
+            return Fail(Error::kUnsupported);
+        const bool interrupts = arch::read_rflags() & (1u << 9);
+        arch::cli();  // an interrupt's #VC would reuse this CPU's GHCB page
+        CpuGhcb& g = ghcbs[arch::this_cpu().index];
+        GhcbExit hv(g.gpa);
+        auto r = sev::create_ap(
+            hv, *g.page,
+            sev::ApCreate{.apic_id = apic_id, .vmsa_gpa = vmsa_page.raw(), .sev_features = sev_features, .vmpl = vmpl});
+        if (interrupts) arch::sti();
+        return r;
+    }
+
     // Through this CPU's GHCB with interrupts off: an interrupt's #VC would
     // reuse the GHCB page, and the lower VMPL runs on this CPU meanwhile.
     Result<void> run_vmpl(uint8_t vmpl) override {
@@ -304,11 +320,15 @@ private:
             mm::free_frames(pair, 1);  // not a VMSA page: safe to reuse
             return Fail(r.error());
         }
+        const bool interrupts = arch::read_rflags() & (1u << 9);
+        arch::cli();  // the guest's start runs in a system call, interrupts on: not over this GHCB page
         CpuGhcb& g = ghcbs[arch::this_cpu().index];
         GhcbExit hv(g.gpa);
-        WARDEN_TRY_VOID(sev::create_ap(
+        auto r = sev::create_ap(
             hv, *g.page,
-            sev::ApCreate{.apic_id = apic_id, .vmsa_gpa = vmsa.raw(), .sev_features = sev_features, .vmpl = vmpl}));
+            sev::ApCreate{.apic_id = apic_id, .vmsa_gpa = vmsa.raw(), .sev_features = sev_features, .vmpl = vmpl});
+        if (interrupts) arch::sti();
+        WARDEN_TRY_VOID(r);
         return vmsa;
     }
 

@@ -15,6 +15,7 @@
 #include "warden/sev/secrets.hpp"
 #include "warden/spinlock.hpp"
 #include "warden/svsm/taken_pages.hpp"
+#include "warden/svsm/vmsa_call.hpp"
 
 namespace warden::guest {
 namespace {
@@ -353,6 +354,31 @@ bool is_validated(PhysAddr page) {
     return bit(page_index(page));
 }
 
+// The XCR0 components the CPU has (CPUID 0xD/0 EDX:EAX), which a VMSA's
+// XCR0 may name: a VMRUN with another would fail (XSETBV's rule).
+uint64_t supported_xcr0() {
+    const auto leaf = arch::cpuid(0xd, 0);
+    return uint64_t{leaf.edx} << 32 | leaf.eax;
+}
+
+// CREATE_VCPU where the kernel runs the guest: the page is the platform's
+// VMSA page already; AP creation at the guest's VMPL registers it for the
+// target vCPU in place, and that CPU's request loop runs it.
+Result<void> start_taken_vcpu(PhysAddr vmsa, PhysAddr caa, uint32_t apic_id) {
+    uint8_t page[svsm::kVmsaXcr0Offset + 8];
+    WARDEN_TRY_VOID(through_window(vmsa, [&](const uint8_t* w) {
+        std::memcpy(page, w, sizeof page);
+        return Result<void>{};
+    }));
+    if (!svsm::vmsa_xcr0_valid(page, supported_xcr0())) return Fail(Error::kInvalidArgument);
+    WARDEN_TRY_VOID(reserve_vcpu(apic_id));  // before the host registers anything
+    auto r = hw().start_guest_vcpu_at(vmsa, apic_id, sev_features(), kGuestVmpl);
+    if (r) r = attach_vcpu(apic_id, vmsa, false, caa);
+    if (!r) release_vcpu(apic_id);
+    if (!r) log::warn("guest: CREATE_VCPU for APIC ID {}: starting it failed: {}", apic_id, r.error());
+    return r;
+}
+
 // Take, check, make live: one kernel call, so nothing the request loop
 // does can come between taking the page and checking it.
 Result<void> create_vcpu(PhysAddr vmsa, PhysAddr caa, uint32_t apic_id) {
@@ -366,9 +392,23 @@ Result<void> create_vcpu(PhysAddr vmsa, PhysAddr caa, uint32_t apic_id) {
     return r;
 }
 
+Result<void> create_and_start_vcpu(PhysAddr vmsa, PhysAddr caa, uint32_t apic_id) {
+    WARDEN_TRY_VOID(create_vcpu(vmsa, caa, apic_id));
+    if (!kernel_runs_guest()) return {};
+    auto r = start_taken_vcpu(vmsa, caa, apic_id);
+    if (!r) (void)delete_vcpu(vmsa);  // not attached: the page is the guest's again
+    return r;
+}
+
 Result<void> delete_vcpu(PhysAddr vmsa) {
     const Region* g = region_of(PhysRange{vmsa, kPageSize});
     if (g == nullptr) return Fail(Error::kOutOfRange);
+    if (vcpu_attached(vmsa)) {
+        // Its CPU may be running it: stopping it (AP destroy, then that
+        // CPU's loop letting go) is not built yet.
+        log::warn("guest: DELETE_VCPU of a running vCPU ({:#x}) is not supported yet", vmsa.raw());
+        return Fail(Error::kBusy);
+    }
     {
         LockGuard guard(lock);
         WARDEN_TRY_VOID(taken.end_live(vmsa));
@@ -381,13 +421,21 @@ uint8_t vmpl() { return kGuestVmpl; }
 uint64_t sev_features() { return hw().guest_sev_features(); }
 PhysRange launched_firmware() { return boot::info().firmware; }
 
-Result<void> start_vcpu(PhysAddr frame, uint32_t apic_id) {
+// The platform runs the vCPU from its own copy of frame, a page of SVSM
+// memory, which that CPU's request loop then runs.
+Result<void> start_vcpu(PhysAddr frame, uint32_t apic_id, PhysAddr caa) {
     if (region_table.empty()) return Fail(Error::kUnsupported);  // guest memory did not come up (its warning says why)
     const std::span<const uint8_t> vmsa(mm::phys_to_virt<uint8_t>(frame), kPageSize);
     if (!svsm::vmsa_fits_guest(vmsa, vmpl(), sev_features())) return Fail(Error::kInvalidArgument);
     if (!apic_online(apic_id)) return Fail(Error::kNotFound);
-    WARDEN_TRY_VOID(platform::current().start_guest_vcpu(frame, apic_id, sev_features()));
-    return {};
+    if (!is_guest_memory(PhysRange{caa, svsm::kCaaHeaderSize})) return Fail(Error::kOutOfRange);
+    // Where no lower VMPL runs (native) the platform says so, whatever the XCR0.
+    if (kernel_runs_guest() && !svsm::vmsa_xcr0_valid(vmsa, supported_xcr0())) return Fail(Error::kInvalidArgument);
+    WARDEN_TRY_VOID(reserve_vcpu(apic_id));
+    auto page = platform::current().start_guest_vcpu(frame, apic_id, sev_features());
+    auto r = page ? attach_vcpu(apic_id, *page, true, caa) : Result<void>(Fail(page.error()));
+    if (!r) release_vcpu(apic_id);
+    return r;
 }
 
 PhysAddr initial_caa(unsigned cpu_index) { return memory().base + kCaaOffset + uint64_t{cpu_index} * kPageSize; }

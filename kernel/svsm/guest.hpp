@@ -90,15 +90,52 @@ Result<svsm::PvalidateOutcome> pvalidate(PhysAddr page, bool huge, bool validate
 // validated, so no VMSA can be made of it), kAlreadyMapped (the VMSA
 // page is taken already), kBusy (table full), kInvalidArgument (contents).
 Result<void> create_vcpu(PhysAddr vmsa, PhysAddr caa, uint32_t apic_id);
+// CREATE_VCPU as the request loop asks it: create_vcpu, then where the
+// kernel runs the guest, its start on the target vCPU at the guest's VMPL
+// from the page itself (AP creation), which that CPU's request loop runs;
+// kInvalidArgument for an XCR0 the CPU would refuse, kBusy when that CPU
+// runs a guest vCPU already. A failed start gives the page back.
+Result<void> create_and_start_vcpu(PhysAddr vmsa, PhysAddr caa, uint32_t apic_id);
 // kOutOfRange outside guest memory, kNotFound unless vmsa is a live vCPU's
 // VMSA; then the page is the guest's again.
 Result<void> delete_vcpu(PhysAddr vmsa);
 
 // Starts a guest vCPU from the VMSA in frame (SVSM memory, the kernel's
 // copy): kInvalidArgument unless it fits the guest (svsm::vmsa_fits_guest),
-// kNotFound for an APIC ID no CPU has, then whatever the platform answers
-// (kUnsupported on native).
-Result<void> start_vcpu(PhysAddr frame, uint32_t apic_id);
+// kNotFound for an APIC ID no CPU has, kBusy when that CPU runs a guest vCPU
+// already, then whatever the platform answers (kUnsupported on native).
+// That CPU's request loop then runs it, starting with the Calling Area caa.
+Result<void> start_vcpu(PhysAddr frame, uint32_t apic_id, PhysAddr caa);
+
+// ---- The guest vCPU each CPU runs (guest_vcpus.cpp), where the kernel runs
+// the guest (SNP: at kGuestVmpl by RUN_VMPL); on native tasks play it.
+bool kernel_runs_guest();
+// Records that the CPU with apic_id runs the vCPU whose state is in the
+// VMSA page vmsa (svsm_owned: a page of SVSM memory, else a guest page taken
+// as a VMSA), its request loop starting with Calling Area caa. kNotFound
+// for an APIC ID no online CPU has, kBusy when that CPU has one already.
+Result<void> attach_vcpu(uint32_t apic_id, PhysAddr vmsa, bool svsm_owned, PhysAddr caa);
+// A start on the CPU with apic_id, reserved before the platform is asked,
+// so that two starts for one CPU cannot both reach the platform: kNotFound
+// for an APIC ID no online CPU has, kBusy when it runs a vCPU or another
+// start is under way. attach_vcpu ends the reservation; release_vcpu
+// drops it when the start failed.
+Result<void> reserve_vcpu(uint32_t apic_id);
+void release_vcpu(uint32_t apic_id);
+// Whether a guest page is a VMSA some CPU runs.
+bool vcpu_attached(PhysAddr vmsa);
+// What the guest asked when it came back to VMPL0: its call (from a copy of
+// the VMSA page), and the start it belongs to (the Calling Area it began with).
+struct GuestExit {
+    svsm::CallRegs call;
+    PhysAddr caa;
+    uint64_t start = 0;
+};
+// Runs this CPU's guest vCPU until it asks for VMPL0, first writing results
+// (null: none, the last exit was not a call) into its VMSA page.
+// kUnsupported where the kernel does not run the guest, kNotFound while this
+// CPU has no guest vCPU, else the platform's or the page's error.
+Result<GuestExit> run_vcpu(const svsm::CallRegs* results);
 
 // The initial Calling Area of the vCPU on CPU index.
 PhysAddr initial_caa(unsigned cpu_index);

@@ -40,6 +40,7 @@ int64_t sys_guest_info(task::Task& t, uint64_t out) {
     info.sev_features = sev_features();
     info.guest_vmpl = vmpl();
     info.bench = boot::info().cmdline.has("warden.bench") ? 1 : 0;
+    info.runs_guest = kernel_runs_guest() ? 1 : 0;
     info.tsc_hz = arch::tsc_hz();
     info.harness_base = mem.size != 0 ? mem.base.raw() + kCaaOffset : 0;
     info.flash_base = fl.base.raw();
@@ -73,15 +74,44 @@ int64_t sys_guest_pvalidate(task::Task& t, uint64_t gpa, uint64_t huge, uint64_t
 
 // The kernel keeps its own copy of the VMSA, in SVSM memory: the caller
 // cannot change it after the checks.
-int64_t sys_guest_start(task::Task& t, uint64_t vmsa, uint64_t apic_id) {
+int64_t sys_guest_start(task::Task& t, uint64_t vmsa, uint64_t apic_id, uint64_t caa) {
     if (!begin_guest_call(t)) return fail(Error::kDenied);
     if (apic_id > 0xffffffff) return fail(Error::kOutOfRange);
+    if (caa == 0) {
+        for (unsigned i = 0; i < arch::kMaxCpus; ++i) {
+            if (arch::cpu(i).online.load() && arch::cpu(i).apic_id == apic_id) caa = initial_caa(i).raw();
+        }
+    }
     auto frame = mm::alloc_zeroed(0);
     if (!frame) return fail(frame.error());
     auto r = task::copy_from_task(t, vmsa, mm::phys_to_virt(*frame), kPageSize);
-    if (r) r = start_vcpu(*frame, static_cast<uint32_t>(apic_id));
+    if (r) r = start_vcpu(*frame, static_cast<uint32_t>(apic_id), PhysAddr(caa));
     mm::free_frames(*frame, 0);  // checked here; the platform runs the vCPU from its own copy
     return result(r);
+}
+
+// The request loop of this CPU only (pinned: a per-CPU task): results, if
+// any, are copied in, the guest runs (the platform turns interrupts off for
+// that), its call is copied out.
+int64_t sys_guest_run(task::Task& t, uint64_t results, uint64_t out) {
+    if (!(t.flags & abi::kManifestPerCpu)) return fail(Error::kDenied);
+    if (!begin_guest_call(t)) return fail(Error::kDenied);
+    svsm::CallRegs in;
+    if (results != 0) {
+        abi::GuestCall r;
+        if (auto c = task::copy_from_task(t, results, &r, sizeof r); !c) return fail(c.error());
+        in = svsm::CallRegs{.rax = r.rax, .rcx = r.rcx, .rdx = r.rdx, .r8 = r.r8, .r9 = r.r9};
+    }
+    auto exit = run_vcpu(results != 0 ? &in : nullptr);
+    if (!exit) return fail(exit.error());
+    const abi::GuestCall call{.rax = exit->call.rax,
+                              .rcx = exit->call.rcx,
+                              .rdx = exit->call.rdx,
+                              .r8 = exit->call.r8,
+                              .r9 = exit->call.r9,
+                              .caa = exit->caa.raw(),
+                              .start = exit->start};
+    return result(task::copy_to_task(t, out, &call, sizeof call));
 }
 
 }  // namespace
@@ -95,11 +125,12 @@ int64_t serve_call(task::Task& t, abi::Sys nr, uint64_t rdi, uint64_t rsi, uint6
     case abi::Sys::kVcpuCreate:
         if (!begin_guest_call(t)) return fail(Error::kDenied);
         if (rdx > 0xffffffff) return fail(Error::kOutOfRange);
-        return result(create_vcpu(PhysAddr(rdi), PhysAddr(rsi), static_cast<uint32_t>(rdx)));
+        return result(create_and_start_vcpu(PhysAddr(rdi), PhysAddr(rsi), static_cast<uint32_t>(rdx)));
     case abi::Sys::kVcpuDelete:
         if (!begin_guest_call(t)) return fail(Error::kDenied);
         return result(delete_vcpu(PhysAddr(rdi)));
-    case abi::Sys::kGuestStart: return sys_guest_start(t, rdi, rsi);
+    case abi::Sys::kGuestStart: return sys_guest_start(t, rdi, rsi, rdx);
+    case abi::Sys::kGuestRun: return sys_guest_run(t, rdi, rsi);
     case abi::Sys::kGuestInHands:
         if (!begin_guest_call(t)) return fail(Error::kDenied);
         return in_guest_hands(PhysRange{PhysAddr(rdi), rsi}) ? 0 : fail(Error::kDenied);

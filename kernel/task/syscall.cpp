@@ -195,6 +195,7 @@ extern "C" int64_t syscall_dispatch(SyscallFrame* f) {
     case abi::Sys::kVcpuDelete:
     case abi::Sys::kGuestStart:
     case abi::Sys::kGuestInHands:
+    case abi::Sys::kGuestRun:
         return guest_calls ? guest_calls(t, static_cast<abi::Sys>(f->rax), f->rdi, f->rsi, f->rdx)
                            : fail(Error::kUnsupported);
     }

@@ -14,6 +14,7 @@
 
 #include <cstddef>
 #include <cstring>
+#include <span>
 
 #include "arch/x86_64/apic.hpp"
 #include "arch/x86_64/cpu.hpp"
@@ -65,8 +66,10 @@ inline bool grant(PhysAddr frame, uint8_t perms, uint8_t vmpl = 1) {
 }
 
 // The world at `vmpl` on the vCPU with `apic_id` (VMPL1 on this one by
-// default; at VMPL0 AP creation starts it on an idle vCPU at once).
-inline Result<World> build(uint8_t vmpl = 1, uint32_t apic_id = arch::apic::this_apic_id()) {
+// default; at VMPL0 AP creation starts it on an idle vCPU at once), running
+// vmpl1_stub.S or the code given (position independent, RDI = the data page).
+inline Result<World> build(uint8_t vmpl = 1, uint32_t apic_id = arch::apic::this_apic_id(),
+                           std::span<const uint8_t> stub = {}) {
     auto& p = platform::current();
     const uint64_t c_bit = p.encryption_mask();
     // Page-table entries (SDM vol. 3 4.5): P | RW | A, and PS | D on 2 MiB leaves.
@@ -82,7 +85,9 @@ inline Result<World> build(uint8_t vmpl = 1, uint32_t apic_id = arch::apic::this
     mm::phys_to_virt<uint64_t>(pml4)[0] = gpa(pdpt) | c_bit | kTable;
     mm::phys_to_virt<uint64_t>(pdpt)[0] = gpa(pd) | c_bit | kTable;
     for (uint64_t i = 0; i < 512; ++i) mm::phys_to_virt<uint64_t>(pd)[i] = (i << 21) | c_bit | kLeaf2M;
-    std::memcpy(mm::phys_to_virt(code), vmpl1_stub_start, static_cast<size_t>(vmpl1_stub_end - vmpl1_stub_start));
+    if (stub.empty()) stub = {vmpl1_stub_start, static_cast<size_t>(vmpl1_stub_end - vmpl1_stub_start)};
+    if (stub.size() > kPageSize) return Fail(Error::kOutOfRange);
+    std::memcpy(mm::phys_to_virt(code), stub.data(), stub.size());
     const uint8_t rw = sev::kRmpRead | sev::kRmpWrite;
     const uint8_t rx = sev::kRmpRead | sev::kRmpExecUser | sev::kRmpExecSupervisor;
     const uint8_t to = vmpl == 0 ? 1 : vmpl;  // VMPL0 holds every right already: VMPL1's, as before

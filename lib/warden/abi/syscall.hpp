@@ -46,12 +46,21 @@ enum class Sys : uint64_t {
     // the kernel copies it into SVSM memory, checks VMPL, EFER.SVME and
     // SEV_FEATURES, and asks the platform. kUnsupported on native: there is
     // no lower VMPL to run it at.
-    kGuestStart = 20,  // (const void* vmsa 4096 bytes, apic id)
+    // caa: the Calling Area that vCPU's request loop starts with (0: the
+    // kernel's initial one for that CPU).
+    kGuestStart = 20,  // (const void* vmsa 4096 bytes, apic id, caa gpa)
     // 0 when all of [gpa, gpa + len) is guest memory still in the guest's
     // hands (DESIGN 8: not SVSM memory, no taken VMSA page), else kDenied.
     // kGuestRead, kGuestWrite and kGuestPvalidate make the same check
     // themselves (kDenied); this lets the request loop refuse up front.
     kGuestInHands = 21,  // (gpa, len) kManifestSvsm only
+    // Runs this CPU's guest vCPU at the guest's VMPL until it asks for VMPL0
+    // (SNP: RUN_VMPL), first writing `results` (0: none) into its VMSA, and
+    // reports the call from the VMSA page's copy (GuestCall). kNotFound while
+    // this CPU has no guest vCPU (the loader or CREATE_VCPU starts one),
+    // kUnsupported where tasks play the guest (native). kManifestPerCpu and
+    // kManifestSvsm only: the request loop of this CPU.
+    kGuestRun = 22,  // (const GuestCall* results or 0, GuestCall* out)
 };
 
 inline constexpr uint64_t kForever = ~uint64_t{0};  // timeout: wait without limit
@@ -105,6 +114,16 @@ inline constexpr uint64_t kGuestMapSize = kGuestMapBase;   // GPAs below 16 TiB
 // No system call accepts a pointer into this window: the kernel copies task
 // memory through its direct map, and guest memory is not in it.
 
+// kGuestRun's call and results: the guest's registers (SPEC-FACTS 7), the
+// Calling Area the vCPU started with and which start it is (a new one when
+// a vCPU is started on this CPU again: the loop starts over at its caa).
+struct GuestCall {
+    uint64_t rax = 0, rcx = 0, rdx = 0, r8 = 0, r9 = 0;
+    uint64_t caa = 0;
+    uint64_t start = 0;
+};
+static_assert(sizeof(GuestCall) == 56, "the ABI fixes the size");
+
 // What kGuestInfo reports to the calling task (about its CPU's vCPU).
 struct GuestInfo {
     uint64_t memory_base = 0, memory_size = 0;  // guest memory (one range)
@@ -119,8 +138,9 @@ struct GuestInfo {
     uint64_t svsm_base = 0, svsm_size = 0;      // SVSM memory as the guest must be told (secrets page)
     uint32_t cpu_index = 0, apic_id = 0, cpu_count = 0;
     uint8_t guest_vmpl = 0;
-    uint8_t bench = 0;  // the command line asks for benchmarks (warden.bench)
-    uint8_t reserved[2] = {};
+    uint8_t bench = 0;       // the command line asks for benchmarks (warden.bench)
+    uint8_t runs_guest = 0;  // the kernel runs the guest's vCPUs (kGuestRun); else tasks play it (native)
+    uint8_t reserved[1] = {};
     uint32_t apic_ids[64] = {};  // of the online CPUs, cpu_count of them
 };
 static_assert(sizeof(GuestInfo) == 376, "the ABI fixes the size");

@@ -202,11 +202,17 @@ Result<void> prepare(const ovmf::Section& s, uint64_t caa) {
     }
 }
 
-Result<void> prepare_guest(const ovmf::Firmware& fw) {
+// The BSP's Calling Area: the firmware's SVSM_CAA section, else the kernel's initial one.
+uint64_t bsp_caa(const ovmf::Firmware& fw) {
     uint64_t caa = info.caa;
     for (const ovmf::Section& s : fw.section_list()) {
         if (s.type == ovmf::SectionType::kSvsmCaa) caa = s.range.base.raw();  // the firmware chose it
     }
+    return caa;
+}
+
+Result<void> prepare_guest(const ovmf::Firmware& fw) {
+    const uint64_t caa = bsp_caa(fw);
     for (const ovmf::Section& s : fw.section_list()) {
         if (auto r = prepare(s, caa); !r) {
             svc::log("bios_loader: section {:#x}+{:#x} ({}): {}", s.range.base.raw(), s.range.size,
@@ -225,12 +231,14 @@ int64_t run() {
         return 1;
     }
     if (info.memory_size == 0 || info.flash_size == 0) {
-        // Under SNP today: the launch may have measured a firmware in, but
-        // there is no guest memory to check, prepare or start it in.
+        // Under SNP today: guest RAM is there, but the flash the launch
+        // measured the firmware into is not guest memory yet (the emulated
+        // host keeps it out of the RMP and its nested views), so the guest's
+        // VMPL could not read or execute it: nothing is checked or started.
         if (info.firmware_size != 0) {
             svc::log(
-                "bios_loader: the launch measured in a {} KiB firmware ending at 4 GiB, but this platform has no "
-                "guest memory yet: it is not checked, prepared or started (docs/bios_loader.md)",
+                "bios_loader: the launch measured in a {} KiB firmware ending at 4 GiB, but its flash is not "
+                "guest memory on this platform yet: it is not checked, prepared or started (docs/bios_loader.md)",
                 info.firmware_size / 1024);
         } else {
             svc::log("bios_loader: no guest memory on this platform yet: nothing to load (docs/bios_loader.md)");
@@ -268,7 +276,9 @@ int64_t run() {
     sev::ResetState bsp{.rdx = cpuid(1, 0).eax, .sev_features = info.sev_features, .vmpl = info.guest_vmpl};
     vmsa = sev::make_vmsa_reset(bsp);
     svc::log("bios_loader: firmware ready ({} metadata sections, entry {:#x})", fw->section_count, fw->reset_vector);
-    const int64_t started = svc::syscall(Sys::kGuestStart, reinterpret_cast<uint64_t>(vmsa.data()), info.apic_ids[0]);
+    // The BSP's request loop starts serving at the Calling Area the secrets page names.
+    const int64_t started =
+        svc::syscall(Sys::kGuestStart, reinterpret_cast<uint64_t>(vmsa.data()), info.apic_ids[0], bsp_caa(*fw));
     if (started == -static_cast<int64_t>(Error::kUnsupported)) {
         svc::log("bios_loader: starting the guest's vCPU 0: unsupported on this platform (native has no lower VMPL)");
         return 0;

@@ -1,8 +1,8 @@
 // The request loop: one per vCPU, pinned to its CPU. It waits for the
-// guest's call (native: the harness's message; SNP: the switch back to
-// VMPL0, not wired yet) and serves it with lib/warden/svsm/core.hpp (only
+// guest's call (native: the harness's message; SNP: the guest's switch back
+// to VMPL0, kGuestRun) and serves it with lib/warden/svsm/core.hpp (only
 // if the Calling Area says a call is pending; then call_pending is cleared),
-// and replies with the result. The privileged parts are the kernel's guest
+// and answers with the result (the reply, or on SNP the guest's VMSA). The privileged parts are the kernel's guest
 // system calls, which check every address again.
 #include "service.hpp"
 #include "warden/svsm/core.hpp"
@@ -56,15 +56,8 @@ private:
 
 abi::GuestInfo info;
 
-}  // namespace
-
-int64_t service_main() {
-    if (svc::syscall(Sys::kGuestInfo, reinterpret_cast<uint64_t>(&info)) < 0) {
-        svc::log("no guest information: not serving");
-        return 1;
-    }
-    KernelServices services(info);
-    svsm::VcpuState vcpu{.caa = PhysAddr(info.caa)};
+// Native: the harness task's message is the call, the reply the answer.
+[[noreturn]] void serve_messages(KernelServices& services, svsm::VcpuState& vcpu) {
     for (;;) {
         svc::Message m;
         if (svc::receive(0, m) < 0) continue;
@@ -75,5 +68,61 @@ int64_t service_main() {
         svc::Message out{.label = regs.rax, .words = {regs.rcx, regs.rdx, regs.r8, regs.r9}};
         if (m.reply) (void)svc::reply(m.reply, out);
     }
-    return 0;
+}
+
+// Where the kernel runs the guest (SNP): each kGuestRun runs this CPU's
+// vCPU until it asks for VMPL0 and hands back its registers. Without
+// call_pending it was no call: nothing is answered, its registers stay as
+// they are, and it runs again (COCONUT-SVSM's request loop does the same).
+// Until the loader or a CREATE_VCPU starts a vCPU here, the loop waits.
+int64_t serve_guest_runs(KernelServices& services, svsm::VcpuState& vcpu) {
+    constexpr uint64_t kIdleMs = 10;
+    abi::GuestCall call, answer;
+    const abi::GuestCall* results = nullptr;
+    uint64_t start = 0;
+    for (;;) {
+        const int64_t r =
+            svc::syscall(Sys::kGuestRun, reinterpret_cast<uint64_t>(results), reinterpret_cast<uint64_t>(&call));
+        results = nullptr;
+        if (r == -static_cast<int64_t>(Error::kNotFound)) {
+            svc::Message m;  // nothing is sent here: a wait of kIdleMs
+            (void)svc::receive(0, m, kIdleMs);
+            continue;
+        }
+        if (r < 0) {
+            svc::log("running the guest's vCPU failed: not serving it any more");
+            return 1;
+        }
+        if (call.start != start) {  // a vCPU started on this CPU: its Calling Area
+            start = call.start;
+            vcpu.caa = PhysAddr(call.caa);
+        }
+        svsm::CallRegs regs{.rax = call.rax, .rcx = call.rcx, .rdx = call.rdx, .r8 = call.r8, .r9 = call.r9};
+        // The guest runs inside this loop's system call with interrupts off,
+        // so the tick never finds the loop in user mode: a yield after each
+        // call lets the other tasks of this CPU run, and a switch that was no
+        // call (the guest giving VMPL0 its turn) waits a tick, so that even
+        // the idle work of this CPU gets its turn.
+        if (svsm::serve(regs, vcpu, services)) {
+            answer = abi::GuestCall{.rax = regs.rax, .rcx = regs.rcx, .rdx = regs.rdx, .r8 = regs.r8, .r9 = regs.r9};
+            results = &answer;
+            (void)svc::syscall(Sys::kYield);
+        } else {
+            svc::Message m;
+            (void)svc::receive(0, m, 1);
+        }
+    }
+}
+
+}  // namespace
+
+int64_t service_main() {
+    if (svc::syscall(Sys::kGuestInfo, reinterpret_cast<uint64_t>(&info)) < 0) {
+        svc::log("no guest information: not serving");
+        return 1;
+    }
+    KernelServices services(info);
+    svsm::VcpuState vcpu{.caa = PhysAddr(info.caa)};
+    if (info.runs_guest) return serve_guest_runs(services, vcpu);
+    serve_messages(services, vcpu);
 }
