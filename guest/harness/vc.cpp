@@ -44,23 +44,7 @@ public:
 void serve_vc(Vcpu& v, Frame& f) {
     if (v.in_vc) terminate(kReasonSetHarness, kReasonVcNested);
     v.in_vc = true;
-    sev::VcRegs r{.rax = f.rax,
-                  .rbx = f.rbx,
-                  .rcx = f.rcx,
-                  .rdx = f.rdx,
-                  .rsi = f.rsi,
-                  .rdi = f.rdi,
-                  .rbp = f.rbp,
-                  .rsp = f.rsp,
-                  .r8 = f.r8,
-                  .r9 = f.r9,
-                  .r10 = f.r10,
-                  .r11 = f.r11,
-                  .r12 = f.r12,
-                  .r13 = f.r13,
-                  .r14 = f.r14,
-                  .r15 = f.r15,
-                  .rip = f.rip};
+    sev::VcRegs r = x86::registers_of(f);
     uint8_t insn[15];
     std::memcpy(insn, reinterpret_cast<const void*>(f.rip), sizeof insn);  // the image's text
     Result<void> done = Fail(Error::kUnsupported);
@@ -74,9 +58,7 @@ void serve_vc(Vcpu& v, Frame& f) {
     }
     if (!done)
         terminate(kReasonSetHarness, done.error() == Error::kUnsupported ? kReasonVcUnsupported : kReasonVcBadAnswer);
-    f.rax = r.rax, f.rbx = r.rbx, f.rcx = r.rcx, f.rdx = r.rdx, f.rsi = r.rsi, f.rdi = r.rdi, f.rbp = r.rbp;
-    f.r8 = r.r8, f.r9 = r.r9, f.r10 = r.r10, f.r11 = r.r11, f.r12 = r.r12, f.r13 = r.r13, f.r14 = r.r14;
-    f.r15 = r.r15, f.rip = r.rip;
+    x86::write_registers(f, r);
     v.in_vc = false;
 }
 

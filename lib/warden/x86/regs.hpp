@@ -35,4 +35,35 @@ struct Registers {
     uint64_t gpr(unsigned n) const { return const_cast<Registers*>(this)->gpr(n); }
 };
 
+// The registers of an exception frame that names them as Registers does
+// (the kernel's InterruptFrame, the harness guest's Frame), and back: the
+// #VC handlers copy them out, emulate, and write the result into the frame.
+// RSP is read only: a handler resumes on the interrupted stack.
+template <typename Frame>
+Registers registers_of(const Frame& f) {
+    return Registers{.rax = f.rax,
+                     .rbx = f.rbx,
+                     .rcx = f.rcx,
+                     .rdx = f.rdx,
+                     .rsi = f.rsi,
+                     .rdi = f.rdi,
+                     .rbp = f.rbp,
+                     .rsp = f.rsp,
+                     .r8 = f.r8,
+                     .r9 = f.r9,
+                     .r10 = f.r10,
+                     .r11 = f.r11,
+                     .r12 = f.r12,
+                     .r13 = f.r13,
+                     .r14 = f.r14,
+                     .r15 = f.r15,
+                     .rip = f.rip};
+}
+template <typename Frame>
+void write_registers(Frame& f, const Registers& r) {
+    f.rax = r.rax, f.rbx = r.rbx, f.rcx = r.rcx, f.rdx = r.rdx, f.rsi = r.rsi, f.rdi = r.rdi, f.rbp = r.rbp;
+    f.r8 = r.r8, f.r9 = r.r9, f.r10 = r.r10, f.r11 = r.r11, f.r12 = r.r12, f.r13 = r.r13, f.r14 = r.r14;
+    f.r15 = r.r15, f.rip = r.rip;
+}
+
 }  // namespace warden::x86
