@@ -4,6 +4,8 @@
  * 4 GiB identity-mapped with 2 MiB pages) and call host_main(tsc); main.cpp
  * then loads the host's real page tables (per-section rights, guard page).
  * Also here: the exception stubs and the VMRUN world switch. */
+#include "baremetal/exception_frame.inc"
+
 #define CR0_PE (1 << 0)
 #define CR0_WP (1 << 16)
 #define CR0_PG (1 << 31)
@@ -106,34 +108,9 @@ boot_tsc:  .skip 8
 /* Exception stubs: a uniform frame {r15..rax, vector, error, rip, cs, rflags,
  * rsp, ss} for host_exception (idt.cpp), which reports it and ends QEMU. */
     .text
-    .macro isr n, has_error
-isr_\n:
-    .if \has_error == 0
-    push $0
-    .endif
-    push $\n
-    jmp isr_common
-    .endm
-    isr 0,0; isr 1,0; isr 2,0; isr 3,0; isr 4,0; isr 5,0; isr 6,0; isr 7,0
-    isr 8,1; isr 9,0; isr 10,1; isr 11,1; isr 12,1; isr 13,1; isr 14,1; isr 15,0
-    isr 16,0; isr 17,1; isr 18,0; isr 19,0; isr 20,0; isr 21,1; isr 22,0; isr 23,0
-    isr 24,0; isr 25,0; isr 26,0; isr 27,0; isr 28,0; isr 29,1; isr 30,1; isr 31,0
+    exception_stubs
 isr_common:
-    push %rax
-    push %rbx
-    push %rcx
-    push %rdx
-    push %rsi
-    push %rdi
-    push %rbp
-    push %r8
-    push %r9
-    push %r10
-    push %r11
-    push %r12
-    push %r13
-    push %r14
-    push %r15
+    push_gprs
     mov %rsp, %rdi
     and $-16, %rsp
     call host_exception
@@ -141,13 +118,7 @@ isr_common:
     hlt
     jmp 4b
 
-    .section .rodata
-    .balign 8
-    .globl isr_table
-isr_table:
-    .irp n,0,1,2,3,4,5,6,7,8,9,10,11,12,13,14,15,16,17,18,19,20,21,22,23,24,25,26,27,28,29,30,31
-    .quad isr_\n
-    .endr
+    exception_table
 
 /* void svm_run(uint64_t vmcb_pa, uint64_t host_save_pa, GuestGprs* gprs)
  * VMSAVE the host's hidden state (FS/GS/TR/LDTR, STAR...), VMLOAD the

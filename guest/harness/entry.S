@@ -3,6 +3,8 @@
  * the guest's VMPL, CPL0, interrupts off, on page tables of its own that map
  * the image and the boot page (RDI) identically with the C-bit. The image
  * header comes first (lib/warden/svsm/guest_entry.hpp). */
+#include "baremetal/exception_frame.inc"
+
 #define VCPU_AREA_SIZE 0x11000      /* vcpu.hpp kVcpuAreaSize */
 #define MAX_VCPUS 8                 /* vcpu.hpp kMaxVcpus */
 #define SCRATCH_SIZE 0x400000       /* vcpu.hpp kScratchSize: 4 MiB of unvalidated RAM */
@@ -43,64 +45,19 @@ harness_entry:
 
 /* Exceptions: {r15..rax, vector, error, rip, cs, rflags, rsp, ss} for
  * harness_exception (vc.cpp), which serves a #VC and terminates on the rest. */
-    .macro isr n, has_error
-isr_\n:
-    .if \has_error == 0
-    push $0
-    .endif
-    push $\n
-    jmp isr_common
-    .endm
-    isr 0,0; isr 1,0; isr 2,0; isr 3,0; isr 4,0; isr 5,0; isr 6,0; isr 7,0
-    isr 8,1; isr 9,0; isr 10,1; isr 11,1; isr 12,1; isr 13,1; isr 14,1; isr 15,0
-    isr 16,0; isr 17,1; isr 18,0; isr 19,0; isr 20,0; isr 21,1; isr 22,0; isr 23,0
-    isr 24,0; isr 25,0; isr 26,0; isr 27,0; isr 28,0; isr 29,1; isr 30,1; isr 31,0
+    exception_stubs
 isr_common:
-    push %rax
-    push %rbx
-    push %rcx
-    push %rdx
-    push %rsi
-    push %rdi
-    push %rbp
-    push %r8
-    push %r9
-    push %r10
-    push %r11
-    push %r12
-    push %r13
-    push %r14
-    push %r15
+    push_gprs
     mov %rsp, %rdi
     mov %rsp, %rbx
     and $-16, %rsp
     call harness_exception
     mov %rbx, %rsp
-    pop %r15
-    pop %r14
-    pop %r13
-    pop %r12
-    pop %r11
-    pop %r10
-    pop %r9
-    pop %r8
-    pop %rbp
-    pop %rdi
-    pop %rsi
-    pop %rdx
-    pop %rcx
-    pop %rbx
-    pop %rax
+    pop_gprs
     add $16, %rsp                   /* vector, error code */
     iretq
 
-    .section .rodata
-    .balign 8
-    .globl isr_table
-isr_table:
-    .irp n,0,1,2,3,4,5,6,7,8,9,10,11,12,13,14,15,16,17,18,19,20,21,22,23,24,25,26,27,28,29,30,31
-    .quad isr_\n
-    .endr
+    exception_table
 
 /* uint64_t probe_read(uint64_t va): one load; a #VC 0x404 at probe_load
  * (the page is not validated) resumes at probe_done with RAX = the

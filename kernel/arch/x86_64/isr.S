@@ -3,6 +3,8 @@
  * isr_common, which saves the general registers as an InterruptFrame
  * (idt.hpp) and calls interrupt_dispatch(frame). Vectors with a CPU error
  * code: SDM Vol. 3A table 6-1 (8, 10-14, 17, 21, 29, 30). */
+#include "baremetal/exception_frame.inc"
+
 
 .altmacro
 
@@ -29,38 +31,10 @@ isr_common:
     jz 1f
     swapgs                          /* then GS holds the task's base: take the kernel's */
 1:
-    push %rax
-    push %rbx
-    push %rcx
-    push %rdx
-    push %rsi
-    push %rdi
-    push %rbp
-    push %r8
-    push %r9
-    push %r10
-    push %r11
-    push %r12
-    push %r13
-    push %r14
-    push %r15
+    push_gprs
     mov %rsp, %rdi
     call interrupt_dispatch
-    pop %r15
-    pop %r14
-    pop %r13
-    pop %r12
-    pop %r11
-    pop %r10
-    pop %r9
-    pop %r8
-    pop %rbp
-    pop %rdi
-    pop %rsi
-    pop %rdx
-    pop %rcx
-    pop %rbx
-    pop %rax
+    pop_gprs
     add $16, %rsp           /* vector and error code */
     testb $3, 8(%rsp)
     jz 2f
