@@ -39,15 +39,6 @@ arch::CpuStacks stacks[kMaxCpus];
 constexpr uint32_t kMsrEfer = 0xc0000080;
 constexpr uint64_t kEferLma = uint64_t{1} << 10;
 
-bool wait_until(const std::atomic<bool>& flag, bool value, uint64_t timeout_us) {
-    const uint64_t start = rdtsc();
-    while (flag.load(std::memory_order_acquire) != value) {
-        if (tsc_delta_us(start, rdtsc()) > timeout_us) return false;
-        pause();
-    }
-    return true;
-}
-
 TrampolineParams& params() {
     const uint64_t offset = static_cast<uint64_t>(trampoline_params - trampoline_start);
     return *mm::phys_to_virt<TrampolineParams>(PhysAddr(kTrampolinePhys + offset));

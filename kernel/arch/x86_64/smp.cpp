@@ -50,15 +50,6 @@ void answer_shootdown() {
 
 void on_shootdown(InterruptFrame&) { answer_shootdown(); }
 
-bool wait_until(const std::atomic<bool>& flag, bool value, uint64_t timeout_us) {
-    const uint64_t start = rdtsc();
-    while (flag.load(std::memory_order_acquire) != value) {
-        if (tsc_delta_us(start, rdtsc()) > timeout_us) return false;
-        pause();
-    }
-    return true;
-}
-
 }  // namespace
 
 void init_ipis() {

@@ -40,4 +40,13 @@ uint64_t tsc_delta_us(uint64_t from, uint64_t to) {
     return delta / rate_hz * 1'000'000 + delta % rate_hz * 1'000'000 / rate_hz;
 }
 
+bool wait_until(const std::atomic<bool>& flag, bool value, uint64_t timeout_us) {
+    const uint64_t start = rdtsc();
+    while (flag.load(std::memory_order_acquire) != value) {
+        if (tsc_delta_us(start, rdtsc()) > timeout_us) return false;
+        pause();
+    }
+    return true;
+}
+
 }  // namespace warden::arch

@@ -2,6 +2,7 @@
 // PIT, then converted to microseconds.
 #pragma once
 
+#include <atomic>
 #include <cstdint>
 
 namespace warden::arch {
@@ -15,5 +16,8 @@ uint64_t tsc_hz();
 
 // Microseconds between two TSC readings, at the calibrated rate.
 uint64_t tsc_delta_us(uint64_t from, uint64_t to);
+
+// Spins until flag reads value (acquire) or timeout_us pass; false on timeout.
+bool wait_until(const std::atomic<bool>& flag, bool value, uint64_t timeout_us);
 
 }  // namespace warden::arch
