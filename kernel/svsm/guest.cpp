@@ -78,15 +78,17 @@ Result<void> through_window(PhysAddr gpa, F&& f) {
     return f(w.bytes());
 }
 
-// Where the platform faults on an access to a page not validated (SNP), the
-// SVSM does not touch one (under `lock`).
-bool readable_locked(PhysRange r) {
-    if (!hw().guest_access_needs_validation()) return true;
+// Whether every page of r is validated (the record; under `lock`).
+bool validated_locked(PhysRange r) {
     for (PhysAddr p = r.base.align_down(kPageSize); p < r.end(); p += kPageSize) {
         if (!bit(page_index(p))) return false;
     }
     return true;
 }
+
+// Where the platform faults on an access to a page not validated (SNP), the
+// SVSM does not touch one (under `lock`).
+bool readable_locked(PhysRange r) { return !hw().guest_access_needs_validation() || validated_locked(r); }
 
 template <typename F>
 Result<void> copy_pages(PhysAddr gpa, size_t len, F&& f) {
@@ -115,14 +117,16 @@ Result<void> check_in_hands_locked(PhysRange r) {
 // first byte moves (a refused copy changes nothing), and announced in
 // `copying` in the same critical section, so a page taken after the check
 // waits for the copy to end.
+// validated_only: the range must be validated on every platform (a page
+// the kernel places for the guest's loader), not only where access faults.
 template <typename F>
-Result<void> each_page(PhysAddr gpa, size_t len, F&& f) {
+Result<void> each_page(PhysAddr gpa, size_t len, F&& f, bool validated_only = false) {
     const PhysRange r{gpa, len};
     const unsigned cpu = arch::this_cpu().index;  // a system call does not migrate
     {
         LockGuard guard(lock);
         WARDEN_TRY_VOID(check_in_hands_locked(r));
-        if (!readable_locked(r)) return Fail(Error::kDenied);
+        if (!readable_locked(r) || (validated_only && !validated_locked(r))) return Fail(Error::kDenied);
         copying[cpu] = r;
     }
     const Result<void> done = copy_pages(gpa, len, f);
@@ -451,6 +455,17 @@ Result<void> make_secrets_page(PhysAddr caa, std::span<uint8_t, kPageSize> out) 
     const sev::SvsmFields fields{
         .base = svsm.base.raw(), .size = svsm.size, .caa = caa.raw(), .max_version = 1, .guest_vmpl = kGuestVmpl};
     return sev::make_guest_secrets(hw().secrets_page(), fields, out);
+}
+
+Result<void> place_page(PhysAddr gpa, std::span<const uint8_t, kPageSize> page) {
+    if (!gpa.is_aligned(kPageSize)) return Fail(Error::kMisaligned);
+    return each_page(
+        gpa, kPageSize,
+        [&](uint8_t* w, size_t done, size_t n) {
+            std::memcpy(w, page.data() + done, n);
+            return Result<void>{};
+        },
+        true);
 }
 
 Result<void> make_cpuid_page(std::span<uint8_t, kPageSize> out) {

@@ -153,5 +153,11 @@ bool is_validated(PhysAddr page);
 // (kNotFound where the platform has none: native).
 Result<void> make_secrets_page(PhysAddr caa, std::span<uint8_t, kPageSize> out);
 Result<void> make_cpuid_page(std::span<uint8_t, kPageSize> out);
+// Writes a page the kernel made (one of the two above) to gpa for the
+// guest's loader: kMisaligned unless page-aligned, kOutOfRange outside guest
+// memory, kDenied unless in the guest's hands and validated for it -- on
+// every platform, checked atomically with the write as every copy is, so
+// the guest finds it where it must already be its own.
+Result<void> place_page(PhysAddr gpa, std::span<const uint8_t, kPageSize> page);
 
 }  // namespace warden::guest

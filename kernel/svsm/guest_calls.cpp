@@ -3,6 +3,8 @@
 // kernel/svsm). Every address is checked here and again by guest.cpp.
 #include "svsm/guest_calls.hpp"
 
+#include <cstring>
+
 #include "arch/x86_64/cpu.hpp"
 #include "arch/x86_64/percpu.hpp"
 #include "arch/x86_64/tsc.hpp"
@@ -90,6 +92,45 @@ int64_t sys_guest_start(task::Task& t, uint64_t vmsa, uint64_t apic_id, uint64_t
     return result(r);
 }
 
+// The guest's secrets and CPUID pages, made in a frame of SVSM memory from
+// the platform's (guest.hpp) and written by place_page, which checks the
+// target itself; the frame is wiped before it is freed (the guest's keys
+// stay in the guest's page only). The secrets page names the BSP's Calling
+// Area: a whole guest page in the guest's hands, not the secrets page.
+int64_t place_made_page(uint64_t gpa, Result<void> (*make)(uint64_t, std::span<uint8_t, kPageSize>), uint64_t arg) {
+    // The target first, so that a bad one is named whatever the platform
+    // has (place_page checks again, atomically with the write).
+    if (!is_aligned(gpa, kPageSize)) return fail(Error::kMisaligned);
+    const PhysRange target{PhysAddr(gpa), kPageSize};
+    if (!is_guest_memory(target)) return fail(Error::kOutOfRange);
+    if (!in_guest_hands(target) || !is_validated(PhysAddr(gpa))) return fail(Error::kDenied);
+    auto frame = mm::alloc_zeroed(0);
+    if (!frame) return fail(frame.error());
+    const std::span<uint8_t, kPageSize> page(mm::phys_to_virt<uint8_t>(*frame), kPageSize);
+    auto r = make(arg, page);
+    if (r) r = place_page(PhysAddr(gpa), page);
+    std::memset(page.data(), 0, kPageSize);
+    mm::free_frames(*frame, 0);
+    return result(r);
+}
+
+int64_t sys_guest_secrets(task::Task& t, uint64_t gpa, uint64_t caa) {
+    if (!begin_guest_call(t)) return fail(Error::kDenied);
+    if (!is_aligned(caa, kPageSize)) return fail(Error::kMisaligned);
+    const PhysRange ca{PhysAddr(caa), kPageSize};
+    if (!is_guest_memory(ca)) return fail(Error::kOutOfRange);
+    if (!in_guest_hands(ca)) return fail(Error::kDenied);
+    if (caa == (gpa & ~(kPageSize - 1))) return fail(Error::kInvalidArgument);
+    return place_made_page(
+        gpa, [](uint64_t a, std::span<uint8_t, kPageSize> out) { return make_secrets_page(PhysAddr(a), out); }, caa);
+}
+
+int64_t sys_guest_cpuid(task::Task& t, uint64_t gpa) {
+    if (!begin_guest_call(t)) return fail(Error::kDenied);
+    return place_made_page(
+        gpa, [](uint64_t, std::span<uint8_t, kPageSize> out) { return make_cpuid_page(out); }, 0);
+}
+
 // The request loop of this CPU only (pinned: a per-CPU task): results, if
 // any, are copied in, the guest runs (the platform turns interrupts off for
 // that), its call is copied out.
@@ -131,6 +172,8 @@ int64_t serve_call(task::Task& t, abi::Sys nr, uint64_t rdi, uint64_t rsi, uint6
         return result(delete_vcpu(PhysAddr(rdi)));
     case abi::Sys::kGuestStart: return sys_guest_start(t, rdi, rsi, rdx);
     case abi::Sys::kGuestRun: return sys_guest_run(t, rdi, rsi);
+    case abi::Sys::kGuestSecrets: return sys_guest_secrets(t, rdi, rsi);
+    case abi::Sys::kGuestCpuid: return sys_guest_cpuid(t, rdi);
     case abi::Sys::kGuestInHands:
         if (!begin_guest_call(t)) return fail(Error::kDenied);
         return in_guest_hands(PhysRange{PhysAddr(rdi), rsi}) ? 0 : fail(Error::kDenied);

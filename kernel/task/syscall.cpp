@@ -196,6 +196,8 @@ extern "C" int64_t syscall_dispatch(SyscallFrame* f) {
     case abi::Sys::kGuestStart:
     case abi::Sys::kGuestInHands:
     case abi::Sys::kGuestRun:
+    case abi::Sys::kGuestSecrets:
+    case abi::Sys::kGuestCpuid:
         return guest_calls ? guest_calls(t, static_cast<abi::Sys>(f->rax), f->rdi, f->rsi, f->rdx)
                            : fail(Error::kUnsupported);
     }

@@ -50,6 +50,8 @@ extern "C" int64_t service_main() {
     }
     expect(svc::syscall(Sys::kGuestStart, reinterpret_cast<uint64_t>("vmsa"), 0), Error::kDenied,
            "start a guest vCPU without kManifestSvsm");
+    expect(svc::syscall(Sys::kGuestSecrets, 0, 0x1000), Error::kDenied, "place a secrets page without kManifestSvsm");
+    expect(svc::syscall(Sys::kGuestCpuid, 0), Error::kDenied, "place a CPUID page without kManifestSvsm");
     expect(svc::syscall(static_cast<Sys>(999)), Error::kUnsupported, "unknown system call");
     // And the good paths still work after all that.
     ++checks;

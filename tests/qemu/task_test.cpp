@@ -31,6 +31,13 @@ KTEST("syscalls: every error path answers with its error and nothing breaks") {
     KCHECK(t->exit_code == 0);
 }
 
+KTEST("guest calls: the secrets and CPUID pages a loader places refuse every bad target, then read back right") {
+    task::Task* t = wait_for("guest-calls", 5'000'000);
+    if (!KCHECK(t != nullptr)) return;
+    KCHECK(t->state == task::State::kExited);
+    KCHECK(t->exit_code == 0);
+}
+
 KTEST("tasks: a faulting task is stopped and reported; the others go on") {
     task::Task* f = wait_for("faulter", 5'000'000);
     KCHECK(f != nullptr);

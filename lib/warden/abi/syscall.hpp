@@ -61,6 +61,18 @@ enum class Sys : uint64_t {
     // kUnsupported where tasks play the guest (native). kManifestPerCpu and
     // kManifestSvsm only: the request loop of this CPU.
     kGuestRun = 22,  // (const GuestCall* results or 0, GuestCall* out)
+    // What a guest's loader places that only the kernel can make
+    // (kManifestSvsm), each a whole page written to the page at gpa, which
+    // must be page-aligned (kMisaligned), guest memory (kOutOfRange), in the
+    // guest's hands and validated for it (kDenied), as the kernel checks.
+    // kGuestSecrets: the guest's secrets page, from the platform's (SNP: the
+    // PSP's, VMPCKs of VMPLs above the guest's cleared; native: no keys), its
+    // SVSM fields set: SVSM memory, caa (the BSP's Calling Area: a guest page
+    // in the guest's hands, not gpa's: kInvalidArgument), protocol version 1,
+    // the guest's VMPL. kGuestCpuid: the platform's CPUID page, as the PSP
+    // checked it; kNotFound where there is none (native).
+    kGuestSecrets = 23,  // (gpa, caa gpa)
+    kGuestCpuid = 24,    // (gpa)
 };
 
 inline constexpr uint64_t kForever = ~uint64_t{0};  // timeout: wait without limit

@@ -1,0 +1,99 @@
+// Test service: the guest calls a loader makes for what only the kernel can
+// place (kGuestSecrets, kGuestCpuid), each bad input answered with its
+// error, then the good path read back. A kManifestSvsm task, as a loader is.
+// Exits with the number of checks that did not hold (0 = all good).
+#include "service.hpp"
+#include "warden/sev/secrets.hpp"
+#include "warden/svsm/core.hpp"
+
+WARDEN_SERVICE_MANIFEST(.name = "guest-calls", .serves = "", .uses = {}, .ports = {}, .cpu = warden::abi::kAnyCpu,
+                        .flags = warden::abi::kManifestSvsm);
+
+namespace {
+
+using warden::Error;
+using warden::abi::Sys;
+int failures = 0, checks = 0;
+
+void expect(int64_t got, Error want, const char* what) {
+    ++checks;
+    if (got != -static_cast<int64_t>(want)) {
+        ++failures;
+        svc::log("FAILED {}: got {}, expected -{} ({})", what, got, static_cast<int>(want), warden::error_name(want));
+    }
+}
+
+void expect_true(bool ok, const char* what) {
+    ++checks;
+    if (!ok) {
+        ++failures;
+        svc::log("FAILED {}", what);
+    }
+}
+
+int64_t secrets(uint64_t gpa, uint64_t caa) { return svc::syscall(Sys::kGuestSecrets, gpa, caa); }
+int64_t cpuid(uint64_t gpa) { return svc::syscall(Sys::kGuestCpuid, gpa); }
+
+warden::abi::GuestInfo info;
+alignas(8) uint8_t page[4096];
+
+// Bad targets and Calling Areas: nothing written, each error its own.
+void bad_inputs(uint64_t gpa, uint64_t caa) {
+    const uint64_t svsm = info.svsm_probe & ~uint64_t{0xfff}, wraps = ~uint64_t{0xfff};
+    for (const auto call : {Sys::kGuestSecrets, Sys::kGuestCpuid}) {
+        const auto place = [call, caa](uint64_t target) { return svc::syscall(call, target, caa); };
+        expect(place(gpa + 8), Error::kMisaligned, "a target not page-aligned");
+        expect(place(svsm), Error::kOutOfRange, "a target in SVSM memory");
+        expect(place(wraps), Error::kOutOfRange, "a target whose page wraps past 2^64");
+        expect(place(gpa), Error::kDenied, "a target the guest has not validated");
+    }
+    expect(secrets(gpa, caa + 8), Error::kMisaligned, "a Calling Area not page-aligned");
+    expect(secrets(gpa, svsm), Error::kOutOfRange, "a Calling Area in SVSM memory");
+    expect(secrets(gpa, wraps), Error::kOutOfRange, "a Calling Area whose page wraps");
+    expect(secrets(gpa, gpa), Error::kInvalidArgument, "a Calling Area on the secrets page");
+}
+
+void good_path(uint64_t gpa, uint64_t caa) {
+    expect_true(secrets(gpa, caa) == 0, "the secrets page placed on a validated page");
+    expect_true(svc::syscall(Sys::kGuestRead, gpa, reinterpret_cast<uint64_t>(page), sizeof page) == 0,
+                "the secrets page read back");
+    auto f = warden::sev::read_svsm_fields(page);
+    expect_true(f.ok() && f->base == info.svsm_base && f->size == info.svsm_size && f->caa == caa &&
+                    f->max_version == 1 && f->guest_vmpl == info.guest_vmpl,
+                "the secrets page's SVSM fields: SVSM memory, the Calling Area, version 1, the guest's VMPL");
+    bool vmpck0_clear = true;
+    for (size_t i = 0; i < warden::sev::kVmpckSize; ++i) vmpck0_clear &= page[warden::sev::kSecretsVmpck0 + i] == 0;
+    expect_true(vmpck0_clear, "VMPCK0 is not in the guest's secrets page");
+    // The CPUID page: the platform's where it has one (SNP), else none.
+    const int64_t c = cpuid(gpa);
+    if (info.runs_guest) {
+        expect_true(c == 0, "the CPUID page placed");
+        uint32_t count = 0;
+        expect_true(svc::syscall(Sys::kGuestRead, gpa, reinterpret_cast<uint64_t>(&count), 4) == 0 && count > 0,
+                    "the CPUID page placed has entries");
+    } else {
+        expect(c, Error::kNotFound, "no CPUID page on native");
+    }
+}
+
+}  // namespace
+
+extern "C" int64_t service_main() {
+    if (svc::syscall(Sys::kGuestInfo, reinterpret_cast<uint64_t>(&info)) < 0 || info.memory_size < (6 << 20)) {
+        svc::log("FAILED: no guest memory to test in");
+        return 1;
+    }
+    // A page past the initial Calling Areas (4 MiB in) and below the 2 MiB
+    // page guest_test.cpp validates (6 MiB in): nobody else's.
+    const uint64_t gpa = info.memory_base + (5 << 20), caa = info.caa;
+    bad_inputs(gpa, caa);
+    const int64_t validated = svc::syscall(Sys::kGuestPvalidate, gpa, 0, 1);
+    expect_true(validated == static_cast<int64_t>(warden::svsm::PvalidateOutcome::kChanged), "the target validated");
+    if (validated >= 0) {
+        good_path(gpa, caa);
+        (void)svc::syscall(Sys::kGuestPvalidate, gpa, 0, 0);
+        expect(secrets(gpa, caa), Error::kDenied, "a target rescinded again");
+    }
+    svc::log("{} checks, {} failed", checks, failures);
+    return failures;
+}
