@@ -1,8 +1,15 @@
-// Guest RAM as the host holds it: one contiguous carve-out of host RAM, GPA
-// g at HPA hpa_base + g for g < size. The C-bit is not an address bit
+// Guest memory as the host holds it: RAM, one contiguous carve-out of host
+// RAM (GPA g at HPA hpa_base + g for g < size), and the guest's flash right
+// after it in host RAM, ending at GPA 4 GiB. The C-bit is not an address bit
 // (private and shared aliases reach the same page): callers strip it.
-// The guest's flash (a firmware packed with ./warden igvm --firmware) is a
-// second carve-out, ending at GPA 4 GiB; only the launch writes it.
+//
+// The flash holds the firmware packed with ./warden igvm --firmware. The
+// host keeps flash_capacity bytes for it (the packer's largest firmware);
+// the launch places the image in the top flash_size of them, private and
+// validated as KVM launches a guest_memfd-backed BIOS region with
+// SNP_LAUNCH_UPDATE. Only those pages are guest memory: the rest of the
+// capacity is address space with nothing behind it (MMIO), as QEMU's BIOS
+// region is only as large as the file.
 #pragma once
 
 #include <cstdint>
@@ -12,24 +19,40 @@ namespace snp_host {
 
 struct GuestMemory {
     uint64_t hpa_base = 0;
-    uint64_t size = 0;
+    uint64_t size = 0;  // of RAM, from GPA 0
+    uint64_t flash_capacity = 0;
+    uint64_t flash_size = 0;  // placed by the launch (0 until then)
+    static constexpr uint64_t kFlashEnd = uint64_t{1} << 32;
 
-    bool contains(uint64_t gpa, uint64_t len) const { return gpa < size && len <= size - gpa; }
-    // The host's view of [gpa, gpa + len); empty when any byte is outside.
+    uint64_t flash_base() const { return kFlashEnd - flash_size; }
+    bool in_ram(uint64_t gpa, uint64_t len) const { return gpa < size && len <= size - gpa; }
+    bool in_flash(uint64_t gpa, uint64_t len) const {
+        return flash_size != 0 && gpa >= flash_base() && gpa < kFlashEnd && len <= kFlashEnd - gpa;
+    }
+    // Guest memory: RAM or the placed flash (never both: they are not adjacent).
+    bool contains(uint64_t gpa, uint64_t len) const { return in_ram(gpa, len) || in_flash(gpa, len); }
+
+    // Where the host keeps a page of RAM or of the flash's capacity, or 0
+    // (host memory no guest page is at) for any other GPA. RAM and the
+    // capacity are one run of host pages, so the RMP covers both at once.
+    uint64_t hpa(uint64_t gpa) const {
+        if (gpa < size) return hpa_base + gpa;
+        if (gpa >= kFlashEnd - flash_capacity && gpa < kFlashEnd)
+            return hpa_base + size + flash_capacity - (kFlashEnd - gpa);
+        return 0;
+    }
+    // The run of host pages: RAM then the flash's capacity.
+    uint64_t host_pages() const { return (size + flash_capacity) / 4096; }
+
+    // The host's view of [gpa, gpa + len) of guest memory; empty when any byte is outside.
     std::span<uint8_t> bytes(uint64_t gpa, uint64_t len) const {
         if (!contains(gpa, len)) return {};
-        return {reinterpret_cast<uint8_t*>(hpa_base + gpa), static_cast<size_t>(len)};
+        return {reinterpret_cast<uint8_t*>(hpa(gpa)), static_cast<size_t>(len)};
     }
-
-    // GPA [4 GiB - flash_size, 4 GiB) at HPA flash_hpa. Not guest RAM: the RMP
-    // model and the nested views cover RAM only, so no VMPL reaches the flash
-    // yet (docs/snp-host.md, "Boot and launch").
-    uint64_t flash_hpa = 0;
-    uint64_t flash_size = 0;
-    static constexpr uint64_t kFlashEnd = uint64_t{1} << 32;
-    std::span<uint8_t> flash_bytes(uint64_t gpa, uint64_t len) const {
-        if (gpa < kFlashEnd - flash_size || gpa >= kFlashEnd || len > kFlashEnd - gpa) return {};
-        return {reinterpret_cast<uint8_t*>(flash_hpa + gpa - (kFlashEnd - flash_size)), static_cast<size_t>(len)};
+    // A page of the flash's capacity, for the launch to place the firmware in.
+    std::span<uint8_t> flash_page(uint64_t gpa) const {
+        if ((gpa & 4095) || gpa < kFlashEnd - flash_capacity || gpa >= kFlashEnd) return {};
+        return {reinterpret_cast<uint8_t*>(hpa(gpa)), 4096};
     }
 };
 

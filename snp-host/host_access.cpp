@@ -6,7 +6,8 @@
 namespace snp_host {
 
 const char* host_access_refusal(const Vcpu& v, uint64_t gpa, uint64_t len, HostUse use) {
-    if (!v.machine->guest.contains(gpa, len)) return "outside guest memory";
+    // The protocol's shared buffers are RAM: the flash is the firmware's, private.
+    if (!v.machine->guest.in_ram(gpa, len)) return "outside guest RAM";
     if (len == 0) return nullptr;
     const RmpSeam& rmp = *v.machine->rmp;
     if (static_cast<uint8_t>(use) & static_cast<uint8_t>(HostUse::kWrite)) {

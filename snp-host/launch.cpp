@@ -128,15 +128,16 @@ public:
         // not a hypervisor write, so the page being the guest's is no refusal.
         auto dst = guest_.bytes(gpa, kPage);
         if (dst.empty() && type == igvm::SnpPageType::kNormal) {
-            // The guest's firmware: placed and measured, outside the RMP model (guest_memory.hpp).
-            if (auto flash = guest_.flash_bytes(gpa, kPage); !flash.empty()) {
-                std::memcpy(flash.data(), contents.data(), kPage);
+            // The guest's firmware, in the flash's capacity (guest_memory.hpp).
+            dst = guest_.flash_page(gpa);
+            if (!dst.empty()) {
                 ++out_.flash_pages;
-                return;
+                if (out_.flash_low == 0 || gpa < out_.flash_low) out_.flash_low = gpa;
             }
         }
         if (dst.empty()) {
-            log("launch: page at GPA {:#x} lies outside guest memory (0..{:#x})", gpa, guest_.size);
+            log("launch: page at GPA {:#x} lies outside guest memory (0..{:#x}) and the flash ({:#x}..{:#x})", gpa,
+                guest_.size, GuestMemory::kFlashEnd - guest_.flash_capacity, GuestMemory::kFlashEnd);
             set_error(Error::kOutOfRange);
             return;
         }
@@ -204,6 +205,13 @@ Result<void> launch(std::span<const uint8_t> file, const GuestMemory& guest, con
         return Fail(plan.error());
     }
     WARDEN_TRY_VOID(sink.status());
+    // The flash is one run of pages up to 4 GiB, as the packer lays the
+    // image out: anything else would leave holes of guest memory in it.
+    if (out.flash_pages != 0 && GuestMemory::kFlashEnd - out.flash_low != out.flash_pages * kPage) {
+        log("launch: the firmware's {} pages in the flash do not run from {:#x} up to 4 GiB", out.flash_pages,
+            out.flash_low);
+        return Fail(Error::kInvalidArgument);
+    }
     out.policy = plan->policy;
     Window window(guest);
     auto placed = igvm::place_host_parameters(file_headers, {.ram_bytes = guest.size, .vcpus = choices.vcpus}, window);

@@ -33,6 +33,7 @@ struct Launched {
     uint64_t policy = 0;
     size_t pages = 0;
     size_t flash_pages = 0;  // of the guest's firmware, placed in the flash
+    uint64_t flash_low = 0;  // the lowest of them (the image ends at 4 GiB)
     uint64_t secrets_gpa = 0, cpuid_gpa = 0;
 };
 

@@ -34,24 +34,25 @@ void print_digest(const warden::crypto::Sha384Digest& d) {
 }
 
 // Guest RAM: QEMU's RAM below 4 GiB minus the host's own and the guest's
-// flash (as large as the packer's largest firmware, at the top), 2 MiB
-// aligned (the nested page tables map it with 2 MiB pages).
+// flash capacity (as large as the packer's largest firmware, after RAM in
+// host memory), 2 MiB aligned.
 GuestMemory carve_guest_memory() {
     constexpr uint64_t kFlash = warden::igvm::kMaxFirmware;
     uint64_t ram = fw_cfg::read_small(fw_cfg::kRamSize, 8);
     if (ram > 3 * (k4GiB / 4)) ram = 3 * (k4GiB / 4);  // QEMU pc: RAM above 3 GiB moves above 4 GiB
     if (ram < kHostMemoryEnd + kFlash + 64 * kMiB) fail("too little RAM: give QEMU at least 208M (-m)");
-    GuestMemory g{kHostMemoryEnd, (ram - kHostMemoryEnd - kFlash) & ~(2 * kMiB - 1)};
-    g.flash_hpa = kHostMemoryEnd + g.size;
-    g.flash_size = kFlash;
-    if (g.size > npt_max_guest_bytes()) {
-        g.size = npt_max_guest_bytes();
+    GuestMemory g{.hpa_base = kHostMemoryEnd,
+                  .size = (ram - kHostMemoryEnd - kFlash) & ~(2 * kMiB - 1),
+                  .flash_capacity = kFlash};
+    if (g.size > npt_max_guest_bytes(kFlash)) {
+        g.size = npt_max_guest_bytes(kFlash);
         log("guest memory capped at {} MiB: the nested views of larger guests do not fit the host's storage",
             g.size / kMiB);
     }
-    log("guest memory: GPA 0..{:#x} at HPA {:#x} ({} MiB; the host keeps the low {} MiB); flash GPA {:#x}..{:#x} at "
-        "HPA {:#x}",
-        g.size, g.hpa_base, g.size / kMiB, kHostMemoryEnd / kMiB, k4GiB - g.flash_size, k4GiB, g.flash_hpa);
+    log("guest memory: GPA 0..{:#x} at HPA {:#x} ({} MiB; the host keeps the low {} MiB); flash capacity GPA "
+        "{:#x}..{:#x} at HPA {:#x}",
+        g.size, g.hpa_base, g.size / kMiB, kHostMemoryEnd / kMiB, k4GiB - g.flash_capacity, k4GiB,
+        g.hpa(k4GiB - g.flash_capacity));
     return g;
 }
 
@@ -114,7 +115,7 @@ extern "C" [[noreturn]] void host_main(uint64_t reset_tsc) {
     selftest();
     const auto* cpuid_edits = hypervisor_cpuid_edits();
 
-    const GuestMemory guest = carve_guest_memory();
+    machine.guest = carve_guest_memory();
     auto file = std::span<uint8_t>(reinterpret_cast<uint8_t*>(kIgvmBuffer), kIgvmBufferSize);
     auto size = fw_cfg::read_file("opt/warden/igvm", file);
     if (!size) {
@@ -128,21 +129,21 @@ extern "C" [[noreturn]] void host_main(uint64_t reset_tsc) {
     // One host CPU per vCPU, each with its contexts: the launch would measure
     // (VP_COUNT, AP VMSAs) vCPUs the host cannot run.
     if (choices.vcpus == 0 || choices.vcpus > kMaxCpus) fail("1 to 8 vCPUs are modelled (QEMU -smp 1..8)");
-    machine.guest = guest;
     static ModelRmp model;  // also read by the nested tables (build_rmp_nested_tables)
     if (!model.init(machine.guest)) fail("the RMP does not fit its host storage (32 MiB at 32 MiB)");
     machine.rmp = &model;
     log("RMP: {}", model.name());
-    if (auto r = launch(file.first(*size), guest, choices, model, launched); !r) {
+    if (auto r = launch(file.first(*size), machine.guest, choices, model, launched); !r) {
         log("launch failed: {}", r.error());
         fail("the PSP refuses the launch");
     }
     log("launched: {} pages measured, policy {:#x}, secrets page {:#x}, CPUID page {:#x}", launched.pages,
         launched.policy, launched.secrets_gpa, launched.cpuid_gpa);
+    machine.guest.flash_size = launched.flash_pages * 4096;
     if (launched.flash_pages != 0)
-        log("launched: the guest's firmware, {} pages ({} KiB), placed in the flash below 4 GiB; outside the RMP "
-            "model, no VMPL reaches it yet",
-            launched.flash_pages, launched.flash_pages * 4);
+        log("launched: the guest's firmware, {} pages ({} KiB), at GPA {:#x}..{:#x}: private, validated, all rights "
+            "at VMPL0 only",
+            launched.flash_pages, launched.flash_pages * 4, machine.guest.flash_base(), k4GiB);
     print_digest(launched.digest);
 
     npt_init(machine.guest, ModelRmp::rights, &model);

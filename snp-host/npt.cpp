@@ -18,12 +18,15 @@ constexpr uint64_t kTable = 0x7, kPresentUserWrite = 0x7, kPresentUser = 0x5, kN
 uint64_t addr(const void* p) { return reinterpret_cast<uint64_t>(p); }
 
 // A view's pages: PML4, then per alias (0 shared, 1 private) a PDPT, four
-// PDs and one PT per 2 MiB of guest memory.
-uint64_t view_pages(uint64_t guest_bytes) { return 1 + 2 * (1 + 4 + guest_bytes / k2M); }
+// PDs and one PT per 2 MiB of host pages (RAM, then the flash's capacity),
+// in the host pages' order: the leaf of a guest page is slot (hpa -
+// hpa_base) / 4 KiB of the alias's PTs.
+uint64_t view_pages(uint64_t host_bytes) { return 2 + 2 * (1 + 4 + host_bytes / k2M); }
 
 struct View {
     uint64_t* pml4 = nullptr;
-    uint64_t* pt[2] = {};  // 0 shared, 1 private
+    uint64_t* unpaged = nullptr;  // a PML4 whose both halves are the private alias
+    uint64_t* pt[2] = {};         // 0 shared, 1 private
 };
 
 struct Tables {
@@ -63,68 +66,81 @@ uint64_t leaf(uint64_t spa, const LeafRights& r) {
     return spa | (r.writable ? kPresentUserWrite : kPresentUser) | (r.executable ? 0 : kNx);
 }
 
+// Only guest memory is mapped: the flash's capacity the launch left empty
+// stays not present (MMIO, guest_memory.hpp).
 void refresh_view(unsigned vmpl, uint64_t gpa, uint64_t end) {
     View& view = tables.views[vmpl];
     for (uint64_t g = gpa; g < end; g += 4096) {
+        if (!tables.guest.contains(g, 4096)) continue;
         const PageRights r = tables.rights(tables.context, vmpl, g);
-        const uint64_t spa = tables.guest.hpa_base + g;
+        const uint64_t spa = tables.guest.hpa(g);
+        const uint64_t slot = (spa - tables.guest.hpa_base) / 4096;
         // The shared alias is writable exactly when the hypervisor owns the
         // page (npt_view); otherwise it reads "ciphertext", never the page.
         const uint64_t shared_spa = r.shared_alias.writable ? spa : addr(ciphertext_page);
         LeafRights shared = r.shared_alias;
         if (!shared.writable) shared.executable = false;
-        __atomic_store_n(&view.pt[0][g / 4096], leaf(shared_spa, shared), __ATOMIC_RELEASE);
-        __atomic_store_n(&view.pt[1][g / 4096], leaf(spa, r.private_alias), __ATOMIC_RELEASE);
+        __atomic_store_n(&view.pt[0][slot], leaf(shared_spa, shared), __ATOMIC_RELEASE);
+        __atomic_store_n(&view.pt[1][slot], leaf(spa, r.private_alias), __ATOMIC_RELEASE);
     }
 }
 
 void build_view(unsigned vmpl) {
-    const uint64_t pts = tables.guest.size / k2M;
+    const GuestMemory& g = tables.guest;
+    const uint64_t ram_pts = g.size / k2M, pts = ram_pts + g.flash_capacity / k2M;
     auto* mem = reinterpret_cast<uint64_t*>(kRmpNptStorage + vmpl * kViewBytes);
-    for (uint64_t i = 0; i < view_pages(tables.guest.size) * 512; ++i) mem[i] = 0;
+    for (uint64_t i = 0; i < view_pages(g.size + g.flash_capacity) * 512; ++i) mem[i] = 0;
     uint64_t next = 0;
     auto page = [&]() { return mem + 512 * next++; };
     View view;
     view.pml4 = page();
+    view.unpaged = page();
     for (int alias = 0; alias < 2; ++alias) {
         uint64_t* pdpt = page();
         uint64_t* pd = page();
         next += 3;  // four PD pages in a row
         view.pt[alias] = mem + 512 * next;
         next += pts;
-        for (uint64_t gib = 0; gib * kGiB < tables.guest.size; ++gib) pdpt[gib] = addr(pd + 512 * gib) | kTable;
-        for (uint64_t i = 0; i < pts; ++i) pd[i] = addr(view.pt[alias] + 512 * i) | kTable;
+        for (uint64_t gib = 0; gib < 4; ++gib) pdpt[gib] = addr(pd + 512 * gib) | kTable;
+        // The four PDs in a row index 4 GiB by 2 MiB: RAM from 0, the flash's capacity below 4 GiB.
+        for (uint64_t i = 0; i < ram_pts; ++i) pd[i] = addr(view.pt[alias] + 512 * i) | kTable;
+        const uint64_t flash_pd = (GuestMemory::kFlashEnd - g.flash_capacity) / k2M;
+        for (uint64_t i = ram_pts; i < pts; ++i) pd[flash_pd + i - ram_pts] = addr(view.pt[alias] + 512 * i) | kTable;
         view.pml4[alias ? (kCBitMask >> 39) & 511 : 0] = addr(pdpt) | kTable;
+        if (alias == 1) view.unpaged[0] = view.unpaged[(kCBitMask >> 39) & 511] = addr(pdpt) | kTable;
     }
     tables.views[vmpl] = view;
-    refresh_view(vmpl, 0, tables.guest.size);
+    refresh_view(vmpl, 0, g.size);
+    refresh_view(vmpl, g.flash_base(), GuestMemory::kFlashEnd);
 }
 
 }  // namespace
 
-uint64_t npt_max_guest_bytes() {
-    uint64_t bytes = kMaxGuest;
-    while (view_pages(bytes) * 4096 > kViewBytes) bytes -= 64 * k2M;
+uint64_t npt_max_guest_bytes(uint64_t flash_capacity) {
+    uint64_t bytes = kMaxGuest - flash_capacity;
+    while (view_pages(bytes + flash_capacity) * 4096 > kViewBytes) bytes -= 64 * k2M;
     return bytes;
 }
 
 void npt_init(const GuestMemory& guest, RightsFn rights, void* context) {
-    if (guest.size > npt_max_guest_bytes()) fail("nested tables: guest memory larger than the views' storage");
+    if (guest.size > npt_max_guest_bytes(guest.flash_capacity) || guest.flash_capacity % k2M != 0)
+        fail("nested tables: guest memory larger than the views' storage");
     tables = Tables{};
     tables.guest = guest, tables.rights = rights, tables.context = context;
     fill_ciphertext_page();
     build_view(0);
 }
 
-uint64_t npt_root(unsigned vmpl) {
+uint64_t npt_root(unsigned vmpl, bool paging) {
     if (vmpl >= kVmpls) fail("nested tables: no such VMPL");
     if (!tables.views[vmpl].pml4) build_view(vmpl);  // no line: the RMP lock is held
-    return addr(tables.views[vmpl].pml4);
+    return addr(paging ? tables.views[vmpl].pml4 : tables.views[vmpl].unpaged);
 }
 
 void npt_refresh(uint64_t gpa, uint64_t bytes) {
     gpa &= ~uint64_t{4095};
-    const uint64_t end = gpa + bytes < tables.guest.size ? gpa + bytes : tables.guest.size;
+    const uint64_t limit = gpa < tables.guest.size ? tables.guest.size : GuestMemory::kFlashEnd;
+    const uint64_t end = gpa + bytes < limit ? gpa + bytes : limit;
     for (unsigned vmpl = 0; vmpl < kVmpls; ++vmpl)
         if (tables.views[vmpl].pml4) refresh_view(vmpl, gpa, end);
 }

@@ -1,4 +1,4 @@
-// The nested page tables: guest memory seen twice, as on SNP with the C-bit
+// The nested page tables: guest memory (RAM and the flash) seen twice, as on SNP with the C-bit
 // at 47 (probe section 4): GPA g (shared view) and g | 1 << 47 (private
 // view) both reach HPA hpa_base + g, each with the rights the RMP gives it.
 // The user bit is set on every entry (nested walks are user accesses: probe
@@ -35,10 +35,13 @@ using RightsFn = PageRights (*)(void* context, unsigned vmpl, uint64_t gpa);
 // Fails the run when a view of this guest would not fit its storage.
 void npt_init(const GuestMemory& guest, RightsFn rights, void* context);
 // The nested CR3 of a VMPL's view, built on first use. Called with the RMP
-// held still (the seam's lock), as npt_refresh is.
-uint64_t npt_root(unsigned vmpl);
+// held still (the seam's lock), as npt_refresh is. paging false: the
+// view's unpaged root, for a context with CR0.PG clear, whose every access
+// is private: its low half is the private alias too.
+uint64_t npt_root(unsigned vmpl, bool paging);
 void npt_refresh(uint64_t gpa, uint64_t bytes);
-// The largest guest the views fit (the host caps guest memory to it).
-uint64_t npt_max_guest_bytes();
+// The largest guest RAM the views fit beside the flash's capacity (the host
+// caps guest memory to it).
+uint64_t npt_max_guest_bytes(uint64_t flash_capacity);
 
 }  // namespace snp_host

@@ -45,11 +45,11 @@ bool size_mismatch(const snp::Outcome& o) {
 }  // namespace
 
 bool ModelRmp::init(const GuestMemory& g) {
-    const uint64_t pages = g.size / 4096;
+    const uint64_t pages = g.host_pages();
     if (pages * sizeof(snp::RmpEntry) > kRmpStorageBytes) return false;
     auto* entries = new (reinterpret_cast<void*>(kRmpStorage)) snp::RmpEntry[pages];
     rmp_ = new (storage_) snp::Rmp(warden::PhysAddr(g.hpa_base), std::span<snp::RmpEntry>(entries, pages));
-    base_ = g.hpa_base, size_ = g.size;
+    g_ = &g;
     for (uint64_t gpa = 0; gpa < g.size; gpa += k2M) {
         const auto s = rmp_->rmpupdate(spa(gpa), {snp::Owner::kGuest, warden::GuestPhysAddr(gpa), snp::PageSize::k2M});
         if (s != snp::Status::kSuccess) return false;
@@ -65,7 +65,7 @@ bool ModelRmp::smash_if_2m(uint64_t gpa) {
 
 bool ModelRmp::smash_for_access(uint64_t gpa) {
     TableGuard guard;
-    if (gpa >= size_ || !smash_if_2m(gpa)) return false;
+    if (!g_->in_ram(gpa, 1) || !smash_if_2m(gpa)) return false;
     npt_refresh(gpa & ~(k2M - 1), k2M);
     return true;
 }
@@ -74,6 +74,13 @@ bool ModelRmp::smash_for_access(uint64_t gpa) {
 // elsewhere (fw_cfg DMA asks the RMP under the console lock).
 warden::Result<void> ModelRmp::launch_page(uint64_t gpa) {
     TableGuard guard;
+    const snp::RmpEntry* e = rmp_->find(spa(gpa));
+    if (!g_->in_ram(gpa, 4096) && !g_->flash_page(gpa).empty() && e && e->owner == snp::Owner::kHypervisor) {
+        // The firmware's page, the hypervisor's until now (guest_memory.hpp);
+        // placed twice, it is the guest's already and the update refuses it.
+        const snp::RmpUpdate u{snp::Owner::kGuest, warden::GuestPhysAddr(gpa), snp::PageSize::k4K};
+        if (rmp_->rmpupdate(spa(gpa), u) != snp::Status::kSuccess) return warden::Fail(warden::Error::kAlreadyMapped);
+    }
     smash_if_2m(gpa);
     auto r = rmp_->launch_update(spa(gpa), snp::LaunchPage{});
     npt_refresh(gpa, 4096);
@@ -87,9 +94,9 @@ PageRights ModelRmp::rights(void* self, unsigned vmpl, uint64_t gpa) {
             {v.shared_alias.present, v.shared_alias.writable, v.shared_alias.executable}};
 }
 
-uint64_t ModelRmp::nested_root(unsigned vmpl) {
+uint64_t ModelRmp::nested_root(unsigned vmpl, bool paging) {
     TableGuard guard;
-    return npt_root(vmpl);
+    return npt_root(vmpl, paging);
 }
 
 PvalidateOutcome ModelRmp::explain_access(unsigned vmpl, uint64_t gpa, bool c_bit, bool write, bool fetch,
@@ -138,7 +145,7 @@ PvalidateOutcome ModelRmp::rmpadjust(unsigned vmpl, uint64_t gpa, uint64_t rcx, 
 
 bool ModelRmp::page_state_change(uint64_t gpa, bool huge, bool to_private) {
     TableGuard guard;
-    if (gpa >= size_ || (huge && size_ - gpa < k2M)) return false;
+    if (!g_->in_ram(gpa, huge ? k2M : 4096)) return false;
     if (!huge) smash_if_2m(gpa);
     const snp::RmpUpdate u{to_private ? snp::Owner::kGuest : snp::Owner::kHypervisor, warden::GuestPhysAddr(gpa),
                            huge ? snp::PageSize::k2M : snp::PageSize::k4K};
@@ -149,7 +156,7 @@ bool ModelRmp::page_state_change(uint64_t gpa, bool huge, bool to_private) {
 
 bool ModelRmp::is_vmsa(uint64_t gpa) const {
     TableGuard guard;
-    if (gpa >= size_) return false;
+    if (!g_->contains(gpa, 4096)) return false;
     const snp::RmpEntry* e = rmp_->find(spa(gpa));
     return e && e->runnable_vmsa();
 }
@@ -162,7 +169,7 @@ bool ModelRmp::is_vmsa(uint64_t gpa) const {
 // guest's ciphertext for the hypervisor.
 const char* ModelRmp::host_access(uint64_t gpa, uint64_t len, bool write) const {
     TableGuard guard;
-    if (gpa >= size_ || len > size_ - gpa) return "outside guest memory";
+    if (!g_->in_ram(gpa, len)) return "outside guest RAM";
     for (uint64_t page = gpa & ~uint64_t{4095}; page < gpa + len; page += 4096) {
         const snp::Fault f = rmp_->check_host_write(spa(page), snp::PageSize::k4K);
         if (f.allowed()) continue;

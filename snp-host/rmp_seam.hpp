@@ -47,8 +47,9 @@ public:
     // RMP's Page-Size check): PSMASH it, as KVM does before the access is
     // retried. false when the entry is not a guest's 2 MiB one.
     virtual bool smash_for_access(uint64_t gpa) = 0;
-    // The nested CR3 of a VMPL's view of the RMP (built on first use).
-    virtual uint64_t nested_root(unsigned vmpl) = 0;
+    // The nested CR3 of a VMPL's view of the RMP (built on first use), for a
+    // context with paging on or off (npt.hpp).
+    virtual uint64_t nested_root(unsigned vmpl, bool paging) = 0;
     // The hypervisor's own access to [gpa, gpa + len) of guest RAM, made for
     // the guest (host_access.hpp): nullptr when the RMP lets the host do it,
     // else why not. A host write to a page the RMP does not give the

@@ -75,7 +75,13 @@ private:
     const GuestMemory& g_;
 };
 
+// With paging off a linear address is the physical one, and private
+// (choose_nested_root); 4-level paging otherwise (the only paging Warden,
+// the harness guest and OVMF use: OVMF's reset vector goes from flat
+// protected mode straight to long mode).
 warden::Result<svm::GuestTranslation> translate(Vcpu& v, uint64_t gva, bool write) {
+    if (!((v.vmcb().get(kCr0) >> 31) & 1))
+        return svm::GuestTranslation{.gpa = gva & 0xffffffff, .writable = true, .encrypted = true, .page_bytes = 4096};
     GuestPhys phys(v.machine->guest);
     return svm::walk(phys, v.vmcb().get(kCr3), kCBitMask, gva, write);
 }
@@ -144,9 +150,45 @@ void inject(Vcpu& v, uint8_t vector, bool has_error, uint32_t error) {
 
 // #VC in software (probe section 3): the frame the CPU would push, through
 // the guest's IDT gate 29, on its IST stack if the gate names one.
+// Outside long mode (OVMF's reset vector, flat 32-bit protected mode): an
+// 8-byte gate, the frame on the interrupted stack (svm::build_exception_frame32).
+Next deliver_vc_protected(Vcpu& v, uint64_t exit_code) {
+    auto vm = v.vmcb();
+    const uint64_t idt_base = vm.get(kIdtr + kSegBase);
+    const uint32_t idt_limit = vm.get<uint32_t>(kIdtr + kSegLimit);
+    if (idt_limit < kVectorVc * 8u + 7) return refuse(v, 0, "#VC with no IDT gate 29 (IDT limit too small)");
+    uint8_t gate_bytes[svm::kIdtGate32Size];
+    const char* why = nullptr;
+    if (!copy_guest_virt(v, idt_base + kVectorVc * 8, gate_bytes, sizeof gate_bytes, CpuUse::kRead, &why))
+        return refuse(v, 0, why ? why : "#VC: the IDT is not mapped");
+    auto gate = svm::decode_gate32(gate_bytes);
+    if (!gate) return refuse(v, 0, "#VC: IDT gate 29 is not a present 32-bit interrupt/trap gate");
+    const svm::Interrupted at{.rip = vm.get(kRip),
+                              .rsp = vm.get(kRsp),
+                              .rflags = vm.get(kRflags),
+                              .cs = vm.get<uint16_t>(kCs + kSegSelector),
+                              .ss = vm.get<uint16_t>(kSs + kSegSelector),
+                              .cpl = vm.get<uint8_t>(kCpl)};
+    auto d = svm::build_exception_frame32(at, *gate, static_cast<uint32_t>(exit_code));
+    if (!d) return refuse(v, 0, "#VC: gate 29's selector differs from CS (not modelled)");
+    const uint64_t frame_at = vm.get(kSs + kSegBase) + d->esp;
+    if (!copy_guest_virt(v, frame_at, reinterpret_cast<uint8_t*>(d->frame.data()), sizeof d->frame, CpuUse::kWrite,
+                         &why))
+        return refuse(v, frame_at, why ? why : "#VC: the handler's stack is not writable guest memory");
+    vm.set(kRsp, (vm.get(kRsp) & ~uint64_t{0xffffffff}) | d->esp);
+    vm.set(kRip, d->eip);
+    vm.set(kRflags, d->eflags);
+    return Next::kResume;
+}
+
 Next deliver_vc(Vcpu& v, uint64_t exit_code) {
     auto vm = v.vmcb();
     ++v.count.vc;
+    constexpr uint64_t kEferLma = 1u << 10, kCr0Pe = 1;
+    if (!(vm.get(kEfer) & kEferLma)) {
+        if (!(vm.get(kCr0) & kCr0Pe)) return refuse(v, 0, "#VC in real mode (not modelled)");
+        return deliver_vc_protected(v, exit_code);
+    }
     const uint64_t idt_base = vm.get(kIdtr + kSegBase);
     const uint32_t idt_limit = vm.get<uint32_t>(kIdtr + kSegLimit);
     if (idt_limit < kVectorVc * 16u + 15) return refuse(v, 0, "#VC with no IDT gate 29 (IDT limit too small)");
@@ -321,14 +363,17 @@ Next on_npf(Vcpu& v) {
     // guest's access through a shared mapping becomes #VC(NPF) and the guest asks
     // for the access through the GHCB (GHCB spec 4.1.5). Through the private view
     // there is nothing to emulate: the hardware faults.
-    if (!(gpa & kCBitMask) && gpa >= v.machine->guest.size && gpa < (uint64_t{4} << 30)) {
+    if (!(gpa & kCBitMask) && !v.machine->guest.contains(gpa, 1) && gpa < (uint64_t{4} << 30)) {
         if (v.count.npf <= 2)
             log("vCPU {} VMPL{}: MMIO at GPA {:#x} (RIP {:#x}) becomes #VC(NPF)", v.index, v.vmpl, gpa,
                 v.vmcb().get(kRip));
         return deliver_vc(v, kExitNpf);
     }
     const uint64_t page = gpa & ~kCBitMask;
-    const bool is_private = (gpa & kCBitMask) || (err & 16) || ((err >> 33) & 1);
+    // With paging off every access is private (choose_nested_root).
+    const bool unpaged = !((v.vmcb().get(kCr0) >> 31) & 1);
+    const bool c_bit = (gpa & kCBitMask) || unpaged;
+    const bool is_private = c_bit || (err & 16) || ((err >> 33) & 1);
     // KVM answers an RMP fault on a 2 MiB RMP entry reached through a 4 KiB
     // nested leaf (the Page-Size check, APM vol. 2 15.36.10) by PSMASHing the
     // entry, and the access is retried (KVM sev.c, sev_handle_rmp_fault). The
@@ -343,8 +388,8 @@ Next on_npf(Vcpu& v) {
         // Guest RAM: the nested view is the RMP's, so the RMP says why (APM vol. 2
         // 15.36.10): a private access to an unvalidated page is #VC 0x404, the
         // rest is the report of what the hardware faults on.
-        const auto why = v.machine->rmp->explain_access(v.vmpl, page, gpa & kCBitMask, err & 2, err & 16,
-                                                        (err >> 33) & 1, v.vmcb().get<uint8_t>(kCpl) == 3);
+        const auto why = v.machine->rmp->explain_access(v.vmpl, page, c_bit, err & 2, err & 16, (err >> 33) & 1,
+                                                        v.vmcb().get<uint8_t>(kCpl) == 3);
         if (why.fault == RmpFault::kVc) {
             log("vCPU {} VMPL{}: GPA {:#x} RIP {:#x}: {}: #VC {:#x}", v.index, v.vmpl, gpa, v.vmcb().get(kRip),
                 why.reason, why.fault_code);
@@ -358,7 +403,7 @@ Next on_npf(Vcpu& v) {
             return Next::kResume;
         }
         log("vCPU {} VMPL{}: nested page fault, GPA {:#x} ({} view), error {:#x}", v.index, v.vmpl, gpa,
-            gpa & kCBitMask ? "private" : "shared", err);
+            c_bit ? "private" : "shared", err);
         return refuse(
             v, gpa,
             why.fault == RmpFault::kNone ? "the nested view was stricter than the RMP (an NPT limit)" : why.reason);
@@ -478,6 +523,21 @@ void restore_extended_state(const Vcpu& v) {
     cpu::xsetbv0(v.fpu.xcr0);
 }
 
+// With paging off every access of an SNP guest is private (APM vol. 2
+// 15.34.5, "the C-bit is an attribute of the page tables": without them
+// memory is encrypted), but the emulated CPU then uses GPAs without the
+// C-bit, which the paged view treats as shared: such a context runs on the
+// view's unpaged root (npt.hpp). The guest sets CR0.PG without an exit, so
+// the root follows it at the next one, whose retry of an access refused
+// meanwhile goes through the right root (docs/snp-host.md, "Simplified").
+void choose_nested_root(Vcpu& v) {
+    auto vm = v.vmcb();
+    const uint64_t root = (vm.get(kCr0) >> 31) & 1 ? v.root_paged : v.root_unpaged;
+    if (vm.get(kNestedCr3) == root) return;
+    vm.set(kNestedCr3, root);
+    vm.set<uint8_t>(kTlbControl, 1);  // the ASID's translations were the other root's
+}
+
 // The control area: intercepts, permission maps, the context's ASID and its
 // VMPL's nested view. ASIDs differ per (vCPU, VMPL) and are never 0 (probe
 // section 1); TLB_CONTROL 1 flushes the ASID's entries on this VMRUN.
@@ -493,7 +553,9 @@ void init_control(Vcpu& v) {
     vm.set<uint32_t>(kAsid, 1 + v.index + kMaxCpus * v.vmpl);
     vm.set<uint8_t>(kTlbControl, 1);
     vm.set(kNpControl, uint64_t{1});
-    vm.set(kNestedCr3, v.machine->rmp->nested_root(v.vmpl));
+    v.root_paged = v.machine->rmp->nested_root(v.vmpl, true);
+    v.root_unpaged = v.machine->rmp->nested_root(v.vmpl, false);
+    vm.set(kNestedCr3, v.root_paged);  // the loop chooses before each VMRUN
 }
 
 void load_state(Vcpu& v, const warden::igvm::VmsaPage& s) {
@@ -698,6 +760,7 @@ void vcpu_run(Vcpu& first) {
     log("vCPU {} VMPL{}: VMRUN at RIP {:#x}, CR3 {:#x}, SEV_FEATURES {:#x}", v->index, v->vmpl, v->vmcb().get(kRip),
         v->vmcb().get(kCr3), v->sev_features);
     for (;;) {
+        choose_nested_root(*v);
         svm_run(addr(v->vmcb_page), addr(v->host_save), &v->gprs);
         ++v->count.exits;
         auto vm = v->vmcb();

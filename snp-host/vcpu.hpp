@@ -79,6 +79,9 @@ struct Vcpu {
     }
     Vcpu* switch_to = nullptr;                                 // Next::kSwitch: the context RUN_VMPL runs next
     uint64_t npf_retry_gpa = ~uint64_t{0}, npf_retry_rip = 0;  // the #NPF last retried (on_npf)
+    // The context's nested roots with paging on and off (npt.hpp), and which
+    // one its VMCB holds: chosen before each VMRUN by the guest's CR0.PG.
+    uint64_t root_paged = 0, root_unpaged = 0;
     vmcb::Vmcb vmcb() { return vmcb::Vmcb(vmcb_page); }
 };
 

@@ -74,7 +74,7 @@ Next serve_msr_protocol(Vcpu& v) {
                                          req->cpuid_register);
         break;
     case msr::Code::kRegisterGhcbRequest:
-        if (v.machine->guest.contains(req->gfn << 12, 4096)) {
+        if (v.machine->guest.in_ram(req->gfn << 12, 4096)) {
             v.ghcb_gpa = req->gfn << 12;
             v.ghcb_msr = svm::register_ghcb_response(req->gfn);
             log("vCPU {}: GHCB registered at GPA {:#x}", v.index, v.ghcb_gpa);
@@ -246,7 +246,7 @@ Next serve_mmio(Vcpu& v, GhcbCopy& g, bool write) {
     // An MMIO read fills the buffer (a host write), a write sends it (a host read).
     auto buf = scratch_bytes(v, scratch, len, write ? HostUse::kRead : HostUse::kWrite, "GHCB MMIO buffer");
     if (buf.empty()) return Next::kStop;
-    if (gpa < v.machine->guest.size) return refuse(v, gpa, "GHCB MMIO request for guest RAM");
+    if (v.machine->guest.contains(gpa, 1)) return refuse(v, gpa, "GHCB MMIO request for guest memory (RAM or flash)");
     if ((gpa & ~uint64_t{0xfff}) == kApicPage && len == 4 && (gpa & 0xf) == 0) {
         auto* reg = reinterpret_cast<volatile uint32_t*>(gpa);
         uint32_t x = 0;
@@ -344,7 +344,7 @@ Next serve_ap_creation(Vcpu& v, GhcbCopy& g) {
     if (vmpl != 0) {
         if (context_running(context(static_cast<unsigned>(target), vmpl)))
             return refuse(v, gpa, "AP creation replacing the VMSA of a context that runs");
-        (void)v.machine->rmp->nested_root(vmpl);  // its view, before it can run (built once)
+        (void)v.machine->rmp->nested_root(vmpl, true);  // its view, before it can run (built once)
     }
     static warden::igvm::VmsaPage copy;  // under the console lock: one creation at a time
     ConsoleGuard one_at_a_time;

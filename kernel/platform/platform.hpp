@@ -26,6 +26,9 @@ struct GuestRegion {
     PhysRange gpa;
     PhysAddr backing;
     bool flash = false;  // the firmware's flash region, else RAM
+    // Validated by the launch, with the firmware the launch measured in it
+    // (SNP's flash), rather than left for the SVSM to validate.
+    bool launch_validated = false;
 
     PhysAddr backing_of(PhysAddr a) const { return backing + (a - gpa.base); }
 };
@@ -99,7 +102,8 @@ public:
     // Guest memory from what the loader handed over, never SVSM memory.
     // Native: RAM and a flash region of the guest's own, carved out of RAM
     // and taken out of the direct map. SNP: the loader's RAM (the IGVM
-    // MEMORY_MAP parameter) minus the SVSM's memory. Once, at boot, with
+    // MEMORY_MAP parameter) minus the SVSM's memory, and the flash the
+    // launch measured a firmware into (validated already). Once, at boot, with
     // frames and the kernel address space up.
     virtual Result<void> init_guest_memory(const boot::BootInfo& info) = 0;
     virtual std::span<const GuestRegion> guest_regions() const = 0;

@@ -395,6 +395,19 @@ Result<void> Snp::init_guest_memory(const boot::BootInfo& info) {
             "validated",
             ram[i].base.raw(), ram[i].end().raw(), ram[i].size / 1024);
     }
+    // The firmware's flash: private and validated by the launch, with the
+    // image the launch measured (docs/bios_loader.md). It must stay clear of
+    // RAM and of SVSM memory: the boot block is measured, but a region table
+    // with overlaps would break every rule kernel/svsm keeps.
+    const PhysRange fw = info.firmware;
+    if (fw.size != 0) {
+        if (!fw.base.is_aligned(kPageSize) || fw.size % kPageSize != 0 || fw.overlaps(svsm_) || n == kMaxGuestRegions)
+            return Fail(Error::kInvalidArgument);
+        for (size_t i = 0; i < n; ++i) {
+            if (fw.overlaps(ram[i])) return Fail(Error::kOverlap);
+        }
+        regions_[n++] = GuestRegion{fw, fw.base, true, true};  // kernel/svsm logs it
+    }
     region_count_ = n;
     return {};
 }

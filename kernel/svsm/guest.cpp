@@ -61,6 +61,13 @@ uint64_t page_index(PhysAddr gpa) {
     return page_count;  // callers check the region first
 }
 
+// What the guest's VMPL may do with a validated page of a region: all of
+// it in RAM; read and execute in the firmware's flash, which is the
+// guest's ROM (OVMF runs in place from it and never writes it).
+uint8_t rights_in(const Region& g) {
+    return g.flash ? platform::kRmpRead | platform::kRmpExecUser | platform::kRmpExecSupervisor : platform::kRmpAll;
+}
+
 bool bit(uint64_t i) { return valid_bits[i / 64] >> (i % 64) & 1; }
 void set_bit(uint64_t i, bool v) {
     if (v)
@@ -161,7 +168,7 @@ bool apic_online(uint32_t apic_id) {
 // live VMSA writable by the guest. Should either fail, the page stays taken
 // (out of the guest's reach: the safe side).
 Result<void> give_back_page(const Region& g, PhysAddr page) {
-    WARDEN_TRY_VOID(hw().unmake_vmsa_page(page, kGuestVmpl, platform::kRmpAll));
+    WARDEN_TRY_VOID(hw().unmake_vmsa_page(page, kGuestVmpl, rights_in(g)));
     WARDEN_TRY_VOID(task::set_guest_page_access(page, g.backing_of(page), true));
     LockGuard guard(lock);
     return taken.give_back(page);
@@ -207,6 +214,24 @@ Result<void> check_and_make_live(PhysAddr vmsa) {
     return {};
 }
 
+// A region the launch validated (SNP's flash, with the firmware in it) is
+// recorded as validated, and the guest's VMPL gets its rights on it now,
+// as on a page validated for it: rights follow validation.
+Result<void> adopt_launch_validated() {
+    for (const Region& g : region_table) {
+        if (!g.launch_validated) continue;
+        const uint64_t first = page_index(g.gpa.base);
+        for (uint64_t i = 0; i < g.gpa.size / kPageSize; ++i) {
+            WARDEN_TRY_VOID(
+                hw().set_guest_access(g.gpa.base + i * kPageSize, mm::PageSize::k4K, kGuestVmpl, rights_in(g)));
+            set_bit(first + i, true);
+        }
+        log::info("guest: {:#x}..{:#x}: validated by the launch; VMPL{} may read and execute it, not write it",
+                  g.gpa.base.raw(), g.gpa.end().raw(), kGuestVmpl);
+    }
+    return {};
+}
+
 }  // namespace
 
 // The record: one bit per page of every region, in frames of its own (a
@@ -223,7 +248,7 @@ Result<void> init(const boot::BootInfo& info) {
     valid_bits = mm::phys_to_virt<uint64_t>(bits);
     page_count = pages;
     region_table = hw().guest_regions();
-    return {};
+    return adopt_launch_validated();
 }
 
 std::span<const Region> regions() { return region_table; }
@@ -334,7 +359,7 @@ Result<svsm::PvalidateOutcome> pvalidate(PhysAddr page, bool huge, bool validate
     }
     auto changed = hw().validate_guest_page(page, size, validate);
     if (!changed) {
-        if (!validate) (void)set_rights(page, size, platform::kRmpAll);  // as it was
+        if (!validate) (void)set_rights(page, size, rights_in(*g));  // as it was
         if (changed.error() == Error::kMisaligned) return svsm::PvalidateOutcome::kSizeMismatch;
         return Fail(changed.error());
     }
@@ -345,7 +370,7 @@ Result<svsm::PvalidateOutcome> pvalidate(PhysAddr page, bool huge, bool validate
                 return Result<void>{};
             }));
         }
-        WARDEN_TRY_VOID(set_rights(page, size, platform::kRmpAll));
+        WARDEN_TRY_VOID(set_rights(page, size, rights_in(*g)));
     }
     for (uint64_t i = 0; i < n; ++i) set_bit(first + i, validate);
     count_mutation();

@@ -44,6 +44,7 @@ int64_t sys_guest_info(task::Task& t, uint64_t out) {
     info.bench = boot::info().cmdline.has("warden.bench") ? 1 : 0;
     info.runs_guest = kernel_runs_guest() ? 1 : 0;
     info.tsc_hz = arch::tsc_hz();
+    info.cpu_signature = arch::cpuid(1, 0).eax;
     info.harness_base = mem.size != 0 ? mem.base.raw() + kCaaOffset : 0;
     info.flash_base = fl.base.raw();
     info.flash_size = fl.size;

@@ -289,7 +289,8 @@ def main():
             sys.exit(f"FAIL: host digest {m.group(1)}\n      warden-igvm measure {want}")
         if firmware:
             pages = os.path.getsize(firmware[-1]) // 4096
-            placed = rf"^snp-host: launched: the guest's firmware, {pages} pages \({pages * 4} KiB\), placed in the flash"
+            placed = (rf"^snp-host: launched: the guest's firmware, {pages} pages \({pages * 4} KiB\), at GPA "
+                      rf"{0x100000000 - pages * 4096:#x}\.\.0x100000000: private, validated")
             if not re.search(placed, log, re.M):
                 sys.exit(f"FAIL: no line matching {placed!r}: the host did not place the firmware")
             print(f"PASS: the host placed the firmware's {pages} pages in the flash")

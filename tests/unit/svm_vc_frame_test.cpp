@@ -76,3 +76,54 @@ TEST_CASE("svm vc_frame: refused deliveries") {
     const IdtGate ist{.handler = 0x2000, .selector = 0x08, .ist = 1, .type = kGateInterrupt};
     CHECK(build_exception_frame(at, ist, 0, 0x0000800000000000).error() == Error::kInvalidArgument);
 }
+
+namespace {
+std::array<uint8_t, 8> gate32_bytes(uint32_t handler, uint16_t sel, uint8_t attr) {
+    return {static_cast<uint8_t>(handler),
+            static_cast<uint8_t>(handler >> 8),
+            static_cast<uint8_t>(sel),
+            static_cast<uint8_t>(sel >> 8),
+            0,
+            attr,
+            static_cast<uint8_t>(handler >> 16),
+            static_cast<uint8_t>(handler >> 24)};
+}
+}  // namespace
+
+// OVMF's reset vector: a flat 32-bit code segment 0x10, its #VC handler
+// in the flash, the stack in pre-validated RAM (values as in edk2's
+// ResetVector, Ia32/AmdSev.asm; the layout from APM vol. 2 figure 4-24).
+TEST_CASE("svm vc_frame: a 32-bit interrupt gate decodes; 16-bit, task and absent gates do not") {
+    auto g = decode_gate32(gate32_bytes(0xfffffc4a, 0x10, 0x8e));
+    REQUIRE(g);
+    CHECK(g->handler == 0xfffffc4a);
+    CHECK(g->selector == 0x10);
+    CHECK(g->type == kGateInterrupt);
+    CHECK(g->ist == 0);
+    CHECK(decode_gate32(gate32_bytes(0xfffffc4a, 0x10, 0x8f))->type == kGateTrap);
+    CHECK(decode_gate32(gate32_bytes(0xfffffc4a, 0x10, 0x0e)).error() == Error::kNotFound);
+    CHECK(decode_gate32(gate32_bytes(0xfffffc4a, 0x10, 0x86)).error() == Error::kInvalidArgument);  // 16-bit
+    CHECK(decode_gate32(gate32_bytes(0xfffffc4a, 0x10, 0x85)).error() == Error::kInvalidArgument);  // task gate
+    CHECK(decode_gate32(gate32_bytes(0xfffffc4a, 0x03, 0x8e)).error() == Error::kInvalidArgument);  // null selector
+}
+
+TEST_CASE(
+    "svm vc_frame: 32-bit frame on the same stack: error code, EIP, CS, EFLAGS; IF cleared by an interrupt gate") {
+    const Interrupted at{.rip = 0xfffffbbd, .rsp = 0x820000, .rflags = 0x30302, .cs = 0x10, .ss = 0x18, .cpl = 0};
+    const IdtGate gate{.handler = 0xfffffc4a, .selector = 0x10, .type = kGateInterrupt};
+    auto d = build_exception_frame32(at, gate, 0x72);
+    REQUIRE(d);
+    CHECK(d->esp == 0x820000 - 16);
+    CHECK(d->eip == 0xfffffc4a);
+    CHECK(d->cs == 0x10);
+    CHECK(d->eflags == 0x2);  // IF, TF, RF and VM clear
+    CHECK(d->frame == std::array<uint32_t, 4>{0x72, 0xfffffbbd, 0x10, 0x30302});
+    const IdtGate trap{.handler = 0xfffffc4a, .selector = 0x10, .type = kGateTrap};
+    CHECK(build_exception_frame32(at, trap, 0x72)->eflags == 0x202);  // a trap gate keeps IF
+}
+
+TEST_CASE("svm vc_frame: a 32-bit gate into another code segment is not modelled") {
+    const Interrupted at{.rip = 0x1000, .rsp = 0x8000, .rflags = 0x2, .cs = 0x10, .ss = 0x18, .cpl = 0};
+    const IdtGate gate{.handler = 0x2000, .selector = 0x08, .type = kGateInterrupt};
+    CHECK(build_exception_frame32(at, gate, 0x72).error() == Error::kUnsupported);
+}

@@ -154,8 +154,13 @@ struct GuestInfo {
     uint8_t runs_guest = 0;  // the kernel runs the guest's vCPUs (kGuestRun); else tasks play it (native)
     uint8_t reserved[1] = {};
     uint32_t apic_ids[64] = {};  // of the online CPUs, cpu_count of them
+    // CPUID 1 EAX as the kernel sees it (SNP: from the PSP-checked CPUID
+    // page): what a guest vCPU's reset RDX holds. A task's own CPUID would
+    // be a #VC from CPL3 on SNP.
+    uint32_t cpu_signature = 0;
+    uint32_t reserved2 = 0;
 };
-static_assert(sizeof(GuestInfo) == 376, "the ABI fixes the size");
+static_assert(sizeof(GuestInfo) == 384, "the ABI fixes the size");
 static_assert(sizeof(Manifest) == 112, "the ABI fixes the manifest size");
 
 // Checks a manifest's bytes: exact size, NUL-terminated names, a name, port

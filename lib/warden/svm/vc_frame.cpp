@@ -51,4 +51,31 @@ Result<Delivery> build_exception_frame(const Interrupted& at, const IdtGate& gat
     return d;
 }
 
+Result<IdtGate> decode_gate32(std::span<const uint8_t, kIdtGate32Size> b) {
+    const uint8_t attr = b[5];
+    if (!(attr & 0x80)) return Fail(Error::kNotFound);
+    IdtGate g;
+    g.type = attr & 0x0f;
+    g.dpl = (attr >> 5) & 3;
+    g.selector = load_le<uint16_t>(b, 2);
+    g.handler = uint64_t{load_le<uint16_t>(b, 0)} | (uint64_t{load_le<uint16_t>(b, 6)} << 16);
+    // 0xE and 0xF are the 32-bit interrupt and trap gates (APM vol. 2 table 4-5).
+    if (g.type != kGateInterrupt && g.type != kGateTrap) return Fail(Error::kInvalidArgument);
+    if ((g.selector & ~3u) == 0) return Fail(Error::kInvalidArgument);
+    return g;
+}
+
+Result<Delivery32> build_exception_frame32(const Interrupted& at, const IdtGate& gate, uint32_t error_code) {
+    if (gate.selector != at.cs) return Fail(Error::kUnsupported);
+    constexpr uint64_t kEflagsVm = 1u << 17;
+    Delivery32 d;
+    d.esp = static_cast<uint32_t>(at.rsp) - sizeof(d.frame);
+    d.eip = static_cast<uint32_t>(gate.handler);
+    d.cs = gate.selector;
+    d.eflags = static_cast<uint32_t>(at.rflags & ~(kRflagsTf | kRflagsNt | kRflagsRf | kEflagsVm));
+    if (gate.type == kGateInterrupt) d.eflags &= ~static_cast<uint32_t>(kRflagsIf);
+    d.frame = {error_code, static_cast<uint32_t>(at.rip), at.cs, static_cast<uint32_t>(at.rflags)};
+    return d;
+}
+
 }  // namespace warden::svm

@@ -58,4 +58,29 @@ inline constexpr uint64_t kRflagsTf = 1u << 8, kRflagsIf = 1u << 9, kRflagsNt = 
 Result<Delivery> build_exception_frame(const Interrupted& at, const IdtGate& gate, uint64_t error_code,
                                        uint64_t stack_top);
 
+// Protected mode outside long mode (APM vol. 2 8.7, 8.8): OVMF's reset
+// vector takes its first #VC so, with paging off. Gates are 8 bytes; only
+// 32-bit interrupt and trap gates (types 0xE, 0xF with D = 1) are taken.
+inline constexpr size_t kIdtGate32Size = 8;
+
+// kNotFound: not present; kInvalidArgument: not a 32-bit interrupt or trap
+// gate (task gates and 16-bit gates included), or a null selector. The
+// handler is the 32-bit offset; ist is 0 (no IST outside long mode).
+Result<IdtGate> decode_gate32(std::span<const uint8_t, kIdtGate32Size> bytes);
+
+struct Delivery32 {
+    uint32_t esp = 0, eip = 0, eflags = 0;
+    uint16_t cs = 0;
+    // Written at esp upwards: error code, EIP, CS, EFLAGS (8.7.2: no
+    // privilege change, so no SS:ESP).
+    std::array<uint32_t, 4> frame{};
+};
+
+// Without a privilege change only: the gate's selector must be the
+// interrupted CS, or the CPU would load another code segment from the GDT
+// (kUnsupported: not modelled). The frame goes on the interrupted stack
+// (no alignment outside long mode), with TF, NT, RF and VM cleared and IF
+// too through an interrupt gate.
+Result<Delivery32> build_exception_frame32(const Interrupted& at, const IdtGate& gate, uint32_t error_code);
+
 }  // namespace warden::svm

@@ -33,8 +33,7 @@ constexpr uint64_t kFwCfg = 1;  // handle of the fw_cfg queue (uses[0])
 constexpr uint64_t kTimeoutMs = 5000;
 constexpr uint64_t kChunk = proto::kMaxDmaRead;  // 64 KiB: one fw_cfg DMA read, one guest write
 static_assert(kChunk <= abi::kMaxGuestCopy);
-constexpr uint64_t kTail = kChunk;            // what the parser reads: the footer and metadata live here
-constexpr uint32_t kSvsmProtocolVersion = 1;  // the core protocol's highest version Warden serves
+constexpr uint64_t kTail = kChunk;  // what the parser reads: the footer and metadata live here
 
 abi::GuestInfo info;
 uint8_t tail[kTail];    // the private copy the metadata is parsed from
@@ -165,6 +164,8 @@ Result<ovmf::Firmware> load_from_launch() {
     return parse(info.firmware_size);
 }
 
+// Native only: a CPUID at CPL3 would be a #VC on SNP, where the kernel
+// places the PSP-checked page instead.
 sev::CpuidResult cpuid(uint32_t leaf, uint32_t subleaf) {
     sev::CpuidResult r;
     asm volatile("cpuid" : "=a"(r.eax), "=b"(r.ebx), "=c"(r.ecx), "=d"(r.edx) : "a"(leaf), "c"(subleaf));
@@ -175,28 +176,33 @@ sev::CpuidResult cpuid(uint32_t leaf, uint32_t subleaf) {
 // Calling Area is (the secrets page tells the guest).
 Result<void> prepare(const ovmf::Section& s, uint64_t caa) {
     WARDEN_TRY_VOID(validate(s.range));
+    const uint64_t gpa = s.range.base.raw();
     switch (s.type) {
     case ovmf::SectionType::kSnpSecrets: {
-        // No platform secrets on native: the guest's page carries the SVSM fields only.
-        const sev::SvsmFields fields{.base = info.svsm_base,
-                                     .size = info.svsm_size,
-                                     .caa = caa,
-                                     .max_version = kSvsmProtocolVersion,
-                                     .guest_vmpl = info.guest_vmpl};
-        WARDEN_TRY_VOID(sev::make_guest_secrets({}, fields, std::span<uint8_t, kPageSize>(page)));
-        WARDEN_TRY_VOID(guest_write(s.range.base.raw(), page, kPageSize));
+        // The kernel's: the platform's secrets (SNP: the PSP's page, the
+        // VMPCKs above the guest's VMPL cleared; native: none) and the SVSM fields.
+        WARDEN_TRY_VOID(syscall_result(svc::syscall(Sys::kGuestSecrets, gpa, caa)));
         // What the guest will read: back from its memory, through the guest's parser.
-        WARDEN_TRY_VOID(guest_read(s.range.base.raw(), page, kPageSize));
+        WARDEN_TRY_VOID(guest_read(gpa, page, kPageSize));
         WARDEN_TRY(seen, sev::read_svsm_fields(page));
-        svc::log("bios_loader: secrets page at {:#x}: SVSM {:#x}+{:#x}, Calling Area {:#x}, VMPL{}, protocol {}",
-                 s.range.base.raw(), seen.base, seen.size, seen.caa, seen.guest_vmpl, seen.max_version);
+        std::memset(page, 0, sizeof page);  // the guest's keys stay in the guest's page
+        svc::log("bios_loader: secrets page at {:#x}: SVSM {:#x}+{:#x}, Calling Area {:#x}, VMPL{}, protocol {}", gpa,
+                 seen.base, seen.size, seen.caa, seen.guest_vmpl, seen.max_version);
         return {};
     }
     case ovmf::SectionType::kCpuid: {
+        // The platform's page as the PSP checked it; native has none, and
+        // the loader builds one from the CPU's answers.
+        const int64_t placed = svc::syscall(Sys::kGuestCpuid, gpa);
+        if (placed == 0) {
+            svc::log("bios_loader: CPUID page at {:#x}: the platform's", gpa);
+            return {};
+        }
+        if (placed != -static_cast<int64_t>(Error::kNotFound)) return syscall_result(placed);
         WARDEN_TRY(count,
                    sev::build_cpuid_page(sev::default_guest_leaves(), cpuid, std::span<uint8_t, kPageSize>(page)));
-        svc::log("bios_loader: CPUID page at {:#x}: {} leaves", s.range.base.raw(), count);
-        return guest_write(s.range.base.raw(), page, kPageSize);
+        svc::log("bios_loader: CPUID page at {:#x}: {} leaves from the CPU", gpa, count);
+        return guest_write(gpa, page, kPageSize);
     }
     default: return {};  // pre-validated memory, the Calling Area, the kernel hashes: zeroed pages
     }
@@ -231,18 +237,8 @@ int64_t run() {
         return 1;
     }
     if (info.memory_size == 0 || info.flash_size == 0) {
-        // Under SNP today: guest RAM is there, but the flash the launch
-        // measured the firmware into is not guest memory yet (the emulated
-        // host keeps it out of the RMP and its nested views), so the guest's
-        // VMPL could not read or execute it: nothing is checked or started.
-        if (info.firmware_size != 0) {
-            svc::log(
-                "bios_loader: the launch measured in a {} KiB firmware ending at 4 GiB, but its flash is not "
-                "guest memory on this platform yet: it is not checked, prepared or started (docs/bios_loader.md)",
-                info.firmware_size / 1024);
-        } else {
-            svc::log("bios_loader: no guest memory on this platform yet: nothing to load (docs/bios_loader.md)");
-        }
+        svc::log("bios_loader: the platform gives the guest no {}: nothing to load (docs/bios_loader.md)",
+                 info.memory_size == 0 ? "RAM" : "flash");
         return 1;
     }
     const uint64_t t0 = svc::rdtsc();
@@ -273,7 +269,7 @@ int64_t run() {
              fw->flash.end().raw(), info.tsc_hz ? (svc::rdtsc() - t0) * 1000 / info.tsc_hz : 0);
     if (!prepare_guest(*fw)) return 1;
 
-    sev::ResetState bsp{.rdx = cpuid(1, 0).eax, .sev_features = info.sev_features, .vmpl = info.guest_vmpl};
+    sev::ResetState bsp{.rdx = info.cpu_signature, .sev_features = info.sev_features, .vmpl = info.guest_vmpl};
     vmsa = sev::make_vmsa_reset(bsp);
     svc::log("bios_loader: firmware ready ({} metadata sections, entry {:#x})", fw->section_count, fw->reset_vector);
     // The BSP's request loop starts serving at the Calling Area the secrets page names.
