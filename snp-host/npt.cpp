@@ -61,6 +61,16 @@ void fill_ciphertext_page() {
         random ? "a page of RDRAND bytes" : "a fixed pattern (no RDRAND)");
 }
 
+// The shared alias of a page the hypervisor does not own, per host page:
+// not present until its first access, then what that access needs. A data
+// read gets the "ciphertext" page; a guest page-table walk (#NPF EXITINFO1
+// bit 33) gets the page itself, read-write and NX, because a walk is private
+// whatever the C-bit of the pointer that led to the table (APM vol. 2
+// 15.34.5), and OVMF's table pointers and CR3 carry none. A page walked
+// once stays so while it is private (docs/snp-host.md, "Page walks").
+enum class SharedUse : uint8_t { kUnused, kData, kWalk };
+SharedUse shared_use[kMaxGuest / 4096];
+
 uint64_t leaf(uint64_t spa, const LeafRights& r) {
     if (!r.present) return 0;
     return spa | (r.writable ? kPresentUserWrite : kPresentUser) | (r.executable ? 0 : kNx);
@@ -76,10 +86,18 @@ void refresh_view(unsigned vmpl, uint64_t gpa, uint64_t end) {
         const uint64_t spa = tables.guest.hpa(g);
         const uint64_t slot = (spa - tables.guest.hpa_base) / 4096;
         // The shared alias is writable exactly when the hypervisor owns the
-        // page (npt_view); otherwise it reads "ciphertext", never the page.
-        const uint64_t shared_spa = r.shared_alias.writable ? spa : addr(ciphertext_page);
+        // page (npt_view); otherwise it is what its first use asked (shared_use).
         LeafRights shared = r.shared_alias;
-        if (!shared.writable) shared.executable = false;
+        uint64_t shared_spa = spa;
+        if (shared.writable) {
+            shared_use[slot] = SharedUse::kUnused;
+        } else if (shared.present) {
+            const SharedUse use = shared_use[slot];
+            shared.present = use != SharedUse::kUnused;
+            shared.writable = use == SharedUse::kWalk;
+            shared.executable = false;
+            if (use == SharedUse::kData) shared_spa = addr(ciphertext_page);
+        }
         __atomic_store_n(&view.pt[0][slot], leaf(shared_spa, shared), __ATOMIC_RELEASE);
         __atomic_store_n(&view.pt[1][slot], leaf(spa, r.private_alias), __ATOMIC_RELEASE);
     }
@@ -135,6 +153,19 @@ uint64_t npt_root(unsigned vmpl, bool paging) {
     if (vmpl >= kVmpls) fail("nested tables: no such VMPL");
     if (!tables.views[vmpl].pml4) build_view(vmpl);  // no line: the RMP lock is held
     return addr(paging ? tables.views[vmpl].pml4 : tables.views[vmpl].unpaged);
+}
+
+bool npt_use_shared_alias(uint64_t gpa, bool page_walk) {
+    gpa &= ~uint64_t{4095};
+    if (!tables.guest.contains(gpa, 4096)) return false;
+    const PageRights r = tables.rights(tables.context, 0, gpa);
+    if (r.shared_alias.writable || !r.shared_alias.present) return false;  // the hypervisor's, or no shared read
+    SharedUse& use = shared_use[(tables.guest.hpa(gpa) - tables.guest.hpa_base) / 4096];
+    const SharedUse want = page_walk ? SharedUse::kWalk : SharedUse::kData;
+    if (use == want || use == SharedUse::kWalk) return false;  // nothing to change: the fault is another one
+    use = want;
+    npt_refresh(gpa, 4096);
+    return true;
 }
 
 void npt_refresh(uint64_t gpa, uint64_t bytes) {

@@ -40,6 +40,10 @@ void npt_init(const GuestMemory& guest, RightsFn rights, void* context);
 // is private: its low half is the private alias too.
 uint64_t npt_root(unsigned vmpl, bool paging);
 void npt_refresh(uint64_t gpa, uint64_t bytes);
+// The first shared-alias access to a page the hypervisor does not own, or
+// a page walk through one used for data so far: the leaf becomes what the
+// access needs (npt.cpp, shared_use). false when nothing changed.
+bool npt_use_shared_alias(uint64_t gpa, bool page_walk);
 // The largest guest RAM the views fit beside the flash's capacity (the host
 // caps guest memory to it).
 uint64_t npt_max_guest_bytes(uint64_t flash_capacity);

@@ -94,6 +94,22 @@ PageRights ModelRmp::rights(void* self, unsigned vmpl, uint64_t gpa) {
             {v.shared_alias.present, v.shared_alias.writable, v.shared_alias.executable}};
 }
 
+bool ModelRmp::share_on_fault(uint64_t gpa) {
+    TableGuard guard;
+    if (!g_->in_ram(gpa, 4096)) return false;  // the flash is never converted
+    const snp::RmpEntry* e = rmp_->find(spa(gpa));
+    if (!e || e->owner != snp::Owner::kGuest || e->validated || e->vmsa) return false;
+    smash_if_2m(gpa);
+    const bool ok = rmp_->rmpupdate(spa(gpa), snp::RmpUpdate{}) == snp::Status::kSuccess;
+    npt_refresh(gpa & ~(k2M - 1), k2M);
+    return ok;
+}
+
+bool ModelRmp::use_shared_alias(uint64_t gpa, bool page_walk) {
+    TableGuard guard;
+    return npt_use_shared_alias(gpa, page_walk);
+}
+
 uint64_t ModelRmp::nested_root(unsigned vmpl, bool paging) {
     TableGuard guard;
     return npt_root(vmpl, paging);

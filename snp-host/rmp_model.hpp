@@ -38,6 +38,8 @@ public:
     PvalidateOutcome explain_access(unsigned vmpl, uint64_t gpa, bool c_bit, bool write, bool fetch, bool page_walk,
                                     bool user) const override;
     uint64_t nested_root(unsigned vmpl, bool paging) override;
+    bool use_shared_alias(uint64_t gpa, bool page_walk) override;
+    bool share_on_fault(uint64_t gpa) override;
     const char* host_access(uint64_t gpa, uint64_t len, bool write) const override;
     bool smash_for_access(uint64_t gpa) override;
     // The nested view of one page at one VMPL, for npt.cpp.

@@ -47,6 +47,16 @@ public:
     // RMP's Page-Size check): PSMASH it, as KVM does before the access is
     // retried. false when the entry is not a guest's 2 MiB one.
     virtual bool smash_for_access(uint64_t gpa) = 0;
+    // A shared data access to a page assigned to the guest but not validated:
+    // the hypervisor makes it shared (RMPUPDATE), as KVM and QEMU do on such a
+    // fault (KVM_EXIT_MEMORY_FAULT, QEMU kvm_convert_memory); a validated page
+    // is left alone (converting it would destroy what the guest validated).
+    // false when the page is not such a page.
+    virtual bool share_on_fault(uint64_t gpa) = 0;
+    // A shared-alias #NPF on a private page: the nested leaf is filled for a
+    // data read or a page walk (npt.hpp npt_use_shared_alias); false when
+    // that changes nothing and the fault is the RMP's to explain.
+    virtual bool use_shared_alias(uint64_t gpa, bool page_walk) = 0;
     // The nested CR3 of a VMPL's view of the RMP (built on first use), for a
     // context with paging on or off (npt.hpp).
     virtual uint64_t nested_root(unsigned vmpl, bool paging) = 0;

@@ -384,6 +384,21 @@ Next on_npf(Vcpu& v) {
             v.index, v.vmpl, gpa, v.vmcb().get(kRip));
         return Next::kResume;
     }
+    // A shared data access to a private page never validated: KVM exits to
+    // QEMU, which converts the page to shared and the access is retried
+    // (OVMF relies on it for its first GHCB page, which no launch update
+    // covers). Walks and fetches are private accesses: never converted.
+    if (!c_bit && !(err & 16) && !((err >> 33) & 1) && v.machine->guest.contains(page, 1) &&
+        v.machine->rmp->share_on_fault(page)) {
+        if (++v.implicit_shares <= 4)
+            log("vCPU {} VMPL{}: shared access to GPA {:#x} (RIP {:#x}), private and never validated: made shared, as "
+                "KVM and QEMU convert it on such a fault",
+                v.index, v.vmpl, page, v.vmcb().get(kRip));
+        return Next::kResume;
+    }
+    // A shared-alias leaf of a private page is filled on first use (npt.hpp).
+    if (!c_bit && v.machine->guest.contains(page, 1) && v.machine->rmp->use_shared_alias(page, (err >> 33) & 1))
+        return Next::kResume;
     if (v.machine->guest.contains(page, 1)) {
         // Guest RAM: the nested view is the RMP's, so the RMP says why (APM vol. 2
         // 15.36.10): a private access to an unvalidated page is #VC 0x404, the

@@ -16,6 +16,7 @@
 #include "warden/igvm/kvm_vmsa.hpp"
 #include "warden/result.hpp"
 #include "warden/svm/guest_walk.hpp"
+#include "warden/svm/mtrr.hpp"
 
 namespace snp_host {
 
@@ -82,6 +83,11 @@ struct Vcpu {
     // The context's nested roots with paging on and off (npt.hpp), and which
     // one its VMCB holds: chosen before each VMRUN by the guest's CR0.PG.
     uint64_t root_paged = 0, root_unpaged = 0;
+    uint64_t implicit_shares = 0;  // pages made shared on a shared fault (on_npf)
+    bool noted_version_0 = false;  // a GHCB page with protocol version 0 was said once
+    // The context's MTRRs, written through the GHCB (KVM keeps one set per
+    // vCPU; here each VMPL's context has its own: Warden's VMPL0 writes none).
+    warden::svm::Mtrrs mtrrs;
     vmcb::Vmcb vmcb() { return vmcb::Vmcb(vmcb_page); }
 };
 

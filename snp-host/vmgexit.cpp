@@ -207,12 +207,31 @@ Next serve_cpuid(Vcpu& v, GhcbCopy& g) {
 // capability and default type, read from the CPU. A write to the APIC base
 // may only set the enable bit it already has (x2APIC is not in TCG).
 constexpr uint32_t kMsrApicBase = 0x1b;
-bool msr_readable(uint32_t m) { return m == kMsrApicBase || m == 0x10 || m == 0xfe || m == 0x277 || m == 0x2ff; }
+bool msr_readable(uint32_t m) { return m == kMsrApicBase || m == 0x10 || m == 0x277; }
+
+// 48 physical address bits: the emulated CPU's (-cpu ...,phys-bits=48).
+constexpr unsigned kPhysBits = 48;
 
 Next serve_msr(Vcpu& v, GhcbCopy& g) {
     const bool write = g.get(GhcbField::kSwExitInfo1) == 1;
     const uint32_t m = static_cast<uint32_t>(g.get(GhcbField::kRcx));
     if (!g.valid(GhcbField::kRcx)) return refuse(v, 0, "GHCB MSR with RCX not marked valid");
+    // The MTRRs are the vCPU's own, as KVM emulates them (svm/mtrr.hpp).
+    uint64_t value = (g.get(GhcbField::kRdx) << 32) | (g.get(GhcbField::kRax) & 0xffffffff);
+    if (write && (!g.valid(GhcbField::kRax) || !g.valid(GhcbField::kRdx)))
+        return refuse(v, 0, "GHCB MSR write with RAX or RDX not marked valid");
+    switch (svm::mtrr_access(v.mtrrs, m, write, value, kPhysBits)) {
+    case svm::MtrrAccess::kNotMtrr: break;
+    case svm::MtrrAccess::kDone:
+        if (!write) g.put(GhcbField::kRax, value & 0xffffffff), g.put(GhcbField::kRdx, value >> 32);
+        g.put(GhcbField::kSwExitInfo1, 0);
+        return Next::kResume;
+    case svm::MtrrAccess::kGp:
+        log("vCPU {} VMPL{}: MTRR {:#x} {} {:#x}: refused as the CPU would (#GP)", v.index, v.vmpl, m,
+            write ? "write" : "read", value);
+        fail_with_gp(g);
+        return Next::kResume;
+    }
     if (!write && msr_readable(m)) {
         const uint64_t x = cpu::rdmsr(m);
         g.put(GhcbField::kRax, x & 0xffffffff);
@@ -220,10 +239,9 @@ Next serve_msr(Vcpu& v, GhcbCopy& g) {
         g.put(GhcbField::kSwExitInfo1, 0);
         return Next::kResume;
     }
-    if (write && m == kMsrApicBase && g.valid(GhcbField::kRax) && g.valid(GhcbField::kRdx)) {
-        const uint64_t x = (g.get(GhcbField::kRdx) << 32) | (g.get(GhcbField::kRax) & 0xffffffff);
-        if (x == (cpu::rdmsr(m) | (1u << 11))) {
-            cpu::wrmsr(m, x);
+    if (write && m == kMsrApicBase) {
+        if (value == (cpu::rdmsr(m) | (1u << 11))) {
+            cpu::wrmsr(m, value);
             g.put(GhcbField::kSwExitInfo1, 0);
             return Next::kResume;
         }
@@ -408,14 +426,25 @@ Next serve_ghcb_page(Vcpu& v) {
     GhcbCopy& g = ghcb_copies[v.index];
     std::memcpy(g.raw(), page.data(), 4096);
     // The GHCB's own header (GHCB spec 2.3.2): usage 0 is the standard layout,
-    // the only one served; the version must be one the host offers.
+    // the only one served. The version must not be above what the host
+    // offers; 0 is taken as KVM takes it (sev_es_validate_vmgexit checks the
+    // usage only): edk2's SEC writes 0 there (OvmfPkg/Sec/AmdSev.c takes the
+    // maximum from the GHCB MSR value after overwriting it with the GHCB's
+    // address), and the version in force is the one the MSR protocol agreed.
     uint16_t version;
     uint32_t usage;
     std::memcpy(&version, g.raw() + warden::sev::kGhcbProtocolVersion, sizeof version);
     std::memcpy(&usage, g.raw() + warden::sev::kGhcbUsage, sizeof usage);
     if (usage != 0) return refuse(v, v.ghcb_gpa, "GHCB usage other than 0 (the standard layout)");
-    if (version < kGhcbMinVersion || version > kGhcbMaxVersion)
-        return refuse(v, v.ghcb_gpa, "GHCB protocol version outside the 1..2 the host offers");
+    if (version > kGhcbMaxVersion) {
+        log("vCPU {} VMPL{}: GHCB at {:#x}: protocol version {}", v.index, v.vmpl, v.ghcb_gpa, version);
+        return refuse(v, v.ghcb_gpa, "GHCB protocol version above the 2 the host offers");
+    }
+    if (version == 0 && !v.noted_version_0) {
+        v.noted_version_0 = true;
+        log("vCPU {} VMPL{}: GHCB protocol version 0 in the page (edk2's SEC writes 0): taken, as KVM takes it",
+            v.index, v.vmpl);
+    }
     const uint64_t code = g.get(GhcbField::kSwExitCode);
     Next n = Next::kResume;
     switch (code) {

@@ -276,7 +276,8 @@ def main():
         status, log = boot(host, igvm, smp)
         sys.stdout.write(log)
         return answer(log, status, sys.argv[7], int(sys.argv[8]), sys.argv[9:])
-    pattern = re.compile(sys.argv[7] if mode == "reach" else digest_line)
+    # reach: every REGEX must match a line; the run stops at the last one's.
+    pattern = re.compile(sys.argv[-1] if mode == "reach" else digest_line)
     status, log = boot(host, igvm, smp, pattern)
     sys.stdout.write(log)
     if mode == "digest":
@@ -296,9 +297,10 @@ def main():
             print(f"PASS: the host placed the firmware's {pages} pages in the flash")
         print(f"PASS: the host's launch digest equals warden-igvm measure --vcpus {smp} --cpu {CPU_MODEL}")
     elif mode == "reach":
-        if not re.search(sys.argv[7], log, re.M):
-            sys.exit(f"FAIL: no line matching {sys.argv[7]!r} (QEMU status {status})")
-        print(f"PASS: reached {sys.argv[7]!r}")
+        for want in sys.argv[7:]:
+            if not re.search(want, log, re.M):
+                sys.exit(f"FAIL: no line matching {want!r} (QEMU status {status})")
+            print(f"PASS: reached {want!r}")
     else:
         sys.exit(f"unknown mode {mode}")
 
