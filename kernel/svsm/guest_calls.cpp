@@ -11,6 +11,7 @@
 #include "boot/boot_info.hpp"
 #include "mm/frames.hpp"
 #include "mm/layout.hpp"
+#include "platform/platform.hpp"
 #include "svsm/guest.hpp"
 
 namespace warden::guest {
@@ -50,6 +51,7 @@ int64_t sys_guest_info(task::Task& t, uint64_t out) {
     info.firmware_size = launched_firmware().size;
     info.svsm_base = svsm_mem.base.raw();
     info.svsm_size = svsm_mem.size;
+    info.encryption_mask = platform::current().encryption_mask();
     info.cpu_index = t.cpu;
     info.apic_id = arch::cpu(t.cpu).apic_id;
     for (unsigned i = 0; i < arch::kMaxCpus && info.cpu_count < 64; ++i) {
