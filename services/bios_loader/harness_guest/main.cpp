@@ -13,6 +13,7 @@
 #include "service.hpp"
 #include "warden/abi/fw_cfg_service.hpp"
 #include "warden/sev/vmsa.hpp"
+#include "warden/svsm/core.hpp"
 #include "warden/svsm/guest_layout.hpp"
 
 // On CPU 0, the guest BSP's.
@@ -87,6 +88,11 @@ Result<void> validate(PhysRange r) {
     for (uint64_t at = 0; at < r.size; at += kLargePageSize) {
         const int64_t v = svc::syscall(Sys::kGuestPvalidate, (r.base + at).raw(), 1, 1);
         if (v < 0) return Fail(static_cast<Error>(-v));
+        // Validated now or already; anything else (a 2 MiB page split into
+        // 4 KiB entries: size mismatch) leaves the range not validated.
+        if (v != static_cast<int64_t>(svsm::PvalidateOutcome::kChanged) &&
+            v != static_cast<int64_t>(svsm::PvalidateOutcome::kUnchanged))
+            return Fail(Error::kInvalidArgument);
     }
     return {};
 }
