@@ -4,6 +4,7 @@
 // RUN_VMPL, judges each answer and the validation state it can see, and
 // prints the native harness's verdict line
 //   harness: vcpu=<n> svsm_calls=<n> checks=<n> passed=<n> failed=<n>
+#include <atomic>
 #include <cstring>
 
 #include "boot.hpp"
@@ -11,6 +12,7 @@
 #include "console.hpp"
 #include "cpu.hpp"
 #include "ghcb.hpp"
+#include "svsm.hpp"
 #include "warden/sev/detect.hpp"
 #include "warden/sev/secrets.hpp"
 
@@ -24,6 +26,38 @@ namespace {
 using namespace warden;
 
 Vcpu* vcpus[kMaxVcpus];
+// The vCPUs done with their checks, those with a failed one, and whose
+// turn it is to print its verdict. The verdicts are printed one vCPU after
+// another once every vCPU is done: COM1 is shared with the host's and
+// Warden's lines, and while checks run on other vCPUs the host's report of
+// a probe could cut a verdict line in two. vCPU 0 terminates the guest
+// (which ends the run) only when every vCPU has said its verdict.
+std::atomic<unsigned> finished{0}, failing{0}, printing{0};
+
+// RUN_VMPL without call_pending: nothing is served, VMPL0 gets its turn
+// (this CPU's other tasks, and the IPIs its kernel answers).
+void give_vmpl0_its_turn(Vcpu& v) { (void)svsm_call(v, warden::svsm::CallRegs{}, false); }
+
+void wait_until(Vcpu& v, const std::atomic<unsigned>& counter, unsigned value) {
+    while (counter.load() != value) give_vmpl0_its_turn(v);
+}
+
+[[noreturn]] void finish(Vcpu& v, const Tally& t) {
+    if (t.failed != 0) failing.fetch_add(1);
+    finished.fetch_add(1);
+    wait_until(v, finished, v.boot.vcpu_count);
+    wait_until(v, printing, v.boot.vcpu_index);
+    log("harness: vcpu={} svsm_calls={} checks={} passed={} failed={}", v.boot.vcpu_index, t.calls, t.passed + t.failed,
+        t.passed, t.failed);
+    printing.fetch_add(1);
+    if (v.boot.vcpu_index != 0) {
+        for (;;) give_vmpl0_its_turn(v);
+    }
+    wait_until(v, printing, v.boot.vcpu_count);
+    // Done: nothing more to ask of the SVSM. Terminate with the verdict
+    // (reason 0 passed, 1 failed) so the host's line says which.
+    terminate(kReasonSetHarness, failing.load() == 0 ? 0 : 1);
+}
 
 void read_boot_page(Vcpu& v, uint64_t gpa) {
     auto b = svsm::entry::read_boot_page(std::span<const uint8_t, kPage>(reinterpret_cast<const uint8_t*>(gpa), kPage));
@@ -92,9 +126,5 @@ extern "C" [[noreturn]] void harness_main(uint64_t boot_page_gpa) {
     linux_order(v, t);
     malformed(v, t);
     taken_vmsa(v, t);
-    log("harness: vcpu={} svsm_calls={} checks={} passed={} failed={}", v.boot.vcpu_index, t.calls, t.passed + t.failed,
-        t.passed, t.failed);
-    // Done: nothing more to ask of the SVSM. Terminate with the verdict
-    // (reason 0 passed, 1 failed) so the host's line says which.
-    terminate(kReasonSetHarness, t.failed == 0 ? 0 : 1);
+    finish(v, t);
 }

@@ -424,6 +424,10 @@ Result<void> create_vcpu(PhysAddr vmsa, PhysAddr caa, uint32_t apic_id) {
 Result<void> create_and_start_vcpu(PhysAddr vmsa, PhysAddr caa, uint32_t apic_id) {
     WARDEN_TRY_VOID(create_vcpu(vmsa, caa, apic_id));
     if (!kernel_runs_guest()) return {};
+    // A CPU that runs a vCPU already goes on running it: no CREATE_VCPU
+    // replaces a running context. The VMSA stays created -- taken, checked,
+    // live until DELETE_VCPU gives it back -- but is not started.
+    if (cpu_runs_vcpu(apic_id)) return {};
     auto r = start_taken_vcpu(vmsa, caa, apic_id);
     if (!r) (void)delete_vcpu(vmsa);  // not attached: the page is the guest's again
     return r;

@@ -93,8 +93,10 @@ Result<void> create_vcpu(PhysAddr vmsa, PhysAddr caa, uint32_t apic_id);
 // CREATE_VCPU as the request loop asks it: create_vcpu, then where the
 // kernel runs the guest, its start on the target vCPU at the guest's VMPL
 // from the page itself (AP creation), which that CPU's request loop runs;
-// kInvalidArgument for an XCR0 the CPU would refuse, kBusy when that CPU
-// runs a guest vCPU already. A failed start gives the page back.
+// kInvalidArgument for an XCR0 the CPU would refuse, kBusy when another
+// start for that CPU is under way. A failed start gives the page back.
+// Where that CPU runs a guest vCPU already, the running context is not
+// replaced: the VMSA is created (taken, live) and not started.
 Result<void> create_and_start_vcpu(PhysAddr vmsa, PhysAddr caa, uint32_t apic_id);
 // kOutOfRange outside guest memory, kNotFound unless vmsa is a live vCPU's
 // VMSA; then the page is the guest's again.
@@ -122,6 +124,8 @@ Result<void> attach_vcpu(uint32_t apic_id, PhysAddr vmsa, bool svsm_owned, PhysA
 // drops it when the start failed.
 Result<void> reserve_vcpu(uint32_t apic_id);
 void release_vcpu(uint32_t apic_id);
+// Whether the CPU with apic_id runs a guest vCPU (attached).
+bool cpu_runs_vcpu(uint32_t apic_id);
 // Whether a guest page is a VMSA some CPU runs.
 bool vcpu_attached(PhysAddr vmsa);
 // What the guest asked when it came back to VMPL0: its call (from a copy of

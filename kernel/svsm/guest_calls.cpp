@@ -11,6 +11,7 @@
 #include "boot/boot_info.hpp"
 #include "mm/frames.hpp"
 #include "mm/layout.hpp"
+#include "platform/platform.hpp"
 #include "svsm/guest.hpp"
 
 namespace warden::guest {
@@ -51,6 +52,7 @@ int64_t sys_guest_info(task::Task& t, uint64_t out) {
     info.firmware_size = launched_firmware().size;
     info.svsm_base = svsm_mem.base.raw();
     info.svsm_size = svsm_mem.size;
+    info.encryption_mask = platform::current().encryption_mask();
     info.cpu_index = t.cpu;
     info.apic_id = arch::cpu(t.cpu).apic_id;
     for (unsigned i = 0; i < arch::kMaxCpus && info.cpu_count < 64; ++i) {
@@ -117,11 +119,11 @@ int64_t place_made_page(uint64_t gpa, Result<void> (*make)(uint64_t, std::span<u
 
 int64_t sys_guest_secrets(task::Task& t, uint64_t gpa, uint64_t caa) {
     if (!begin_guest_call(t)) return fail(Error::kDenied);
-    if (!is_aligned(caa, kPageSize)) return fail(Error::kMisaligned);
+    if (!is_aligned(gpa, kPageSize) || !is_aligned(caa, kPageSize)) return fail(Error::kMisaligned);
     const PhysRange ca{PhysAddr(caa), kPageSize};
     if (!is_guest_memory(ca)) return fail(Error::kOutOfRange);
     if (!in_guest_hands(ca)) return fail(Error::kDenied);
-    if (caa == (gpa & ~(kPageSize - 1))) return fail(Error::kInvalidArgument);
+    if (caa == gpa) return fail(Error::kInvalidArgument);
     return place_made_page(
         gpa, [](uint64_t a, std::span<uint8_t, kPageSize> out) { return make_secrets_page(PhysAddr(a), out); }, caa);
 }

@@ -84,6 +84,13 @@ Result<void> attach_vcpu(uint32_t apic_id, PhysAddr vmsa, bool svsm_owned, PhysA
     return {};
 }
 
+bool cpu_runs_vcpu(uint32_t apic_id) {
+    const unsigned i = cpu_of(apic_id);
+    if (i == arch::kMaxCpus) return false;
+    LockGuard guard(contexts_lock);
+    return contexts[i].vmsa.raw() != 0;
+}
+
 bool vcpu_attached(PhysAddr vmsa) {
     LockGuard guard(contexts_lock);
     for (const Context& c : contexts) {

@@ -76,6 +76,29 @@ void good_path(uint64_t gpa, uint64_t caa) {
     }
 }
 
+// A page CREATE_VCPU took as a VMSA is out of the guest's hands: neither a
+// target nor the Calling Area. Only where tasks play the guest (native):
+// elsewhere CREATE_VCPU would start a vCPU from it.
+void taken_page(uint64_t gpa, uint64_t caa) {
+    const uint64_t vmsa = gpa + 0x1000;
+    expect_true(svc::syscall(Sys::kGuestPvalidate, vmsa, 0, 1) >= 0, "the VMSA page validated");
+    const uint8_t vmpl = info.guest_vmpl;
+    const uint64_t efer = uint64_t{1} << 12;  // EFER.SVME, which a VMSA must carry
+    (void)svc::syscall(Sys::kGuestWrite, vmsa + 0x0ca, reinterpret_cast<uint64_t>(&vmpl), 1);
+    (void)svc::syscall(Sys::kGuestWrite, vmsa + 0x0d0, reinterpret_cast<uint64_t>(&efer), 8);
+    (void)svc::syscall(Sys::kGuestWrite, vmsa + 0x3b0, reinterpret_cast<uint64_t>(&info.sev_features), 8);
+    if (svc::syscall(Sys::kVcpuCreate, vmsa, caa, info.apic_id) != 0) {
+        expect_true(false, "CREATE_VCPU of a well-formed VMSA");
+        return;
+    }
+    expect(secrets(vmsa, caa), Error::kDenied, "a secrets page onto a live VMSA");
+    expect(cpuid(vmsa), Error::kDenied, "a CPUID page onto a live VMSA");
+    expect(secrets(gpa, vmsa), Error::kDenied, "a Calling Area on a live VMSA");
+    expect_true(svc::syscall(Sys::kVcpuDelete, vmsa) == 0, "DELETE_VCPU gives the page back");
+    expect_true(secrets(vmsa, caa) == 0, "the page given back takes a secrets page again");
+    (void)svc::syscall(Sys::kGuestPvalidate, vmsa, 0, 0);
+}
+
 }  // namespace
 
 extern "C" int64_t service_main() {
@@ -91,6 +114,7 @@ extern "C" int64_t service_main() {
     expect_true(validated == static_cast<int64_t>(warden::svsm::PvalidateOutcome::kChanged), "the target validated");
     if (validated >= 0) {
         good_path(gpa, caa);
+        if (!info.runs_guest) taken_page(gpa, caa);
         (void)svc::syscall(Sys::kGuestPvalidate, gpa, 0, 0);
         expect(secrets(gpa, caa), Error::kDenied, "a target rescinded again");
     }

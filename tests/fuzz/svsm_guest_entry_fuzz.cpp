@@ -1,7 +1,8 @@
 // libFuzzer target: the guest image's entry contract, both sides of it --
-// the image header the loader parses and the boot page the image reads.
+// the image header the loader parses and the boot page the image reads --
+// and the loader's placement of a parsed header (guest_layout.hpp).
 // Whatever parses must stay inside the limits the contract promises, and
-// write back to the same bytes.
+// write back to the same bytes; a placement must lie where it was allowed.
 #include <array>
 #include <cstddef>
 #include <cstdint>
@@ -9,6 +10,7 @@
 #include <span>
 
 #include "warden/svsm/guest_entry.hpp"
+#include "warden/svsm/guest_layout.hpp"
 
 using namespace warden;
 using namespace warden::svsm::entry;
@@ -22,6 +24,20 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
         std::array<uint8_t, kImageHeaderSize> again{};
         write_image_header(*h, again);
         if (std::memcmp(again.data(), data, kImageHeaderSize) != 0) __builtin_trap();
+        // Guest RAM and a range to avoid from the bytes after the header.
+        uint64_t words[4] = {};
+        std::memcpy(words, data + kImageHeaderSize,
+                    size - kImageHeaderSize < sizeof words ? size - kImageHeaderSize : sizeof words);
+        const PhysRange ram{PhysAddr(words[0] & 0xffffffff000), words[1] & 0xffffffff000};
+        const PhysRange avoid[] = {PhysRange{PhysAddr(words[2] & 0xffffffff000), words[3] & 0xfffffff}};
+        if (ram.base + ram.size >= ram.base) {
+            if (auto l = plan_layout(*h, 1 + static_cast<uint32_t>(words[3] >> 60), ram, avoid)) {
+                if (!ram.contains(l->validated) || !ram.contains(l->scratch)) __builtin_trap();
+                if (l->validated.overlaps(avoid[0]) || l->scratch.overlaps(avoid[0])) __builtin_trap();
+                if (l->validated.overlaps(l->scratch) || l->validated.base.raw() % kLargePage != 0) __builtin_trap();
+                if (l->tables < h->end() || l->caa(l->vcpus - 1) + kPage > l->validated.end().raw()) __builtin_trap();
+            }
+        }
     }
     std::array<uint8_t, kPage> page{};
     std::memcpy(page.data(), data, size < kPage ? size : kPage);

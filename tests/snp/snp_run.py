@@ -33,6 +33,18 @@ SVM CPU, and judges what the host and Warden print.
         REGEX, every "the CPU does not support" rejection allows exactly the
         proposed value without the named bits, Warden never runs (no VMRUN),
         and QEMU ends with the fail status (35)
+    snp_run.py harness HOST.fw TOOL KERNEL.elf WORKDIR SMP IMAGE
+        KERNEL.elf carries the harness guest's loader; IMAGE goes in as fw_cfg
+        opt/warden/guest. The run ends when the guest terminates: every vCPU
+        0..SMP-1 printed its verdict line with checks > 0 and failed=0, the
+        loader started SMP vCPUs, the host saw reason set 4 code 0; the
+        world switches per SVSM call (RUN_VMPLs from VMPL2 and VMPL0 at the
+        stop, over the calls) are printed, and must be 2 with one vCPU
+    snp_run.py harness-refused HOST.fw TOOL KERNEL.elf WORKDIR SMP IMAGE EDITS REGEX
+        as harness, with IMAGE edited (EDITS: OFFSET=HEX[,OFFSET=HEX...], the
+        bytes at OFFSET replaced by HEX): the log has a line matching REGEX
+        and Warden's ready line, and no guest vCPU ran (the SVSM serves on,
+        the guest stays down)
     snp_run.py hostfault HOST.fw
     --firmware=PATH (digest, reach, answer, bench; anywhere after the mode)
         packs the guest's firmware in too (warden-igvm pack --firmware), as
@@ -256,6 +268,84 @@ def ktest(host, tool, kernel, workdir, smp, fw_cfg_file):
     print(f"PASS: {len(results)} KTESTs ok on the emulated SNP host, {skipped} skipped as not applicable")
 
 
+# The guest writes each line whole (one rep outsb), but COM1 is shared: a line
+# of Warden's console may have been cut by it, so a verdict may follow such a
+# fragment on its line. Its end is the guest's own.
+VERDICT = r"harness: vcpu=(\d+) svsm_calls=(\d+) checks=(\d+) passed=(\d+) failed=(\d+)$"
+STOPPED = r"^snp-host: vCPU {} VMPL{} stopped: .* (\d+) RUN_VMPL$"
+STOPPED_ALL = r"^snp-host: vCPU {} stopped: .* (\d+) RUN_VMPL$"
+
+
+def harness(host, tool, kernel, workdir, smp, image):
+    igvm = pack(tool, kernel, workdir, smp)
+    status, log = boot(host, igvm, smp, extra=["-fw_cfg", f"name=opt/warden/guest,file={image}"])
+    sys.stdout.write(log)
+    n = int(smp)
+    verdicts = {int(m[0]): [int(x) for x in m[1:]] for m in re.findall(VERDICT, log, re.M)}
+    for i in range(n):
+        if i not in verdicts:
+            sys.exit(f"FAIL: vCPU {i} printed no verdict line (QEMU status {status})")
+        calls, checks, passed, failed = verdicts[i]
+        if checks == 0 or failed != 0 or passed != checks:
+            sys.exit(f"FAIL: vCPU {i}: {checks} checks, {passed} passed, {failed} failed")
+    if sorted(verdicts) != list(range(n)):
+        sys.exit(f"FAIL: verdicts from vCPUs {sorted(verdicts)}, expected 0..{n - 1}")
+    # The loader's CPU started each vCPU by AP creation at VMPL2 (the host's
+    # lines: Warden's own can be cut by the guest's on COM1).
+    for i in range(n):
+        created = rf"snp-host: vCPU 0: AP creation: vCPU {i} VMPL2 runs from the VMSA at GPA 0x"
+        if not re.search(created, log, re.M):
+            sys.exit(f"FAIL: no line matching {created!r}: the loader did not start vCPU {i}")
+    if not re.search(r"snp-host: vCPU 0 VMPL2: termination requested .* reason set 4 code 0:", log):
+        sys.exit("FAIL: the guest did not terminate with reason set 4 code 0 (every check passed)")
+    # vCPU 0's counters: its VMPL2 context's RUN_VMPLs, and the vCPU's total
+    # less those (VMPL0's); none before the ready line (the loader starts it after).
+    lower = re.search(STOPPED.format(0, 2), log, re.M)
+    total = re.search(STOPPED_ALL.format(0), log, re.M)
+    if lower and total:
+        from_vmpl2 = int(lower.group(1))
+        from_vmpl0 = int(total.group(1)) - from_vmpl2
+        calls = verdicts[0][0]
+        print(f"vCPU 0: {calls} SVSM calls, RUN_VMPL {from_vmpl2} from VMPL2 and {from_vmpl0} from VMPL0: "
+              f"{(from_vmpl2 + from_vmpl0) / calls:.2f} world switches per call")
+        if n == 1 and (from_vmpl2 + from_vmpl0) // calls != 2:
+            sys.exit("FAIL: not 2 world switches per SVSM call with one vCPU")
+    print(f"PASS: the harness guest at VMPL2 passed every check on each of its {n} vCPU(s) under Warden's loader "
+          "and request loop")
+
+
+def harness_refused(host, tool, kernel, workdir, smp, image, edits, want):
+    with open(image, "rb") as f:
+        data = bytearray(f.read())
+    for edit in edits.split(","):
+        offset, value = edit.split("=")
+        patch = bytes.fromhex(value)
+        data[int(offset, 0):int(offset, 0) + len(patch)] = patch
+    os.makedirs(workdir, exist_ok=True)
+    bad = os.path.join(workdir, f"harness-guest-refused-{edits.replace(',', '_').replace('=', '-')}.bin")
+    with open(bad, "wb") as f:
+        f.write(data)
+    igvm = pack(tool, kernel, workdir, smp)
+    seen = {"want": False, "ready": False}
+    ready = re.compile(r"^warden: ready cpus=")
+
+    class Until:  # both lines, in either order
+        def search(self, line):
+            seen["want"] = seen["want"] or bool(re.search(want, line))
+            seen["ready"] = seen["ready"] or bool(ready.search(line))
+            return seen["want"] and seen["ready"]
+
+    status, log = boot(host, igvm, smp, Until(), extra=["-fw_cfg", f"name=opt/warden/guest,file={bad}"])
+    sys.stdout.write(log)
+    if not re.search(want, log, re.M):
+        sys.exit(f"FAIL: no line matching {want!r} (QEMU status {status})")
+    if not re.search(r"^warden: ready cpus=", log, re.M):
+        sys.exit("FAIL: Warden did not reach its ready line")
+    if re.search(r"snp-host: vCPU \d+ VMPL2: VMRUN", log):
+        sys.exit("FAIL: a guest vCPU ran from a refused image")
+    print(f"PASS: the loader refused the malformed image ({want!r}), the SVSM served on, no guest vCPU ran")
+
+
 def main():
     firmware = [a.split("=", 1)[1] for a in sys.argv if a.startswith("--firmware=")]
     sys.argv = [a for a in sys.argv if not a.startswith("--firmware=")]
@@ -265,6 +355,10 @@ def main():
         return ktest(*sys.argv[2:8])
     if sys.argv[1] == "cpuid":
         return cpuid(*sys.argv[2:7], sys.argv[7:])
+    if sys.argv[1] == "harness":
+        return harness(*sys.argv[2:8])
+    if sys.argv[1] == "harness-refused":
+        return harness_refused(*sys.argv[2:10])
     mode, host, tool, kernel, workdir, smp = sys.argv[1:7]
     igvm = pack(tool, kernel, workdir, smp, firmware[-1] if firmware else None)
     digest_line = r"^snp-host: launch digest ([0-9a-f]{96})$"

@@ -148,6 +148,7 @@ struct GuestInfo {
     uint64_t flash_base = 0, flash_size = 0;    // the region where the firmware image maps (ends at 4 GiB)
     uint64_t firmware_size = 0;                 // an image the launch already put there (IGVM), else 0
     uint64_t svsm_base = 0, svsm_size = 0;      // SVSM memory as the guest must be told (secrets page)
+    uint64_t encryption_mask = 0;               // the C-bit a guest's private page-table entries carry (native: 0)
     uint32_t cpu_index = 0, apic_id = 0, cpu_count = 0;
     uint8_t guest_vmpl = 0;
     uint8_t bench = 0;       // the command line asks for benchmarks (warden.bench)
@@ -160,7 +161,7 @@ struct GuestInfo {
     uint32_t cpu_signature = 0;
     uint32_t reserved2 = 0;
 };
-static_assert(sizeof(GuestInfo) == 384, "the ABI fixes the size");
+static_assert(sizeof(GuestInfo) == 392, "the ABI fixes the size");
 static_assert(sizeof(Manifest) == 112, "the ABI fixes the manifest size");
 
 // Checks a manifest's bytes: exact size, NUL-terminated names, a name, port

@@ -122,7 +122,9 @@ int64_t service_main() {
         return 1;
     }
     KernelServices services(info);
-    svsm::VcpuState vcpu{.caa = PhysAddr(info.caa)};
+    // Attestation is offered where the kernel runs the guest (SNP): lib's
+    // protocol checks the request and, with no PSP path, makes up no report.
+    svsm::VcpuState vcpu{.caa = PhysAddr(info.caa), .attestation = info.runs_guest != 0};
     if (info.runs_guest) return serve_guest_runs(services, vcpu);
     serve_messages(services, vcpu);
 }
