@@ -5,6 +5,7 @@
 // and answers with the result (the reply, or on SNP the guest's VMSA). The privileged parts are the kernel's guest
 // system calls, which check every address again.
 #include "service.hpp"
+#include "warden/svsm/call_tally.hpp"
 #include "warden/svsm/core.hpp"
 
 WARDEN_SERVICE_MANIFEST(.name = "request_loop@", .serves = "svsm@", .uses = {}, .ports = {},
@@ -56,6 +57,26 @@ private:
 
 abi::GuestInfo info;
 
+// The calls this vCPU's guest made (SNP): the first of each kind when it
+// comes, the whole tally at 64, 128, 256, ... calls.
+svsm::CallTally tally;
+
+void note_call(uint64_t rax) {
+    const auto protocol = static_cast<uint32_t>(rax >> 32), call = static_cast<uint32_t>(rax);
+    if (tally.record(rax)) {
+        const char* name = svsm::call_name(protocol, call);
+        svc::log("svsm: vCPU {}'s first {} call (protocol {} call {})", info.cpu_index, name ? name : "unknown",
+                 protocol, call);
+    }
+    const uint64_t n = tally.total();
+    if (n >= 64 && (n & (n - 1)) == 0) {
+        fmt::FixedString<abi::kMaxLog> line;
+        fmt::format(line, "svsm: vCPU {}: ", info.cpu_index);
+        tally.describe(line);
+        (void)svc::log_raw(line.view());
+    }
+}
+
 // Native: the harness task's message is the call, the reply the answer.
 [[noreturn]] void serve_messages(KernelServices& services, svsm::VcpuState& vcpu) {
     for (;;) {
@@ -98,12 +119,14 @@ int64_t serve_guest_runs(KernelServices& services, svsm::VcpuState& vcpu) {
             vcpu.caa = PhysAddr(call.caa);
         }
         svsm::CallRegs regs{.rax = call.rax, .rcx = call.rcx, .rdx = call.rdx, .r8 = call.r8, .r9 = call.r9};
+        const uint64_t asked = call.rax;
         // The guest runs inside this loop's system call with interrupts off,
         // so the tick never finds the loop in user mode: a yield after each
         // call lets the other tasks of this CPU run, and a switch that was no
         // call (the guest giving VMPL0 its turn) waits a tick, so that even
         // the idle work of this CPU gets its turn.
         if (svsm::serve(regs, vcpu, services)) {
+            note_call(asked);
             answer = abi::GuestCall{.rax = regs.rax, .rcx = regs.rcx, .rdx = regs.rdx, .r8 = regs.r8, .r9 = regs.r9};
             results = &answer;
             (void)svc::syscall(Sys::kYield);
