@@ -64,10 +64,11 @@ void fill_ciphertext_page() {
 // The shared alias of a page the hypervisor does not own, per host page:
 // not present until its first access, then what that access needs. A data
 // read gets the "ciphertext" page; a guest page-table walk (#NPF EXITINFO1
-// bit 33) gets the page itself, read-write and NX, because a walk is private
-// whatever the C-bit of the pointer that led to the table (APM vol. 2
-// 15.34.5), and OVMF's table pointers and CR3 carry none. A page walked
-// once stays so while it is private (docs/snp-host.md, "Page walks").
+// bit 33) gets the page itself with the view's private rights (its VMPL's,
+// NX), because a walk is private whatever the C-bit of the pointer that
+// led to the table (APM vol. 2 15.34.5), and OVMF's table pointers and CR3
+// carry none. A page walked once stays so while it is private
+// (docs/snp-host.md, "Page walks").
 enum class SharedUse : uint8_t { kUnused, kData, kWalk };
 SharedUse shared_use[kMaxGuest / 4096];
 
@@ -93,8 +94,13 @@ void refresh_view(unsigned vmpl, uint64_t gpa, uint64_t end) {
             shared_use[slot] = SharedUse::kUnused;
         } else if (shared.present) {
             const SharedUse use = shared_use[slot];
-            shared.present = use != SharedUse::kUnused;
-            shared.writable = use == SharedUse::kWalk;
+            // A walk is a private access (APM vol. 2 15.34.5): the walked
+            // page's shared leaf has this VMPL's private rights, never more
+            // (a walk from VMPL2 must not open VMPL0's pages, a VMSA or the
+            // read-only flash to every VMPL's shared alias).
+            if (use == SharedUse::kWalk) shared = r.private_alias;
+            shared.present = shared.present && use != SharedUse::kUnused;
+            shared.writable = shared.writable && use == SharedUse::kWalk;
             shared.executable = false;
             if (use == SharedUse::kData) shared_spa = addr(ciphertext_page);
         }

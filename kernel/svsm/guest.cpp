@@ -4,6 +4,7 @@
 
 #include <atomic>
 #include <cstring>
+#include <type_traits>
 
 #include "arch/x86_64/cpu.hpp"
 #include "arch/x86_64/percpu.hpp"
@@ -97,6 +98,18 @@ bool validated_locked(PhysRange r) {
 // SVSM does not touch one (under `lock`).
 bool readable_locked(PhysRange r) { return !hw().guest_access_needs_validation() || validated_locked(r); }
 
+// The launch's flash (SNP) is the guest's ROM (rights_in): the SVSM writes
+// none of it on the guest's behalf either, or a Calling Area, a PVALIDATE
+// list or a reply the guest names there would write what its VMPL may only
+// read and execute. Native's flash is the loader's to fill.
+bool writable_locked(PhysRange r) {
+    for (PhysAddr p = r.base.align_down(kPageSize); p < r.end(); p += kPageSize) {
+        const Region* g = region_of(PhysRange{p, kPageSize});
+        if (g == nullptr || g->launch_validated) return false;
+    }
+    return true;
+}
+
 template <typename F>
 Result<void> copy_pages(PhysAddr gpa, size_t len, F&& f) {
     size_t done = 0;
@@ -126,14 +139,18 @@ Result<void> check_in_hands_locked(PhysRange r) {
 // waits for the copy to end.
 // validated_only: the range must be validated on every platform (a page
 // the kernel places for the guest's loader), not only where access faults.
+// A copy that writes (f takes a mutable window) is refused on a region the
+// launch measured (writable_locked).
 template <typename F>
 Result<void> each_page(PhysAddr gpa, size_t len, F&& f, bool validated_only = false) {
+    constexpr bool writes = !std::is_invocable_v<F&, const uint8_t*, size_t, size_t>;
     const PhysRange r{gpa, len};
     const unsigned cpu = arch::this_cpu().index;  // a system call does not migrate
     {
         LockGuard guard(lock);
         WARDEN_TRY_VOID(check_in_hands_locked(r));
         if (!readable_locked(r) || (validated_only && !validated_locked(r))) return Fail(Error::kDenied);
+        if (writes && !writable_locked(r)) return Fail(Error::kDenied);
         copying[cpu] = r;
     }
     const Result<void> done = copy_pages(gpa, len, f);
@@ -235,8 +252,8 @@ Result<void> adopt_launch_validated() {
 }  // namespace
 
 // The record: one bit per page of every region, in frames of its own (a
-// 384 MiB guest needs 12 KiB), all clear: nothing is validated for the guest
-// at boot on either platform.
+// 384 MiB guest needs 12 KiB), all clear but for the regions the launch
+// validated (SNP's flash, adopt_launch_validated).
 Result<void> init(const boot::BootInfo& info) {
     WARDEN_TRY_VOID(platform::init_guest_windows());
     WARDEN_TRY_VOID(hw().init_guest_memory(info));

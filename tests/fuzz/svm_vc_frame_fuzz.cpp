@@ -27,7 +27,9 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     // The first 8 bytes as a 32-bit gate: the frame is 16 bytes below the
     // interrupted ESP and holds its EIP, CS and EFLAGS; the handler's CS is the same.
     if (auto g32 = warden::svm::decode_gate32(std::span<const uint8_t, 8>(data, 8))) {
+        if (data[5] & 0x10) __builtin_trap();  // a segment descriptor (S set) is never a gate
         auto d = warden::svm::build_exception_frame32(at, *g32, data[51]);
+        if (d && (at.rflags & (1u << 17))) __builtin_trap();  // never a frame from virtual-8086 mode
         if (d && (d->esp != static_cast<uint32_t>(at.rsp) - 16 || d->frame[1] != static_cast<uint32_t>(at.rip) ||
                   d->frame[2] != at.cs || (d->eflags & warden::svm::kRflagsTf) || d->cs != at.cs))
             __builtin_trap();

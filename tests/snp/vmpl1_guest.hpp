@@ -45,7 +45,7 @@ static_assert(offsetof(Data, spin) == 64 && offsetof(Data, probe_vector) == 72 &
               offsetof(Data, xmm1_pattern) == 96);  // vmpl1_stub.S
 
 struct World {
-    PhysAddr data_page, target, vmsa;
+    PhysAddr data_page, target, vmsa, pml4;
     Data* data = nullptr;
 };
 
@@ -81,7 +81,7 @@ inline Result<World> build(uint8_t vmpl = 1, uint32_t apic_id = arch::apic::this
     World w;
     WARDEN_TRY(data_page, page());
     WARDEN_TRY(target, page());
-    w.data_page = data_page, w.target = target;
+    w.data_page = data_page, w.target = target, w.pml4 = pml4;
     mm::phys_to_virt<uint64_t>(pml4)[0] = gpa(pdpt) | c_bit | kTable;
     mm::phys_to_virt<uint64_t>(pdpt)[0] = gpa(pd) | c_bit | kTable;
     for (uint64_t i = 0; i < 512; ++i) mm::phys_to_virt<uint64_t>(pd)[i] = (i << 21) | c_bit | kLeaf2M;

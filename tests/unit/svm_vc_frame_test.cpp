@@ -35,6 +35,7 @@ TEST_CASE("svm vc_frame: gates the CPU would refuse, with the exact error") {
     CHECK(decode_gate(gate_bytes(0x1000, 0x08, 0, 0x8c)).error() == Error::kInvalidArgument);  // call gate
     CHECK(decode_gate(gate_bytes(0x0000900000000000, 0x08, 0, 0x8e)).error() == Error::kInvalidArgument);
     CHECK(decode_gate(gate_bytes(0x1000, 0x00, 0, 0x8e)).error() == Error::kInvalidArgument);  // null selector
+    CHECK(decode_gate(gate_bytes(0x1000, 0x08, 0, 0x9e)).error() == Error::kInvalidArgument);  // S set: code segment
 }
 
 TEST_CASE("svm vc_frame: same stack, CPL 0: aligned frame, error code first, IF cleared") {
@@ -105,19 +106,22 @@ TEST_CASE("svm vc_frame: a 32-bit interrupt gate decodes; 16-bit, task and absen
     CHECK(decode_gate32(gate32_bytes(0xfffffc4a, 0x10, 0x86)).error() == Error::kInvalidArgument);  // 16-bit
     CHECK(decode_gate32(gate32_bytes(0xfffffc4a, 0x10, 0x85)).error() == Error::kInvalidArgument);  // task gate
     CHECK(decode_gate32(gate32_bytes(0xfffffc4a, 0x03, 0x8e)).error() == Error::kInvalidArgument);  // null selector
+    CHECK(decode_gate32(gate32_bytes(0xfffffc4a, 0x10, 0x9e)).error() == Error::kInvalidArgument);  // S set: code
+    CHECK(decode_gate32(gate32_bytes(0xfffffc4a, 0x10, 0x9f)).error() == Error::kInvalidArgument);  // S set
+    CHECK(decode_gate32(gate32_bytes(0xfffffc4a, 0x10, 0xee))->dpl == 3);  // DPL is kept, not checked (an exception)
 }
 
 TEST_CASE(
     "svm vc_frame: 32-bit frame on the same stack: error code, EIP, CS, EFLAGS; IF cleared by an interrupt gate") {
-    const Interrupted at{.rip = 0xfffffbbd, .rsp = 0x820000, .rflags = 0x30302, .cs = 0x10, .ss = 0x18, .cpl = 0};
+    const Interrupted at{.rip = 0xfffffbbd, .rsp = 0x820000, .rflags = 0x14302, .cs = 0x10, .ss = 0x18, .cpl = 0};
     const IdtGate gate{.handler = 0xfffffc4a, .selector = 0x10, .type = kGateInterrupt};
     auto d = build_exception_frame32(at, gate, 0x72);
     REQUIRE(d);
     CHECK(d->esp == 0x820000 - 16);
     CHECK(d->eip == 0xfffffc4a);
     CHECK(d->cs == 0x10);
-    CHECK(d->eflags == 0x2);  // IF, TF, RF and VM clear
-    CHECK(d->frame == std::array<uint32_t, 4>{0x72, 0xfffffbbd, 0x10, 0x30302});
+    CHECK(d->eflags == 0x2);  // IF, TF, NT and RF clear (VM is refused: below)
+    CHECK(d->frame == std::array<uint32_t, 4>{0x72, 0xfffffbbd, 0x10, 0x14302});
     const IdtGate trap{.handler = 0xfffffc4a, .selector = 0x10, .type = kGateTrap};
     CHECK(build_exception_frame32(at, trap, 0x72)->eflags == 0x202);  // a trap gate keeps IF
 }
@@ -126,4 +130,7 @@ TEST_CASE("svm vc_frame: a 32-bit gate into another code segment is not modelled
     const Interrupted at{.rip = 0x1000, .rsp = 0x8000, .rflags = 0x2, .cs = 0x10, .ss = 0x18, .cpl = 0};
     const IdtGate gate{.handler = 0x2000, .selector = 0x08, .type = kGateInterrupt};
     CHECK(build_exception_frame32(at, gate, 0x72).error() == Error::kUnsupported);
+    // Virtual-8086 mode: a privilege change with more on the stack, not modelled.
+    const Interrupted v86{.rip = 0x1000, .rsp = 0x8000, .rflags = 0x20002, .cs = 0x08, .ss = 0x18, .cpl = 3};
+    CHECK(build_exception_frame32(v86, gate, 0x72).error() == Error::kUnsupported);
 }

@@ -6,6 +6,11 @@
 namespace warden::svm {
 namespace {
 
+// The descriptor's S bit: set for code and data segments, clear for system
+// descriptors such as gates (APM vol. 2 4.7, 4.8.3); an IDT entry with it
+// set is a #GP on delivery (8.2.13 / SDM vol. 3A 6.12.1.1 name only gates).
+constexpr uint8_t kDescriptorS = 0x10;
+
 bool canonical(uint64_t v) {
     const uint64_t top = v >> 47;
     return top == 0 || top == 0x1ffff;
@@ -16,6 +21,7 @@ bool canonical(uint64_t v) {
 Result<IdtGate> decode_gate(std::span<const uint8_t, kIdtGateSize> b) {
     const uint8_t attr = b[5];
     if (!(attr & 0x80)) return Fail(Error::kNotFound);
+    if (attr & kDescriptorS) return Fail(Error::kInvalidArgument);  // a code or data segment, not a gate
     IdtGate g;
     g.type = attr & 0x0f;
     g.dpl = (attr >> 5) & 3;
@@ -54,6 +60,7 @@ Result<Delivery> build_exception_frame(const Interrupted& at, const IdtGate& gat
 Result<IdtGate> decode_gate32(std::span<const uint8_t, kIdtGate32Size> b) {
     const uint8_t attr = b[5];
     if (!(attr & 0x80)) return Fail(Error::kNotFound);
+    if (attr & kDescriptorS) return Fail(Error::kInvalidArgument);  // a code or data segment, not a gate
     IdtGate g;
     g.type = attr & 0x0f;
     g.dpl = (attr >> 5) & 3;
@@ -66,8 +73,10 @@ Result<IdtGate> decode_gate32(std::span<const uint8_t, kIdtGate32Size> b) {
 }
 
 Result<Delivery32> build_exception_frame32(const Interrupted& at, const IdtGate& gate, uint32_t error_code) {
-    if (gate.selector != at.cs) return Fail(Error::kUnsupported);
     constexpr uint64_t kEflagsVm = 1u << 17;
+    // From virtual-8086 mode the CPU changes to CPL 0 and pushes the data
+    // segments and SS:ESP too (APM vol. 2 8.9.3): not this frame.
+    if (gate.selector != at.cs || (at.rflags & kEflagsVm)) return Fail(Error::kUnsupported);
     Delivery32 d;
     d.esp = static_cast<uint32_t>(at.rsp) - sizeof(d.frame);
     d.eip = static_cast<uint32_t>(gate.handler);
