@@ -82,6 +82,7 @@ private:
 warden::Result<svm::GuestTranslation> translate(Vcpu& v, uint64_t gva, bool write) {
     if (!((v.vmcb().get(kCr0) >> 31) & 1))
         return svm::GuestTranslation{.gpa = gva & 0xffffffff, .writable = true, .encrypted = true, .page_bytes = 4096};
+    if (!((v.vmcb().get(kEfer) >> 10) & 1)) return warden::Fail(warden::Error::kUnsupported);  // 32-bit or PAE paging
     GuestPhys phys(v.machine->guest);
     return svm::walk(phys, v.vmcb().get(kCr3), kCBitMask, gva, write);
 }
@@ -150,17 +151,25 @@ void inject(Vcpu& v, uint8_t vector, bool has_error, uint32_t error) {
 
 // #VC in software (probe section 3): the frame the CPU would push, through
 // the guest's IDT gate 29, on its IST stack if the gate names one.
+// IDT entry 29 (gate_size bytes each) into out: nullptr, or why the CPU could not read it.
+const char* read_vc_gate(Vcpu& v, std::span<uint8_t> out) {
+    auto vm = v.vmcb();
+    const uint32_t idt_limit = vm.get<uint32_t>(kIdtr + kSegLimit);
+    if (idt_limit < kVectorVc * out.size() + out.size() - 1) return "#VC with no IDT gate 29 (IDT limit too small)";
+    const char* why = nullptr;
+    if (!copy_guest_virt(v, vm.get(kIdtr + kSegBase) + kVectorVc * out.size(), out.data(), out.size(), CpuUse::kRead,
+                         &why))
+        return why ? why : "#VC: the IDT is not mapped";
+    return nullptr;
+}
+
 // Outside long mode (OVMF's reset vector, flat 32-bit protected mode): an
 // 8-byte gate, the frame on the interrupted stack (svm::build_exception_frame32).
 Next deliver_vc_protected(Vcpu& v, uint64_t exit_code) {
     auto vm = v.vmcb();
-    const uint64_t idt_base = vm.get(kIdtr + kSegBase);
-    const uint32_t idt_limit = vm.get<uint32_t>(kIdtr + kSegLimit);
-    if (idt_limit < kVectorVc * 8u + 7) return refuse(v, 0, "#VC with no IDT gate 29 (IDT limit too small)");
     uint8_t gate_bytes[svm::kIdtGate32Size];
+    if (const char* why = read_vc_gate(v, gate_bytes)) return refuse(v, 0, why);
     const char* why = nullptr;
-    if (!copy_guest_virt(v, idt_base + kVectorVc * 8, gate_bytes, sizeof gate_bytes, CpuUse::kRead, &why))
-        return refuse(v, 0, why ? why : "#VC: the IDT is not mapped");
     auto gate = svm::decode_gate32(gate_bytes);
     if (!gate) return refuse(v, 0, "#VC: IDT gate 29 is not a present 32-bit interrupt/trap gate");
     const svm::Interrupted at{.rip = vm.get(kRip),
@@ -189,13 +198,9 @@ Next deliver_vc(Vcpu& v, uint64_t exit_code) {
         if (!(vm.get(kCr0) & kCr0Pe)) return refuse(v, 0, "#VC in real mode (not modelled)");
         return deliver_vc_protected(v, exit_code);
     }
-    const uint64_t idt_base = vm.get(kIdtr + kSegBase);
-    const uint32_t idt_limit = vm.get<uint32_t>(kIdtr + kSegLimit);
-    if (idt_limit < kVectorVc * 16u + 15) return refuse(v, 0, "#VC with no IDT gate 29 (IDT limit too small)");
     uint8_t gate_bytes[svm::kIdtGateSize];
+    if (const char* why = read_vc_gate(v, gate_bytes)) return refuse(v, 0, why);
     const char* why = nullptr;
-    if (!copy_guest_virt(v, idt_base + kVectorVc * 16, gate_bytes, sizeof gate_bytes, CpuUse::kRead, &why))
-        return refuse(v, 0, why ? why : "#VC: the IDT is not mapped");
     auto gate = svm::decode_gate(gate_bytes);
     if (!gate) return refuse(v, 0, "#VC: IDT gate 29 is not a present 64-bit interrupt/trap gate");
     const uint8_t cpl = vm.get<uint8_t>(kCpl);

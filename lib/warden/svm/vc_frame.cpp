@@ -16,21 +16,31 @@ bool canonical(uint64_t v) {
     return top == 0 || top == 0x1ffff;
 }
 
-}  // namespace
-
-Result<IdtGate> decode_gate(std::span<const uint8_t, kIdtGateSize> b) {
+// The first 8 bytes, which 64-bit and 32-bit gates share (APM vol. 2
+// figures 4-24 and 4-26): present, a system descriptor of an interrupt or
+// trap gate type (0xE, 0xF in both tables 4-5 and 4-6), a non-null
+// selector, the handler's low 32 bits.
+Result<IdtGate> decode_gate_low(std::span<const uint8_t> b) {
     const uint8_t attr = b[5];
     if (!(attr & 0x80)) return Fail(Error::kNotFound);
     if (attr & kDescriptorS) return Fail(Error::kInvalidArgument);  // a code or data segment, not a gate
     IdtGate g;
     g.type = attr & 0x0f;
     g.dpl = (attr >> 5) & 3;
-    g.ist = b[4] & 7;
     g.selector = load_le<uint16_t>(b, 2);
-    g.handler = uint64_t{load_le<uint16_t>(b, 0)} | (uint64_t{load_le<uint16_t>(b, 6)} << 16) |
-                (uint64_t{load_le<uint32_t>(b, 8)} << 32);
+    g.handler = uint64_t{load_le<uint16_t>(b, 0)} | (uint64_t{load_le<uint16_t>(b, 6)} << 16);
     if (g.type != kGateInterrupt && g.type != kGateTrap) return Fail(Error::kInvalidArgument);
-    if (!canonical(g.handler) || (g.selector & ~3u) == 0) return Fail(Error::kInvalidArgument);
+    if ((g.selector & ~3u) == 0) return Fail(Error::kInvalidArgument);
+    return g;
+}
+
+}  // namespace
+
+Result<IdtGate> decode_gate(std::span<const uint8_t, kIdtGateSize> b) {
+    WARDEN_TRY(g, decode_gate_low(b));
+    g.ist = b[4] & 7;
+    g.handler |= uint64_t{load_le<uint32_t>(b, 8)} << 32;
+    if (!canonical(g.handler)) return Fail(Error::kInvalidArgument);
     return g;
 }
 
@@ -57,20 +67,7 @@ Result<Delivery> build_exception_frame(const Interrupted& at, const IdtGate& gat
     return d;
 }
 
-Result<IdtGate> decode_gate32(std::span<const uint8_t, kIdtGate32Size> b) {
-    const uint8_t attr = b[5];
-    if (!(attr & 0x80)) return Fail(Error::kNotFound);
-    if (attr & kDescriptorS) return Fail(Error::kInvalidArgument);  // a code or data segment, not a gate
-    IdtGate g;
-    g.type = attr & 0x0f;
-    g.dpl = (attr >> 5) & 3;
-    g.selector = load_le<uint16_t>(b, 2);
-    g.handler = uint64_t{load_le<uint16_t>(b, 0)} | (uint64_t{load_le<uint16_t>(b, 6)} << 16);
-    // 0xE and 0xF are the 32-bit interrupt and trap gates (APM vol. 2 table 4-5).
-    if (g.type != kGateInterrupt && g.type != kGateTrap) return Fail(Error::kInvalidArgument);
-    if ((g.selector & ~3u) == 0) return Fail(Error::kInvalidArgument);
-    return g;
-}
+Result<IdtGate> decode_gate32(std::span<const uint8_t, kIdtGate32Size> b) { return decode_gate_low(b); }
 
 Result<Delivery32> build_exception_frame32(const Interrupted& at, const IdtGate& gate, uint32_t error_code) {
     constexpr uint64_t kEflagsVm = 1u << 17;
