@@ -61,3 +61,15 @@ TEST_CASE("svm mtrr: writes the CPU would #GP on change nothing; other MSRs are 
     CHECK(mtrr_access(m, 0x210, false, r, 48) == MtrrAccess::kNotMtrr);  // past the eighth pair
     CHECK(mtrr_access(m, 0x251, false, r, 48) == MtrrAccess::kNotMtrr);
 }
+
+// A CPU with 64 physical address bits has no reserved high bits in a
+// variable pair (the shift that finds them must not overflow).
+TEST_CASE("svm mtrr: 64 physical address bits leave no reserved high bits") {
+    Mtrrs m;
+    uint64_t v = 0xfff0000000000006;  // WB base at the top of a 64-bit space
+    CHECK(mtrr_access(m, 0x200, true, v, 64) == MtrrAccess::kDone);
+    v = 0xfff0000000000800;
+    CHECK(mtrr_access(m, 0x201, true, v, 64) == MtrrAccess::kDone);
+    v = 0xfff0000000000006;
+    CHECK(mtrr_access(m, 0x202, true, v, 52) == MtrrAccess::kGp);  // above 52 bits
+}

@@ -134,3 +134,13 @@ TEST_CASE("svm vc_frame: a 32-bit gate into another code segment is not modelled
     const Interrupted v86{.rip = 0x1000, .rsp = 0x8000, .rflags = 0x20002, .cs = 0x08, .ss = 0x18, .cpl = 3};
     CHECK(build_exception_frame32(v86, gate, 0x72).error() == Error::kUnsupported);
 }
+
+// A 32-bit stack pointer wraps modulo 2^32 (APM vol. 2 8.7.2 pushes
+// decrement ESP; no canonical check outside long mode).
+TEST_CASE("svm vc_frame: a 32-bit frame below ESP 16 wraps to the top of the 4 GiB stack segment") {
+    const Interrupted at{.rip = 0x1000, .rsp = 0x8, .rflags = 0x2, .cs = 0x10, .ss = 0x18, .cpl = 0};
+    const IdtGate gate{.handler = 0x2000, .selector = 0x10, .type = kGateInterrupt};
+    auto d = build_exception_frame32(at, gate, 0x72);
+    REQUIRE(d);
+    CHECK(d->esp == 0xfffffff8);
+}

@@ -47,3 +47,18 @@ TEST_CASE("svsm call_tally: past 16 kinds the rest count as other, said once") {
     t.describe(line);
     CHECK(line.view().ends_with(", other 2"));
 }
+
+// The request loop writes the line into a log-sized buffer: sixteen named
+// kinds with large counts do not fit 64 bytes, and the sink says so rather
+// than overrunning (the loop prints what fits).
+TEST_CASE("svsm call_tally: a line longer than its buffer is cut, and says so") {
+    CallTally t;
+    for (uint32_t i = 0; i < 8; ++i) {
+        for (int n = 0; n < 1000; ++n) t.record(uint64_t{0} << 32 | i);
+    }
+    fmt::FixedString<64> line;
+    t.describe(line);
+    CHECK(line.truncated());
+    CHECK(line.view().size() <= 64);
+    CHECK(line.view().starts_with("8000 calls: CORE_REMAP_CA 1000, CORE_PVALIDATE 1000"));
+}
