@@ -1,0 +1,97 @@
+#!/usr/bin/env python3
+"""PVALIDATE through the SVSM core protocol on the emulated SEV-SNP host, for
+docs/benchmarks.md (issue 17, "Tests and measures").
+
+Boots build/kernel/warden-harness.elf (Warden with the harness guest's
+loader) on build/snp-host.fw, TCG, 1 vCPU, with the bench image
+build/guest/harness/harness-bench.bin as fw_cfg opt/warden/guest
+(guest/harness/bench.cpp, docs/harness-guest.md "The bench image"). Warden's
+request loop serves the guest at VMPL2. The guest times each phase with the
+TSC (its rate measured against the PIT, it says how) and prints its
+pages/s; the host prints its counters at the guest's marks around each
+phase, from which this script takes the world switches (RUN_VMPL) per call
+and what the host did per page. With --native (the default) it also runs
+tools/bench_svsm.py's native measurement (the harness task's 511-entry list
+on the native RMP model, TCG) and prints the ratio.
+"""
+import argparse
+import os
+import re
+import sys
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+sys.path.insert(0, os.path.join(ROOT, "tools"))
+sys.path.insert(0, os.path.join(ROOT, "tests", "snp"))
+import snp_run  # noqa: E402  (packing, the SNP QEMU command, the bench image's lines)
+
+
+def per(x, n):
+    return f"{x / n:.2f}" if n else "-"
+
+
+def one_run(build, workdir):
+    status, log = snp_run.harness_bench_log(f"{build}/snp-host.fw", f"{build}/tools/igvm/warden-igvm",
+                                            f"{build}/kernel/warden-harness.elf", workdir, 1,
+                                            f"{build}/guest/harness/harness-bench.bin")
+    with open(os.path.join(workdir, "harness-bench-run.log"), "w") as f:
+        f.write(log)
+    done = snp_run.BENCH_DONE.search(log)
+    if not done or done[6] != "0" or "reason set 4 code 0:" not in log:
+        sys.exit(f"the bench guest did not finish cleanly (QEMU status {status}); log: "
+                 f"{os.path.join(workdir, 'harness-bench-run.log')}")
+    return log
+
+
+def main():
+    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--build", default=os.path.join(ROOT, "build"))
+    p.add_argument("--runs", type=int, default=1, help="boots of the bench image (default 1)")
+    p.add_argument("--no-native", action="store_true", help="skip the native measurement (tools/bench_svsm.py)")
+    args = p.parse_args()
+    workdir = os.path.join(args.build, "bench", "snp-pvalidate")
+    logs = [one_run(args.build, workdir) for _ in range(args.runs)]
+
+    print("snp-pvalidate: the bench guest at VMPL2 under Warden's loader and request loop, emulated SNP host, "
+          "TCG, 1 vCPU")
+    for i, log in enumerate(logs):
+        tsc = snp_run.BENCH_TSC.search(log)
+        print(f"run {i + 1}: TSC {tsc[1]} Hz ({tsc[2]} MHz): {tsc[3]}")
+        if warden_tsc := re.search(r"tsc: (\d+) MHz", log):
+            print(f"  (Warden's own calibration at VMPL0, one 2 ms PIT gate: {warden_tsc[1]} MHz)")
+        results, brackets = snp_run.bench_results(log), snp_run.bench_brackets(log)
+        empty = brackets.get(("empty", "vcpu"), {})
+        print(f"{'phase':<18}{'pages':>7}{'us':>10}{'pages/s':>10}{'E/call':>7}{'calls':>7}{'ok':>7}"
+              f"{'switch/call':>12}{'PVAL/page':>10}{'RMPADJ/page':>12}{'NPF':>6}{'exits/call':>11}")
+        for phase in snp_run.BENCH_PHASES:
+            r, c = results.get(phase), brackets.get((phase, "vcpu"))
+            if r is None or c is None:
+                print(f"{phase:<18} (not measured)")
+                continue
+            exits = c["exits"] - empty.get("exits", 0)  # less the end mark's own line
+            ok = r["success"] + r["mismatch"]
+            print(f"{phase:<18}{r['pages']:>7}{r['us']:>10}{r['rate']:>10}{r['per_call']:>7}{r['calls']:>7}{ok:>7}"
+                  f"{per(c['RUN_VMPL'], r['calls']):>12}{per(c['PVALIDATE'], r['pages']):>10}"
+                  f"{per(c['RMPADJUST'], r['pages']):>12}{c['NPF']:>6}{per(exits, r['calls']):>11}")
+        print(f"  (exits/call: vCPU 0's exits between the marks, less the empty bracket's {empty.get('exits', '?')} "
+              "(one mark line); 'ok': calls answered success, or a 2 MiB rescind's size mismatch)")
+    if args.no_native:
+        return 0
+    import bench_svsm  # noqa: E402  (the native figure, same machine, same hour)
+    _, pv = bench_svsm.run(args.build, "tcg")
+    if not pv:
+        sys.exit("the native bench printed no PVALIDATE figure")
+    native = int(pv.group(2))
+    snp = snp_run.bench_results(logs[-1]).get("pvalidate-4k-x511")
+    print(f"native (./warden bench svsm, TCG): PVALIDATE 511 x 4K validate {pv.group(1)} TSC cycles = {native} pages/s; "
+          f"rescind {pv.group(3)} cycles = {pv.group(4)} pages/s")
+    if snp:
+        print(f"emulated SNP host, pvalidate-4k-x511: {snp['rate']} pages/s: native / SNP = {native / snp['rate']:.1f}")
+        rescind = snp_run.bench_results(logs[-1]).get("rescind-4k-x511")
+        if rescind:
+            print(f"rescind: native {pv.group(4)} pages/s, SNP {rescind['rate']} pages/s: native / SNP = "
+                  f"{int(pv.group(4)) / rescind['rate']:.1f}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
