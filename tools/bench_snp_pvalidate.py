@@ -61,7 +61,7 @@ def main():
         results, brackets = snp_run.bench_results(log), snp_run.bench_brackets(log)
         empty = brackets.get(("empty", "vcpu"), {})
         print(f"{'phase':<18}{'pages':>7}{'us':>10}{'pages/s':>10}{'E/call':>7}{'calls':>7}{'ok':>7}"
-              f"{'switch/call':>12}{'PVAL/page':>10}{'RMPADJ/page':>12}{'NPF':>6}{'exits/call':>11}")
+              f"{'switch/call':>12}{'PVAL/page':>10}{'RMPADJ/page':>12}{'NPF':>6}{'exits/call':>11}{'us/exit':>8}")
         for phase in snp_run.BENCH_PHASES:
             r, c = results.get(phase), brackets.get((phase, "vcpu"))
             if r is None or c is None:
@@ -71,9 +71,10 @@ def main():
             ok = r["success"] + r["mismatch"]
             print(f"{phase:<18}{r['pages']:>7}{r['us']:>10}{r['rate']:>10}{r['per_call']:>7}{r['calls']:>7}{ok:>7}"
                   f"{per(c['RUN_VMPL'], r['calls']):>12}{per(c['PVALIDATE'], r['pages']):>10}"
-                  f"{per(c['RMPADJUST'], r['pages']):>12}{c['NPF']:>6}{per(exits, r['calls']):>11}")
+                  f"{per(c['RMPADJUST'], r['pages']):>12}{c['NPF']:>6}{per(exits, r['calls']):>11}{per(r['us'], exits):>8}")
         print(f"  (exits/call: vCPU 0's exits between the marks, less the empty bracket's {empty.get('exits', '?')} "
-              "(one mark line); 'ok': calls answered success, or a 2 MiB rescind's size mismatch)")
+              "(one mark line); us/exit: the phase's time over those exits; 'ok': calls answered success, or a "
+              "2 MiB rescind's size mismatch)")
     if args.no_native:
         return 0
     import bench_svsm  # noqa: E402  (the native figure, same machine, same hour)

@@ -329,7 +329,7 @@ BENCH_PHASES = ("pvalidate-2m-all", "rescind-2m-all", "pvalidate-2m-x1", "rescin
 BENCH_LINE = re.compile(r"harness-bench: (pvalidate|rescind) (4k|2m): (\d+) pages(?: \((\d+) x 2 MiB\))? in (\d+) us: "
                         r"(\d+) pages/s \((\d+) entries per call, (\d+) calls, (\d+) answered success"
                         r"(?:, (\d+) size mismatches rescinded as 4 KiB)?\) \[mark (\S+)\]$", re.M)
-BENCH_TSC = re.compile(r"harness-bench: TSC (\d+) Hz \((\d+) MHz\), (.*)$", re.M)
+BENCH_TSC = re.compile(r"harness-bench: TSC (\d+) Hz \((\d+) MHz\)[,:] (.*)$", re.M)
 BENCH_DONE = re.compile(r"harness-bench: done phases=(\d+) calls=(\d+) success=(\d+) size_mismatches=(\d+) "
                         r"checks=(\d+) failed=(\d+)$", re.M)
 BENCH_MARK = re.compile(r"^snp-host: at mark (\S+) (begin|end): vCPU 0( VMPL2)?: " + COUNTERS, re.M)
