@@ -8,14 +8,18 @@
 
 namespace harness::cpu {
 
+using baremetal::inb;
 using baremetal::invlpg;
+using baremetal::outb;
 using baremetal::rdmsr;
+using baremetal::rdtsc;
 using baremetal::write_cr3;
 using baremetal::wrmsr;
 
 inline constexpr uint32_t kGhcbMsr = 0xc0010130;    // GHCB spec 56421 2.3.1
 inline constexpr uint32_t kSevStatus = 0xc0010131;  // SPEC-FACTS 1
 
+inline void pause() { asm volatile("pause"); }
 inline void vmgexit() { asm volatile("rep; vmmcall" ::: "memory"); }  // F3 0F 01 D9
 
 // The SVSM calling convention around a VMGEXIT that asks for VMPL0 (SVSM

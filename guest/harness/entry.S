@@ -7,7 +7,9 @@
 
 #define VCPU_AREA_SIZE 0x11000      /* vcpu.hpp kVcpuAreaSize */
 #define MAX_VCPUS 8                 /* vcpu.hpp kMaxVcpus */
+#ifndef SCRATCH_SIZE                /* the bench image asks for more (meson.build) */
 #define SCRATCH_SIZE 0x400000       /* vcpu.hpp kScratchSize: 4 MiB of unvalidated RAM */
+#endif
 
     .section .header, "a"
     .balign 8

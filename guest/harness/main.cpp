@@ -1,18 +1,13 @@
-// The harness guest (docs/harness-guest.md): a bare-metal image an SVSM
-// starts at the guest's VMPL, one boot page per vCPU. It makes the native
-// harness's SVSM calls (services/guest/harness) through its Calling Area and
-// RUN_VMPL, judges each answer and the validation state it can see, and
-// prints the native harness's verdict line
-//   harness: vcpu=<n> svsm_calls=<n> checks=<n> passed=<n> failed=<n>
-#include <atomic>
-#include <cstring>
-
+// The harness guests' bring-up (docs/harness-guest.md): a bare-metal image an
+// SVSM starts at the guest's VMPL, one boot page per vCPU. Each vCPU takes its
+// boot page, the C-bit, its own tables, the secrets page and its GHCB, then
+// runs what its image is for (run.hpp): the checks (harness-guest) or the
+// PVALIDATE bench (harness-bench).
 #include "boot.hpp"
-#include "checks.hpp"
 #include "console.hpp"
 #include "cpu.hpp"
 #include "ghcb.hpp"
-#include "svsm.hpp"
+#include "run.hpp"
 #include "warden/sev/detect.hpp"
 #include "warden/sev/secrets.hpp"
 
@@ -26,38 +21,6 @@ namespace {
 using namespace warden;
 
 Vcpu* vcpus[kMaxVcpus];
-// The vCPUs done with their checks, those with a failed one, and whose
-// turn it is to print its verdict. The verdicts are printed one vCPU after
-// another once every vCPU is done: COM1 is shared with the host's and
-// Warden's lines, and while checks run on other vCPUs the host's report of
-// a probe could cut a verdict line in two. vCPU 0 terminates the guest
-// (which ends the run) only when every vCPU has said its verdict.
-std::atomic<unsigned> finished{0}, failing{0}, printing{0};
-
-// RUN_VMPL without call_pending: nothing is served, VMPL0 gets its turn
-// (this CPU's other tasks, and the IPIs its kernel answers).
-void give_vmpl0_its_turn(Vcpu& v) { (void)svsm_call(v, warden::svsm::CallRegs{}, false); }
-
-void wait_until(Vcpu& v, const std::atomic<unsigned>& counter, unsigned value) {
-    while (counter.load() != value) give_vmpl0_its_turn(v);
-}
-
-[[noreturn]] void finish(Vcpu& v, const Tally& t) {
-    if (t.failed != 0) failing.fetch_add(1);
-    finished.fetch_add(1);
-    wait_until(v, finished, v.boot.vcpu_count);
-    wait_until(v, printing, v.boot.vcpu_index);
-    log("harness: vcpu={} svsm_calls={} checks={} passed={} failed={}", v.boot.vcpu_index, t.calls, t.passed + t.failed,
-        t.passed, t.failed);
-    printing.fetch_add(1);
-    if (v.boot.vcpu_index != 0) {
-        for (;;) give_vmpl0_its_turn(v);
-    }
-    wait_until(v, printing, v.boot.vcpu_count);
-    // Done: nothing more to ask of the SVSM. Terminate with the verdict
-    // (reason 0 passed, 1 failed) so the host's line says which.
-    terminate(kReasonSetHarness, failing.load() == 0 ? 0 : 1);
-}
 
 void read_boot_page(Vcpu& v, uint64_t gpa) {
     auto b = svsm::entry::read_boot_page(std::span<const uint8_t, kPage>(reinterpret_cast<const uint8_t*>(gpa), kPage));
@@ -122,9 +85,5 @@ extern "C" [[noreturn]] void harness_main(uint64_t boot_page_gpa) {
     bring_up_ghcb(v);
     log("harness: vcpu={} at VMPL{}: GHCB {:#x} shared and registered, Calling Area {:#x}", v.boot.vcpu_index, v.vmpl,
         gpa_of(&v.area->ghcb), v.caa);
-    Tally t;
-    linux_order(v, t);
-    malformed(v, t);
-    taken_vmsa(v, t);
-    finish(v, t);
+    run(v);
 }

@@ -28,4 +28,6 @@ CallResult svsm_call(Vcpu& v, svsm::CallRegs in, bool pending) {
     return out;
 }
 
+void give_vmpl0_its_turn(Vcpu& v) { (void)svsm_call(v, svsm::CallRegs{}, false); }
+
 }  // namespace harness

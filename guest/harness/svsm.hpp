@@ -16,4 +16,8 @@ struct CallResult {
 
 CallResult svsm_call(Vcpu& v, warden::svsm::CallRegs in, bool pending = true);
 
+// RUN_VMPL without call_pending: nothing is served, VMPL0 gets its turn
+// (this CPU's other tasks, and the IPIs its kernel answers).
+void give_vmpl0_its_turn(Vcpu& v);
+
 }  // namespace harness

@@ -45,6 +45,14 @@ SVM CPU, and judges what the host and Warden print.
         bytes at OFFSET replaced by HEX): the log has a line matching REGEX
         and Warden's ready line, and no guest vCPU ran (the SVSM serves on,
         the guest stays down)
+    snp_run.py harness-bench HOST.fw TOOL KERNEL.elf WORKDIR SMP IMAGE [SCRATCH_MIB]
+        as harness, with the bench image (guest/harness/bench.cpp), its
+        header's scratch size set to SCRATCH_MIB when given: the guest
+        terminates with reason set 4 code 0, names its TSC rate, prints every
+        phase (PHASES) with pages > 0, a rate > 0 and every call answered
+        success (the 2 MiB rescinds: success or a size mismatch, then
+        rescinded as 4 KiB), and the host's marks around each phase count
+        exactly 2 RUN_VMPLs (world switches) per call
     snp_run.py hostfault HOST.fw
     --firmware=PATH (digest, reach, answer, bench; anywhere after the mode)
         packs the guest's firmware in too (warden-igvm pack --firmware), as
@@ -314,6 +322,85 @@ def harness(host, tool, kernel, workdir, smp, image):
           "and request loop")
 
 
+# The bench image's lines (guest/harness/bench.cpp) and the host's counters
+# at its marks: vCPU 0's total, and its VMPL2 context's.
+BENCH_PHASES = ("pvalidate-2m-all", "rescind-2m-all", "pvalidate-2m-x1", "rescind-2m-x1", "pvalidate-4k-x511",
+                "rescind-4k-x511", "pvalidate-4k-x1", "rescind-4k-x1")
+BENCH_LINE = re.compile(r"harness-bench: (pvalidate|rescind) (4k|2m): (\d+) pages(?: \((\d+) x 2 MiB\))? in (\d+) us: "
+                        r"(\d+) pages/s \((\d+) entries per call, (\d+) calls, (\d+) answered success"
+                        r"(?:, (\d+) size mismatches rescinded as 4 KiB)?\) \[mark (\S+)\]$", re.M)
+BENCH_TSC = re.compile(r"harness-bench: TSC (\d+) Hz \((\d+) MHz\)[,:] (.*)$", re.M)
+BENCH_DONE = re.compile(r"harness-bench: done phases=(\d+) calls=(\d+) success=(\d+) size_mismatches=(\d+) "
+                        r"checks=(\d+) failed=(\d+)$", re.M)
+BENCH_MARK = re.compile(r"^snp-host: at mark (\S+) (begin|end): vCPU 0( VMPL2)?: " + COUNTERS, re.M)
+
+
+def bench_results(log):
+    """{phase: dict of the guest's figures} from its result lines."""
+    out = {}
+    for m in BENCH_LINE.finditer(log):
+        out[m[11]] = {"op": m[1], "size": m[2], "pages": int(m[3]), "us": int(m[5]), "rate": int(m[6]),
+                      "per_call": int(m[7]), "calls": int(m[8]), "success": int(m[9]),
+                      "mismatch": int(m[10] or 0)}
+    return out
+
+
+def bench_brackets(log):
+    """{(phase, "vcpu" or "vmpl2"): {field: end - begin}} from the host's marks."""
+    marks = {}
+    for m in BENCH_MARK.finditer(log):
+        marks[(m[1], m[2], "vmpl2" if m[3] else "vcpu")] = [int(x) for x in m.groups()[3:]]
+    return {(phase, who): dict(zip(FIELDS, (e - b for e, b in zip(end, marks[(phase, "begin", who)]))))
+            for (phase, edge, who), end in marks.items() if edge == "end" and (phase, "begin", who) in marks}
+
+
+def harness_bench_log(host, tool, kernel, workdir, smp, image, scratch_mib=None):
+    """Boots the bench image (its scratch size edited when asked) to the
+    guest's termination; returns (QEMU status, the log)."""
+    if scratch_mib is not None:
+        with open(image, "rb") as f:
+            data = bytearray(f.read())
+        data[0x28:0x30] = (int(scratch_mib) << 20).to_bytes(8, "little")  # guest_entry.hpp: scratch_size
+        os.makedirs(workdir, exist_ok=True)
+        image = os.path.join(workdir, f"harness-bench-{scratch_mib}m.bin")
+        with open(image, "wb") as f:
+            f.write(data)
+    igvm = pack(tool, kernel, workdir, smp)
+    return boot(host, igvm, smp, extra=["-fw_cfg", f"name=opt/warden/guest,file={image}"])
+
+
+def harness_bench(host, tool, kernel, workdir, smp, image, scratch_mib=None):
+    status, log = harness_bench_log(host, tool, kernel, workdir, smp, image, scratch_mib)
+    sys.stdout.write(log)
+    if not re.search(r"snp-host: vCPU 0 VMPL2: termination requested .* reason set 4 code 0:", log):
+        sys.exit(f"FAIL: the bench guest did not terminate with reason set 4 code 0 (QEMU status {status})")
+    tsc, done = BENCH_TSC.search(log), BENCH_DONE.search(log)
+    if not tsc or int(tsc[1]) == 0:
+        sys.exit("FAIL: the bench guest named no TSC rate")
+    if not done or int(done[5]) == 0 or done[6] != "0":
+        sys.exit("FAIL: the bench guest's done line is missing or counts a failure")
+    results, brackets = bench_results(log), bench_brackets(log)
+    for phase in BENCH_PHASES:
+        r = results.get(phase)
+        if r is None:
+            sys.exit(f"FAIL: no result line for {phase}")
+        if r["pages"] == 0 or r["rate"] == 0 or r["calls"] == 0:
+            sys.exit(f"FAIL: {phase}: {r}: no pages, no rate or no call")
+        if r["calls"] != r["success"] + r["mismatch"] or (r["mismatch"] and phase != "rescind-2m-all"
+                                                           and phase != "rescind-2m-x1"):
+            sys.exit(f"FAIL: {phase}: {r['calls']} calls, {r['success']} answered success, {r['mismatch']} "
+                     "size mismatches")
+        c = brackets.get((phase, "vcpu"))
+        if c is None:
+            sys.exit(f"FAIL: {phase}: no host counters at its two marks")
+        if c["RUN_VMPL"] != 2 * r["calls"]:
+            sys.exit(f"FAIL: {phase}: {c['RUN_VMPL']} RUN_VMPLs for {r['calls']} calls, not 2 per call")
+        print(f"{phase}: {r['pages']} pages, {r['rate']} pages/s, {r['calls']} calls, "
+              f"{c['RUN_VMPL'] / r['calls']:.0f} world switches per call")
+    print(f"PASS: the bench guest ran {len(BENCH_PHASES)} phases, every call answered as expected, "
+          f"2 world switches per call (TSC {tsc[2]} MHz)")
+
+
 def harness_refused(host, tool, kernel, workdir, smp, image, edits, want):
     with open(image, "rb") as f:
         data = bytearray(f.read())
@@ -357,6 +444,8 @@ def main():
         return cpuid(*sys.argv[2:7], sys.argv[7:])
     if sys.argv[1] == "harness":
         return harness(*sys.argv[2:8])
+    if sys.argv[1] == "harness-bench":
+        return harness_bench(*sys.argv[2:9])
     if sys.argv[1] == "harness-refused":
         return harness_refused(*sys.argv[2:10])
     mode, host, tool, kernel, workdir, smp = sys.argv[1:7]
