@@ -104,6 +104,10 @@ void free_frames(PhysAddr frame, unsigned order) {
 }
 
 BuddyAllocator& frame_allocator() { return buddy; }
+
+LockedFrames::LockedFrames() { lock.lock(); }
+LockedFrames::~LockedFrames() { lock.unlock(); }
+BuddyAllocator& LockedFrames::allocator() { return buddy; }
 const BootMemoryAccount& boot_account() { return account; }
 uint64_t free_bytes() { return buddy.free_frames() * kPageSize; }
 

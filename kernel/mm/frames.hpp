@@ -32,6 +32,20 @@ Result<PhysAddr> alloc_zeroed(unsigned order, FrameState as = FrameState::kAlloc
 void free_frames(PhysAddr frame, unsigned order);
 
 BuddyAllocator& frame_allocator();
+
+// The allocator with its lock held for the guard's life, for the boot tests
+// that check its bookkeeping while other CPUs run: a free-byte count or a
+// double free means something only when nobody allocates in between (a
+// block freed twice may be someone else's by the second free otherwise).
+// Nothing may allocate frames on this CPU meanwhile.
+class [[nodiscard]] LockedFrames {
+public:
+    LockedFrames();
+    ~LockedFrames();
+    LockedFrames(const LockedFrames&) = delete;
+    LockedFrames& operator=(const LockedFrames&) = delete;
+    BuddyAllocator& allocator();
+};
 const BootMemoryAccount& boot_account();
 uint64_t free_bytes();
 
