@@ -63,4 +63,6 @@ warden::Result<size_t> read_file(std::string_view name, std::span<uint8_t> out) 
     return size_t{f->size};
 }
 
+const wf::Directory& l1_directory() { return directory; }
+
 }  // namespace snp_host::fw_cfg

@@ -7,6 +7,7 @@
 #include <span>
 #include <string_view>
 
+#include "warden/fw_cfg.hpp"
 #include "warden/result.hpp"
 
 namespace snp_host::fw_cfg {
@@ -20,5 +21,7 @@ uint64_t read_small(uint16_t selector, unsigned bytes);
 // file's size. kNotFound, kUnsupported (no DMA), kOutOfRange (too large),
 // kInvalidArgument (the device reported an error).
 warden::Result<size_t> read_file(std::string_view name, std::span<uint8_t> out);
+// L1's file directory as the last read_file found it (empty before one).
+const warden::fw_cfg::Directory& l1_directory();
 
 }  // namespace snp_host::fw_cfg

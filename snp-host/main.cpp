@@ -146,6 +146,10 @@ extern "C" [[noreturn]] void host_main(uint64_t reset_tsc) {
             launched.flash_pages, launched.flash_pages * 4, machine.guest.flash_base(), k4GiB);
     print_digest(launched.digest);
 
+    if (auto r = fw_cfg_guest_init(machine.guest); r)
+        log("fw_cfg: the guest's etc/e820 is its own RAM, GPA 0..{:#x} (L1's describes L1)", machine.guest.size);
+    else
+        log("fw_cfg: no etc/e820 for the guest: {}", r.error());
     npt_init(machine.guest, ModelRmp::rights, &model);
     machine.vcpus = choices.vcpus;
     set_machine(machine);

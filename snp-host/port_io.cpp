@@ -10,10 +10,12 @@
 
 #include "console.hpp"
 #include "cpu.hpp"
+#include "fw_cfg_dma.hpp"
 #include "host_access.hpp"
 #include "paging.hpp"
 #include "vcpu.hpp"
 #include "warden/fw_cfg.hpp"
+#include "warden/svm/fw_cfg_overlay.hpp"
 
 namespace snp_host {
 namespace {
@@ -63,6 +65,11 @@ void watch_console(Machine& m, uint8_t c) {
     }
 }
 
+// The VM's own fw_cfg items over L1's device (svm/fw_cfg_overlay.hpp): the
+// selection and offset of the one device, under the console lock as its
+// transfers are.
+warden::svm::FwCfgOverlay guest_fw_cfg;
+
 uint32_t dma_high_be[kMaxCpus];               // per vCPU: the high half written first
 alignas(16) volatile wf::DmaAccess host_dma;  // one device: transfers under the console lock
 
@@ -92,6 +99,23 @@ bool guest_dma(Vcpu& v, uint32_t low_be) {
         !host_may_access(v, buf, length, dma_buffer_use(control), "fw_cfg DMA buffer"))
         return false;
     ConsoleGuard one_transfer_at_a_time;
+    // Select, skip and read as the device would (fw_cfg.rst "DMA"), the
+    // host's own items answered here, L1's by the device (and the directory
+    // patched to say the host's sizes).
+    if (control & wf::kDmaSelect) guest_fw_cfg.select(static_cast<uint16_t>(control >> 16));
+    auto guest_buf = v.machine->guest.bytes(buf, length);
+    if (guest_fw_cfg.serves_selected()) {
+        uint32_t status = 0;
+        if (control & wf::kDmaWrite)
+            status = wf::be32(wf::kDmaError);  // the VM's memory map is read-only, as QEMU's items are
+        else if (control & wf::kDmaRead)
+            guest_fw_cfg.read(guest_buf);
+        else if (control & wf::kDmaSkip)
+            guest_fw_cfg.skip(length);
+        if (!host_may_access(v, gpa, 4, HostUse::kWrite, "fw_cfg DMA descriptor write-back")) return false;
+        std::memcpy(desc.data(), &status, 4);
+        return true;
+    }
     host_dma.control_be = d.control_be;
     host_dma.length_be = d.length_be;
     host_dma.address_be = wf::be64(v.machine->guest.hpa_base + buf);
@@ -101,6 +125,10 @@ bool guest_dma(Vcpu& v, uint32_t low_be) {
     while (wf::dma_state(host_dma.control_be) == wf::DmaState::kBusy) {
     }
     const uint32_t done = host_dma.control_be;
+    if (control & wf::kDmaRead)
+        guest_fw_cfg.device_read(guest_buf);
+    else if (control & wf::kDmaSkip)
+        guest_fw_cfg.skip(length);
     if (!host_may_access(v, gpa, 4, HostUse::kWrite, "fw_cfg DMA descriptor write-back")) return false;
     std::memcpy(desc.data(), &done, 4);  // control: 0, or the error bit
     return true;
@@ -109,6 +137,12 @@ bool guest_dma(Vcpu& v, uint32_t low_be) {
 uint16_t last_unknown = 0;
 
 }  // namespace
+
+warden::Result<void> fw_cfg_guest_init(const GuestMemory& guest) {
+    uint8_t e820[20];
+    const size_t n = warden::svm::make_e820_ram(guest.size, std::span<uint8_t, 20>(e820));
+    return guest_fw_cfg.replace(fw_cfg::l1_directory(), "etc/e820", std::span<const uint8_t>(e820, n));
+}
 
 bool port_io(Vcpu& v, uint16_t port, unsigned size, bool in, uint32_t& value) {
     if (port == kDebugExitPort && !in) {
@@ -120,6 +154,24 @@ bool port_io(Vcpu& v, uint16_t port, unsigned size, bool in, uint32_t& value) {
         return true;
     }
     if (port == wf::kDmaPortLow && !in && size == 4) return guest_dma(v, value);
+    if (port == wf::kSelectorPort && !in && size == 2) {
+        ConsoleGuard one_device;
+        guest_fw_cfg.select(static_cast<uint16_t>(value));
+        cpu::outw(port, static_cast<uint16_t>(value));
+        return true;
+    }
+    if (port == wf::kDataPort && in && size == 1) {
+        ConsoleGuard one_device;
+        uint8_t b = 0;
+        if (guest_fw_cfg.serves_selected()) {
+            guest_fw_cfg.read(std::span<uint8_t>(&b, 1));
+        } else {
+            b = cpu::inb(port);
+            guest_fw_cfg.device_read(std::span<uint8_t>(&b, 1));
+        }
+        value = b;
+        return true;
+    }
     if (passed_through(port)) {
         if (in) {
             value = size == 1 ? cpu::inb(port) : size == 2 ? cpu::inw(port) : cpu::inl(port);

@@ -128,5 +128,8 @@ void report_counters(Machine& m, std::string_view when);
 Next serve_vmgexit(Vcpu& v);
 // port_io.cpp: a port access the guest asked for through the GHCB.
 bool port_io(Vcpu& v, uint16_t port, unsigned size, bool in, uint32_t& value);
+// The VM's fw_cfg etc/e820 (port_io.cpp): its RAM, not L1's; after the
+// launch, with L1's directory read. kNotFound when L1 lists no etc/e820.
+warden::Result<void> fw_cfg_guest_init(const GuestMemory& guest);
 
 }  // namespace snp_host

@@ -9,8 +9,10 @@
 
 #include "boot.hpp"
 #include "console.hpp"
+#include "cpu.hpp"
 #include "ghcb.hpp"
 #include "svsm.hpp"
+#include "warden/fw_cfg.hpp"
 #include "warden/sev/vmsa.hpp"
 #include "warden/svsm/harness_cases.hpp"
 
@@ -317,6 +319,55 @@ void taken_vmsa(Vcpu& v, Tally& t) {
     expect_code(c, "a call through it", core(c, CoreCall::kQueryProtocol, 1).rax, kSuccess);
     expect_code(c, "REMAP_CA back", core(c, CoreCall::kRemapCa, own).rax, kSuccess);
     v.caa = own;
+}
+
+namespace {
+
+// fw_cfg through its ports (QEMU docs/specs/fw_cfg.rst): select, then bytes
+// in order; each access a #VC the host serves.
+void fw_cfg_read(uint16_t selector, uint8_t* out, size_t n) {
+    cpu::outw(fw_cfg::kSelectorPort, selector);
+    for (size_t i = 0; i < n; ++i) out[i] = cpu::inb(fw_cfg::kDataPort);
+}
+
+uint8_t fw_cfg_bytes[4 + fw_cfg::kMaxFiles * fw_cfg::kFileEntrySize];
+fw_cfg::Directory fw_cfg_directory;
+
+}  // namespace
+
+void platform_view(Vcpu& v, Tally& t) {
+    if (v.boot.vcpu_index != 0) return;
+    Ctx c{v, t};
+    fw_cfg_read(fw_cfg::kFileDir, fw_cfg_bytes, 4);
+    const auto count = fw_cfg::parse_count(std::span<const uint8_t>(fw_cfg_bytes, 4));
+    const bool counted = count && *count <= fw_cfg::kMaxFiles;
+    expect(c, "fw_cfg: the file directory's count", counted);
+    if (!counted) return;
+    const size_t dir_bytes = 4 + *count * fw_cfg::kFileEntrySize;
+    fw_cfg_read(fw_cfg::kFileDir, fw_cfg_bytes, dir_bytes);
+    const bool parsed =
+        fw_cfg::parse_directory(std::span<const uint8_t>(fw_cfg_bytes, dir_bytes), fw_cfg_directory).ok();
+    expect(c, "fw_cfg: the file directory parses", parsed);
+    const fw_cfg::File* e820 = parsed ? fw_cfg_directory.find("etc/e820") : nullptr;
+    expect(c, "fw_cfg: etc/e820 is listed, whole 20-byte entries", e820 && e820->size != 0 && e820->size % 20 == 0);
+    if (!e820 || e820->size == 0 || e820->size % 20 != 0 || e820->size > sizeof fw_cfg_bytes) return;
+    fw_cfg_read(e820->selector, fw_cfg_bytes, e820->size);
+    uint64_t ram_start = ~uint64_t{0}, ram_end = 0;
+    unsigned entries = 0;
+    for (size_t at = 0; at < e820->size; at += 20, ++entries) {
+        uint64_t base, len;
+        uint32_t type;
+        std::memcpy(&base, fw_cfg_bytes + at, 8);
+        std::memcpy(&len, fw_cfg_bytes + at + 8, 8);
+        std::memcpy(&type, fw_cfg_bytes + at + 16, 4);
+        if (type != 1) continue;  // E820_RAM
+        if (base < ram_start) ram_start = base;
+        if (base + len > ram_end) ram_end = base + len;
+    }
+    log("harness: fw_cfg etc/e820: RAM {:#x}..{:#x} ({} entries)", ram_start, ram_end, entries);
+    // What the loader gave this guest is RAM by the VM's own map.
+    expect(c, "fw_cfg etc/e820: RAM from 0 to past the loader's RAM and scratch",
+           ram_start == 0 && ram_end >= v.boot.ram_end && ram_end >= v.boot.scratch_gpa + v.boot.scratch_size);
 }
 
 }  // namespace harness

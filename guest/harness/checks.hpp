@@ -14,5 +14,11 @@ struct Tally {
 void linux_order(Vcpu& v, Tally& t);
 void malformed(Vcpu& v, Tally& t);
 void taken_vmsa(Vcpu& v, Tally& t);
+// vCPU 0 only (fw_cfg is one device): the memory map the hypervisor gives
+// the guest's firmware, fw_cfg etc/e820, read through the ports, parses,
+// and its RAM holds what the loader gave this guest. Its extent is printed
+// (`harness: fw_cfg etc/e820: RAM 0x0..0x...`) for the test to compare
+// with the host's.
+void platform_view(Vcpu& v, Tally& t);
 
 }  // namespace harness

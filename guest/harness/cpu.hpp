@@ -11,6 +11,7 @@ namespace harness::cpu {
 using baremetal::inb;
 using baremetal::invlpg;
 using baremetal::outb;
+using baremetal::outw;
 using baremetal::rdmsr;
 using baremetal::rdtsc;
 using baremetal::write_cr3;

@@ -304,6 +304,17 @@ def harness(host, tool, kernel, workdir, smp, image):
         created = rf"snp-host: vCPU 0: AP creation: vCPU {i} VMPL2 runs from the VMSA at GPA 0x"
         if not re.search(created, log, re.M):
             sys.exit(f"FAIL: no line matching {created!r}: the loader did not start vCPU {i}")
+    # The memory map the guest's firmware would read is the VM's: the extent
+    # the guest read from fw_cfg etc/e820 is the one the host built (L1's
+    # describes L1's RAM).
+    seen = re.search(r"harness: fw_cfg etc/e820: RAM (0x[0-9a-f]+)\.\.(0x[0-9a-f]+) ", log)
+    built = re.search(r"snp-host: fw_cfg: the guest's etc/e820 is its own RAM, GPA 0\.\.(0x[0-9a-f]+) ", log)
+    if not seen or not built:
+        sys.exit("FAIL: no etc/e820 line from the guest or from the host")
+    if int(seen.group(1), 16) != 0 or int(seen.group(2), 16) != int(built.group(1), 16):
+        sys.exit(f"FAIL: the guest read RAM {seen.group(1)}..{seen.group(2)} from etc/e820, the host built "
+                 f"0..{built.group(1)}")
+    print(f"PASS: the guest's etc/e820 is the VM's RAM, 0..{built.group(1)}")
     if not re.search(r"snp-host: vCPU 0 VMPL2: termination requested .* reason set 4 code 0:", log):
         sys.exit("FAIL: the guest did not terminate with reason set 4 code 0 (every check passed)")
     # vCPU 0's counters: its VMPL2 context's RUN_VMPLs, and the vCPU's total
