@@ -12,6 +12,7 @@
 #include "cpu.hpp"
 #include "fw_cfg_dma.hpp"
 #include "host_access.hpp"
+#include "npt.hpp"
 #include "paging.hpp"
 #include "vcpu.hpp"
 #include "warden/fw_cfg.hpp"
@@ -28,9 +29,22 @@ bool passed_through(uint16_t port) {
            port == wf::kDataPort || port == 0xe9;
 }
 
-// What Warden writes to COM1, line by line: the host watches for its ready line.
-char line[160];
-size_t line_len = 0;
+// Each context's COM1 output goes out a line at a time. The host, Warden,
+// its guest's VMPLs and the other vCPUs share one UART, and byte-by-byte
+// their lines interleave, unreadable and cut where tests match them. The
+// guest sees the UART as ever (a THR write is taken at once; LSR, the other
+// registers and reads pass through): only when the bytes reach L1's serial
+// port changes. A line goes out whole at its newline, when it fills, when
+// it has waited kLineAge at the context's next exit (a prompt without a
+// newline), and when the run stops.
+constexpr size_t kLineBytes = 160;
+constexpr uint64_t kLineAge = 200'000'000;  // TSC cycles: ~70 ms at 3 GHz
+struct PendingLine {
+    uint8_t bytes[kLineBytes];
+    size_t len = 0;
+    uint64_t since = 0;  // TSC of its first byte
+};
+PendingLine pending_lines[kMaxCpus][kVmpls];
 
 // A measurement hook, not a device: a COM1 line that starts with kMarkPrefix
 // makes the host print every vCPU's counters tagged "at mark <rest of the
@@ -39,7 +53,7 @@ size_t line_len = 0;
 // (tests/snp/bench_image.cpp, docs/snp-host.md "Measurements").
 constexpr std::string_view kMarkPrefix = "snp-bench: mark ";
 constexpr std::string_view kMarkTag = "at mark ";
-char mark_tag[kMarkTag.size() + sizeof line];
+char mark_tag[kMarkTag.size() + kLineBytes];
 size_t mark_tag_len = 0;  // nonzero: a mark line ended, its report is due
 
 void note_mark(std::string_view text) {
@@ -51,18 +65,44 @@ void note_mark(std::string_view text) {
     mark_tag_len = kMarkTag.size() + name.size();
 }
 
-void watch_console(Machine& m, uint8_t c) {
-    if (c == '\n') {
-        constexpr std::string_view kReady = "warden: ready";
-        if (std::string_view(line, line_len).substr(0, kReady.size()) == kReady && !m.ready_seen.load()) {
-            m.ready_seen.store(true);
-            m.ready_pending_report.store(true);  // printed by the vCPU after this OUT, outside the line
-        }
-        note_mark(std::string_view(line, line_len));
-        line_len = 0;
-    } else if (c != '\r' && line_len < sizeof line) {
-        line[line_len++] = static_cast<char>(c);
+// A whole line a context wrote (its text without the line end): the host
+// watches for Warden's ready line and for marks.
+void watch_console(Machine& m, std::string_view text) {
+    constexpr std::string_view kReady = "warden: ready";
+    if (text.substr(0, kReady.size()) == kReady && !m.ready_seen.load()) {
+        m.ready_seen.store(true);
+        m.ready_pending_report.store(true);  // printed by the vCPU after this OUT, outside the line
     }
+    note_mark(text);
+}
+
+// Out to L1's COM1, under the console lock (the caller's).
+void flush_line(Machine& m, PendingLine& p) {
+    if (p.len == 0) return;
+    for (size_t i = 0; i < p.len; ++i) {
+        while (!(cpu::inb(kCom1 + 5) & 0x20)) {
+        }
+        cpu::outb(kCom1, p.bytes[i]);
+    }
+    std::string_view text(reinterpret_cast<const char*>(p.bytes), p.len);
+    const bool whole = text.back() == '\n';
+    p.len = 0;
+    if (!whole) return;
+    text.remove_suffix(1);
+    if (!text.empty() && text.back() == '\r') text.remove_suffix(1);
+    watch_console(m, text);
+    if (mark_tag_len != 0) {  // after the newline, still under the console lock: no line in between
+        report_counters(m, std::string_view(mark_tag, mark_tag_len));
+        mark_tag_len = 0;
+    }
+}
+
+void com1_write(Vcpu& v, uint8_t c) {
+    PendingLine& p = pending_lines[v.index][v.vmpl & 3];
+    ConsoleGuard whole_lines;
+    if (p.len == 0) p.since = cpu::rdtsc();
+    p.bytes[p.len++] = c;
+    if (c == '\n' || p.len == kLineBytes) flush_line(*v.machine, p);
 }
 
 // The VM's own fw_cfg items over L1's device (svm/fw_cfg_overlay.hpp): the
@@ -71,6 +111,7 @@ void watch_console(Machine& m, uint8_t c) {
 warden::svm::FwCfgOverlay guest_fw_cfg;
 
 uint32_t dma_high_be[kMaxCpus];               // per vCPU: the high half written first
+bool com1_dlab = false;                       // LCR bit 7, as the guest last wrote it (under the console lock)
 alignas(16) volatile wf::DmaAccess host_dma;  // one device: transfers under the console lock
 
 // What the device does to the buffer (QEMU docs/specs/fw_cfg.rst): a read
@@ -138,6 +179,20 @@ uint16_t last_unknown = 0;
 
 }  // namespace
 
+void flush_old_console_line(Vcpu& v) {
+    PendingLine& p = pending_lines[v.index][v.vmpl & 3];
+    if (p.len == 0 || cpu::rdtsc() - p.since < kLineAge) return;
+    ConsoleGuard whole_lines;
+    flush_line(*v.machine, p);
+}
+
+void flush_console_lines(Machine& m) {
+    ConsoleGuard whole_lines;
+    for (auto& per_vcpu : pending_lines) {
+        for (PendingLine& p : per_vcpu) flush_line(m, p);
+    }
+}
+
 warden::Result<void> fw_cfg_guest_init(const GuestMemory& guest) {
     uint8_t e820[20];
     const size_t n = warden::svm::make_e820_ram(guest.size, std::span<uint8_t, 20>(e820));
@@ -175,19 +230,17 @@ bool port_io(Vcpu& v, uint16_t port, unsigned size, bool in, uint32_t& value) {
     if (passed_through(port)) {
         if (in) {
             value = size == 1 ? cpu::inb(port) : size == 2 ? cpu::inw(port) : cpu::inl(port);
+        } else if (port == kCom1 && size == 1 && !com1_dlab) {
+            com1_write(v, static_cast<uint8_t>(value));
         } else {
             ConsoleGuard whole_lines;
-            if (port == kCom1 && size == 1) watch_console(*v.machine, static_cast<uint8_t>(value));
+            if (port == kCom1 + 3) com1_dlab = value & 0x80;  // LCR.DLAB: port 0 is the divisor latch then
             if (size == 1)
                 cpu::outb(port, static_cast<uint8_t>(value));
             else if (size == 2)
                 cpu::outw(port, static_cast<uint16_t>(value));
             else
                 cpu::outl(port, value);
-            if (mark_tag_len != 0) {  // after the newline, still under the console lock: no line in between
-                report_counters(*v.machine, std::string_view(mark_tag, mark_tag_len));
-                mark_tag_len = 0;
-            }
         }
         return true;
     }

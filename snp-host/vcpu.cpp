@@ -735,6 +735,7 @@ void report_counters(Machine& m, std::string_view when) {
 }
 
 void stop_machine(Vcpu& v, bool pass) {
+    flush_console_lines(*v.machine);
     log_vcpu(v.index, "", " stopped");
     exit_qemu(pass ? kExitPass : kExitFail);
 }
@@ -787,6 +788,7 @@ void vcpu_run(Vcpu& first) {
         vm.set<uint8_t>(kTlbControl, 0);
         vm.set<uint32_t>(kInterceptWord3, vm.get<uint32_t>(kInterceptWord3) | kIntrHlt);
         const Next n = handle_exit(*v);
+        flush_old_console_line(*v);
         // A refusal, a termination request or a stopped vCPU ends the run as a
         // failure, before or after the ready line; only the guest's own
         // isa-debug-exit (port_io.cpp) carries its code.

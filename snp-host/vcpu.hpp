@@ -128,6 +128,11 @@ void report_counters(Machine& m, std::string_view when);
 Next serve_vmgexit(Vcpu& v);
 // port_io.cpp: a port access the guest asked for through the GHCB.
 bool port_io(Vcpu& v, uint16_t port, unsigned size, bool in, uint32_t& value);
+// COM1 output goes out a line at a time per context (port_io.cpp): a
+// context's partial line once it has waited long enough (after each of its
+// exits), and every context's at the end of the run.
+void flush_old_console_line(Vcpu& v);
+void flush_console_lines(Machine& m);
 // The VM's fw_cfg etc/e820 (port_io.cpp): its RAM, not L1's; after the
 // launch, with L1's directory read. kNotFound when L1 lists no etc/e820.
 warden::Result<void> fw_cfg_guest_init(const GuestMemory& guest);
