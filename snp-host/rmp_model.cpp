@@ -159,15 +159,33 @@ PvalidateOutcome ModelRmp::rmpadjust(unsigned vmpl, uint64_t gpa, uint64_t rcx, 
     return instruction(gpa, [&] { return rmp_->rmpadjust(op); });
 }
 
-bool ModelRmp::page_state_change(uint64_t gpa, bool huge, bool to_private) {
+const char* ModelRmp::page_state_change(uint64_t gpa, bool huge, bool to_private) {
     TableGuard guard;
-    if (!g_->in_ram(gpa, huge ? k2M : 4096)) return false;
+    if (!g_->in_ram(gpa, huge ? k2M : 4096)) return "a page outside guest RAM (the flash is not converted)";
+    if (huge && (gpa & (k2M - 1))) return "a 2 MiB page not 2 MiB aligned";
+    // KVM converts what is not already in the state asked (the guest_memfd
+    // attributes): a page already the guest's stays as it is, validated or
+    // not (an RMPUPDATE would clear Validated, which KVM never does there).
+    if (to_private) {
+        bool all_guest = true;
+        for (uint64_t p = gpa; p < gpa + (huge ? k2M : 4096) && all_guest; p += 4096) {
+            const snp::RmpEntry* e = rmp_->find(spa(p));
+            all_guest = e && e->owner == snp::Owner::kGuest;
+        }
+        if (all_guest) return nullptr;
+    }
     if (!huge) smash_if_2m(gpa);
     const snp::RmpUpdate u{to_private ? snp::Owner::kGuest : snp::Owner::kHypervisor, warden::GuestPhysAddr(gpa),
                            huge ? snp::PageSize::k2M : snp::PageSize::k4K};
-    const bool ok = rmp_->rmpupdate(spa(gpa), u) == snp::Status::kSuccess;
+    const snp::Status s = rmp_->rmpupdate(spa(gpa), u);
     npt_refresh(gpa & ~(k2M - 1), k2M);
-    return ok;
+    switch (s) {
+    case snp::Status::kSuccess: return nullptr;
+    case snp::Status::kFailOverlap:
+        return "RMPUPDATE FAIL_OVERLAP: a 2 MiB page over 4 KiB RMP entries (KVM would take it as 512 4 KiB ones)";
+    case snp::Status::kFailPermission: return "RMPUPDATE FAIL_PERMISSION: an immutable (AMD-SP) page";
+    default: return "RMPUPDATE refused the operands (FAIL_INPUT)";
+    }
 }
 
 bool ModelRmp::is_vmsa(uint64_t gpa) const {

@@ -31,7 +31,7 @@ public:
     warden::Result<void> launch_page(uint64_t gpa) override;
     PvalidateOutcome pvalidate(unsigned vmpl, uint64_t gpa, uint32_t ecx, uint32_t edx) override;
     PvalidateOutcome rmpadjust(unsigned vmpl, uint64_t gpa, uint64_t rcx, uint64_t rdx) override;
-    bool page_state_change(uint64_t gpa, bool huge, bool to_private) override;
+    const char* page_state_change(uint64_t gpa, bool huge, bool to_private) override;
     bool is_vmsa(uint64_t gpa) const override;
     // Why the RMP refuses an access the nested tables faulted on (#NPF in guest
     // RAM); allowed when only the nested view was stricter (an NPT limit).

@@ -34,8 +34,9 @@ public:
     // RCX/RDX for RMPADJUST): the model checks them (FAIL_INPUT).
     virtual PvalidateOutcome pvalidate(unsigned vmpl, uint64_t gpa, uint32_t ecx, uint32_t edx) = 0;
     virtual PvalidateOutcome rmpadjust(unsigned vmpl, uint64_t gpa, uint64_t rcx, uint64_t rdx) = 0;
-    // A page-state change the hypervisor performs (RMPUPDATE): false when refused.
-    virtual bool page_state_change(uint64_t gpa, bool huge, bool to_private) = 0;
+    // A page-state change the hypervisor performs (RMPUPDATE): nullptr, or
+    // why it is refused.
+    virtual const char* page_state_change(uint64_t gpa, bool huge, bool to_private) = 0;
     // Whether RMPADJUST made the page a VMSA page (what VMRUN and AP creation require).
     virtual bool is_vmsa(uint64_t gpa) const = 0;
     // Why the RMP refuses an access in guest RAM that faulted in the nested

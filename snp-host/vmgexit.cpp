@@ -83,8 +83,11 @@ Next serve_msr_protocol(Vcpu& v) {
         }
         break;
     case msr::Code::kPageStateRequest: {
-        const bool ok = v.machine->rmp->page_state_change(req->gfn << 12, false, req->page_operation == 1);
-        v.ghcb_msr = svm::page_state_response(ok ? 0 : 1);
+        const char* why = v.machine->rmp->page_state_change(req->gfn << 12, false, req->page_operation == 1);
+        if (why)
+            log("vCPU {} VMPL{}: page state change of GFN {:#x} (MSR protocol) answered 1: {}", v.index, v.vmpl,
+                req->gfn, why);
+        v.ghcb_msr = svm::page_state_response(why ? 1 : 0);
         break;
     }
     case msr::Code::kHvFeaturesRequest: v.ghcb_msr = svm::hv_features_response(kFeatures); break;
@@ -316,8 +319,12 @@ Next serve_page_state(Vcpu& v, GhcbCopy& g) {
         const unsigned op = (e >> 52) & 0xf;
         const bool huge = (e >> 56) & 1;
         if (op != 1 && op != 2) return refuse(v, gpa, "page state change: PSMASH/UNSMASH or an unknown operation");
-        if (!v.machine->rmp->page_state_change(gpa, huge, op == 1))
-            return refuse(v, gpa, "page state change of a page outside guest memory or misaligned");
+        if (const char* why = v.machine->rmp->page_state_change(gpa, huge, op == 1)) {
+            warden::fmt::FixedString<200> line;
+            warden::fmt::format(line, "page state change of a {} page to {}: {}", huge ? "2 MiB" : "4 KiB",
+                                op == 1 ? "private" : "shared", why);
+            return refuse(v, gpa, line.view());
+        }
     }
     std::memcpy(&buf[0], &cur, 2);
     g.put(GhcbField::kSwExitInfo1, 0);
