@@ -10,6 +10,7 @@
 // Bad input ends the loader with one line; the SVSM serves on.
 #include <cstring>
 
+#include "../loader_calls.hpp"
 #include "service.hpp"
 #include "warden/abi/fw_cfg_service.hpp"
 #include "warden/sev/vmsa.hpp"
@@ -25,11 +26,13 @@ namespace {
 using namespace warden;
 using abi::Sys;
 namespace proto = abi::fw_cfg_service;
+using loader::FwCfgFile;
+using loader::guest_write;
+using loader::look_up;
+using loader::syscall_result;
 namespace entry = svsm::entry;
 
 constexpr char kImageFile[] = "opt/warden/guest";
-constexpr uint64_t kFwCfg = 1;  // handle of the fw_cfg queue (uses[0])
-constexpr uint64_t kTimeoutMs = 5000;
 constexpr uint64_t kChunk = proto::kMaxDmaRead;  // one fw_cfg DMA read, one guest write
 static_assert(kChunk <= abi::kMaxGuestCopy);
 // The file is held whole in private memory, so what is checked is what the
@@ -43,41 +46,11 @@ std::array<uint8_t, sev::kVmsaSize> vmsa;
 uint8_t* dma = nullptr;
 uint64_t dma_phys = 0;
 
-Result<void> syscall_result(int64_t r) {
-    if (r < 0) return Fail(static_cast<Error>(-r));
-    return {};
-}
-
-Result<void> guest_write(uint64_t gpa, const void* data, uint64_t len) {
-    return syscall_result(svc::syscall(Sys::kGuestWrite, gpa, reinterpret_cast<uint64_t>(data), len));
-}
-
-struct FwCfgFile {
-    uint64_t selector = 0, size = 0;
-};
-
-Result<FwCfgFile> look_up(const char* name) {
-    svc::Message q, r;
-    q.label = proto::kLookup;
-    std::memcpy(q.words, name, std::strlen(name));
-    if (svc::call(kFwCfg, q, r, kTimeoutMs) != 0) return Fail(Error::kTimedOut);
-    if (r.label != 0) return Fail(static_cast<Error>(r.label));
-    return FwCfgFile{r.words[0], r.words[1]};
-}
-
 // The whole file into `file`, chunk by chunk through the DMA buffer.
 Result<void> read_file(const FwCfgFile& f) {
     for (uint64_t off = 0; off < f.size; off += kChunk) {
         const uint64_t n = f.size - off < kChunk ? f.size - off : kChunk;
-        svc::Message q, r;
-        q.label = proto::kReadDma;
-        q.words[0] = f.selector;
-        q.words[1] = off;
-        q.words[2] = n;
-        q.words[3] = dma_phys;
-        if (svc::call(kFwCfg, q, r, kTimeoutMs) != 0) return Fail(Error::kTimedOut);
-        if (r.label != 0) return Fail(static_cast<Error>(r.label));
-        if (r.words[0] != n) return Fail(Error::kTruncated);  // the file shrank under us
+        WARDEN_TRY_VOID(loader::read_chunk(f, off, n, dma_phys));
         std::memcpy(file + off, dma, n);
     }
     return {};

@@ -11,6 +11,7 @@
 // to the guest, and the tail the guest got is compared with that copy.
 #include <cstring>
 
+#include "../loader_calls.hpp"
 #include "service.hpp"
 #include "warden/abi/fw_cfg_service.hpp"
 #include "warden/ovmf.hpp"
@@ -27,10 +28,13 @@ namespace {
 using namespace warden;
 using abi::Sys;
 namespace proto = abi::fw_cfg_service;
+using loader::FwCfgFile;
+using loader::guest_read;
+using loader::guest_write;
+using loader::look_up;
+using loader::syscall_result;
 
 constexpr char kFirmwareFile[] = "opt/warden/firmware";
-constexpr uint64_t kFwCfg = 1;  // handle of the fw_cfg queue (uses[0])
-constexpr uint64_t kTimeoutMs = 5000;
 constexpr uint64_t kChunk = proto::kMaxDmaRead;  // 64 KiB: one fw_cfg DMA read, one guest write
 static_assert(kChunk <= abi::kMaxGuestCopy);
 constexpr uint64_t kTail = kChunk;  // what the parser reads: the footer and metadata live here
@@ -43,19 +47,6 @@ std::array<uint8_t, sev::kVmsaSize> vmsa;  // the guest BSP's, handed to the ker
 uint8_t* dma = nullptr;
 uint64_t dma_phys = 0;
 
-Result<void> syscall_result(int64_t r) {
-    if (r < 0) return Fail(static_cast<Error>(-r));
-    return {};
-}
-
-Result<void> guest_write(uint64_t gpa, const void* data, uint64_t len) {
-    return syscall_result(svc::syscall(Sys::kGuestWrite, gpa, reinterpret_cast<uint64_t>(data), len));
-}
-
-Result<void> guest_read(uint64_t gpa, void* out, uint64_t len) {
-    return syscall_result(svc::syscall(Sys::kGuestRead, gpa, reinterpret_cast<uint64_t>(out), len));
-}
-
 // Validates pages for the guest (zeroed by the kernel); already valid is fine.
 Result<void> validate(PhysRange r) {
     for (uint64_t at = 0; at < r.size;) {
@@ -64,33 +55,6 @@ Result<void> validate(PhysRange r) {
         if (v < 0) return Fail(static_cast<Error>(-v));
         at += huge ? kLargePageSize : kPageSize;
     }
-    return {};
-}
-
-struct FwCfgFile {
-    uint64_t selector = 0, size = 0;
-};
-
-Result<FwCfgFile> look_up(const char* name) {
-    svc::Message q, r;
-    q.label = proto::kLookup;
-    std::memcpy(q.words, name, std::strlen(name));
-    if (svc::call(kFwCfg, q, r, kTimeoutMs) != 0) return Fail(Error::kTimedOut);
-    if (r.label != 0) return Fail(static_cast<Error>(r.label));
-    return FwCfgFile{r.words[0], r.words[1]};
-}
-
-// n bytes of the file from offset into the DMA buffer.
-Result<void> read_chunk(const FwCfgFile& f, uint64_t offset, uint64_t n) {
-    svc::Message q, r;
-    q.label = proto::kReadDma;
-    q.words[0] = f.selector;
-    q.words[1] = offset;
-    q.words[2] = n;
-    q.words[3] = dma_phys;
-    if (svc::call(kFwCfg, q, r, kTimeoutMs) != 0) return Fail(Error::kTimedOut);
-    if (r.label != 0) return Fail(static_cast<Error>(r.label));
-    if (r.words[0] != n) return Fail(Error::kTruncated);  // the file shrank under us
     return {};
 }
 
@@ -136,13 +100,13 @@ Result<ovmf::Firmware> parse(uint64_t size) {
 Result<ovmf::Firmware> load_from_fw_cfg(const FwCfgFile& f) {
     WARDEN_TRY_VOID(check_size(f.size));
     const uint64_t n = tail_bytes(f.size);
-    WARDEN_TRY_VOID(read_chunk(f, f.size - n, n));
+    WARDEN_TRY_VOID(loader::read_chunk(f, f.size - n, n, dma_phys));
     std::memcpy(tail + kTail - n, dma, n);
     WARDEN_TRY(fw, parse(f.size));
     WARDEN_TRY_VOID(validate(PhysRange{PhysAddr(info.flash_base), info.flash_size}));
     for (uint64_t off = 0; off < f.size; off += kChunk) {
         const uint64_t len = f.size - off < kChunk ? f.size - off : kChunk;
-        WARDEN_TRY_VOID(read_chunk(f, off, len));
+        WARDEN_TRY_VOID(loader::read_chunk(f, off, len, dma_phys));
         std::memcpy(chunk, dma, len);
         WARDEN_TRY_VOID(guest_write(fw.flash.base.raw() + off, chunk, len));
     }
