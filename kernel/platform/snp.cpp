@@ -213,28 +213,13 @@ public:
         if (vmpl == 0 || vmpl > 3) return Fail(Error::kInvalidArgument);
         if (!(features & sev::msr::kHvFeatureApCreation) || !(features & sev::msr::kHvFeatureMultiVmpl))
             return Fail(Error::kUnsupported);
-        const bool interrupts = arch::read_rflags() & (1u << 9);
-        arch::cli();  // an interrupt's #VC would reuse this CPU's GHCB page
-        CpuGhcb& g = ghcbs[arch::this_cpu().index];
-        GhcbExit hv(g.gpa);
-        auto r = sev::create_ap(
-            hv, *g.page,
-            sev::ApCreate{.apic_id = apic_id, .vmsa_gpa = vmsa_page.raw(), .sev_features = sev_features, .vmpl = vmpl});
-        if (interrupts) arch::sti();
-        return r;
+        return create_ap(vmsa_page, apic_id, sev_features, vmpl);
     }
 
-    // Through this CPU's GHCB with interrupts off: an interrupt's #VC would
-    // reuse the GHCB page, and the lower VMPL runs on this CPU meanwhile.
+    // The lower VMPL runs on this CPU meanwhile, interrupts off (through_own_ghcb).
     Result<void> run_vmpl(uint8_t vmpl) override {
         if (vmpl == 0) return Fail(Error::kInvalidArgument);
-        const bool interrupts = arch::read_rflags() & (1u << 9);
-        arch::cli();
-        CpuGhcb& g = ghcbs[arch::this_cpu().index];
-        GhcbExit hv(g.gpa);
-        auto r = sev::run_vmpl(hv, *g.page, vmpl);
-        if (interrupts) arch::sti();
-        return r;
+        return through_own_ghcb([&](GhcbExit& hv, sev::Ghcb& page) { return sev::run_vmpl(hv, page, vmpl); });
     }
 
     [[noreturn]] void terminate(uint16_t reason_set, uint16_t reason) override {
@@ -320,16 +305,30 @@ private:
             mm::free_frames(pair, 1);  // not a VMSA page: safe to reuse
             return Fail(r.error());
         }
+        WARDEN_TRY_VOID(create_ap(vmsa, apic_id, sev_features, vmpl));
+        return vmsa;
+    }
+
+    // An exit through this CPU's GHCB page with interrupts off, as they were
+    // after: an interrupt's #VC would reuse the page (the guest's starts and
+    // runs come in system calls, interrupts on).
+    template <typename F>
+    static Result<void> through_own_ghcb(F&& exit) {
         const bool interrupts = arch::read_rflags() & (1u << 9);
-        arch::cli();  // the guest's start runs in a system call, interrupts on: not over this GHCB page
+        arch::cli();
         CpuGhcb& g = ghcbs[arch::this_cpu().index];
         GhcbExit hv(g.gpa);
-        auto r = sev::create_ap(
-            hv, *g.page,
-            sev::ApCreate{.apic_id = apic_id, .vmsa_gpa = vmsa.raw(), .sev_features = sev_features, .vmpl = vmpl});
+        auto r = exit(hv, *g.page);
         if (interrupts) arch::sti();
-        WARDEN_TRY_VOID(r);
-        return vmsa;
+        return r;
+    }
+
+    static Result<void> create_ap(PhysAddr vmsa, uint32_t apic_id, uint64_t sev_features, uint8_t vmpl) {
+        return through_own_ghcb([&](GhcbExit& hv, sev::Ghcb& page) {
+            return sev::create_ap(
+                hv, page,
+                sev::ApCreate{.apic_id = apic_id, .vmsa_gpa = vmsa.raw(), .sev_features = sev_features, .vmpl = vmpl});
+        });
     }
 
     // An AP's GHCB is prepared by the CPU that starts it: remapping the page
