@@ -30,6 +30,11 @@ constexpr uint64_t kSevStatusSev = 1, kSevStatusEs = 2;  // SEV_STATUS bits 0, 1
 constexpr uint8_t kVectorVc = 29, kVectorUd = 6, kVectorGp = 13, kVectorPf = 14;
 constexpr uint64_t kRflagsCf = 1, kRflagsArith = 0x8d5;  // CF PF AF ZF SF OF
 
+// The context's mode, from its VMCB (APM vol. 2 3.1.1 CR0, 3.1.7 EFER).
+bool protected_mode(Vcpu& v) { return v.vmcb().get(kCr0) & 1; }      // CR0.PE
+bool paging_on(Vcpu& v) { return (v.vmcb().get(kCr0) >> 31) & 1; }   // CR0.PG
+bool long_mode(Vcpu& v) { return (v.vmcb().get(kEfer) >> 10) & 1; }  // EFER.LMA
+
 alignas(4096) uint8_t host_hsave[kMaxCpus][4096];
 std::atomic<const Vcpu*> running_context[kMaxCpus];
 alignas(4096) uint8_t msrpm[8192];
@@ -80,9 +85,9 @@ private:
 // the harness guest and OVMF use: OVMF's reset vector goes from flat
 // protected mode straight to long mode).
 warden::Result<svm::GuestTranslation> translate(Vcpu& v, uint64_t gva, bool write) {
-    if (!((v.vmcb().get(kCr0) >> 31) & 1))
+    if (!paging_on(v))
         return svm::GuestTranslation{.gpa = gva & 0xffffffff, .writable = true, .encrypted = true, .page_bytes = 4096};
-    if (!((v.vmcb().get(kEfer) >> 10) & 1)) return warden::Fail(warden::Error::kUnsupported);  // 32-bit or PAE paging
+    if (!long_mode(v)) return warden::Fail(warden::Error::kUnsupported);  // 32-bit or PAE paging
     GuestPhys phys(v.machine->guest);
     return svm::walk(phys, v.vmcb().get(kCr3), kCBitMask, gva, write);
 }
@@ -193,9 +198,8 @@ Next deliver_vc_protected(Vcpu& v, uint64_t exit_code) {
 Next deliver_vc(Vcpu& v, uint64_t exit_code) {
     auto vm = v.vmcb();
     ++v.count.vc;
-    constexpr uint64_t kEferLma = 1u << 10, kCr0Pe = 1;
-    if (!(vm.get(kEfer) & kEferLma)) {
-        if (!(vm.get(kCr0) & kCr0Pe)) return refuse(v, 0, "#VC in real mode (not modelled)");
+    if (!long_mode(v)) {
+        if (!protected_mode(v)) return refuse(v, 0, "#VC in real mode (not modelled)");
         return deliver_vc_protected(v, exit_code);
     }
     uint8_t gate_bytes[svm::kIdtGateSize];
@@ -376,7 +380,7 @@ Next on_npf(Vcpu& v) {
     }
     const uint64_t page = gpa & ~kCBitMask;
     // With paging off every access is private (choose_nested_root).
-    const bool unpaged = !((v.vmcb().get(kCr0) >> 31) & 1);
+    const bool unpaged = !paging_on(v);
     const bool c_bit = (gpa & kCBitMask) || unpaged;
     const bool is_private = c_bit || (err & 16) || ((err >> 33) & 1);
     // KVM answers an RMP fault on a 2 MiB RMP entry reached through a 4 KiB
@@ -552,7 +556,7 @@ void restore_extended_state(const Vcpu& v) {
 // meanwhile goes through the right root (docs/snp-host.md, "Simplified").
 void choose_nested_root(Vcpu& v) {
     auto vm = v.vmcb();
-    const uint64_t root = (vm.get(kCr0) >> 31) & 1 ? v.root_paged : v.root_unpaged;
+    const uint64_t root = paging_on(v) ? v.root_paged : v.root_unpaged;
     if (vm.get(kNestedCr3) == root) return;
     vm.set(kNestedCr3, root);
     vm.set<uint8_t>(kTlbControl, 1);  // the ASID's translations were the other root's
