@@ -150,6 +150,7 @@ extern "C" [[noreturn]] void host_main(uint64_t reset_tsc) {
         log("fw_cfg: the guest's etc/e820 is its own RAM, GPA 0..{:#x} (L1's describes L1)", machine.guest.size);
     else
         log("fw_cfg: no etc/e820 for the guest: {}", r.error());
+    chipset_init(machine.chipset);
     npt_init(machine.guest, ModelRmp::rights, &model);
     machine.vcpus = choices.vcpus;
     set_machine(machine);

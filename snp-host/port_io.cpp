@@ -4,8 +4,10 @@
 // fw_cfg's selector and data ports, the debug console and isa-debug-exit.
 // fw_cfg DMA takes guest-physical addresses: the host copies the guest's
 // descriptor, checks its buffer lies in guest memory, and runs the transfer
-// with host-physical addresses. Everything else reads as all ones. COM1's
-// lines are watched: Warden's ready line and the bench image's marks.
+// with host-physical addresses. The PCI configuration ports and the PIIX4
+// PM block are the host's own chipset model (chipset.hpp), never L1's.
+// Everything else reads as all ones. COM1's lines are watched: Warden's
+// ready line and the bench image's marks.
 #include <cstring>
 
 #include "console.hpp"
@@ -227,6 +229,7 @@ bool port_io(Vcpu& v, uint16_t port, unsigned size, bool in, uint32_t& value) {
         value = b;
         return true;
     }
+    if (chipset_io(v, port, size, in, value)) return true;
     if (passed_through(port)) {
         if (in) {
             value = size == 1 ? cpu::inb(port) : size == 2 ? cpu::inw(port) : cpu::inl(port);

@@ -10,6 +10,7 @@
 #include <span>
 #include <string_view>
 
+#include "chipset.hpp"
 #include "guest_memory.hpp"
 #include "rmp_seam.hpp"
 #include "vmcb.hpp"
@@ -41,6 +42,7 @@ struct Machine {
     std::atomic<bool> ready_seen{false};
     std::atomic<bool> ready_pending_report{false};
     unsigned vcpus = 1;
+    Chipset chipset;  // the guest's PCI configuration space and PM block (chipset.hpp)
 };
 
 // A context's x87/SSE/AVX state and XCR0, which VMRUN does not switch (SEV-ES
