@@ -50,14 +50,7 @@ CallRegs core(Ctx& c, CoreCall n, uint64_t rcx = 0, uint64_t rdx = 0, uint64_t r
     return call(c, kProtocolCore, static_cast<uint32_t>(n), rcx, rdx, r8);
 }
 
-void expect(Ctx& c, const char* what, bool cond) {
-    if (cond) {
-        ++c.t.passed;
-        return;
-    }
-    ++c.t.failed;
-    log("harness: vcpu={} FAILED: {}", c.v.boot.vcpu_index, what);
-}
+void expect(Ctx& c, const char* what, bool cond) { ::harness::expect(c.v, c.t, what, cond); }
 void expect_code(Ctx& c, const char* what, uint64_t got, uint64_t want) {
     if (got != want) log("harness: vcpu={} {}: result {:#x}, expected {:#x}", c.v.boot.vcpu_index, what, got, want);
     expect(c, what, got == want);
@@ -368,6 +361,15 @@ void platform_view(Vcpu& v, Tally& t) {
     // What the loader gave this guest is RAM by the VM's own map.
     expect(c, "fw_cfg etc/e820: RAM from 0 to past the loader's RAM and scratch",
            ram_start == 0 && ram_end >= v.boot.ram_end && ram_end >= v.boot.scratch_gpa + v.boot.scratch_size);
+}
+
+void expect(const Vcpu& v, Tally& t, const char* what, bool cond) {
+    if (cond) {
+        ++t.passed;
+        return;
+    }
+    ++t.failed;
+    log("harness: vcpu={} FAILED: {}", v.boot.vcpu_index, what);
 }
 
 }  // namespace harness

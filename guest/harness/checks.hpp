@@ -20,5 +20,11 @@ void taken_vmsa(Vcpu& v, Tally& t);
 // (`harness: fw_cfg etc/e820: RAM 0x0..0x...`) for the test to compare
 // with the host's.
 void platform_view(Vcpu& v, Tally& t);
+// vCPU 0 only: the PCI configuration space and PIIX4 PM timer the
+// hypervisor emulates for the guest's firmware (chipset_checks.cpp).
+void chipset_view(Vcpu& v, Tally& t);
+
+// One check's verdict, counted in t; a line names it when it failed.
+void expect(const Vcpu& v, Tally& t, const char* what, bool cond);
 
 }  // namespace harness

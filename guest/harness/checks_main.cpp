@@ -51,6 +51,7 @@ void run(Vcpu& v) {
     malformed(v, t);
     taken_vmsa(v, t);
     platform_view(v, t);
+    chipset_view(v, t);
     finish(v, t);
 }
 

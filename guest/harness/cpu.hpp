@@ -9,8 +9,11 @@
 namespace harness::cpu {
 
 using baremetal::inb;
+using baremetal::inl;
 using baremetal::invlpg;
+using baremetal::inw;
 using baremetal::outb;
+using baremetal::outl;
 using baremetal::outw;
 using baremetal::rdmsr;
 using baremetal::rdtsc;

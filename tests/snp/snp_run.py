@@ -281,6 +281,10 @@ def ktest(host, tool, kernel, workdir, smp, fw_cfg_file):
 # fragment on its line. Its end is the guest's own.
 VERDICT = r"harness: vcpu=(\d+) svsm_calls=(\d+) checks=(\d+) passed=(\d+) failed=(\d+)$"
 STOPPED = r"^snp-host: vCPU {} VMPL{} stopped: .* (\d+) RUN_VMPL$"
+# The harness guest's checks per vCPU: 80 on every vCPU; vCPU 0 adds the
+# 2 MiB page (9), fw_cfg etc/e820 (4) and the chipset (14).
+HARNESS_CHECKS_VCPU0 = 107
+HARNESS_CHECKS_AP = 80
 STOPPED_ALL = r"^snp-host: vCPU {} stopped: .* (\d+) RUN_VMPL$"
 
 
@@ -315,6 +319,21 @@ def harness(host, tool, kernel, workdir, smp, image):
         sys.exit(f"FAIL: the guest read RAM {seen.group(1)}..{seen.group(2)} from etc/e820, the host built "
                  f"0..{built.group(1)}")
     print(f"PASS: the guest's etc/e820 is the VM's RAM, 0..{built.group(1)}")
+    # The chipset the host emulates (snp-host/chipset.hpp): vCPU 0 programmed
+    # PMBA and PMIOSE, the host said where once, and the guest measured the
+    # PM timer against its TSC (its own check holds it to 2..6 MHz).
+    enabled = re.findall(r"^snp-host: pci: the guest enabled PIIX4 PM IO at (0x[0-9a-f]+)$", log, re.M)
+    timer = re.search(r"harness: pci: PIIX4 PM IO at (0x[0-9a-f]+), PM timer (\d+) Hz against the TSC", log)
+    if len(enabled) != 1 or not timer or enabled[0] != timer.group(1):
+        sys.exit(f"FAIL: the host said the PM IO enabled at {enabled}, the guest {timer and timer.group(1)}")
+    print(f"PASS: PIIX4 PM IO at {enabled[0]} (said once by the host); the guest's PM timer ran at "
+          f"{timer.group(2)} Hz against its TSC")
+    # The checks each vCPU makes (docs/harness-guest.md): vCPU 0 alone reads
+    # fw_cfg and the chipset and validates the 2 MiB page.
+    for i in range(n):
+        want = HARNESS_CHECKS_VCPU0 if i == 0 else HARNESS_CHECKS_AP
+        if verdicts[i][1] != want:
+            sys.exit(f"FAIL: vCPU {i} made {verdicts[i][1]} checks, {want} expected (docs/harness-guest.md)")
     if not re.search(r"snp-host: vCPU 0 VMPL2: termination requested .* reason set 4 code 0:", log):
         sys.exit("FAIL: the guest did not terminate with reason set 4 code 0 (every check passed)")
     # vCPU 0's counters: its VMPL2 context's RUN_VMPLs, and the vCPU's total
