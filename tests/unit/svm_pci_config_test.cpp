@@ -151,8 +151,8 @@ TEST_CASE("svm pci_config: writes to read-only fields change nothing and are rep
 
 TEST_CASE("svm pci_config: the fields OVMF writes read back what it wrote") {
     PciConfigSpace s;
-    CHECK_FALSE(cfg_write(s, 1, 0, 0x60, 4, 0x0b0b0a0a).refused_bits);  // BDS: PIRQ A-D to IRQ 10, 10, 11, 11
-    CHECK(cfg_read(s, 1, 0, 0x60, 4) == 0x0b0b0a0a);
+    CHECK_FALSE(cfg_write(s, 1, 0, 0x60, 4, 0x0a0a0b0b).refused_bits);  // BDS: PIRQ A-D to IRQ 11, 11, 10, 10
+    CHECK(cfg_read(s, 1, 0, 0x60, 4) == 0x0a0a0b0b);
     CHECK_FALSE(cfg_write(s, 0, 0, 0x5a, 1, 0x33).refused_bits);  // PAM1 both halves read/write
     CHECK(cfg_read(s, 0, 0, 0x5a, 1) == 0x33);
     CHECK_FALSE(cfg_write(s, 0, 0, 0x59, 1, 0x30).refused_bits);
