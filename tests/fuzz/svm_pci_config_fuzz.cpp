@@ -3,7 +3,8 @@
 // host dispatches them. Invariants after every access: the IDs, classes and
 // header types never change; no byte changes but in the bits its write mask
 // allows (PMBA bit 0 stays 1); CONFIG_ADDRESS holds no reserved bit; the PM
-// block's registers never hold SLP_EN, and reads of its holes are all ones.
+// block's registers never hold SLP_EN nor a status bit but TMR_STS, and
+// reads of its holes are all ones.
 #include <cstddef>
 #include <cstdint>
 #include <cstring>
@@ -74,6 +75,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
                 (void)pm.write(offset, sz, value, now);
             }
             if (pm.control() & kSleepEnable) __builtin_trap();
+            if (pm.status() & ~kTimerStatus) __builtin_trap();  // no other event exists here
             continue;
         }
         // Mostly well-formed addresses of the modelled functions, sometimes any.
