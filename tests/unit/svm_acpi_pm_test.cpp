@@ -4,9 +4,10 @@
 
 using namespace warden::svm;
 
-// From the sources, not the model's tables: ACPI 6.5 4.8.3.3 (the PM timer
-// at 3.579545 MHz; PM1 status TMR_STS bit 0, control SCI_EN bit 0, SLP_TYP
-// 12:10, SLP_EN bit 13), QEMU hw/acpi/core.c (the timer at +8 of the block).
+// From the sources, not the model's tables: ACPI 6.5 section 4.8, the
+// fixed hardware registers (the PM timer at 3.579545 MHz; PM1 status
+// TMR_STS bit 0, control SCI_EN bit 0, SLP_TYP 12:10, SLP_EN bit 13), QEMU
+// hw/acpi/core.c (the timer at +8 of the block).
 TEST_CASE("svm acpi_pm: constants") {
     CHECK(kPmTimerHz == 3579545);
     CHECK(kPmTimerMask == 0xffffff);

@@ -2,7 +2,7 @@
 // PMREGMISC.PMIOSE is set (pci_config.hpp), as QEMU's piix4-pm lays out its
 // 64 bytes of I/O (hw/acpi/piix4.c, hw/acpi/core.c): PM1 status at +0, PM1
 // enable at +2, PM1 control at +4, the PM timer at +8; the rest reads all
-// ones. The timer is QEMU's: 24 bits at 3.579545 MHz (ACPI 6.5 4.8.3.3,
+// ones. The timer is QEMU's: 24 bits at 3.579545 MHz (ACPI 6.5 section 4.8,
 // PM_TMR_FREQUENCY), counted from the machine's start; the caller gives the
 // time as PM timer ticks (pm_timer_ticks). Accesses are byte lanes: each
 // byte of a 1-, 2- or 4-byte access is its register's byte, as QEMU's
