@@ -56,6 +56,8 @@ TEST_CASE("svm pci_config: the three functions' IDs, classes and header types") 
     CHECK(cfg_read(s, 0, 0, 0x2c, 4) == 0x11001af4);
     CHECK(cfg_read(s, 0, 0, 0x72, 1) == 0x02);
     CHECK(cfg_read(s, 1, 0, 0x60, 4) == 0x80808080);
+    CHECK(cfg_read(s, 1, 0, 0x4c, 4) == 0x0003004d);  // IORT, XBCS as QEMU resets them
+    CHECK(cfg_read(s, 1, 0, 0x69, 1) == 0x02);
     CHECK_FALSE(s.pm_io().enabled);
 }
 

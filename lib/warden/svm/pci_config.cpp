@@ -98,8 +98,16 @@ PciConfigSpace::PciConfigSpace() {
     }
     regs_[index(PciFunction::kHostBridge)][0x72] = 0x02;  // SMRAM: C_BASE_SEG 010 (A0000h), as QEMU
     for (uint8_t at = 0x60; at <= 0x63; ++at) regs_[index(PciFunction::kIsaBridge)][at] = 0x80;  // routing off
-    regs_[index(PciFunction::kPm)][0x3d] = 0x01;                                                 // interrupt pin INTA#
-    regs_[index(PciFunction::kPm)][kPmba] = 0x01;                                                // an I/O base
+    // The rest of QEMU's PIIX3 reset (hw/isa/piix.c), read-only here: IORT
+    // 0x4C, XBCS 0x4E, TOM 0x69, MBIRQ0 0x70, MBDMA 0x76/0x77, PCSC 0x78,
+    // SMICNTL 0xA0.
+    static constexpr struct {
+        uint8_t at, value;
+    } kIsaReset[] = {{0x4c, 0x4d}, {0x4e, 0x03}, {0x69, 0x02}, {0x70, 0x80},
+                     {0x76, 0x0c}, {0x77, 0x0c}, {0x78, 0x02}, {0xa0, 0x08}};
+    for (const auto& r : kIsaReset) regs_[index(PciFunction::kIsaBridge)][r.at] = r.value;
+    regs_[index(PciFunction::kPm)][0x3d] = 0x01;   // interrupt pin INTA#
+    regs_[index(PciFunction::kPm)][kPmba] = 0x01;  // an I/O base
 }
 
 PmIo PciConfigSpace::pm_io() const {
