@@ -221,7 +221,7 @@ extern "C" [[noreturn]] void kernel_main(uint64_t boot_arg, uint64_t entry_tsc, 
     init_platform();
     must(platform::current().init_boot(info), "platform boot setup");
 
-    must(mm::init_frames(info.memory, info.image), "frame allocator");
+    must(mm::init_frames(info.memory, info.image, info.identity), "frame allocator");
     must(mm::build_kernel_address_space(info.memory, platform::current().encryption_mask()),
          "kernel address space (needs NX)");
     bsp_stacks = must(mm::allocate_cpu_stacks(0), "BSP stacks");

@@ -6,8 +6,8 @@
 namespace snp_host {
 
 const char* host_access_refusal(const Vcpu& v, uint64_t gpa, uint64_t len, HostUse use) {
-    // The protocol's shared buffers are RAM: the flash is the firmware's, private.
-    if (!v.machine->guest.in_ram(gpa, len)) return "outside guest RAM";
+    // The protocol's shared buffers are ordinary memory: the flash is the firmware's, private.
+    if (!v.machine->guest.in_memory(gpa, len)) return "outside guest RAM and the IGVM memory";
     if (len == 0) return nullptr;
     const RmpSeam& rmp = *v.machine->rmp;
     if (static_cast<uint8_t>(use) & static_cast<uint8_t>(HostUse::kWrite)) {

@@ -6,6 +6,7 @@
 #include "console.hpp"
 #include "cpu.hpp"
 #include "cpuid_view.hpp"
+#include "npt.hpp"
 #include "warden/bytes.hpp"
 #include "warden/igvm/host_parameters.hpp"
 #include "warden/igvm/igvm.hpp"
@@ -136,8 +137,10 @@ public:
             }
         }
         if (dst.empty()) {
-            log("launch: page at GPA {:#x} lies outside guest memory (0..{:#x}) and the flash ({:#x}..{:#x})", gpa,
-                guest_.size, GuestMemory::kFlashEnd - guest_.flash_capacity, GuestMemory::kFlashEnd);
+            log("launch: page at GPA {:#x} lies outside guest memory (0..{:#x}), the flash ({:#x}..{:#x}) and the IGVM "
+                "memory ({:#x}..{:#x})",
+                gpa, guest_.size, GuestMemory::kFlashEnd - guest_.flash_capacity, GuestMemory::kFlashEnd,
+                guest_.igvm_base, guest_.igvm_base + guest_.igvm_size);
             set_error(Error::kOutOfRange);
             return;
         }
@@ -191,6 +194,38 @@ private:
 };
 
 }  // namespace
+
+Result<IgvmMemory> igvm_memory(std::span<const uint8_t> file, uint64_t max_bytes) {
+    WARDEN_TRY_VOID(igvm::parse(file, file_headers));
+    constexpr uint64_t k2M = uint64_t{2} << 20, kGiB = uint64_t{1} << 30;
+    uint64_t lo = ~uint64_t{0}, hi = 0;
+    auto take = [&](uint64_t gpa, uint64_t size) {
+        if (gpa < GuestMemory::kFlashEnd || size == 0) return;
+        lo = gpa < lo ? gpa : lo;
+        const uint64_t end = gpa + size < gpa ? ~uint64_t{0} : gpa + size;
+        hi = end > hi ? end : hi;
+    };
+    // PAGE_DATA: u64 GPA at 0, u32 flags at 16 (bit 0: a 2 MiB page); REQUIRED_MEMORY:
+    // u64 GPA at 0, u32 size at 12 (igvm_defs IGVM_VHS_PAGE_DATA, IGVM_VHS_REQUIRED_MEMORY).
+    for (size_t i = 0; i < file_headers.count; ++i) {
+        const igvm::Header& h = file_headers.headers[i];
+        if (h.type == igvm::HeaderType::kPageData && h.body.size() >= 20) {
+            const bool huge = warden::load_le<uint32_t>(h.body, 16) & igvm::kPageData2M;
+            take(warden::load_le<uint64_t>(h.body, 0), huge ? k2M : kPage);
+        } else if (h.type == igvm::HeaderType::kRequiredMemory && h.body.size() >= 16) {
+            take(warden::load_le<uint64_t>(h.body, 0), warden::load_le<uint32_t>(h.body, 12));
+        }
+    }
+    if (hi == 0) return IgvmMemory{};
+    const IgvmMemory m{lo & ~(k2M - 1), ((hi + k2M - 1) & ~(k2M - 1)) - (lo & ~(k2M - 1))};
+    if (m.base / kGiB != (m.base + m.size - 1) / kGiB || m.base + m.size > kCBitMask || m.size > max_bytes) {
+        log("launch: the file's memory above 4 GiB, GPA {:#x}..{:#x}, is not inside one 1 GiB-aligned GiB below the "
+            "C-bit ({:#x}) and at most {} MiB: the host cannot back it",
+            lo, hi, kCBitMask, max_bytes >> 20);
+        return Fail(Error::kOutOfRange);
+    }
+    return m;
+}
 
 Result<void> launch(std::span<const uint8_t> file, const GuestMemory& guest, const LaunchChoices& choices, RmpSeam& rmp,
                     Launched& out) {

@@ -37,6 +37,16 @@ struct Launched {
     uint64_t secrets_gpa = 0, cpuid_gpa = 0;
 };
 
+// The IGVM memory (guest_memory.hpp) the file asks for: the span of its
+// PAGE_DATA and REQUIRED_MEMORY directives at or above 4 GiB, rounded out to
+// 2 MiB; {0, 0} when there are none. Refused (a line says why) when the span
+// leaves one 1 GiB-aligned GiB, reaches the C-bit (kCBitMask) or exceeds
+// max_bytes: kOutOfRange; a file that does not parse: its error.
+struct IgvmMemory {
+    uint64_t base = 0, size = 0;
+};
+warden::Result<IgvmMemory> igvm_memory(std::span<const uint8_t> file, uint64_t max_bytes);
+
 // The file is the host's copy (never guest-visible). Errors are the launch
 // walk's, or kOutOfRange for a page or parameter outside guest memory,
 // kInvalidArgument for a malformed parameter directive or a CPUID page the

@@ -33,19 +33,27 @@ void print_digest(const warden::crypto::Sha384Digest& d) {
     log("launch digest {}", std::string_view(text, sizeof(text)));
 }
 
-// Guest RAM: QEMU's RAM below 4 GiB minus the host's own and the guest's
-// flash capacity (as large as the packer's largest firmware, after RAM in
-// host memory), 2 MiB aligned.
-GuestMemory carve_guest_memory() {
+constexpr uint64_t kMaxIgvmMemory = uint64_t{256} << 20;  // what the host backs above 4 GiB, at most
+
+// Guest RAM: QEMU's RAM below 4 GiB minus the host's own, the guest's flash
+// capacity (as large as the packer's largest firmware) and the IGVM memory
+// the file asks for above 4 GiB, which follow RAM in host memory in that
+// order; 2 MiB aligned.
+GuestMemory carve_guest_memory(const IgvmMemory& igvm) {
     constexpr uint64_t kFlash = warden::igvm::kMaxFirmware;
     uint64_t ram = fw_cfg::read_small(fw_cfg::kRamSize, 8);
     if (ram > 3 * (k4GiB / 4)) ram = 3 * (k4GiB / 4);  // QEMU pc: RAM above 3 GiB moves above 4 GiB
-    if (ram < kHostMemoryEnd + kFlash + 64 * kMiB) fail("too little RAM: give QEMU at least 208M (-m)");
+    if (ram < kHostMemoryEnd + kFlash + igvm.size + 64 * kMiB)
+        fail(
+            "too little RAM: give QEMU at least 64 MiB more than the host's 128, the flash's 16 and the IGVM "
+            "memory (-m)");
     GuestMemory g{.hpa_base = kHostMemoryEnd,
-                  .size = (ram - kHostMemoryEnd - kFlash) & ~(2 * kMiB - 1),
-                  .flash_capacity = kFlash};
-    if (g.size > npt_max_guest_bytes(kFlash)) {
-        g.size = npt_max_guest_bytes(kFlash);
+                  .size = (ram - kHostMemoryEnd - kFlash - igvm.size) & ~(2 * kMiB - 1),
+                  .flash_capacity = kFlash,
+                  .igvm_base = igvm.base,
+                  .igvm_size = igvm.size};
+    if (g.size > npt_max_guest_bytes(kFlash + igvm.size)) {
+        g.size = npt_max_guest_bytes(kFlash + igvm.size);
         log("guest memory capped at {} MiB: the nested views of larger guests do not fit the host's storage",
             g.size / kMiB);
     }
@@ -53,6 +61,10 @@ GuestMemory carve_guest_memory() {
         "{:#x}..{:#x} at HPA {:#x}",
         g.size, g.hpa_base, g.size / kMiB, kHostMemoryEnd / kMiB, k4GiB - g.flash_capacity, k4GiB,
         g.hpa(k4GiB - g.flash_capacity));
+    if (g.igvm_size != 0)
+        log("IGVM memory: GPA {:#x}..{:#x} at HPA {:#x} ({} MiB), outside every memory map the guest reads (QEMU's "
+            "region for IGVM ranges no RAM covers)",
+            g.igvm_base, g.igvm_base + g.igvm_size, g.hpa(g.igvm_base), g.igvm_size / kMiB);
     return g;
 }
 
@@ -115,13 +127,18 @@ extern "C" [[noreturn]] void host_main(uint64_t reset_tsc) {
     selftest();
     const auto* cpuid_edits = hypervisor_cpuid_edits();
 
-    machine.guest = carve_guest_memory();
     auto file = std::span<uint8_t>(reinterpret_cast<uint8_t*>(kIgvmBuffer), kIgvmBufferSize);
     auto size = fw_cfg::read_file("opt/warden/igvm", file);
     if (!size) {
         log("no IGVM file: fw_cfg opt/warden/igvm: {}", size.error());
         fail("nothing to launch (-fw_cfg name=opt/warden/igvm,file=build/warden.igvm)");
     }
+    const auto igvm_memory = snp_host::igvm_memory(file.first(*size), kMaxIgvmMemory);
+    if (!igvm_memory) {
+        log("IGVM file: {}", igvm_memory.error());
+        fail("the IGVM file's memory cannot be backed");
+    }
+    machine.guest = carve_guest_memory(*igvm_memory);
     const LaunchChoices choices{.vcpus = static_cast<uint32_t>(fw_cfg::read_small(fw_cfg::kCpuCount, 2)),
                                 .cpu_signature = cpu::cpuid(1, 0).eax,
                                 .cpuid_edits = cpuid_edits};

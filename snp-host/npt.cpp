@@ -17,11 +17,13 @@ constexpr uint64_t kTable = 0x7, kPresentUserWrite = 0x7, kPresentUser = 0x5, kN
 
 uint64_t addr(const void* p) { return reinterpret_cast<uint64_t>(p); }
 
-// A view's pages: PML4, then per alias (0 shared, 1 private) a PDPT, four
-// PDs and one PT per 2 MiB of host pages (RAM, then the flash's capacity),
-// in the host pages' order: the leaf of a guest page is slot (hpa -
-// hpa_base) / 4 KiB of the alias's PTs.
-uint64_t view_pages(uint64_t host_bytes) { return 2 + 2 * (1 + 4 + host_bytes / k2M); }
+// A view's pages: PML4 and the unpaged root, then per alias (0 shared, 1
+// private) a PDPT, four PDs for the low 4 GiB, a PDPT and a PD for the IGVM
+// memory (guest_memory.hpp: one 1 GiB-aligned GiB), and one PT per 2 MiB of
+// host pages (RAM, the flash's capacity, the IGVM memory), in the host
+// pages' order: the leaf of a guest page is slot (hpa - hpa_base) / 4 KiB of
+// the alias's PTs.
+uint64_t view_pages(uint64_t host_bytes) { return 2 + 2 * (1 + 4 + 2 + host_bytes / k2M); }
 
 struct View {
     uint64_t* pml4 = nullptr;
@@ -109,46 +111,68 @@ void refresh_view(unsigned vmpl, uint64_t gpa, uint64_t end) {
     }
 }
 
+uint64_t host_bytes(const GuestMemory& g) { return g.size + g.flash_capacity + g.igvm_size; }
+
 void build_view(unsigned vmpl) {
     const GuestMemory& g = tables.guest;
-    const uint64_t ram_pts = g.size / k2M, pts = ram_pts + g.flash_capacity / k2M;
+    const uint64_t ram_pts = g.size / k2M, flash_pts = g.flash_capacity / k2M, igvm_pts = g.igvm_size / k2M;
     auto* mem = reinterpret_cast<uint64_t*>(kRmpNptStorage + vmpl * kViewBytes);
-    for (uint64_t i = 0; i < view_pages(g.size + g.flash_capacity) * 512; ++i) mem[i] = 0;
+    for (uint64_t i = 0; i < view_pages(host_bytes(g)) * 512; ++i) mem[i] = 0;
     uint64_t next = 0;
     auto page = [&]() { return mem + 512 * next++; };
+    auto index = [](uint64_t gpa, unsigned level) { return (gpa >> (12 + 9 * level)) & 511; };
     View view;
     view.pml4 = page();
     view.unpaged = page();
-    for (int alias = 0; alias < 2; ++alias) {
+    for (uint64_t alias = 0; alias < 2; ++alias) {
+        const uint64_t c_bit = alias ? kCBitMask : 0;
         uint64_t* pdpt = page();
         uint64_t* pd = page();
         next += 3;  // four PD pages in a row
+        uint64_t* igvm_pdpt = page();
+        uint64_t* igvm_pd = page();
         view.pt[alias] = mem + 512 * next;
-        next += pts;
+        next += ram_pts + flash_pts + igvm_pts;
+        auto pt = [&](uint64_t i) { return addr(view.pt[alias] + 512 * i) | kTable; };
         for (uint64_t gib = 0; gib < 4; ++gib) pdpt[gib] = addr(pd + 512 * gib) | kTable;
         // The four PDs in a row index 4 GiB by 2 MiB: RAM from 0, the flash's capacity below 4 GiB.
-        for (uint64_t i = 0; i < ram_pts; ++i) pd[i] = addr(view.pt[alias] + 512 * i) | kTable;
+        for (uint64_t i = 0; i < ram_pts; ++i) pd[i] = pt(i);
         const uint64_t flash_pd = (GuestMemory::kFlashEnd - g.flash_capacity) / k2M;
-        for (uint64_t i = ram_pts; i < pts; ++i) pd[flash_pd + i - ram_pts] = addr(view.pt[alias] + 512 * i) | kTable;
-        view.pml4[alias ? (kCBitMask >> 39) & 511 : 0] = addr(pdpt) | kTable;
-        if (alias == 1) view.unpaged[0] = view.unpaged[(kCBitMask >> 39) & 511] = addr(pdpt) | kTable;
+        for (uint64_t i = 0; i < flash_pts; ++i) pd[flash_pd + i] = pt(ram_pts + i);
+        view.pml4[index(c_bit, 3)] = addr(pdpt) | kTable;
+        if (igvm_pts != 0) {
+            // Its own PD; its own PDPT too unless it shares the low 512 GiB's.
+            const uint64_t base = g.igvm_base | c_bit;
+            uint64_t* up = index(base, 3) == index(c_bit, 3) ? pdpt : igvm_pdpt;
+            up[index(base, 2)] = addr(igvm_pd) | kTable;
+            for (uint64_t i = 0; i < igvm_pts; ++i) igvm_pd[index(base, 1) + i] = pt(ram_pts + flash_pts + i);
+            view.pml4[index(base, 3)] = addr(up) | kTable;
+        }
     }
+    // Unpaged: every access private, so both halves are the private alias.
+    for (uint64_t i = 0; i < 256; ++i) view.unpaged[i] = view.unpaged[256 + i] = view.pml4[256 + i];
     tables.views[vmpl] = view;
     refresh_view(vmpl, 0, g.size);
     refresh_view(vmpl, g.flash_base(), GuestMemory::kFlashEnd);
+    refresh_view(vmpl, g.igvm_base, g.igvm_base + g.igvm_size);
 }
 
 }  // namespace
 
-uint64_t npt_max_guest_bytes(uint64_t flash_capacity) {
-    uint64_t bytes = kMaxGuest - flash_capacity;
-    while (view_pages(bytes + flash_capacity) * 4096 > kViewBytes) bytes -= 64 * k2M;
+uint64_t npt_max_guest_bytes(uint64_t other_bytes) {
+    uint64_t bytes = kMaxGuest - other_bytes;
+    while (view_pages(bytes + other_bytes) * 4096 > kViewBytes) bytes -= 64 * k2M;
     return bytes;
 }
 
 void npt_init(const GuestMemory& guest, RightsFn rights, void* context) {
-    if (guest.size > npt_max_guest_bytes(guest.flash_capacity) || guest.flash_capacity % k2M != 0)
+    if (guest.size > npt_max_guest_bytes(guest.flash_capacity + guest.igvm_size) || guest.flash_capacity % k2M != 0)
         fail("nested tables: guest memory larger than the views' storage");
+    if (guest.igvm_size != 0 &&
+        (guest.igvm_size % k2M != 0 || guest.igvm_base % k2M != 0 ||
+         guest.igvm_base / kGiB != (guest.igvm_base + guest.igvm_size - 1) / kGiB ||
+         guest.igvm_base + guest.igvm_size > kCBitMask || guest.igvm_base < GuestMemory::kFlashEnd))
+        fail("nested tables: the IGVM memory is not 2 MiB pages inside one GiB below the C-bit");
     tables = Tables{};
     tables.guest = guest, tables.rights = rights, tables.context = context;
     fill_ciphertext_page();
@@ -176,7 +200,10 @@ bool npt_use_shared_alias(uint64_t gpa, bool page_walk) {
 
 void npt_refresh(uint64_t gpa, uint64_t bytes) {
     gpa &= ~uint64_t{4095};
-    const uint64_t limit = gpa < tables.guest.size ? tables.guest.size : GuestMemory::kFlashEnd;
+    const GuestMemory& g = tables.guest;
+    const uint64_t limit = gpa < g.size        ? g.size
+                           : g.in_igvm(gpa, 1) ? g.igvm_base + g.igvm_size
+                                               : GuestMemory::kFlashEnd;
     const uint64_t end = gpa + bytes < limit ? gpa + bytes : limit;
     for (unsigned vmpl = 0; vmpl < kVmpls; ++vmpl)
         if (tables.views[vmpl].pml4) refresh_view(vmpl, gpa, end);

@@ -1,4 +1,4 @@
-// The nested page tables: guest memory (RAM and the flash) seen twice, as on SNP with the C-bit
+// The nested page tables: guest memory (RAM, the flash, the IGVM memory) seen twice, as on SNP with the C-bit
 // at 47 (probe section 4): GPA g (shared view) and g | 1 << 47 (private
 // view) both reach HPA hpa_base + g, each with the rights the RMP gives it.
 // The user bit is set on every entry (nested walks are user accesses: probe
@@ -44,8 +44,8 @@ void npt_refresh(uint64_t gpa, uint64_t bytes);
 // a page walk through one used for data so far: the leaf becomes what the
 // access needs (npt.cpp, shared_use). false when nothing changed.
 bool npt_use_shared_alias(uint64_t gpa, bool page_walk);
-// The largest guest RAM the views fit beside the flash's capacity (the host
-// caps guest memory to it).
-uint64_t npt_max_guest_bytes(uint64_t flash_capacity);
+// The largest guest RAM the views fit beside other_bytes of host pages (the
+// flash's capacity and the IGVM memory; the host caps guest RAM to it).
+uint64_t npt_max_guest_bytes(uint64_t other_bytes);
 
 }  // namespace snp_host

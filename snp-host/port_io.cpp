@@ -161,7 +161,7 @@ bool guest_dma(Vcpu& v, uint32_t low_be) {
     }
     host_dma.control_be = d.control_be;
     host_dma.length_be = d.length_be;
-    host_dma.address_be = wf::be64(v.machine->guest.hpa_base + buf);
+    host_dma.address_be = wf::be64(v.machine->guest.hpa(buf));  // one region: contiguous in host memory
     const uint64_t pa = reinterpret_cast<uint64_t>(&host_dma);
     cpu::outl(wf::kDmaPortHigh, wf::be32(static_cast<uint32_t>(pa >> 32)));
     cpu::outl(wf::kDmaPortLow, wf::be32(static_cast<uint32_t>(pa)));

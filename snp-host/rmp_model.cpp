@@ -50,11 +50,16 @@ bool ModelRmp::init(const GuestMemory& g) {
     auto* entries = new (reinterpret_cast<void*>(kRmpStorage)) snp::RmpEntry[pages];
     rmp_ = new (storage_) snp::Rmp(warden::PhysAddr(g.hpa_base), std::span<snp::RmpEntry>(entries, pages));
     g_ = &g;
-    for (uint64_t gpa = 0; gpa < g.size; gpa += k2M) {
-        const auto s = rmp_->rmpupdate(spa(gpa), {snp::Owner::kGuest, warden::GuestPhysAddr(gpa), snp::PageSize::k2M});
-        if (s != snp::Status::kSuccess) return false;
-    }
-    return true;
+    // RAM and the IGVM memory start private (QEMU sets guest_memfd-backed
+    // memory private before the launch), 2 MiB entries where they can be.
+    auto make_private = [&](uint64_t from, uint64_t to) {
+        for (uint64_t gpa = from; gpa < to; gpa += k2M) {
+            const snp::RmpUpdate u{snp::Owner::kGuest, warden::GuestPhysAddr(gpa), snp::PageSize::k2M};
+            if (rmp_->rmpupdate(spa(gpa), u) != snp::Status::kSuccess) return false;
+        }
+        return true;
+    };
+    return make_private(0, g.size) && make_private(g.igvm_base, g.igvm_base + g.igvm_size);
 }
 
 bool ModelRmp::smash_if_2m(uint64_t gpa) {
@@ -65,7 +70,7 @@ bool ModelRmp::smash_if_2m(uint64_t gpa) {
 
 bool ModelRmp::smash_for_access(uint64_t gpa) {
     TableGuard guard;
-    if (!g_->in_ram(gpa, 1) || !smash_if_2m(gpa)) return false;
+    if (!g_->in_memory(gpa, 1) || !smash_if_2m(gpa)) return false;
     npt_refresh(gpa & ~(k2M - 1), k2M);
     return true;
 }
@@ -75,7 +80,7 @@ bool ModelRmp::smash_for_access(uint64_t gpa) {
 warden::Result<void> ModelRmp::launch_page(uint64_t gpa) {
     TableGuard guard;
     const snp::RmpEntry* e = rmp_->find(spa(gpa));
-    if (!g_->in_ram(gpa, 4096) && !g_->flash_page(gpa).empty() && e && e->owner == snp::Owner::kHypervisor) {
+    if (!g_->in_memory(gpa, 4096) && !g_->flash_page(gpa).empty() && e && e->owner == snp::Owner::kHypervisor) {
         // The firmware's page, the hypervisor's until now (guest_memory.hpp);
         // placed twice, it is the guest's already and the update refuses it.
         const snp::RmpUpdate u{snp::Owner::kGuest, warden::GuestPhysAddr(gpa), snp::PageSize::k4K};
@@ -96,7 +101,7 @@ PageRights ModelRmp::rights(void* self, unsigned vmpl, uint64_t gpa) {
 
 bool ModelRmp::share_on_fault(uint64_t gpa) {
     TableGuard guard;
-    if (!g_->in_ram(gpa, 4096)) return false;  // the flash is never converted
+    if (!g_->in_memory(gpa, 4096)) return false;  // the flash is never converted
     const snp::RmpEntry* e = rmp_->find(spa(gpa));
     if (!e || e->owner != snp::Owner::kGuest || e->validated || e->vmsa) return false;
     smash_if_2m(gpa);
@@ -161,7 +166,8 @@ PvalidateOutcome ModelRmp::rmpadjust(unsigned vmpl, uint64_t gpa, uint64_t rcx, 
 
 const char* ModelRmp::page_state_change(uint64_t gpa, bool huge, bool to_private) {
     TableGuard guard;
-    if (!g_->in_ram(gpa, huge ? k2M : 4096)) return "a page outside guest RAM (the flash is not converted)";
+    if (!g_->in_memory(gpa, huge ? k2M : 4096))
+        return "a page outside guest RAM and the IGVM memory (the flash is not converted)";
     if (huge && (gpa & (k2M - 1))) return "a 2 MiB page not 2 MiB aligned";
     // KVM converts what is not already in the state asked (the guest_memfd
     // attributes): a page already the guest's stays as it is, validated or
@@ -203,7 +209,7 @@ bool ModelRmp::is_vmsa(uint64_t gpa) const {
 // guest's ciphertext for the hypervisor.
 const char* ModelRmp::host_access(uint64_t gpa, uint64_t len, bool write) const {
     TableGuard guard;
-    if (!g_->in_ram(gpa, len)) return "outside guest RAM";
+    if (!g_->in_memory(gpa, len)) return "outside guest RAM and the IGVM memory";
     for (uint64_t page = gpa & ~uint64_t{4095}; page < gpa + len; page += 4096) {
         const snp::Fault f = rmp_->check_host_write(spa(page), snp::PageSize::k4K);
         if (f.allowed()) continue;

@@ -74,7 +74,7 @@ Next serve_msr_protocol(Vcpu& v) {
                                          req->cpuid_register);
         break;
     case msr::Code::kRegisterGhcbRequest:
-        if (v.machine->guest.in_ram(req->gfn << 12, 4096)) {
+        if (v.machine->guest.in_memory(req->gfn << 12, 4096)) {
             v.ghcb_gpa = req->gfn << 12;
             v.ghcb_msr = svm::register_ghcb_response(req->gfn);
             log("vCPU {}: GHCB registered at GPA {:#x}", v.index, v.ghcb_gpa);

@@ -25,14 +25,16 @@ BootInfo boot_info;
 constexpr size_t kMaxCmdline = 512;
 char cmdline_copy[kMaxCmdline + 1];
 
-// The boot page table identity-maps the low 4 GiB; the loader's structures
-// live there. Anything above is refused rather than read.
+// The PVH and firmware boot tables identity-map the low 4 GiB; the loader's
+// structures live there. Anything above is refused rather than read.
 constexpr uint64_t kIdentityLimit = 4ull << 30;
 constexpr unsigned kMaxAcpiOrder = 8;  // 1 MiB per fw_cfg ACPI file (QEMU's tables: ~128 KiB)
 
+// Copies [phys, phys + size) out of the identity-mapped memory (boot_info.identity).
 Result<void> copy_phys(uint64_t phys, void* dst, size_t size) {
     auto end = checked_end(phys, size);
-    if (!end || *end > kIdentityLimit || phys == 0) return Fail(Error::kOutOfRange);
+    if (!end || phys == 0 || !boot_info.identity.contains(PhysRange{PhysAddr(phys), size}))
+        return Fail(Error::kOutOfRange);
     const auto* src = reinterpret_cast<const volatile uint8_t*>(phys);
     auto* out = static_cast<uint8_t*>(dst);
     for (size_t i = 0; i < size; ++i) out[i] = src[i];
@@ -53,13 +55,12 @@ void copy_cmdline(uint64_t phys) {
     boot_info.cmdline = CommandLine(std::string_view(cmdline_copy, len));
 }
 
-PhysAddr image_phys(const void* p) { return PhysAddr(reinterpret_cast<uint64_t>(p) - mm::kKernelBase); }
-
 }  // namespace
 
+// The image where it was linked, unless the IGVM boot says otherwise (load_from_igvm).
 void record_image(uint64_t entry_tsc) {
     boot_info.entry_tsc = entry_tsc;
-    boot_info.image = PhysRange{PhysAddr(reinterpret_cast<uint64_t>(__kernel_phys_start)),
+    boot_info.image = PhysRange{PhysAddr(reinterpret_cast<uint64_t>(__kernel_phys_start) + mm::image_load_offset),
                                 static_cast<uint64_t>(__kernel_phys_end - __kernel_phys_start)};
 }
 
@@ -82,19 +83,32 @@ Result<void> load_from_pvh(uint64_t start_info_phys, uint64_t entry_tsc) {
 }
 
 Result<void> load_from_igvm(uint64_t boot_block_phys, uint64_t entry_tsc) {
-    record_image(entry_tsc);
     boot_info.kind = BootKind::kIgvm;
+    // The block is in the SVSM memory the entry tables map, which it alone
+    // says: its page is read before the range is known (RBX is measured).
+    if (boot_block_phys == 0 || boot_block_phys % kPageSize != 0) return Fail(Error::kMisaligned);
+    boot_info.identity = PhysRange{PhysAddr(boot_block_phys), kPageSize};
     uint8_t block[igvm::kBootBlockSize];
     WARDEN_TRY_VOID(copy_phys(boot_block_phys, block, sizeof block));
     WARDEN_TRY(bb, igvm::parse_boot_block(block));
+    if (!bb.svsm.contains(PhysRange{PhysAddr(boot_block_phys), kPageSize})) return Fail(Error::kOutOfRange);
+    boot_info.identity = bb.svsm;
     boot_info.launch = bb;
     boot_info.firmware = bb.firmware;
+    // The image is at the bottom of the SVSM memory (the packer's layout),
+    // wherever it was linked.
+    mm::image_load_offset = bb.svsm.base.raw() - reinterpret_cast<uint64_t>(__kernel_phys_start);
+    record_image(entry_tsc);
 
     static uint8_t area[kPageSize];  // the loader's map: copied, parsed, then cut to the SVSM's part
     WARDEN_TRY_VOID(copy_phys(bb.memory_map.raw(), area, bb.memory_map_size));
     MemoryMap& loader_map = boot_info.loader_memory;
     WARDEN_TRY_VOID(igvm::parse_memory_map(std::span<const uint8_t>(area, bb.memory_map_size), loader_map));
-    if (!loader_map.is_ram(bb.svsm) || !bb.svsm.contains(boot_info.image)) return Fail(Error::kOutOfRange);
+    // SVSM memory is either outside the VM's RAM (the default: backed by the
+    // host for the IGVM file alone, as QEMU backs ranges no RAM covers) or
+    // all inside it (--svsm-base below the RAM's end); never half of each.
+    const uint64_t in_ram = loader_map.ram_bytes_in(bb.svsm);
+    if ((in_ram != 0 && in_ram != bb.svsm.size) || !bb.svsm.contains(boot_info.image)) return Fail(Error::kOutOfRange);
     const PhysRange data = bb.boot_data;
     WARDEN_TRY_VOID(boot_info.memory.add(bb.svsm.base, data.base - bb.svsm.base, RegionType::kRam));
     WARDEN_TRY_VOID(boot_info.memory.add(data.base, data.size, RegionType::kReserved));
@@ -116,11 +130,11 @@ Result<void> load_from_firmware(uint64_t entry_tsc) {
     if (e820 == nullptr) return Fail(Error::kNotFound);
     alignas(16) static uint8_t table[MemoryMap::kMaxRegions * e820::kEntrySize];
     if (e820->size > sizeof table) return Fail(Error::kOutOfRange);
-    WARDEN_TRY_VOID(fw_cfg_boot::read(*e820, table, image_phys(table), e820->size));
+    WARDEN_TRY_VOID(fw_cfg_boot::read(*e820, table, mm::image_phys(table), e820->size));
     WARDEN_TRY_VOID(e820::parse_table(std::span<const uint8_t>(table, e820->size), boot_info.memory));
     if (const fw_cfg::File* cmdline = fw_cfg_boot::find("opt/warden/cmdline")) {
         const size_t len = cmdline->size < kMaxCmdline ? cmdline->size : kMaxCmdline;
-        WARDEN_TRY_VOID(fw_cfg_boot::read(*cmdline, cmdline_copy, image_phys(cmdline_copy), len));
+        WARDEN_TRY_VOID(fw_cfg_boot::read(*cmdline, cmdline_copy, mm::image_phys(cmdline_copy), len));
         size_t n = 0;
         while (n < len && cmdline_copy[n] != '\0') ++n;  // a string= file may carry its NUL
         cmdline_copy[n] = '\0';

@@ -18,7 +18,11 @@ struct BootInfo {
     // with the boot data pages reserved (IGVM: the rest is the guest's).
     MemoryMap memory;
     CommandLine cmdline{""};
-    PhysRange image;         // the kernel image, from the linker's symbols
+    PhysRange image;  // the kernel image: where its pages are (mm::image_load_offset)
+    // What the entry page tables identity-map, the only physical memory the
+    // kernel reaches until its own tables are live: the low 4 GiB (PVH,
+    // firmware), the SVSM memory and nothing else (IGVM).
+    PhysRange identity{PhysAddr(0), uint64_t{4} << 30};
     uint64_t entry_tsc = 0;  // TSC at the first instruction
     uint64_t rsdp = 0;       // ACPI RSDP from the loader, 0 if it gave none
     // IGVM only: the loader's own map (the MEMORY_MAP parameter: all the

@@ -15,9 +15,6 @@ alignas(16) volatile fw_cfg::DmaAccess descriptor;
 bool dma = false;
 bool ready = false;
 
-// Physical address of a kernel-image object: the image maps at kKernelBase + PA.
-uint64_t image_phys(const volatile void* p) { return reinterpret_cast<uint64_t>(p) - mm::kKernelBase; }
-
 void read_ports(uint16_t selector, uint8_t* out, size_t n) {
     arch::outw(fw_cfg::kSelectorPort, selector);
     for (size_t i = 0; i < n; ++i) out[i] = arch::inb(fw_cfg::kDataPort);
@@ -29,7 +26,7 @@ Result<void> run_dma(const fw_cfg::DmaAccess& a) {
     descriptor.control_be = a.control_be;
     descriptor.length_be = a.length_be;
     descriptor.address_be = a.address_be;
-    const uint64_t at = image_phys(&descriptor);
+    const uint64_t at = mm::image_phys(&descriptor).raw();
     arch::outl(fw_cfg::kDmaPortHigh, fw_cfg::be32(static_cast<uint32_t>(at >> 32)));
     arch::outl(fw_cfg::kDmaPortLow, fw_cfg::be32(static_cast<uint32_t>(at)));
     for (unsigned spins = 0; spins < 10'000'000; ++spins) {
@@ -61,7 +58,7 @@ Result<void> init() {
     WARDEN_TRY(n, fw_cfg::parse_count(count));
     if (n > fw_cfg::kMaxFiles) return Fail(Error::kOutOfRange);
     const size_t bytes = 4 + size_t{n} * fw_cfg::kFileEntrySize;
-    WARDEN_TRY_VOID(read_selector(fw_cfg::kFileDir, raw_directory, PhysAddr(image_phys(raw_directory)), bytes));
+    WARDEN_TRY_VOID(read_selector(fw_cfg::kFileDir, raw_directory, mm::image_phys(raw_directory), bytes));
     WARDEN_TRY_VOID(fw_cfg::parse_directory(std::span<const uint8_t>(raw_directory, bytes), directory));
     ready = true;
     return {};

@@ -46,8 +46,6 @@ KernelTlb tlb;
 alignas(Mapper) unsigned char mapper_storage[sizeof(Mapper)];
 Mapper* mapper = nullptr;
 
-PhysAddr image_phys(const char* va) { return PhysAddr(reinterpret_cast<uint64_t>(va) - kKernelBase); }
-
 Result<void> map_section(const char* start, const char* end, MapFlags flags) {
     const VirtAddr va(reinterpret_cast<uint64_t>(start));
     return mapper->map(va, image_phys(start), static_cast<uint64_t>(end - start), flags);

@@ -11,14 +11,15 @@
 namespace warden::mm {
 
 uint64_t phys_window_offset = 0;
+uint64_t image_load_offset = 0;
 
 namespace {
 
 constexpr uint64_t kLowEnd = 1ull << 20;
-constexpr uint64_t kIdentityLimit = 4ull << 30;
 constexpr uint64_t kMaxBlock = kPageSize << BuddyAllocator::kMaxOrder;
 
 BuddyAllocator buddy;
+PhysRange identity;  // what the boot tables map, until the direct map is live
 BootMemoryAccount account;
 SpinLock lock;
 
@@ -49,25 +50,31 @@ void add_ram(const MemoryMap& map, uint64_t from, uint64_t to, std::span<const P
 
 }  // namespace
 
-Result<void> init_frames(const MemoryMap& map, PhysRange image) {
-    uint64_t top = 0;
+Result<void> init_frames(const MemoryMap& map, PhysRange image, PhysRange identity_mapped) {
+    uint64_t top = 0, bottom = ~uint64_t{0};
     for (const MemoryRegion& r : map.regions()) {
-        if (r.type == RegionType::kRam && r.range.end().raw() > top) top = r.range.end().raw();
+        if (r.type != RegionType::kRam) continue;
+        if (r.range.end().raw() > top) top = r.range.end().raw();
+        if (r.range.base.raw() < bottom) bottom = r.range.base.raw();
     }
     if (top <= kLowEnd) return Fail(Error::kNoMemory);
-    const uint64_t frames = align_up(top, kMaxBlock) / kPageSize;
+    // The allocator covers the RAM's span, from a boundary of its largest
+    // block (the SVSM memory under IGVM may start far above 0: 512 GiB).
+    const uint64_t first = bottom & ~(kMaxBlock - 1);
+    const uint64_t frames = (align_up(top, kMaxBlock) - first) / kPageSize;
     const uint64_t info_bytes = align_up(frames * sizeof(FrameInfo), kPageSize);
 
-    // The frame array goes in the first RAM after the image, below 4 GiB.
+    // The frame array goes in the first RAM after the image, identity-mapped.
     const uint64_t image_end = align_up(image.end().raw(), kPageSize);
     const PhysRange array{PhysAddr(image_end), info_bytes};
-    if (!map.is_ram(array) || array.end().raw() > kIdentityLimit) return Fail(Error::kNoMemory);
+    if (!map.is_ram(array) || !identity_mapped.contains(array)) return Fail(Error::kNoMemory);
 
     auto* frame_info = phys_to_virt<FrameInfo>(array.base);
-    WARDEN_TRY_VOID(buddy.init(PhysAddr(0), std::span<FrameInfo>(frame_info, frames)));
+    WARDEN_TRY_VOID(buddy.init(PhysAddr(first), std::span<FrameInfo>(frame_info, frames)));
 
+    identity = identity_mapped;
     const PhysRange skip[] = {PhysRange{PhysAddr(0), kLowEnd}, image, array};
-    add_ram(map, 0, kIdentityLimit, skip);
+    add_ram(map, identity.base.raw(), identity.end().raw(), skip);
 
     account.ram = map.ram_bytes();
     account.low = map.ram_bytes_in(PhysRange{PhysAddr(0), kLowEnd});
@@ -77,12 +84,14 @@ Result<void> init_frames(const MemoryMap& map, PhysRange image) {
 }
 
 void move_to_direct_map() {
-    auto* moved = reinterpret_cast<FrameInfo*>(reinterpret_cast<uint64_t>(buddy.info(PhysAddr(0))) + kDirectMapBase);
+    auto* moved = reinterpret_cast<FrameInfo*>(reinterpret_cast<uint64_t>(buddy.info(buddy.base())) + kDirectMapBase);
     if (!buddy.rebase(std::span<FrameInfo>(moved, buddy.frame_count()))) panic("frames: rebase failed");
 }
 
 void add_high_memory(const MemoryMap& ram) {
-    add_ram(ram, kIdentityLimit, ~uint64_t{0}, {});
+    const PhysRange skip[] = {PhysRange{PhysAddr(0), kLowEnd}};
+    add_ram(ram, 0, identity.base.raw(), skip);
+    add_ram(ram, identity.end().raw(), ~uint64_t{0}, {});
     account.unaligned =
         account.ram - account.low - account.image - account.frame_info - buddy.owned_frames() * kPageSize;
 }

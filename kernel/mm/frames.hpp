@@ -17,13 +17,13 @@ struct BootMemoryAccount {
     uint64_t unaligned = 0;   // partial frames at region edges
 };
 
-// Phase 1: the allocator over all RAM, handing out only RAM below 4 GiB
-// (reachable through the boot identity map).
+// Phase 1: the allocator over all RAM, handing out only the RAM the boot
+// page tables identity-map (identity: boot::info().identity).
 // ram: what the allocator may use; image: the kernel image, never handed out.
-Result<void> init_frames(const MemoryMap& ram, PhysRange image);
+Result<void> init_frames(const MemoryMap& ram, PhysRange image, PhysRange identity);
 // Once the direct map is live: the allocator's array moves to it.
 void move_to_direct_map();
-// Phase 2, once the direct map is live: RAM above 4 GiB joins.
+// Phase 2, once the direct map is live: the RAM outside the identity map joins.
 void add_high_memory(const MemoryMap& ram);
 
 Result<PhysAddr> alloc_frames(unsigned order, FrameState as = FrameState::kAllocated);

@@ -12,11 +12,24 @@ inline constexpr uint64_t kStacksEnd = 0xffffff7000000000;
 inline constexpr uint64_t kMmioBase = 0xffffff7000000000;  // device registers (local APIC), uncached
 inline constexpr uint64_t kMmioEnd = 0xffffff8000000000;
 inline constexpr uint64_t kWindowsBase = 0xffffff8000000000;  // per-CPU guest-page windows (later)
-inline constexpr uint64_t kKernelBase = 0xffffffff80000000;   // image: VA = PA + kKernelBase
+inline constexpr uint64_t kKernelBase = 0xffffffff80000000;   // image: VA = link address + kKernelBase
 
 // Until the kernel address space is live the boot page table's identity map
-// is the only way to physical memory (below 4 GiB); afterwards the direct map.
+// is the only way to physical memory (boot::info().identity); afterwards the
+// direct map.
 extern uint64_t phys_window_offset;
+
+// The image runs at its link addresses; its pages are where the boot put
+// them, link address + image_load_offset: 0 on the PVH and firmware boots
+// (loaded where linked), the SVSM memory's base minus the link address
+// under IGVM (docs/igvm.md, "Guest physical layout"). Set once, by
+// boot::load, before anything asks.
+extern uint64_t image_load_offset;
+
+// Physical address of an object in the kernel image.
+inline PhysAddr image_phys(const volatile void* va) {
+    return PhysAddr(reinterpret_cast<uint64_t>(va) - kKernelBase + image_load_offset);
+}
 
 template <typename T = void>
 T* phys_to_virt(PhysAddr pa) {

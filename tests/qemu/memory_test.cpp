@@ -85,7 +85,7 @@ KTEST("paging: image sections carry their rights") {
     KCHECK((text->flags.executable && !text->flags.writable));
     KCHECK((!rodata->flags.executable && !rodata->flags.writable));
     KCHECK((!data->flags.executable && data->flags.writable));
-    KCHECK(text->phys.raw() == reinterpret_cast<uint64_t>(&recurse) - mm::kKernelBase);
+    KCHECK(text->phys == mm::image_phys(reinterpret_cast<const void*>(&recurse)));
 }
 
 KTEST("paging: the direct map covers RAM, is NX, and has no writable alias of code") {
@@ -103,7 +103,7 @@ KTEST("paging: the direct map covers RAM, is NX, and has no writable alias of co
         KCHECK(ram->phys == probe);
         KCHECK((ram->flags.writable && !ram->flags.executable));
     }
-    const uint64_t text_phys = reinterpret_cast<uint64_t>(&recurse) - mm::kKernelBase;
+    const uint64_t text_phys = mm::image_phys(reinterpret_cast<const void*>(&recurse)).raw();
     const auto alias = m.translate(VirtAddr(mm::kDirectMapBase + text_phys));
     KCHECK((alias.ok() && !alias->flags.writable && !alias->flags.executable));
     // Reserved memory is not in it.

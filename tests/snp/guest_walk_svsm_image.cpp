@@ -18,13 +18,14 @@ KTEST("snp negative: the guest's VMPL walks a page table in SVSM memory") {
     auto table = vmpl1::page();  // SVSM memory, no rights for the guest's VMPL
     if (!KCHECK(table.ok())) return;
     KCHECK(!guest::is_guest_memory(PhysRange{*table, kPageSize}));
-    // The frame is a PDPT as the world's own (GVA 512 GiB + x reaches GPA x),
-    // reached through PML4 entry 1 without the C-bit.
+    // The frame is a PDPT as the world's own, reached without the C-bit
+    // through the PML4 entry after the world's (GVA 512 GiB + x reaches GPA x).
     auto* pml4 = mm::phys_to_virt<uint64_t>(world->pml4);
-    const uint64_t pdpt = pml4[0] & 0x000ffffffffff000 & ~platform::current().encryption_mask();
-    mm::phys_to_virt<uint64_t>(*table)[0] = mm::phys_to_virt<uint64_t>(PhysAddr(pdpt))[0];
-    pml4[1] = table->raw() | 0x23;  // P | RW | A, no C-bit
-    world->data->read_from = (uint64_t{1} << 39) + world->data_page.raw();
+    const uint64_t data = world->data_page.raw(), slot = (data >> 39) & 511, gib = (data >> 30) & 511;
+    const uint64_t pdpt = pml4[slot] & 0x000ffffffffff000 & ~platform::current().encryption_mask();
+    mm::phys_to_virt<uint64_t>(*table)[gib] = mm::phys_to_virt<uint64_t>(PhysAddr(pdpt))[gib];
+    pml4[slot + 1] = table->raw() | 0x23;  // P | RW | A, no C-bit
+    world->data->read_from = (uint64_t{1} << 39) + data;
     log::raw("snp-negative: VMPL{} walks the SVSM frame {:#x} as its PDPT", guest::vmpl(), table->raw());
     task::log_ring::flush(2'000'000);
     (void)platform::current().run_vmpl(guest::vmpl());

@@ -7,9 +7,9 @@
 // vol. 2 15.36.7): its page tables read/write (the walk may set A/D bits),
 // its code read + execute, its data and the target page read/write. Its
 // VMSA page gets the VMSA bit and no rights at VMPL1 (Warden's
-// start_guest_vcpu). The page tables map GVA 0..1 GiB to the same GPA, with
-// the C-bit, 2 MiB pages: every page VMPL1 touches is private, and every
-// GPA Warden names below is also VMPL1's GVA.
+// start_guest_vcpu). The page tables map the low 4 GiB and the GiB of
+// Warden's frames to the same GPA, with the C-bit: every page VMPL1 touches
+// is private, and every GPA Warden names below is also VMPL1's GVA.
 #pragma once
 
 #include <cstddef>
@@ -72,9 +72,10 @@ inline Result<World> build(uint8_t vmpl = 1, uint32_t apic_id = arch::apic::this
                            std::span<const uint8_t> stub = {}) {
     auto& p = platform::current();
     const uint64_t c_bit = p.encryption_mask();
-    // Page-table entries (SDM vol. 3 4.5): P | RW | A, and PS | D on 2 MiB leaves.
-    constexpr uint64_t kTable = 0x23, kLeaf2M = 0xe3;
+    // Page-table entries (SDM vol. 3 4.5): P | RW | A, and PS | D on 1 GiB and 2 MiB leaves.
+    constexpr uint64_t kTable = 0x23, kLeaf = 0xe3;
     WARDEN_TRY(pml4, page());
+    WARDEN_TRY(pdpt_low, page());
     WARDEN_TRY(pdpt, page());
     WARDEN_TRY(pd, page());
     WARDEN_TRY(code, page());
@@ -82,17 +83,30 @@ inline Result<World> build(uint8_t vmpl = 1, uint32_t apic_id = arch::apic::this
     WARDEN_TRY(data_page, page());
     WARDEN_TRY(target, page());
     w.data_page = data_page, w.target = target, w.pml4 = pml4;
-    mm::phys_to_virt<uint64_t>(pml4)[0] = gpa(pdpt) | c_bit | kTable;
-    mm::phys_to_virt<uint64_t>(pdpt)[0] = gpa(pd) | c_bit | kTable;
-    for (uint64_t i = 0; i < 512; ++i) mm::phys_to_virt<uint64_t>(pd)[i] = (i << 21) | c_bit | kLeaf2M;
+    // Identity over the low 4 GiB (guest RAM, where the tests' guest pages
+    // are), 1 GiB pages, and over the GiB of Warden's frames (the SVSM
+    // memory lies in one: 512 GiB by default, docs/igvm.md), where every
+    // page of the world is, 2 MiB pages.
+    constexpr uint64_t kGiB = uint64_t{1} << 30;
+    auto* low = mm::phys_to_virt<uint64_t>(pdpt_low);
+    for (uint64_t i = 0; i < 4; ++i) low[i] = (i * kGiB) | c_bit | kLeaf;
+    mm::phys_to_virt<uint64_t>(pml4)[0] = gpa(pdpt_low) | c_bit | kTable;
+    const uint64_t gib = gpa(code) & ~(kGiB - 1);
+    if (gib >= 4 * kGiB) {
+        const uint64_t slot = (gib >> 39) & 511;
+        auto* up = slot == 0 ? low : mm::phys_to_virt<uint64_t>(pdpt);
+        if (slot != 0) mm::phys_to_virt<uint64_t>(pml4)[slot] = gpa(pdpt) | c_bit | kTable;
+        up[(gib >> 30) & 511] = gpa(pd) | c_bit | kTable;
+        for (uint64_t i = 0; i < 512; ++i) mm::phys_to_virt<uint64_t>(pd)[i] = (gib + (i << 21)) | c_bit | kLeaf;
+    }
     if (stub.empty()) stub = {vmpl1_stub_start, static_cast<size_t>(vmpl1_stub_end - vmpl1_stub_start)};
     if (stub.size() > kPageSize) return Fail(Error::kOutOfRange);
     std::memcpy(mm::phys_to_virt(code), stub.data(), stub.size());
     const uint8_t rw = sev::kRmpRead | sev::kRmpWrite;
     const uint8_t rx = sev::kRmpRead | sev::kRmpExecUser | sev::kRmpExecSupervisor;
     const uint8_t to = vmpl == 0 ? 1 : vmpl;  // VMPL0 holds every right already: VMPL1's, as before
-    if (!grant(pml4, rw, to) || !grant(pdpt, rw, to) || !grant(pd, rw, to) || !grant(code, rx, to) ||
-        !grant(data_page, rw, to) || !grant(target, rw, to))
+    if (!grant(pml4, rw, to) || !grant(pdpt_low, rw, to) || !grant(pdpt, rw, to) || !grant(pd, rw, to) ||
+        !grant(code, rx, to) || !grant(data_page, rw, to) || !grant(target, rw, to))
         return Fail(Error::kDenied);
     w.data = mm::phys_to_virt<Data>(data_page);
     w.data->target = gpa(target);

@@ -22,7 +22,7 @@ from igvm_digest import digest  # noqa: E402
 
 PAGE = 4096
 FOUR_GIB = 1 << 32
-SVSM_BASE = 32 << 20  # the kernel's KERNEL_PHYS, where SVSM memory starts
+SVSM_BASE = 32 << 20  # SVSM memory inside RAM (--svsm-base; the default, 512 GiB, is outside it)
 failures = []
 
 
@@ -155,7 +155,8 @@ def main(tool, kernel, workdir, ovmf_dir, *debian13_share):
         if path == moved_path and type0 != 1:
             check(False, f"Debian's OVMF_CODE.fd changed: its first SEV section has type {type0}, not 1")
             continue
-        r = pack(tool, kernel, os.path.join(workdir, "refused.igvm"), "--firmware", path)
+        inside = ["--svsm-base", str(SVSM_BASE)] if path == moved_path else []
+        r = pack(tool, kernel, os.path.join(workdir, "refused.igvm"), "--firmware", path, *inside)
         err = r.stderr.decode()
         check(r.returncode != 0 and path in err and says in err, f"{os.path.basename(path)} refused: {err.strip()}")
 

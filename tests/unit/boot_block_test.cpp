@@ -13,12 +13,13 @@ namespace {
 constexpr uint64_t kFourGiB = uint64_t{1} << 32;
 constexpr uint64_t kOvmfSize = 0x1e0000;  // Debian's OVMF_CODE.fd
 
-// What warden-igvm packs by default: SVSM memory [32 MiB, 64 MiB), the boot
-// data at its top; no firmware.
-BootBlock good() {
+constexpr uint64_t k512GiB = uint64_t{512} << 30;
+
+// SVSM memory [base, end) with the boot data (16 pages) at its top.
+BootBlock at(uint64_t base, uint64_t end) {
     BootBlock b;
-    b.svsm = PhysRange{PhysAddr(0x2000000), 32 << 20};
-    b.boot_data = PhysRange{PhysAddr(0x4000000 - 0x10000), 0x10000};
+    b.svsm = PhysRange{PhysAddr(base), end - base};
+    b.boot_data = PhysRange{PhysAddr(end - 0x10000), 0x10000};
     b.memory_map = b.boot_data.base + 0x4000;
     b.memory_map_size = 4096;
     b.vp_count = b.boot_data.base + 0x5000;
@@ -27,6 +28,8 @@ BootBlock good() {
     b.c_bit = 51;
     return b;
 }
+// What warden-igvm packs by default: SVSM memory [512 GiB, + 32 MiB); no firmware.
+BootBlock good() { return at(k512GiB, k512GiB + (32 << 20)); }
 test_bytes::Bytes bytes(const BootBlock& b) {
     std::array<uint8_t, kBootBlockSize> out{};
     write_boot_block(b, out);
@@ -43,7 +46,7 @@ TEST_CASE("boot_block: written and read back, at the documented offsets") {
     CHECK(raw.size() == 0x70);
     auto b = parse_boot_block(raw);
     REQUIRE(b.ok());
-    CHECK(b->svsm.base.raw() == 0x2000000);
+    CHECK(b->svsm.base.raw() == k512GiB);
     CHECK(b->svsm.size == (32u << 20));
     CHECK(b->cpuid == good().cpuid);
     CHECK(b->memory_map_size == 4096);
@@ -65,22 +68,34 @@ TEST_CASE("boot_block: a firmware range at the top of 4 GiB, at 0x60 and 0x68") 
     CHECK(b->firmware.base.raw() == 0xffe20000);
     CHECK(b->firmware.end().raw() == kFourGiB);
 
-    // Boundaries: the largest image (16 MiB), one page, and SVSM memory that
-    // ends right where the flash begins.
-    auto with = [](uint64_t fw_size, uint64_t svsm_end) {
-        BootBlock bb = good();
+    // Boundaries: the largest image (16 MiB), one page, and SVSM memory below
+    // 4 GiB (inside RAM, as the packer's --svsm-base allows) that ends right
+    // where the flash begins.
+    auto with = [](uint64_t fw_size, uint64_t svsm_base, uint64_t svsm_end) {
+        BootBlock bb = at(svsm_base, svsm_end);
         bb.firmware = PhysRange{PhysAddr(kFourGiB - fw_size), fw_size};
-        bb.svsm.size = svsm_end - bb.svsm.base.raw();
-        bb.boot_data.base = PhysAddr(svsm_end - bb.boot_data.size);
-        bb.memory_map = bb.boot_data.base + 0x4000;
-        bb.vp_count = bb.boot_data.base + 0x5000;
-        bb.secrets = bb.boot_data.base + 0x1000;
-        bb.cpuid = bb.boot_data.base + 0x2000;
         return parse_boot_block(bytes(bb));
     };
-    CHECK(with(16 << 20, 64 << 20).ok());
-    CHECK(with(4096, 64 << 20).ok());
-    CHECK(with(16 << 20, kFourGiB - (16 << 20)).ok());
+    CHECK(with(16 << 20, k512GiB, k512GiB + (32 << 20)).ok());
+    CHECK(with(4096, 32 << 20, 64 << 20).ok());
+    CHECK(with(16 << 20, kFourGiB - (48 << 20), kFourGiB - (16 << 20)).ok());
+}
+
+TEST_CASE("boot_block: the SVSM memory is what one page directory of 2 MiB pages maps, below the C-bit") {
+    CHECK(parse_boot_block(bytes(at(0, 2 << 20))).ok());
+    CHECK(parse_boot_block(bytes(at(k512GiB, k512GiB + (uint64_t{1} << 30)))).ok());  // a whole GiB
+    CHECK(parse_boot_block(bytes(at(k512GiB + (1 << 20), k512GiB + (33 << 20)))).error() == Error::kMisaligned);
+    CHECK(parse_boot_block(bytes(at(k512GiB, k512GiB + (33 << 20)))).error() == Error::kMisaligned);
+    // Across a 1 GiB boundary: two page directories.
+    CHECK(parse_boot_block(bytes(at(k512GiB - (2 << 20), k512GiB + (30 << 20)))).error() == Error::kOutOfRange);
+    BootBlock low_c_bit = good();
+    low_c_bit.c_bit = 39;  // 512 GiB is bit 39: the memory would carry the C-bit
+    CHECK(parse_boot_block(bytes(low_c_bit)).error() == Error::kOutOfRange);
+    low_c_bit.c_bit = 40;
+    CHECK(parse_boot_block(bytes(low_c_bit)).ok());
+    const uint64_t k128TiB = uint64_t{1} << 47;  // above: not identity-mappable in the lower half
+    CHECK(parse_boot_block(bytes(at(k128TiB - (32 << 20), k128TiB))).ok());
+    CHECK(parse_boot_block(bytes(at(k128TiB, k128TiB + (32 << 20)))).error() == Error::kOutOfRange);
 }
 
 TEST_CASE("boot_block: malformed blocks are refused") {
@@ -100,9 +115,9 @@ TEST_CASE("boot_block: malformed blocks are refused") {
     };
     CHECK(with([](BootBlock& b) { b.secrets = b.secrets + 8; }) == Error::kMisaligned);
     CHECK(with([](BootBlock& b) { b.svsm.size = 0; }) == Error::kOutOfRange);
-    CHECK(with([](BootBlock& b) { b.svsm = PhysRange{PhysAddr(0xfff00000), 0x200000}; }) == Error::kOutOfRange);
+    CHECK(with([](BootBlock& b) { b.svsm = PhysRange{PhysAddr(0xfff00000), 0x200000}; }) == Error::kMisaligned);
     CHECK(with([](BootBlock& b) { b.svsm = PhysRange{PhysAddr(0xfffffffffff00000), 0x200000}; }) == Error::kOverflow);
-    CHECK(with([](BootBlock& b) { b.boot_data.base = PhysAddr(0x3000000); }) == Error::kOutOfRange);
+    CHECK(with([](BootBlock& b) { b.boot_data.base = PhysAddr(k512GiB + (31 << 20)); }) == Error::kOutOfRange);
     CHECK(with([](BootBlock& b) { b.cpuid = b.boot_data.end(); }) == Error::kOutOfRange);  // one past the end
     CHECK(with([](BootBlock& b) { b.memory_map = PhysAddr(0); }) == Error::kOutOfRange);
     CHECK(with([](BootBlock& b) { b.memory_map_size = 0; }) == Error::kOutOfRange);
@@ -135,9 +150,8 @@ TEST_CASE("boot_block: malformed firmware ranges are refused") {
     auto raw = bytes(good());
     put_le(raw, 8, 1, 4);
     CHECK(parse_boot_block(raw).error() == Error::kBadVersion);
-    // SVSM memory reaching one page into the flash.
-    BootBlock b = good();
+    // SVSM memory reaching one 2 MiB page into the flash.
+    BootBlock b = at(kFourGiB - (48 << 20), kFourGiB - (14 << 20));
     b.firmware = PhysRange{PhysAddr(kFourGiB - (16 << 20)), 16 << 20};
-    b.svsm.size = b.firmware.base.raw() + 4096 - b.svsm.base.raw();
     CHECK(parse_boot_block(bytes(b)).error() == Error::kOverlap);
 }

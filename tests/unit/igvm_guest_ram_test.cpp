@@ -37,6 +37,18 @@ TEST_CASE("guest ram: the emulated host's one RAM entry, minus SVSM memory in it
     CHECK(pairs({out, *n}) == std::vector<std::pair<uint64_t, uint64_t>>{{0, 32 * kMiB}, {64 * kMiB, 320 * kMiB}});
 }
 
+TEST_CASE("guest ram: SVSM memory outside every region (512 GiB) leaves all RAM the guest's") {
+    const MemoryMap m = map({{0, 0xa0000}, {0xa0000, 0x60000, RegionType::kReserved}, {kMiB, 383 * kMiB}});
+    PhysRange out[4];
+    auto n = guest_ram(m, range(512 * 1024 * kMiB, 32 * kMiB), out);
+    REQUIRE(n.ok());
+    CHECK(pairs({out, *n}) == std::vector<std::pair<uint64_t, uint64_t>>{{0, 0xa0000}, {kMiB, 383 * kMiB}});
+    // Right after the last region, touching none of it.
+    n = guest_ram(m, range(384 * kMiB, 32 * kMiB), out);
+    REQUIRE(n.ok());
+    CHECK(*n == 2);
+}
+
 TEST_CASE("guest ram: boundaries") {
     PhysRange out[8];
     SUBCASE("SVSM memory at the start of RAM leaves the rest") {
@@ -88,7 +100,7 @@ TEST_CASE("guest ram: refusals") {
     const Case cases[] = {
         {"SVSM memory empty", map({{0, 16 * kMiB}}), range(4 * kMiB, 0), Error::kOutOfRange},
         {"SVSM memory wraps", map({{0, 16 * kMiB}}), range(~uint64_t{0} - 4095, 8192), Error::kOutOfRange},
-        {"SVSM memory outside RAM", map({{0, 16 * kMiB}}), range(32 * kMiB, kMiB), Error::kOutOfRange},
+        {"SVSM memory half outside RAM", map({{0, 16 * kMiB}}), range(15 * kMiB, 2 * kMiB), Error::kOutOfRange},
         {"SVSM memory in reserved memory", map({{0, 16 * kMiB}, {16 * kMiB, 16 * kMiB, RegionType::kReserved}}),
          range(20 * kMiB, kMiB), Error::kOutOfRange},
         {"SVSM memory across two RAM regions", map({{0, 16 * kMiB}, {16 * kMiB, 16 * kMiB}}),

@@ -3,7 +3,7 @@
 // PSP computes for it, and dumps IGVM headers. docs/igvm.md says what the
 // file holds and where each measurement rule comes from.
 //
-//   warden-igvm pack KERNEL.elf OUT.igvm [--svsm-size MIB] [--c-bit N]
+//   warden-igvm pack KERNEL.elf OUT.igvm [--svsm-base GPA] [--svsm-size MIB] [--c-bit N]
 //                    [--policy P] [--firmware OVMF.fd]
 //   warden-igvm measure FILE.igvm [--vcpus N] [--cpu MODEL|SIGNATURE]
 //   warden-igvm dump FILE.igvm
@@ -20,7 +20,8 @@ using namespace warden;
 using namespace warden::tool;
 
 constexpr const char* kUsage =
-    "usage: warden-igvm pack KERNEL.elf OUT.igvm [--svsm-size MIB] [--c-bit N] [--policy P] [--firmware OVMF.fd]\n"
+    "usage: warden-igvm pack KERNEL.elf OUT.igvm [--svsm-base GPA] [--svsm-size MIB] [--c-bit N] [--policy P]\n"
+    "                        [--firmware OVMF.fd]\n"
     "       warden-igvm measure FILE.igvm [--vcpus N] [--cpu MODEL|SIGNATURE]\n"
     "       warden-igvm dump FILE.igvm\n";
 
@@ -70,7 +71,9 @@ int pack_command(int argc, char** argv) {
         unsigned long long v = 0;
         if (flag == "--firmware") {
             opt.firmware = value;
-        } else if (flag == "--svsm-size" && number(value, v) && v >= 2 && v <= 2048 && v % 2 == 0) {
+        } else if (flag == "--svsm-base" && number(value, v) && v % (2 << 20) == 0) {
+            opt.svsm_base = v;
+        } else if (flag == "--svsm-size" && number(value, v) && v >= 2 && v <= 992 && v % 2 == 0) {
             opt.svsm_mib = v;
         } else if (flag == "--c-bit" && number(value, v) && v >= 32 && v <= 63) {
             opt.c_bit = static_cast<unsigned>(v);
@@ -82,7 +85,8 @@ int pack_command(int argc, char** argv) {
                 "ABI minor/major 0-15, SMT 16, reserved-one 17, debug 19, single socket 20); default 0x30000");
         } else {
             die("bad option " + flag + " " + value +
-                " (--svsm-size: even MiB 2..2048; --c-bit: 32..63; --policy: SNP policy; --firmware: an OVMF image)");
+                " (--svsm-base: a 2 MiB-aligned GPA, default 512 GiB; --svsm-size: even MiB 2..992; --c-bit: 32..63; "
+                "--policy: SNP policy; --firmware: an OVMF image)");
         }
     }
     return pack(argv[2], argv[3], opt);

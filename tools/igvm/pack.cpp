@@ -30,11 +30,16 @@ enum BootPage : uint64_t {
     kMemoryMapParam,
     kVpCountParam,
     kPml4,
-    kPdptLow,
-    kPdptHigh,
-    kPd0,  // PD0..PD3 map 0..4 GiB with 2 MiB pages
-    kBootPages = kPd0 + 4,
+    kPdptIdentity,  // the SVSM memory where it is
+    kPdIdentity,
+    kPdptHigh,  // and at the kernel's link addresses
+    kPdHigh,
+    kBootPages,
 };
+
+// The kernel's higher half (linker/kernel.ld KERNEL_VMA): the image runs at
+// KERNEL_VMA + its link address, wherever its pages are.
+constexpr uint64_t kKernelVma = 0xffffffff80000000;
 
 void put64(Bytes& page, size_t index, uint64_t v) {
     for (size_t i = 0; i < 8; ++i) page[index * 8 + i] = static_cast<uint8_t>(v >> (8 * i));
@@ -122,24 +127,33 @@ void parameters_and_memory(Packer& p, PhysRange svsm, uint64_t memory_map_gpa, u
     }
 }
 
-// Entry page tables: 0..4 GiB identity and the kernel's higher-half alias of
-// 0..1 GiB (0xffffffff80000000), 2 MiB pages, every entry private.
-void page_tables(Packer& p, uint64_t data, uint64_t c_bit) {
+// Entry page tables, every entry private, 2 MiB pages: the SVSM memory and
+// nothing else, twice. Identity, for the boot data the kernel reads by
+// physical address and the frames it takes before its own tables exist;
+// and at the kernel's link addresses (kKernelVma + link .. + size), where
+// the image runs: link address `link` is GPA svsm.base. No guest memory is
+// mapped, so a stray access to a link-time physical address faults instead
+// of reaching the guest's RAM.
+void page_tables(Packer& p, uint64_t data, uint64_t c_bit, PhysRange svsm, uint64_t link) {
     auto at = [&](uint64_t page) { return data + page * kPage; };
     constexpr uint64_t kPresentWritable = 3, kLarge = 0x80;
-    Bytes pml4(kPage, 0), pdpt_low(kPage, 0), pdpt_high(kPage, 0);
-    put64(pml4, 0, at(kPdptLow) | c_bit | kPresentWritable);
-    put64(pml4, 511, at(kPdptHigh) | c_bit | kPresentWritable);
-    for (uint64_t g = 0; g < 4; ++g) put64(pdpt_low, g, at(kPd0 + g) | c_bit | kPresentWritable);
-    put64(pdpt_high, 510, at(kPd0) | c_bit | kPresentWritable);
-    p.page_data(at(kPml4), pml4, igvm::kDataNormal);
-    p.page_data(at(kPdptLow), pdpt_low, igvm::kDataNormal);
-    p.page_data(at(kPdptHigh), pdpt_high, igvm::kDataNormal);
-    for (uint64_t g = 0; g < 4; ++g) {
-        Bytes pd(kPage, 0);
-        for (uint64_t e = 0; e < 512; ++e) put64(pd, e, ((g << 30) + (e << 21)) | c_bit | kPresentWritable | kLarge);
-        p.page_data(at(kPd0 + g), pd, igvm::kDataNormal);
+    const uint64_t base = svsm.base.raw(), pages = svsm.size / igvm::kEntryMapPage, high = kKernelVma + link;
+    auto index = [](uint64_t va, unsigned level) { return (va >> (12 + 9 * level)) & 511; };
+    Bytes pml4(kPage, 0), pdpt_identity(kPage, 0), pd_identity(kPage, 0), pdpt_high(kPage, 0), pd_high(kPage, 0);
+    put64(pml4, index(base, 3), at(kPdptIdentity) | c_bit | kPresentWritable);
+    put64(pml4, index(high, 3), at(kPdptHigh) | c_bit | kPresentWritable);
+    put64(pdpt_identity, index(base, 2), at(kPdIdentity) | c_bit | kPresentWritable);
+    put64(pdpt_high, index(high, 2), at(kPdHigh) | c_bit | kPresentWritable);
+    for (uint64_t i = 0; i < pages; ++i) {
+        const uint64_t pa = (base + i * igvm::kEntryMapPage) | c_bit | kPresentWritable | kLarge;
+        put64(pd_identity, index(base, 1) + i, pa);
+        put64(pd_high, index(high, 1) + i, pa);
     }
+    p.page_data(at(kPml4), pml4, igvm::kDataNormal);
+    p.page_data(at(kPdptIdentity), pdpt_identity, igvm::kDataNormal);
+    p.page_data(at(kPdIdentity), pd_identity, igvm::kDataNormal);
+    p.page_data(at(kPdptHigh), pdpt_high, igvm::kDataNormal);
+    p.page_data(at(kPdHigh), pd_high, igvm::kDataNormal);
 }
 
 // The BSP's VMSA, built to be exactly what KVM measures (CR4.MCE, which KVM
@@ -174,11 +188,17 @@ int pack(const std::string& kernel_path, const std::string& out_path, const Pack
     if (!opt.firmware.empty()) firmware = load_firmware(opt.firmware);
     const uint64_t c_bit = uint64_t{1} << opt.c_bit;
 
-    // SVSM memory: from the image up; the boot data pages at its top.
+    // SVSM memory: the image at its bottom, the boot data pages at its top.
     igvm::BootBlock bb;
-    bb.svsm = PhysRange{PhysAddr(kernel.lo), opt.svsm_mib << 20};
+    bb.svsm = PhysRange{PhysAddr(opt.svsm_base), opt.svsm_mib << 20};
     const uint64_t data = bb.svsm.end().raw() - kBootPages * kPage;
-    if (data < kernel.hi) die("--svsm-size is too small for the image");
+    const uint64_t delta = opt.svsm_base - kernel.lo;  // from an image page's link address to its GPA
+    if (data < kernel.hi + delta) die("--svsm-size is too small for the image");
+    if (kernel.lo % igvm::kEntryMapPage != 0) die("the kernel's link address is not 2 MiB aligned");
+    // The higher-half alias is one page directory: link .. link + size inside one GiB.
+    if ((kKernelVma + kernel.lo) / igvm::kEntryMapBlock !=
+        (kKernelVma + kernel.lo + bb.svsm.size - 1) / igvm::kEntryMapBlock)
+        die("--svsm-size is too large for the kernel's higher-half alias (at most 1 GiB minus its link address)");
     if (!firmware.bytes.empty()) {
         check_firmware_placement(opt.firmware, firmware.fw, bb.svsm);
         bb.firmware = firmware.fw.flash;
@@ -193,13 +213,16 @@ int pack(const std::string& kernel_path, const std::string& out_path, const Pack
     bb.c_bit = static_cast<uint8_t>(opt.c_bit);
     Bytes block(kPage, 0);
     igvm::write_boot_block(bb, std::span<uint8_t, igvm::kBootBlockSize>(block.data(), igvm::kBootBlockSize));
-    if (!igvm::parse_boot_block(block)) die("the boot block does not check (a layout bug)");
+    if (auto checked = igvm::parse_boot_block(block); !checked) {
+        die("the SVSM memory " + hex_range(bb.svsm) + " cannot be laid out: " + error_name(checked.error()) +
+            " (--svsm-base and the end must be 2 MiB aligned, inside one 1 GiB-aligned GiB, below the C-bit)");
+    }
 
     auto packer = std::make_unique<Packer>();
     Packer& p = *packer;
     platform_and_policy(p, opt.policy);
     parameters_and_memory(p, bb.svsm, at(kMemoryMapParam), at(kVpCountParam));
-    for (const KernelImage::Page& page : kernel.pages) p.page_data(page.gpa, page.bytes, igvm::kDataNormal);
+    for (const KernelImage::Page& page : kernel.pages) p.page_data(page.gpa + delta, page.bytes, igvm::kDataNormal);
     // The firmware's pages, in file order, where its flash maps (ending at 4 GiB).
     for (uint64_t off = 0; off < firmware.bytes.size(); off += kPage) {
         p.page_data(firmware.fw.flash.base.raw() + off, std::span<const uint8_t>(firmware.bytes).subspan(off, kPage),
@@ -208,7 +231,7 @@ int pack(const std::string& kernel_path, const std::string& out_path, const Pack
     p.page_data(at(kBlock), block, igvm::kDataNormal);
     p.page_data(at(kSecrets), Bytes(kPage, 0), igvm::kDataSecrets);
     p.page_data(at(kCpuid), Bytes(kPage, 0), igvm::kDataCpuid);
-    page_tables(p, data, c_bit);
+    page_tables(p, data, c_bit, bb.svsm, kernel.lo);
     bsp_vmsa(p, kernel.entry, at(kBlock), at(kPml4) | c_bit);
 
     const auto file = p.finish();
@@ -216,10 +239,10 @@ int pack(const std::string& kernel_path, const std::string& out_path, const Pack
     std::printf(
         "%s: %zu bytes; %zu image pages at %#llx..%#llx; SVSM memory %s; boot data at %#llx; "
         "VMSA at %#llx entering %#llx (C-bit %u); policy %#llx",
-        out_path.c_str(), file.size(), kernel.pages.size(), static_cast<unsigned long long>(kernel.lo),
-        static_cast<unsigned long long>(kernel.hi), hex_range(bb.svsm).c_str(), static_cast<unsigned long long>(data),
-        static_cast<unsigned long long>(igvm::kKvmVmsaGpa), static_cast<unsigned long long>(kernel.entry), opt.c_bit,
-        static_cast<unsigned long long>(opt.policy));
+        out_path.c_str(), file.size(), kernel.pages.size(), static_cast<unsigned long long>(kernel.lo + delta),
+        static_cast<unsigned long long>(kernel.hi + delta), hex_range(bb.svsm).c_str(),
+        static_cast<unsigned long long>(data), static_cast<unsigned long long>(igvm::kKvmVmsaGpa),
+        static_cast<unsigned long long>(kernel.entry), opt.c_bit, static_cast<unsigned long long>(opt.policy));
     if (bb.firmware.size != 0) {
         std::printf("; firmware %zu pages at %s", static_cast<size_t>(bb.firmware.size / kPage),
                     hex_range(bb.firmware).c_str());

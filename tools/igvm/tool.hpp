@@ -29,6 +29,11 @@ void append(Bytes& b, T v) {
 }
 
 struct PackOptions {
+    // Where the SVSM memory starts (the image at its bottom): above all guest
+    // RAM by default, as COCONUT-SVSM's igvmbuilder places its kernel area
+    // for QEMU, so that no RAM map the guest's firmware reads holds it
+    // (docs/igvm.md, "Guest physical layout").
+    uint64_t svsm_base = uint64_t{512} << 30;
     uint64_t svsm_mib = 32;
     unsigned c_bit = 51;
     uint64_t policy = igvm::kDefaultPolicy;

@@ -8,9 +8,13 @@
  * higher half.
  *
  * IGVM (SEV-SNP): the VMSA warden-igvm builds starts igvm_start64 in 64-bit
- * mode on the packer's page tables (the same two mappings, C-bit set), RBX =
- * GPA of the boot block (lib/warden/igvm/boot_block.hpp). It loads the boot
- * GDT and joins the PVH path.
+ * mode on the packer's page tables, RBX = GPA of the boot block
+ * (lib/warden/igvm/boot_block.hpp). Those tables map the SVSM memory only,
+ * identity and at the image's link addresses + KERNEL_VMA; the image's pages
+ * are not where it was linked (its link addresses are at 32 MiB, its pages
+ * at the SVSM memory's base, 512 GiB by default), so this path reaches the
+ * .boot sections through their KERNEL_VMA alias only, never at their link
+ * addresses. It loads the boot GDT and joins the PVH path.
  *
  * Firmware (-bios): firmware/reset.S runs at the reset vector, copies the
  * image from ROM to its link address and jumps to fw_start32, which joins
@@ -144,6 +148,9 @@ boot_gdt_end:
 boot_gdt_ptr:
     .word boot_gdt_end - boot_gdt - 1
     .quad boot_gdt
+boot_gdt_ptr_high:                  /* the IGVM path's: the GDT at its alias */
+    .word boot_gdt_end - boot_gdt - 1
+    .quad boot_gdt + KERNEL_VMA
     .balign 8
     .globl boot_entry_tsc
 boot_entry_tsc:
@@ -173,21 +180,21 @@ igvm_start64:
     cli
     cld
     rdtsc
-    movabs $boot_entry_tsc, %rdi
+    movabs $boot_entry_tsc + KERNEL_VMA, %rdi
     mov %eax, (%rdi)
     mov %edx, 4(%rdi)
-    movabs $boot_start_info, %rdi
+    movabs $boot_start_info + KERNEL_VMA, %rdi
     mov %rbx, (%rdi)
-    movabs $boot_kind, %rdi
+    movabs $boot_kind + KERNEL_VMA, %rdi
     movq $1, (%rdi)
-    movabs $boot_gdt_ptr, %rax
+    movabs $boot_gdt_ptr_high + KERNEL_VMA, %rax
     lgdt (%rax)
     /* The VMSA gives no stack (RSP 0): a push now would write 0xffff...fff8,
      * which the entry tables do not map, and with no IDT yet the vCPU
      * triple-faults (found by the emulated SNP host, docs/snp-host.md). */
     movabs $boot_stack_top, %rsp
     pushq $0x08                     /* into the boot GDT's code segment, on */
-    movabs $long_mode_low, %rax     /* the PVH path (identity-mapped here too) */
+    movabs $long_mode_low + KERNEL_VMA, %rax  /* the PVH path's code, at its alias */
     push %rax
     lretq
 
@@ -209,11 +216,11 @@ long_mode_high:
     movabs $__stack_chk_guard, %rdx
     mov %rax, (%rdx)
 
-    movabs $boot_start_info, %rdi
+    movabs $boot_start_info + KERNEL_VMA, %rdi
     mov (%rdi), %rdi                /* arg 0: start_info or boot block physical address */
-    movabs $boot_entry_tsc, %rsi
+    movabs $boot_entry_tsc + KERNEL_VMA, %rsi
     mov (%rsi), %rsi                /* arg 1: TSC at entry */
-    movabs $boot_kind, %rdx
+    movabs $boot_kind + KERNEL_VMA, %rdx
     mov (%rdx), %rdx                /* arg 2: which entry */
     call kernel_main
 3:  cli

@@ -48,7 +48,14 @@ Result<BootBlock> parse_boot_block(std::span<const uint8_t> b) {
         if (v % kPageSize != 0) return Fail(Error::kMisaligned);
     }
     if (svsm_base + svsm_size < svsm_base || data_base + data_size < data_base) return Fail(Error::kOverflow);
-    if (svsm_size == 0 || data_size == 0 || svsm_base + svsm_size > kEntryMapLimit) return Fail(Error::kOutOfRange);
+    if (svsm_base % kEntryMapPage != 0 || svsm_size % kEntryMapPage != 0) return Fail(Error::kMisaligned);
+    if (svsm_size == 0 || data_size == 0) return Fail(Error::kOutOfRange);
+    if (bb.c_bit >= 64) return Fail(Error::kOutOfRange);
+    // One page directory maps it: inside one 1 GiB-aligned GiB, below the
+    // C-bit and in the lower canonical half (identity).
+    if (svsm_base / kEntryMapBlock != (svsm_base + svsm_size - 1) / kEntryMapBlock ||
+        svsm_base + svsm_size > uint64_t{1} << bb.c_bit || svsm_base + svsm_size > kEntryMapLimit)
+        return Fail(Error::kOutOfRange);
     bb.svsm = PhysRange{PhysAddr(svsm_base), svsm_size};
     bb.boot_data = PhysRange{PhysAddr(data_base), data_size};
     if (!inside(bb.svsm, bb.boot_data.base, data_size)) return Fail(Error::kOutOfRange);
@@ -56,7 +63,6 @@ Result<BootBlock> parse_boot_block(std::span<const uint8_t> b) {
     for (PhysAddr page : {bb.memory_map, bb.vp_count, bb.secrets, bb.cpuid}) {
         if (!inside(bb.boot_data, page, kPageSize)) return Fail(Error::kOutOfRange);
     }
-    if (bb.c_bit >= 64) return Fail(Error::kOutOfRange);
     WARDEN_TRY_VOID(check_firmware(fw_base, fw_size, bb.svsm));
     bb.firmware = PhysRange{PhysAddr(fw_base), fw_size};
     return bb;

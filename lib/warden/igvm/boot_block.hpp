@@ -15,9 +15,12 @@
 //   0x60 u64 firmware_base        0x68 u64 firmware_size (both 0: no firmware)
 //
 // Measured does not mean checked: parse() refuses a block whose pieces are
-// misaligned, outside the SVSM memory, or outside what the entry page tables
-// map (the low 4 GiB), and a firmware range that does not end at 4 GiB or
-// touches the SVSM memory. Version 1 (0x60 bytes, no firmware) is refused:
+// misaligned or outside the SVSM memory, SVSM memory the entry page tables
+// cannot map (they map it, and only it, with 2 MiB pages through one page
+// directory: 2 MiB aligned, inside one 1 GiB-aligned GiB, below the C-bit
+// and below 128 TiB),
+// and a firmware range that does not end at 4 GiB or touches the SVSM memory.
+// The kernel image is at the bottom of the SVSM memory. Version 1 (0x60 bytes, no firmware) is refused:
 // the packer and the kernel come from one build.
 #pragma once
 
@@ -31,12 +34,14 @@ namespace warden::igvm {
 inline constexpr uint64_t kBootBlockMagic = 0x4242'4e45'4452'4157;  // "WARDENBB"
 inline constexpr uint32_t kBootBlockVersion = 2;
 inline constexpr size_t kBootBlockSize = 0x70;
-inline constexpr uint64_t kEntryMapLimit = uint64_t{4} << 30;  // the entry page tables map [0, 4 GiB)
+inline constexpr uint64_t kEntryMapPage = uint64_t{2} << 20;   // the entry page tables' page size
+inline constexpr uint64_t kEntryMapBlock = uint64_t{1} << 30;  // what one of their page directories maps
+inline constexpr uint64_t kEntryMapLimit = uint64_t{1} << 47;  // identity in the lower canonical half
 inline constexpr uint64_t kFirmwareEnd = uint64_t{4} << 30;    // an x86 flash image ends at 4 GiB
 inline constexpr uint64_t kMaxFirmware = uint64_t{16} << 20;   // as lib/warden/ovmf.hpp's kMaxImage
 
 struct BootBlock {
-    PhysRange svsm;       // memory the SVSM owns (validated at boot)
+    PhysRange svsm;       // memory the SVSM owns (validated at boot); the image at its base
     PhysRange boot_data;  // inside svsm, in use at entry: not for the frame allocator
     PhysAddr memory_map;  // MEMORY_MAP parameter page (inside boot_data)
     uint64_t memory_map_size = 0;
@@ -48,9 +53,10 @@ struct BootBlock {
 };
 
 // kTruncated, kBadMagic, kBadVersion, kMisaligned (a piece not 4 KiB
-// aligned), kOverflow (a range wraps), kOutOfRange (a piece outside where
-// it must lie, a size of 0 or above a page for the memory map, a firmware
-// above 16 MiB or not ending at 4 GiB), kInvalidArgument (a firmware base
+// aligned, the SVSM memory not 2 MiB aligned), kOverflow (a range wraps),
+// kOutOfRange (a piece outside where it must lie, SVSM memory across a
+// 1 GiB boundary or not below the C-bit and 128 TiB, a size of 0 or above a page for
+// the memory map, a firmware above 16 MiB or not ending at 4 GiB), kInvalidArgument (a firmware base
 // without a size), kOverlap (the firmware and the SVSM memory).
 Result<BootBlock> parse_boot_block(std::span<const uint8_t> bytes);
 // The packer's side: the same layout, written once.

@@ -17,7 +17,7 @@ PhysRange whole_pages(PhysAddr base, PhysAddr end) {
 
 Result<size_t> guest_ram(const MemoryMap& loader, PhysRange svsm, std::span<PhysRange> out) {
     if (svsm.size == 0 || svsm.base + svsm.size < svsm.base) return Fail(Error::kOutOfRange);
-    bool svsm_in_ram = false;
+    bool svsm_in_ram = false, svsm_in_map = false;
     size_t n = 0;
     auto add = [&](PhysRange r) -> Result<void> {
         if (r.size == 0) return {};
@@ -26,6 +26,7 @@ Result<size_t> guest_ram(const MemoryMap& loader, PhysRange svsm, std::span<Phys
         return {};
     };
     for (const MemoryRegion& region : loader.regions()) {
+        svsm_in_map = svsm_in_map || region.range.overlaps(svsm);
         if (region.type != RegionType::kRam) continue;
         const PhysRange ram = region.range;
         if (ram.contains(svsm)) svsm_in_ram = true;
@@ -36,7 +37,9 @@ Result<size_t> guest_ram(const MemoryMap& loader, PhysRange svsm, std::span<Phys
         if (svsm.base > ram.base) WARDEN_TRY_VOID(add(whole_pages(ram.base, svsm.base)));
         if (ram.end() > svsm.end()) WARDEN_TRY_VOID(add(whole_pages(svsm.end(), ram.end())));
     }
-    if (!svsm_in_ram) return Fail(Error::kOutOfRange);
+    // Wholly inside one RAM region, or outside everything the map lists
+    // (the host backs it for the IGVM file alone, as QEMU does).
+    if (svsm_in_map && !svsm_in_ram) return Fail(Error::kOutOfRange);
     if (n == 0) return Fail(Error::kNotFound);
     return n;
 }
