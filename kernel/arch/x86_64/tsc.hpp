@@ -7,7 +7,7 @@
 
 namespace warden::arch {
 
-// Measures the TSC rate over a short PIT channel-2 one-shot and remembers it.
+// Measures the TSC rate with PIT channel-2 one-shots (tsc.cpp: 15 ms) and remembers it.
 // Returns the rate in Hz.
 uint64_t calibrate_tsc();
 
