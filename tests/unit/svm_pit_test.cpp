@@ -159,3 +159,19 @@ TEST_CASE("svm pit: channel 2 does not count with its gate low") {
     CHECK((pit.read_port_b(109) & kPortBOut2) == 0);
     CHECK((pit.read_port_b(110) & kPortBOut2) != 0);
 }
+
+// Found by svm_pit_pic_fuzz: a latch held across a new control word kept
+// its byte count.
+TEST_CASE("svm pit: a control word drops a held latch") {
+    Pit pit;
+    pit.write(kPitCommand, 0x34, 0);
+    pit.write(kPitChannel0, 0x34, 0);
+    pit.write(kPitChannel0, 0x12, 0);
+    pit.write(kPitCommand, 0x00, 0);
+    CHECK(pit.channel(0).latch_bytes_left == 2);
+    pit.write(kPitCommand, 0x14, 0);  // low byte only, mode 2
+    CHECK_FALSE(pit.channel(0).count_latched);
+    CHECK(pit.channel(0).latch_bytes_left == 0);
+    pit.write(kPitChannel0, 0x20, 10);
+    CHECK(pit.read(kPitChannel0, 15) == 0x1b);  // live: 0x20 - 5
+}

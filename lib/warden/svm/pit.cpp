@@ -113,7 +113,8 @@ void Pit::control(uint8_t value, uint64_t now) {
     c.counting = false;  // a control word stops the channel until its count is written
     c.null_count = true;
     c.write_high_next = c.read_high_next = false;
-    c.count_latched = c.status_latched = false;
+    c.count_latched = c.status_latched = false;  // a held latch is dropped with its access mode
+    c.latch_bytes_left = 0;
 }
 
 PitWrite Pit::write(uint16_t port, uint8_t value, uint64_t now) {
