@@ -152,6 +152,7 @@ Next legacy_irq_halt(Vcpu& v) {
         if (lapic_interrupt_pending()) {
             v.vmcb().set(kRip, v.vmcb().get(kRip) + kHltLength);
             if (prepare_run_vmpl(v, 0) != nullptr) return refuse(v, 0, "HLT: no VMPL0 to run (cannot happen)");
+            ++v.count.preempted;
             return Next::kSwitch;
         }
         asm volatile("pause");
@@ -168,6 +169,7 @@ Next legacy_irq_physical(Vcpu& v) {
             "local APIC (said once)",
             v.index, v.vmpl, v.vmpl);
     if (prepare_run_vmpl(v, 0) != nullptr) return refuse(v, 0, "INTR: no VMPL0 to run (cannot happen)");
+    ++v.count.preempted;
     return Next::kSwitch;
 }
 

@@ -679,7 +679,7 @@ Vcpu* switch_context(Vcpu& from) {
 Counters& Counters::operator+=(const Counters& o) {
     exits += o.exits, vmgexits += o.vmgexits, vc += o.vc, npf += o.npf, msr_protocol += o.msr_protocol;
     ghcb_page += o.ghcb_page, pvalidate += o.pvalidate, rmpadjust += o.rmpadjust, run_vmpl += o.run_vmpl;
-    unchanged += o.unchanged;
+    unchanged += o.unchanged, preempted += o.preempted;
     return *this;
 }
 
@@ -750,6 +750,9 @@ void log_vcpu(unsigned index, std::string_view when, std::string_view after) {
         warden::fmt::FixedString<96> line;
         warden::fmt::format(line, "{}vCPU {} VMPL{}{}", when, index, l, after);
         log_counters(line.view(), context(index, l).count);
+        if (const uint64_t p = context(index, l).count.preempted; p != 0)
+            log("{}vCPU {} VMPL{}{}: {} of its RUN_VMPLs went to VMPL0 on a physical interrupt", when, index, l, after,
+                p);
     }
 }
 

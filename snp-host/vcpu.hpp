@@ -31,6 +31,7 @@ struct GuestGprs {
 struct Counters {
     uint64_t exits = 0, vmgexits = 0, vc = 0, npf = 0, msr_protocol = 0, ghcb_page = 0, pvalidate = 0, rmpadjust = 0;
     uint64_t run_vmpl = 0;   // switches away from this context by RUN_VMPL
+    uint64_t preempted = 0;  // ... of them to VMPL0 on a physical interrupt, no call asked (legacy_irq.hpp)
     uint64_t unchanged = 0;  // PVALIDATEs answered CF=1: the page already had that state
     Counters& operator+=(const Counters& o);
 };
