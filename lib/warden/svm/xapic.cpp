@@ -8,6 +8,7 @@ namespace {
 
 constexpr uint32_t kLvtFirst = 0x320, kLvtLast = 0x370;
 constexpr uint32_t kReadOnlyFirst = 0x100, kReadOnlyLast = 0x2f0;  // ISR, TMR, IRR, ESR: written by no one
+constexpr uint32_t kRegistersEnd = 0x400;                          // SDM table 11-1: the last register is at 0x3f0
 constexpr uint32_t kIsr = 0x100, kIrr = 0x200, kLint0 = 0x350;
 constexpr uint32_t kSvrEnable = 1u << 8, kDeliveryExtInt = 7;
 std::size_t index(uint32_t offset) { return (offset >> 4) & 63; }
@@ -38,7 +39,7 @@ uint32_t VirtualXapic::timer_current(uint64_t now) const {
 }
 
 uint32_t VirtualXapic::read(uint32_t offset, uint64_t now) const {
-    if (offset >= 0x1000 || (offset & 0xf)) return 0;
+    if (offset >= kRegistersEnd || (offset & 0xf)) return 0;  // past 0x3f0 the page holds no register
     if (offset == kXapicTimerCurrent) return timer_current(now);
     if (offset == kXapicPpr) {
         const uint32_t tpr = regs_[index(kXapicTpr)] & 0xf0;
@@ -90,7 +91,7 @@ bool VirtualXapic::extint_open() const {
 
 XapicWrite VirtualXapic::write(uint32_t offset, uint32_t value, uint64_t now) {
     XapicWrite w;
-    if (offset >= 0x1000 || (offset & 0xf)) return w;
+    if (offset >= kRegistersEnd || (offset & 0xf)) return w;
     switch (offset) {
     case kXapicVersion:
     case kXapicPpr:
