@@ -120,7 +120,8 @@ isr_common:
 
     exception_table
 
-/* void svm_run(uint64_t vmcb_pa, uint64_t host_save_pa, GuestGprs* gprs)
+/* void svm_run(uint64_t vmcb_pa, uint64_t host_save_pa, GuestGprs* gprs,
+ *              uint64_t interruptible)
  * VMSAVE the host's hidden state (FS/GS/TR/LDTR, STAR...), VMLOAD the
  * guest's, VMRUN, VMSAVE the guest's, VMLOAD the host's. VMRUN/#VMEXIT swap
  * only RAX, RSP, RIP and RFLAGS: the other guest GPRs go through *gprs
@@ -128,6 +129,7 @@ isr_common:
     .text
     .globl svm_run
 svm_run:
+    push %rcx                       /* interruptible: VMRUN with the host's IF 1 */
     push %rbx
     push %rbp
     push %r12
@@ -157,7 +159,17 @@ svm_run:
     mov 96(%rax), %r14
     mov 104(%rax), %r15
     mov 8(%rsp), %rax
-    vmrun
+    /* GIF 0 holds the host's interrupts; IF 1 lets a VMPL 1-3 context (its
+     * V_INTR_MASKING set) be interrupted by a physical interrupt, which its
+     * INTR intercept turns into a #VMEXIT (APM vol. 2 15.17, 15.21.1; as KVM's
+     * svm_vcpu_enter_exit runs VMRUN between CLGI and STGI with IF 1). With
+     * IF 0 they wait in the local APIC (vcpu.cpp: the context's slice). */
+    clgi
+    cmpq $0, 72(%rsp)
+    je 1f
+    sti
+1:  vmrun
+    cli                             /* the host's RFLAGS.IF, restored by #VMEXIT, is 1 */
     /* #VMEXIT: RSP, RAX (= vmcb) and RIP are the host's again; GIF = 0. */
     mov 16(%rsp), %rax
     mov %rbx, 0(%rax)
@@ -185,6 +197,7 @@ svm_run:
     pop %r12
     pop %rbp
     pop %rbx
+    add $8, %rsp                    /* interruptible */
     ret
 
 

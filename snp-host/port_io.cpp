@@ -1,10 +1,9 @@
 // The guest's port IO, done by the host on its behalf (the guest reaches
 // ports only through the GHCB). Devices Warden uses are passed through to
-// QEMU's: COM1, the PIT and port 0x61 (TSC calibration), CMOS, the PICs,
-// fw_cfg's selector and data ports, the debug console and isa-debug-exit.
-// fw_cfg DMA takes guest-physical addresses: the host copies the guest's
-// descriptor, checks its buffer lies in guest memory, and runs the transfer
-// with host-physical addresses. The PCI configuration ports and the PIIX4
+// QEMU's: COM1, the PIT and port 0x61 (TSC calibration), CMOS, the PICs
+// (VMPL0's only: VMPL 1-3 reach the VM's own, legacy_irq.hpp), fw_cfg's selector and data ports, the debug console and
+// isa-debug-exit. fw_cfg DMA takes guest-physical addresses: the host copies the guest's descriptor, checks its buffer
+// lies in guest memory, and runs the transfer with host-physical addresses. The PCI configuration ports and the PIIX4
 // PM block are the host's own chipset model (chipset.hpp), never L1's.
 // Everything else reads as all ones. COM1's lines are watched: Warden's
 // ready line and the bench image's marks.
@@ -230,6 +229,7 @@ bool port_io(Vcpu& v, uint16_t port, unsigned size, bool in, uint32_t& value) {
         return true;
     }
     if (chipset_io(v, port, size, in, value)) return true;
+    if (legacy_irq_io(v, port, size, in, value)) return true;  // VMPL 1-3's PIT and PICs: never L1's
     if (passed_through(port)) {
         if (in) {
             value = size == 1 ? cpu::inb(port) : size == 2 ? cpu::inw(port) : cpu::inl(port);

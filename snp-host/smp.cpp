@@ -19,6 +19,7 @@ namespace {
 // xAPIC registers (SDM vol. 3 table 11-1), uncached in the host's tables.
 constexpr uint64_t kApic = 0xfee00000;
 constexpr uint32_t kApicIcrLow = 0x300, kApicIcrHigh = 0x310;
+constexpr uint32_t kApicIrr = 0x200, kApicIrrWords = 8, kApicRegStride = 0x10;
 constexpr uint32_t kIcrInit = 0x4500, kIcrStartup = 0x4600, kIcrPending = 1u << 12;
 
 volatile uint32_t& apic_reg(uint32_t off) { return *reinterpret_cast<volatile uint32_t*>(kApic + off); }
@@ -49,6 +50,12 @@ Vcpu vcpus[kMaxCpus][4];  // per vCPU, one context per VMPL
 Machine* the_machine = nullptr;
 
 }  // namespace
+
+bool lapic_interrupt_pending() {
+    for (uint32_t i = 0; i < kApicIrrWords; ++i)
+        if (apic_reg(kApicIrr + i * kApicRegStride) != 0) return true;
+    return false;
+}
 
 uint32_t this_apic_id() { return cpu::cpuid(1, 0).ebx >> 24; }
 

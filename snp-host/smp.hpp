@@ -18,6 +18,9 @@ void copy_ap_trampoline();
 // Starts host CPUs 1..count-1; returns how many came up.
 unsigned start_host_cpus(unsigned count);
 uint32_t this_apic_id();
+// An interrupt waits in this CPU's local APIC (an IRR bit set: accepted, not
+// yet taken; SDM vol. 3 11.8.4).
+bool lapic_interrupt_pending();
 Vcpu& vcpu(unsigned index);  // its VMPL0 context
 Vcpu& context(unsigned index, unsigned vmpl);
 void set_machine(Machine& m);

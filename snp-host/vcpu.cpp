@@ -16,7 +16,7 @@
 #include "warden/svm/insn_decode.hpp"
 #include "warden/svm/vc_frame.hpp"
 
-extern "C" void svm_run(uint64_t vmcb_pa, uint64_t host_save_pa, snp_host::GuestGprs* gprs);
+extern "C" void svm_run(uint64_t vmcb_pa, uint64_t host_save_pa, snp_host::GuestGprs* gprs, uint64_t interruptible);
 
 namespace snp_host {
 namespace {
@@ -29,6 +29,7 @@ constexpr uint32_t kMsrGhcb = 0xc0010130, kMsrSevStatus = 0xc0010131;
 constexpr uint64_t kSevStatusSev = 1, kSevStatusEs = 2;  // SEV_STATUS bits 0, 1; bit n+2 = SEV_FEATURES bit n
 constexpr uint8_t kVectorVc = 29, kVectorUd = 6, kVectorGp = 13, kVectorPf = 14;
 constexpr uint64_t kRflagsCf = 1, kRflagsArith = 0x8d5;  // CF PF AF ZF SF OF
+constexpr uint64_t kSlicesPerSecond = 100;               // a lower VMPL's slice: 10 ms (slice_over)
 
 // The context's mode, from its VMCB (APM vol. 2 3.1.1 CR0, 3.1.7 EFER).
 bool protected_mode(Vcpu& v) { return v.vmcb().get(kCr0) & 1; }      // CR0.PE
@@ -352,6 +353,9 @@ Next on_vmmcall(Vcpu& v) {
 }
 
 Next on_hlt(Vcpu& v) {
+    // A guest VMPL's HLT cannot sleep in the CPU: its interrupts are the
+    // host's model's, and a physical one would only switch to VMPL0.
+    if (v.vmpl != 0 && ((v.vmcb().get(kRflags) >> 9) & 1)) return legacy_irq_halt(v);
     if ((v.vmcb().get(kRflags) >> 9) & 1) {
         // Interrupts reach the guest directly (the INTR intercept is off): let the
         // guest run this HLT itself, once, so the vCPU sleeps until one arrives
@@ -454,6 +458,7 @@ Next on_shutdown(Vcpu& v) {
 Next handle_exit(Vcpu& v) {
     const uint64_t code = v.vmcb().get(kExitCode) & 0xffffffff;
     switch (code) {
+    case kExitIntr: return legacy_irq_physical(v);
     case kExitCpuid: return deliver_vc(v, kExitCpuid);
     case kExitIoio: return deliver_vc(v, kExitIoio);
     case kExitMsr: return on_msr(v);
@@ -569,7 +574,13 @@ void init_control(Vcpu& v) {
     std::memset(v.vmcb_page, 0, sizeof v.vmcb_page);
     auto vm = v.vmcb();
     vm.set<uint32_t>(kInterceptExceptions, 1u << kVectorUd);
-    vm.set<uint32_t>(kInterceptWord3, kIntrCpuid | kIntrHlt | kIntrIoio | kIntrMsr | kIntrShutdown);
+    // VMPL 1-3: physical interrupts are VMPL0's (legacy_irq.hpp): INTR is
+    // intercepted and masked by the host's IF, not the guest's (V_INTR_MASKING,
+    // APM vol. 2 15.21.1, as KVM runs every guest), so the guest's IF=0 never
+    // holds them back; its own IF gates only the virtual interrupt.
+    const uint32_t intr = v.vmpl != 0 ? kIntrIntr : 0;
+    vm.set<uint32_t>(kInterceptWord3, intr | kIntrCpuid | kIntrHlt | kIntrIoio | kIntrMsr | kIntrShutdown);
+    if (v.vmpl != 0) vm.set<uint32_t>(kIntControl, kVIntrMasking);
     vm.set<uint32_t>(kInterceptWord4,
                      kIntrVmrun | kIntrVmmcall | kIntrVmload | kIntrVmsave | kIntrStgi | kIntrClgi | kIntrSkinit);
     vm.set(kIopmBase, addr(iopm));
@@ -633,6 +644,17 @@ const char* load_context(Vcpu& v) {
     return nullptr;
 }
 
+// A VMPL 1-3 context keeps the CPU for a slice after each switch to it:
+// VMPL0's interrupts wait in the local APIC until then (VMRUN with the
+// host's IF 0), then interrupt it (IF 1, the INTR intercept). The slice
+// lets a short call of the lower VMPL (a test image's stub, one SVSM call's
+// worth of guest code) end by its own RUN_VMPL; OVMF's long stretches give
+// the CPU back to Warden about every slice and tick (docs/snp-host.md).
+bool slice_over(const Vcpu& v) {
+    if (v.vmpl == 0) return true;  // VMPL0's IF is its own (V_INTR_MASKING clear)
+    return cpu::rdtsc() - v.switched_in_tsc >= v.machine->chipset.tsc_hz / kSlicesPerSecond;
+}
+
 // RUN_VMPL took effect: `from` is left (its state stored if it lives in a
 // VMSA page), its target loaded. The next VMRUN on this CPU is the target's.
 Vcpu* switch_context(Vcpu& from) {
@@ -648,6 +670,7 @@ Vcpu* switch_context(Vcpu& from) {
         }
     }
     restore_extended_state(to);
+    to.switched_in_tsc = cpu::rdtsc();
     return &to;
 }
 
@@ -656,7 +679,7 @@ Vcpu* switch_context(Vcpu& from) {
 Counters& Counters::operator+=(const Counters& o) {
     exits += o.exits, vmgexits += o.vmgexits, vc += o.vc, npf += o.npf, msr_protocol += o.msr_protocol;
     ghcb_page += o.ghcb_page, pvalidate += o.pvalidate, rmpadjust += o.rmpadjust, run_vmpl += o.run_vmpl;
-    unchanged += o.unchanged;
+    unchanged += o.unchanged, preempted += o.preempted;
     return *this;
 }
 
@@ -727,6 +750,9 @@ void log_vcpu(unsigned index, std::string_view when, std::string_view after) {
         warden::fmt::FixedString<96> line;
         warden::fmt::format(line, "{}vCPU {} VMPL{}{}", when, index, l, after);
         log_counters(line.view(), context(index, l).count);
+        if (const uint64_t p = context(index, l).count.preempted; p != 0)
+            log("{}vCPU {} VMPL{}{}: {} of its RUN_VMPLs went to VMPL0 on a physical interrupt", when, index, l, after,
+                p);
     }
 }
 
@@ -786,7 +812,8 @@ void vcpu_run(Vcpu& first) {
         v->vmcb().get(kCr3), v->sev_features);
     for (;;) {
         choose_nested_root(*v);
-        svm_run(addr(v->vmcb_page), addr(v->host_save), &v->gprs);
+        legacy_irq_before_vmrun(*v);
+        svm_run(addr(v->vmcb_page), addr(v->host_save), &v->gprs, slice_over(*v) ? 1 : 0);
         ++v->count.exits;
         auto vm = v->vmcb();
         vm.set<uint8_t>(kTlbControl, 0);

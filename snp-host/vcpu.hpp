@@ -12,12 +12,14 @@
 
 #include "chipset.hpp"
 #include "guest_memory.hpp"
+#include "legacy_irq.hpp"
 #include "rmp_seam.hpp"
 #include "vmcb.hpp"
 #include "warden/igvm/kvm_vmsa.hpp"
 #include "warden/result.hpp"
 #include "warden/svm/guest_walk.hpp"
 #include "warden/svm/mtrr.hpp"
+#include "warden/svm/xapic.hpp"
 
 namespace snp_host {
 
@@ -29,6 +31,7 @@ struct GuestGprs {
 struct Counters {
     uint64_t exits = 0, vmgexits = 0, vc = 0, npf = 0, msr_protocol = 0, ghcb_page = 0, pvalidate = 0, rmpadjust = 0;
     uint64_t run_vmpl = 0;   // switches away from this context by RUN_VMPL
+    uint64_t preempted = 0;  // ... of them to VMPL0 on a physical interrupt, no call asked (legacy_irq.hpp)
     uint64_t unchanged = 0;  // PVALIDATEs answered CF=1: the page already had that state
     Counters& operator+=(const Counters& o);
 };
@@ -42,7 +45,8 @@ struct Machine {
     std::atomic<bool> ready_seen{false};
     std::atomic<bool> ready_pending_report{false};
     unsigned vcpus = 1;
-    Chipset chipset;  // the guest's PCI configuration space and PM block (chipset.hpp)
+    Chipset chipset;       // the guest's PCI configuration space and PM block (chipset.hpp)
+    LegacyIrq legacy_irq;  // the guest VMPLs' PIT and PICs (legacy_irq.hpp)
 };
 
 // A context's x87/SSE/AVX state and XCR0, which VMRUN does not switch (SEV-ES
@@ -80,7 +84,8 @@ struct Vcpu {
         const uint64_t w = vmsa.load(std::memory_order_acquire);
         return w == kNoVmsa ? kNoVmsa : w & ~uint64_t{0xfff};
     }
-    Vcpu* switch_to = nullptr;                                 // Next::kSwitch: the context RUN_VMPL runs next
+    uint64_t switched_in_tsc = 0;  // TSC of the switch that last made it run (vcpu.cpp slice_over)
+    Vcpu* switch_to = nullptr;     // Next::kSwitch: the context RUN_VMPL runs next
     uint64_t npf_retry_gpa = ~uint64_t{0}, npf_retry_rip = 0;  // the #NPF last retried (on_npf)
     // The context's nested roots with paging on and off (npt.hpp), and which
     // one its VMCB holds: chosen before each VMRUN by the guest's CR0.PG.
@@ -90,6 +95,12 @@ struct Vcpu {
     // The context's MTRRs, written through the GHCB (KVM keeps one set per
     // vCPU; here each VMPL's context has its own: Warden's VMPL0 writes none).
     warden::svm::Mtrrs mtrrs;
+    // VMPL 1-3: the context's own xAPIC registers (svm/xapic.hpp), made at
+    // its first access with the host CPU's ID and version; VMPL0 reaches
+    // the host CPU's xAPIC itself.
+    warden::svm::VirtualXapic xapic{0, 0};
+    bool xapic_made = false, said_xapic_ipi = false;
+    uint32_t said_xapic_lvt = 0;  // the LVT timer setting last said armed
     vmcb::Vmcb vmcb() { return vmcb::Vmcb(vmcb_page); }
 };
 

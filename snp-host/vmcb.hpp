@@ -15,7 +15,10 @@ inline constexpr size_t kInterceptWord4 = 0x010;
 inline constexpr size_t kIopmBase = 0x040, kMsrpmBase = 0x048;
 inline constexpr size_t kAsid = 0x058;
 inline constexpr size_t kTlbControl = 0x05c;
-inline constexpr size_t kIntControl = 0x060;
+inline constexpr size_t kIntControl = 0x060, kIntState = 0x068;
+// INT_CONTROL's V_INTR_MASKING (APM vol. 2 15.21.1, B-1).
+inline constexpr uint32_t kVIntrMasking = 1u << 24;
+inline constexpr uint64_t kIntShadow = 1;  // INT_STATE bit 0: the guest is in an interrupt shadow
 inline constexpr size_t kExitCode = 0x070, kExitInfo1 = 0x078, kExitInfo2 = 0x080, kExitIntInfo = 0x088;
 inline constexpr size_t kNpControl = 0x090;  // bit 0: nested paging
 inline constexpr size_t kEventInject = 0x0a8;
@@ -36,18 +39,20 @@ inline constexpr size_t kCr2 = 0x640, kGpat = 0x668;
 inline constexpr size_t kSegSelector = 0, kSegAttrib = 2, kSegLimit = 4, kSegBase = 8;
 
 // Intercept word 3 (APM vol. 2 B-1, offset 0x0C).
+inline constexpr uint32_t kIntrIntr = 1u << 0;
 inline constexpr uint32_t kIntrCpuid = 1u << 18, kIntrHlt = 1u << 24, kIntrIoio = 1u << 27, kIntrMsr = 1u << 28,
                           kIntrShutdown = 1u << 31;
 // Intercept word 4 (offset 0x10).
 inline constexpr uint32_t kIntrVmrun = 1u << 0, kIntrVmmcall = 1u << 1, kIntrVmload = 1u << 2, kIntrVmsave = 1u << 3,
                           kIntrStgi = 1u << 4, kIntrClgi = 1u << 5, kIntrSkinit = 1u << 6;
 
-// EVENTINJ (APM vol. 2 15.20): vector, type (3 = exception), EV (error code valid), V.
+// EVENTINJ (APM vol. 2 15.20): vector, type (0 = external interrupt, 3 = exception), EV (error code valid), V.
 inline constexpr uint64_t kEventException = 3u << 8, kEventErrorValid = 1u << 11, kEventValid = 1u << 31;
 
 // Exit codes.
 inline constexpr uint64_t kExitExceptionBase = 0x40;  // + vector
 inline constexpr uint64_t kExitUd = 0x46;
+inline constexpr uint64_t kExitIntr = 0x60;
 inline constexpr uint64_t kExitCpuid = 0x72, kExitHlt = 0x78, kExitIoio = 0x7b, kExitMsr = 0x7c, kExitShutdown = 0x7f,
                           kExitVmrun = 0x80, kExitVmmcall = 0x81, kExitVmload = 0x82, kExitVmsave = 0x83,
                           kExitStgi = 0x84, kExitClgi = 0x85, kExitSkinit = 0x86, kExitNpf = 0x400;

@@ -260,6 +260,40 @@ Next serve_msr(Vcpu& v, GhcbCopy& g) {
 // through in aligned 32-bit registers (SDM 11.4.1); nothing else is a device.
 constexpr uint64_t kApicPage = 0xfee00000;
 
+// A VMPL 1-3 context's xAPIC access: its own registers, never the host
+// CPU's, whose timer and LVTs are VMPL0's (OVMF's SEC programs the timer as
+// a free-running counter, masked, vector 5, and would stop Warden's tick).
+void lower_vmpl_xapic(Vcpu& v, uint32_t offset, bool write, std::span<uint8_t> buf) {
+    auto host_reg = [](uint32_t off) { return reinterpret_cast<volatile uint32_t*>(kApicPage + off); };
+    if (!v.xapic_made) {
+        v.xapic = warden::svm::VirtualXapic(*host_reg(warden::svm::kXapicId), *host_reg(warden::svm::kXapicVersion));
+        v.xapic_made = true;
+    }
+    const uint64_t now_ns = guest_ns(v);
+    uint32_t x = 0;
+    if (!write) {
+        x = v.xapic.read(offset, now_ns);
+        std::memcpy(buf.data(), &x, 4);
+        return;
+    }
+    std::memcpy(&x, buf.data(), 4);
+    const warden::svm::XapicWrite w = v.xapic.write(offset, x, now_ns);
+    if (w.ipi && !v.said_xapic_ipi) {
+        v.said_xapic_ipi = true;
+        log("vCPU {} VMPL{}: an IPI through its xAPIC (ICR {:#x}): not sent, IPIs of a lower VMPL are not modelled "
+            "(said once)",
+            v.index, v.vmpl, x);
+    }
+    const uint32_t lvt = v.xapic.read(warden::svm::kXapicLvtTimer, now_ns);
+    if (w.timer_armed && lvt != v.said_xapic_lvt) {  // each new setting once
+        v.said_xapic_lvt = lvt;
+        log("vCPU {} VMPL{}: xapic: the guest arms its own local APIC timer: LVT {:#x}, initial count {:#x}, divide "
+            "configuration {:#x}",
+            v.index, v.vmpl, lvt, v.xapic.read(warden::svm::kXapicTimerInitial, now_ns),
+            v.xapic.read(warden::svm::kXapicTimerDivide, now_ns));
+    }
+}
+
 Next serve_mmio(Vcpu& v, GhcbCopy& g, bool write) {
     const uint64_t gpa = g.get(GhcbField::kSwExitInfo1), len = g.get(GhcbField::kSwExitInfo2);
     const uint64_t scratch = g.get(GhcbField::kSwScratch);
@@ -268,7 +302,9 @@ Next serve_mmio(Vcpu& v, GhcbCopy& g, bool write) {
     auto buf = scratch_bytes(v, scratch, len, write ? HostUse::kRead : HostUse::kWrite, "GHCB MMIO buffer");
     if (buf.empty()) return Next::kStop;
     if (v.machine->guest.contains(gpa, 1)) return refuse(v, gpa, "GHCB MMIO request for guest memory (RAM or flash)");
-    if ((gpa & ~uint64_t{0xfff}) == kApicPage && len == 4 && (gpa & 0xf) == 0) {
+    if ((gpa & ~uint64_t{0xfff}) == kApicPage && len == 4 && (gpa & 0xf) == 0 && v.vmpl != 0) {
+        lower_vmpl_xapic(v, static_cast<uint32_t>(gpa & 0xfff), write, buf);
+    } else if ((gpa & ~uint64_t{0xfff}) == kApicPage && len == 4 && (gpa & 0xf) == 0) {
         auto* reg = reinterpret_cast<volatile uint32_t*>(gpa);
         uint32_t x = 0;
         if (write) {

@@ -3,12 +3,22 @@
 // and an IDT whose gates all reach entry.S's stubs (#VC among them).
 #include "boot.hpp"
 
+#include <atomic>
 #include <cstddef>
 #include <cstring>
 
 #include "cpu.hpp"
 
 extern "C" const uint64_t isr_table[32];
+extern "C" void irq_stub();
+
+// irq_stub (entry.S): one external interrupt counted, then its non-specific
+// EOI to the master 8259 (OCW2 0x20): only IRQ0 is unmasked (irq_checks.cpp).
+std::atomic<uint64_t> harness::irq_ticks{0};
+extern "C" void harness_irq() {
+    harness::irq_ticks.fetch_add(1, std::memory_order_relaxed);
+    harness::cpu::outb(0x20, 0x20);
+}
 
 namespace harness {
 
@@ -54,12 +64,14 @@ void load_descriptor_tables(Vcpu& v) {
     // frame goes on the interrupted stack: CPL0 to CPL0), type 0xE, present.
     uint64_t* idt = v.area->idt;
     std::memset(idt, 0, sizeof v.area->idt);
-    for (size_t n = 0; n < 32; ++n) {
-        const uint64_t h = isr_table[n];
+    // Gates 0x20-0x2f: the PICs' vectors as irq_checks.cpp programs them.
+    constexpr size_t kGates = 48;
+    for (size_t n = 0; n < kGates; ++n) {
+        const uint64_t h = n < 32 ? isr_table[n] : reinterpret_cast<uint64_t>(&irq_stub);
         idt[2 * n] = (h & 0xffff) | (uint64_t{0x08} << 16) | (uint64_t{0x8e00} << 32) | ((h >> 16 & 0xffff) << 48);
         idt[2 * n + 1] = h >> 32;
     }
-    cpu::lidt(cpu::DescriptorPointer{.limit = 32 * 16 - 1, .base = gpa_of(idt)});
+    cpu::lidt(cpu::DescriptorPointer{.limit = kGates * 16 - 1, .base = gpa_of(idt)});
 }
 
 }  // namespace harness

@@ -23,6 +23,9 @@ void platform_view(Vcpu& v, Tally& t);
 // vCPU 0 only: the PCI configuration space and PIIX4 PM timer the
 // hypervisor emulates for the guest's firmware (chipset_checks.cpp).
 void chipset_view(Vcpu& v, Tally& t);
+// vCPU 0: the VM's 8259s and 8254 channel 0 as the hypervisor gives them to
+// the guest, their IRQ0 counted against the TSC (irq_checks.cpp).
+void interrupt_view(Vcpu& v, Tally& t);
 
 // One check's verdict, counted in t; a line names it when it failed.
 void expect(const Vcpu& v, Tally& t, const char* what, bool cond);

@@ -52,6 +52,7 @@ void run(Vcpu& v) {
     taken_vmsa(v, t);
     platform_view(v, t);
     chipset_view(v, t);
+    interrupt_view(v, t);
     finish(v, t);
 }
 

@@ -61,6 +61,37 @@ isr_common:
 
     exception_table
 
+/* External interrupts (IDT gates 0x20-0x2f, boot.cpp): no error code; the
+ * caller-saved registers around harness_irq (irq_checks.cpp), then IRET. */
+    .text
+    .globl irq_stub
+irq_stub:
+    push %rax
+    push %rcx
+    push %rdx
+    push %rsi
+    push %rdi
+    push %r8
+    push %r9
+    push %r10
+    push %r11
+    push %rbx
+    mov %rsp, %rbx
+    and $-16, %rsp
+    call harness_irq
+    mov %rbx, %rsp
+    pop %rbx
+    pop %r11
+    pop %r10
+    pop %r9
+    pop %r8
+    pop %rdi
+    pop %rsi
+    pop %rdx
+    pop %rcx
+    pop %rax
+    iretq
+
 /* uint64_t probe_read(uint64_t va): one load; a #VC 0x404 at probe_load
  * (the page is not validated) resumes at probe_done with RAX = the
  * sentinel (vc.cpp). */
