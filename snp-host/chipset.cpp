@@ -2,6 +2,7 @@
 // under the machine's chipset lock, and the host's lines about them.
 #include "chipset.hpp"
 
+#include "baremetal/pit.hpp"
 #include "console.hpp"
 #include "cpu.hpp"
 #include "vcpu.hpp"
@@ -11,24 +12,15 @@ namespace {
 
 namespace ws = warden::svm;
 
-// The 8254's channel 2 in mode 0: OUT2 (port 0x61 bit 5) rises when the
-// count reaches zero (Intel 8254 data sheet), the method Warden's kernel and
-// the harness guest use. The lowest of a few gates: whatever delays the host
-// at a gate's edges only lengthens it in TSC ticks.
-constexpr uint64_t kPitHz = 1'193'182;
-constexpr uint16_t kPitChannel2 = 0x42, kPitCommand = 0x43, kPortB = 0x61;
-constexpr uint8_t kCh2LoHiMode0 = 0xb0, kGate2 = 0x01, kSpeaker = 0x02, kOut2 = 0x20;
+// The 8254's channel 2 as a stopwatch (lib/baremetal/pit.hpp). The lowest of
+// a few gates: whatever delays the host at a gate's edges only lengthens it
+// in TSC ticks.
+constexpr uint64_t kPitHz = baremetal::pit::kHz;
 constexpr uint64_t kGateTicks = kPitHz / 100;  // 10 ms
 constexpr unsigned kGates = 3;
 
 uint64_t one_gate() {
-    cpu::outb(kPortB, static_cast<uint8_t>((cpu::inb(kPortB) & ~kSpeaker) | kGate2));
-    cpu::outb(kPitCommand, kCh2LoHiMode0);
-    cpu::outb(kPitChannel2, kGateTicks & 0xff);
-    const uint64_t start = cpu::rdtsc();
-    cpu::outb(kPitChannel2, static_cast<uint8_t>(kGateTicks >> 8));  // counting starts with the high byte
-    while (!(cpu::inb(kPortB) & kOut2)) asm volatile("pause");
-    const uint64_t ticks = cpu::rdtsc() - start;
+    const uint64_t ticks = baremetal::pit::one_shot_cycles(static_cast<uint16_t>(kGateTicks));
     return ticks / kGateTicks * kPitHz + ticks % kGateTicks * kPitHz / kGateTicks;
 }
 

@@ -218,7 +218,7 @@ Result<IgvmMemory> igvm_memory(std::span<const uint8_t> file, uint64_t max_bytes
     }
     if (hi == 0) return IgvmMemory{};
     const IgvmMemory m{lo & ~(k2M - 1), ((hi + k2M - 1) & ~(k2M - 1)) - (lo & ~(k2M - 1))};
-    if (m.base / kGiB != (m.base + m.size - 1) / kGiB || m.base + m.size > kCBitMask || m.size > max_bytes) {
+    if (!warden::within_one_block(m.base, m.size, kGiB) || m.base + m.size > kCBitMask || m.size > max_bytes) {
         log("launch: the file's memory above 4 GiB, GPA {:#x}..{:#x}, is not inside one 1 GiB-aligned GiB below the "
             "C-bit ({:#x}) and at most {} MiB: the host cannot back it",
             lo, hi, kCBitMask, max_bytes >> 20);

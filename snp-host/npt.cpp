@@ -170,7 +170,7 @@ void npt_init(const GuestMemory& guest, RightsFn rights, void* context) {
         fail("nested tables: guest memory larger than the views' storage");
     if (guest.igvm_size != 0 &&
         (guest.igvm_size % k2M != 0 || guest.igvm_base % k2M != 0 ||
-         guest.igvm_base / kGiB != (guest.igvm_base + guest.igvm_size - 1) / kGiB ||
+         !warden::within_one_block(guest.igvm_base, guest.igvm_size, kGiB) ||
          guest.igvm_base + guest.igvm_size > kCBitMask || guest.igvm_base < GuestMemory::kFlashEnd))
         fail("nested tables: the IGVM memory is not 2 MiB pages inside one GiB below the C-bit");
     tables = Tables{};

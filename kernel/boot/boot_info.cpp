@@ -25,12 +25,10 @@ BootInfo boot_info;
 constexpr size_t kMaxCmdline = 512;
 char cmdline_copy[kMaxCmdline + 1];
 
-// The PVH and firmware boot tables identity-map the low 4 GiB; the loader's
-// structures live there. Anything above is refused rather than read.
-constexpr uint64_t kIdentityLimit = 4ull << 30;
 constexpr unsigned kMaxAcpiOrder = 8;  // 1 MiB per fw_cfg ACPI file (QEMU's tables: ~128 KiB)
 
-// Copies [phys, phys + size) out of the identity-mapped memory (boot_info.identity).
+// Copies [phys, phys + size) out of the identity-mapped memory (boot_info.identity:
+// the loader's structures live there); anything else is refused rather than read.
 Result<void> copy_phys(uint64_t phys, void* dst, size_t size) {
     auto end = checked_end(phys, size);
     if (!end || phys == 0 || !boot_info.identity.contains(PhysRange{PhysAddr(phys), size}))
@@ -44,7 +42,7 @@ Result<void> copy_phys(uint64_t phys, void* dst, size_t size) {
 // The command line is a NUL-terminated string; copy up to the limit.
 void copy_cmdline(uint64_t phys) {
     size_t len = 0;
-    if (phys != 0 && phys < kIdentityLimit - kMaxCmdline) {
+    if (phys != 0 && phys < boot_info.identity.end().raw() - kMaxCmdline) {
         const auto* src = reinterpret_cast<const volatile char*>(phys);
         while (len < kMaxCmdline && src[len] != '\0') {
             cmdline_copy[len] = src[len];

@@ -20,6 +20,11 @@ constexpr uint64_t align_down(uint64_t v, uint64_t align) { return v & ~(align -
 constexpr bool is_aligned(uint64_t v, uint64_t align) { return (v & (align - 1)) == 0; }
 // align_up wraps past 2^64; use checked_align_up (checked.hpp) on untrusted values.
 constexpr uint64_t align_up(uint64_t v, uint64_t align) { return (v + align - 1) & ~(align - 1); }
+// [base, base + size) lies inside one `block`-aligned block of `block` bytes
+// (size > 0, no wrap): what one page-table entry of that size covers.
+constexpr bool within_one_block(uint64_t base, uint64_t size, uint64_t block) {
+    return base / block == (base + size - 1) / block;
+}
 
 template <typename Tag>
 class Address {

@@ -19,6 +19,17 @@ TEST_CASE("addr: alignment helpers round to the boundary") {
     CHECK_FALSE(is_aligned(0x201000, kLargePageSize));
 }
 
+TEST_CASE("addr: within_one_block is one aligned block, both ends counted") {
+    constexpr uint64_t kGiB = uint64_t{1} << 30;
+    CHECK(within_one_block(0, kGiB, kGiB));
+    CHECK(within_one_block(512 * kGiB, 32 << 20, kGiB));
+    CHECK(within_one_block(kGiB - 4096, 4096, kGiB));
+    CHECK_FALSE(within_one_block(kGiB - 4096, 8192, kGiB));  // one page each side
+    CHECK_FALSE(within_one_block(0, kGiB + 1, kGiB));
+    CHECK(within_one_block(3, 1, 4));
+    CHECK_FALSE(within_one_block(3, 2, 4));
+}
+
 TEST_CASE("addr: power of two excludes zero") {
     CHECK(is_power_of_two(1));
     CHECK(is_power_of_two(uint64_t{1} << 63));

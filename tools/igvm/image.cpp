@@ -50,9 +50,14 @@ KernelImage load_kernel(const std::string& path) {
         const size_t at = phoff + size_t{i} * 56;
         if (at + 56 > elf.size()) die("unexpected segment layout");
         if (load_le<uint32_t>(elf, at) != 1) continue;  // PT_LOAD
-        const uint64_t offset = load_le<uint64_t>(elf, at + 8), paddr = load_le<uint64_t>(elf, at + 24);
+        const uint64_t offset = load_le<uint64_t>(elf, at + 8), vaddr = load_le<uint64_t>(elf, at + 16);
+        const uint64_t paddr = load_le<uint64_t>(elf, at + 24);
         const uint64_t filesz = load_le<uint64_t>(elf, at + 32), memsz = load_le<uint64_t>(elf, at + 40);
         if (paddr % kPage != 0 || offset + filesz > elf.size()) die("unexpected segment layout");
+        if (vaddr != paddr) {  // a higher-half segment: all of them one offset from their link addresses
+            if (k.higher_half != 0 && k.higher_half != vaddr - paddr) die("unexpected segment layout");
+            k.higher_half = vaddr - paddr;
+        }
         for (uint64_t p = 0; p < memsz; p += kPage) {
             Bytes page(kPage, 0);
             if (p < filesz) std::memcpy(page.data(), elf.data() + offset + p, std::min<uint64_t>(kPage, filesz - p));
@@ -62,6 +67,7 @@ KernelImage load_kernel(const std::string& path) {
         k.hi = std::max(k.hi, paddr + ((memsz + kPage - 1) & ~(kPage - 1)));
     }
     if (k.pages.empty()) die("the kernel has no loadable segment");
+    if (k.higher_half == 0) die("the kernel has no higher-half segment");
     return k;
 }
 

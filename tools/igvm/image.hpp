@@ -15,6 +15,9 @@ struct KernelImage {
     };
     std::vector<Page> pages;             // every 4 KiB of every PT_LOAD, at its physical address
     uint64_t lo = ~uint64_t{0}, hi = 0;  // the pages' extent
+    // Virtual minus link (physical) address of the segments that run in the
+    // higher half (linker/kernel.ld KERNEL_VMA), read from them.
+    uint64_t higher_half = 0;
 };
 KernelImage load_kernel(const std::string& path);
 

@@ -32,14 +32,10 @@ enum BootPage : uint64_t {
     kPml4,
     kPdptIdentity,  // the SVSM memory where it is
     kPdIdentity,
-    kPdptHigh,  // and at the kernel's link addresses
+    kPdptHigh,  // and at the kernel's higher-half addresses
     kPdHigh,
     kBootPages,
 };
-
-// The kernel's higher half (linker/kernel.ld KERNEL_VMA): the image runs at
-// KERNEL_VMA + its link address, wherever its pages are.
-constexpr uint64_t kKernelVma = 0xffffffff80000000;
 
 void put64(Bytes& page, size_t index, uint64_t v) {
     for (size_t i = 0; i < 8; ++i) page[index * 8 + i] = static_cast<uint8_t>(v >> (8 * i));
@@ -130,14 +126,15 @@ void parameters_and_memory(Packer& p, PhysRange svsm, uint64_t memory_map_gpa, u
 // Entry page tables, every entry private, 2 MiB pages: the SVSM memory and
 // nothing else, twice. Identity, for the boot data the kernel reads by
 // physical address and the frames it takes before its own tables exist;
-// and at the kernel's link addresses (kKernelVma + link .. + size), where
-// the image runs: link address `link` is GPA svsm.base. No guest memory is
+// and at the kernel's higher-half addresses (`high` = its higher-half
+// offset + its lowest link address, .. + size), where the image runs: `high`
+// reaches GPA svsm.base. No guest memory is
 // mapped, so a stray access to a link-time physical address faults instead
 // of reaching the guest's RAM.
-void page_tables(Packer& p, uint64_t data, uint64_t c_bit, PhysRange svsm, uint64_t link) {
+void page_tables(Packer& p, uint64_t data, uint64_t c_bit, PhysRange svsm, uint64_t high) {
     auto at = [&](uint64_t page) { return data + page * kPage; };
     constexpr uint64_t kPresentWritable = 3, kLarge = 0x80;
-    const uint64_t base = svsm.base.raw(), pages = svsm.size / igvm::kEntryMapPage, high = kKernelVma + link;
+    const uint64_t base = svsm.base.raw(), pages = svsm.size / igvm::kEntryMapPage;
     auto index = [](uint64_t va, unsigned level) { return (va >> (12 + 9 * level)) & 511; };
     Bytes pml4(kPage, 0), pdpt_identity(kPage, 0), pd_identity(kPage, 0), pdpt_high(kPage, 0), pd_high(kPage, 0);
     put64(pml4, index(base, 3), at(kPdptIdentity) | c_bit | kPresentWritable);
@@ -196,8 +193,8 @@ int pack(const std::string& kernel_path, const std::string& out_path, const Pack
     if (data < kernel.hi + delta) die("--svsm-size is too small for the image");
     if (kernel.lo % igvm::kEntryMapPage != 0) die("the kernel's link address is not 2 MiB aligned");
     // The higher-half alias is one page directory: link .. link + size inside one GiB.
-    if ((kKernelVma + kernel.lo) / igvm::kEntryMapBlock !=
-        (kKernelVma + kernel.lo + bb.svsm.size - 1) / igvm::kEntryMapBlock)
+    const uint64_t high = kernel.higher_half + kernel.lo;
+    if (!within_one_block(high, bb.svsm.size, igvm::kEntryMapBlock))
         die("--svsm-size is too large for the kernel's higher-half alias (at most 1 GiB minus its link address)");
     if (!firmware.bytes.empty()) {
         check_firmware_placement(opt.firmware, firmware.fw, bb.svsm);
@@ -231,7 +228,7 @@ int pack(const std::string& kernel_path, const std::string& out_path, const Pack
     p.page_data(at(kBlock), block, igvm::kDataNormal);
     p.page_data(at(kSecrets), Bytes(kPage, 0), igvm::kDataSecrets);
     p.page_data(at(kCpuid), Bytes(kPage, 0), igvm::kDataCpuid);
-    page_tables(p, data, c_bit, bb.svsm, kernel.lo);
+    page_tables(p, data, c_bit, bb.svsm, high);
     bsp_vmsa(p, kernel.entry, at(kBlock), at(kPml4) | c_bit);
 
     const auto file = p.finish();

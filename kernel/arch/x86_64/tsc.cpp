@@ -1,19 +1,16 @@
-// TSC calibration with the 8254 PIT (channel 2, mode 0: OUT2 rises when the
-// count reaches zero; its state is bit 5 of port 0x61). Under TCG and this
-// machine's KVM neither CPUID 0x15 nor 0x16 is reliable, the PIT always is.
+// TSC calibration with the 8254 PIT's channel 2 (lib/baremetal/pit.hpp).
+// Under TCG and this machine's KVM neither CPUID 0x15 nor 0x16 is reliable,
+// the PIT always is.
 #include "arch/x86_64/tsc.hpp"
 
 #include <utility>
 
 #include "arch/x86_64/cpu.hpp"
+#include "baremetal/pit.hpp"
 
 namespace warden::arch {
 namespace {
 
-constexpr uint64_t kPitHz = 1193182;  // 8254 input clock
-constexpr uint16_t kPitChannel2 = 0x42, kPitCommand = 0x43, kPortB = 0x61;
-constexpr uint8_t kCh2LoHiMode0 = 0xb0;  // channel 2, lo/hi byte, mode 0, binary
-constexpr uint8_t kGate2 = 0x01, kSpeaker = 0x02, kOut2 = 0x20;
 // Two one-shots of different lengths: their difference cancels what both
 // pay besides the count itself (the port write that starts it and the port
 // read that sees OUT2 rise, each a #VC and a host round trip under SEV-SNP,
@@ -24,16 +21,9 @@ constexpr int kPairs = 3;
 
 uint64_t rate_hz = 0;
 
-// TSC cycles from the start of a one-shot of `us` to the read that sees it end.
+// TSC cycles of a one-shot of `us`.
 uint64_t one_shot_cycles(uint64_t us) {
-    const auto ticks = static_cast<uint16_t>(kPitHz * us / 1'000'000);
-    outb(kPortB, static_cast<uint8_t>((inb(kPortB) & ~kSpeaker) | kGate2));
-    outb(kPitCommand, kCh2LoHiMode0);
-    outb(kPitChannel2, ticks & 0xff);
-    const uint64_t start = rdtsc();
-    outb(kPitChannel2, ticks >> 8);  // counting starts with the high byte
-    while (!(inb(kPortB) & kOut2)) pause();
-    return rdtsc() - start;
+    return baremetal::pit::one_shot_cycles(static_cast<uint16_t>(baremetal::pit::kHz * us / 1'000'000));
 }
 
 }  // namespace

@@ -53,8 +53,8 @@ Result<BootBlock> parse_boot_block(std::span<const uint8_t> b) {
     if (bb.c_bit >= 64) return Fail(Error::kOutOfRange);
     // One page directory maps it: inside one 1 GiB-aligned GiB, below the
     // C-bit and in the lower canonical half (identity).
-    if (svsm_base / kEntryMapBlock != (svsm_base + svsm_size - 1) / kEntryMapBlock ||
-        svsm_base + svsm_size > uint64_t{1} << bb.c_bit || svsm_base + svsm_size > kEntryMapLimit)
+    if (!within_one_block(svsm_base, svsm_size, kEntryMapBlock) || svsm_base + svsm_size > uint64_t{1} << bb.c_bit ||
+        svsm_base + svsm_size > kEntryMapLimit)
         return Fail(Error::kOutOfRange);
     bb.svsm = PhysRange{PhysAddr(svsm_base), svsm_size};
     bb.boot_data = PhysRange{PhysAddr(data_base), data_size};
