@@ -146,9 +146,20 @@ void legacy_irq_before_vmrun(Vcpu& v) {
 }
 
 Next legacy_irq_halt(Vcpu& v) {
+    const bool interrupts = v.vmcb().get(kRflags) & kRflagsIf;
+    if (!interrupts && !v.said_hlt_if0) {
+        v.said_hlt_if0 = true;
+        log("vCPU {} VMPL{}: HLT with IF=0 at RIP {:#x}: it waits for VMPL0's next interrupt or its AP destruction, "
+            "then VMPL0 runs (said once)",
+            v.index, v.vmpl, v.vmcb().get(kRip));
+    }
     for (;;) {
         bool from_pic = false;
-        if (choose_vector(v, from_pic) >= 0) break;
+        if (interrupts && choose_vector(v, from_pic) >= 0) break;
+        if (v.vmsa.load(std::memory_order_acquire) != v.loaded) {
+            v.vmcb().set(kRip, v.vmcb().get(kRip) + kHltLength);
+            return leave_destroyed(v);
+        }
         if (lapic_interrupt_pending()) {
             v.vmcb().set(kRip, v.vmcb().get(kRip) + kHltLength);
             if (prepare_run_vmpl(v, 0) != nullptr) return refuse(v, 0, "HLT: no VMPL0 to run (cannot happen)");

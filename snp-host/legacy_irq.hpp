@@ -36,9 +36,11 @@ bool legacy_irq_io(Vcpu& v, uint16_t port, unsigned size, bool in, uint32_t& val
 // deliver (the PICs' through an open virtual wire on the BSP, else its
 // xAPIC's) acknowledged and injected by EVENTINJ.
 void legacy_irq_before_vmrun(Vcpu& v);
-// HLT of a VMPL 1-3 context with IF=1: waits until the PICs have a vector
-// for it (kResume past the HLT) or a physical interrupt is pending in L1's
-// local APIC (kSwitch to VMPL0, past the HLT).
+// HLT of a VMPL 1-3 context: waits until, with IF=1, the PICs or its xAPIC
+// have a vector for it (kResume past the HLT), or a physical interrupt is
+// pending in L1's local APIC, or AP destruction took its VMSA (kSwitch to
+// VMPL0, past the HLT). With IF=0 only the last two end the wait, as only
+// an NMI, INIT or SMI (none modelled for a guest VMPL) would on the CPU.
 Next legacy_irq_halt(Vcpu& v);
 // INTR #VMEXIT of a VMPL 1-3 context: the physical interrupt is VMPL0's.
 Next legacy_irq_physical(Vcpu& v);

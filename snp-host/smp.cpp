@@ -100,6 +100,13 @@ int host_cpu_for_apic_id(uint32_t apic_id) {
     return -1;
 }
 
+unsigned online_apic_ids(uint32_t (&out)[kMaxCpus]) {
+    unsigned n = 0;
+    for (unsigned i = 0; i < kMaxCpus; ++i)
+        if (online[i].load()) out[n++] = apic_ids[i];
+    return n;
+}
+
 bool request_vcpu(unsigned cpu_index, const warden::igvm::VmsaPage& vmsa) {
     Slot& s = slots[cpu_index];
     if (s.running.load() || s.requested.load()) return false;

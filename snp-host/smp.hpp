@@ -6,6 +6,7 @@
 
 #include <cstdint>
 
+#include "paging.hpp"
 #include "warden/igvm/kvm_vmsa.hpp"
 
 namespace snp_host {
@@ -26,6 +27,9 @@ Vcpu& context(unsigned index, unsigned vmpl);
 void set_machine(Machine& m);
 // The host CPU with that APIC ID, -1 if none is online.
 int host_cpu_for_apic_id(uint32_t apic_id);
+// The APIC IDs of the online host CPUs (the VM's vCPUs), in vCPU order,
+// into out; how many there are.
+unsigned online_apic_ids(uint32_t (&out)[kMaxCpus]);
 // AP creation: that CPU builds a vCPU from this (already checked) VMSA copy.
 // false when it already runs one or has one pending.
 bool request_vcpu(unsigned cpu_index, const warden::igvm::VmsaPage& vmsa);

@@ -38,6 +38,10 @@ bool long_mode(Vcpu& v) { return (v.vmcb().get(kEfer) >> 10) & 1; }  // EFER.LMA
 
 alignas(4096) uint8_t host_hsave[kMaxCpus][4096];
 std::atomic<const Vcpu*> running_context[kMaxCpus];
+// The context a CPU is leaving by a switch, until its state is in its VMSA
+// page: it still runs for AP creation and destruction, so that a VMSA page
+// made anew after a destruction is never overwritten by the old state.
+std::atomic<const Vcpu*> leaving_context[kMaxCpus];
 alignas(4096) uint8_t msrpm[8192];
 alignas(4096) uint8_t iopm[12288];
 
@@ -354,8 +358,9 @@ Next on_vmmcall(Vcpu& v) {
 
 Next on_hlt(Vcpu& v) {
     // A guest VMPL's HLT cannot sleep in the CPU: its interrupts are the
-    // host's model's, and a physical one would only switch to VMPL0.
-    if (v.vmpl != 0 && ((v.vmcb().get(kRflags) >> 9) & 1)) return legacy_irq_halt(v);
+    // host's model's, and a physical one would only switch to VMPL0. With
+    // IF=0 too (edk2's APs park in CLI; HLT): it waits there for VMPL0's turn.
+    if (v.vmpl != 0) return legacy_irq_halt(v);
     if ((v.vmcb().get(kRflags) >> 9) & 1) {
         // Interrupts reach the guest directly (the INTR intercept is off): let the
         // guest run this HLT itself, once, so the vCPU sleeps until one arrives
@@ -623,18 +628,21 @@ void store_state(Vcpu& v) {
 }
 
 // VMRUN of a VMPL 1-3 context from its VMSA page, as the CPU loads it: the
-// page must still be a VMSA page in the RMP and pass the VMSA checks; a new
-// registration starts with no GHCB. nullptr, or why VMRUN would fail.
+// page must still be a VMSA page in the RMP and pass the VMSA checks. A new
+// creation starts from its page, but keeps the context's GHCB MSR and its
+// registered GHCB: they are the hypervisor's (the VMCB's GHCB field, KVM's
+// per-vCPU registration), not the VMSA's, and edk2's APs, started anew by
+// AP creation, read the GHCB MSR back and go on with the GHCB they
+// registered at their first start (MpFuncs.nasm SevEsGetApicId).
+// nullptr, or why VMRUN would fail.
 const char* load_context(Vcpu& v) {
     const uint64_t word = v.vmsa.load(std::memory_order_acquire);
     if (word == Vcpu::kNoVmsa) return "RUN_VMPL: the VMPL's VMSA was destroyed";
     const uint64_t gpa = word & ~uint64_t{0xfff};
     static warden::igvm::VmsaPage copy[kMaxCpus];
     if (const char* why = copy_checked_vmsa(*v.machine, gpa, v.vmpl, nullptr, copy[v.index])) return why;
-    if (v.loaded != word) {  // a new creation: no GHCB yet
+    if (v.loaded != word) {  // a new creation: its registers from the page
         v.loaded = word;
-        v.ghcb_msr = 0;
-        v.ghcb_gpa = ~uint64_t{0};
         reset_extended_state(v.fpu);
         log("vCPU {} VMPL{}: VMRUN from the VMSA at GPA {:#x}: RIP {:#x}, CR3 {:#x}", v.index, v.vmpl, gpa,
             vmsa_u64(copy[v.index], 0x178), vmsa_u64(copy[v.index], 0x150));
@@ -713,9 +721,17 @@ const char* prepare_run_vmpl(Vcpu& v, unsigned target) {
     return nullptr;
 }
 
+Next leave_destroyed(Vcpu& v) {
+    log("vCPU {} VMPL{}: its VMSA was destroyed (AP destruction) while it ran: VMPL0 runs", v.index, v.vmpl);
+    if (prepare_run_vmpl(v, 0) != nullptr) return refuse(v, 0, "no VMPL0 to run (cannot happen)");
+    return Next::kSwitch;
+}
+
 bool context_running(const Vcpu& c) {
-    for (const auto& r : running_context)
-        if (r.load(std::memory_order_acquire) == &c) return true;
+    for (unsigned i = 0; i < kMaxCpus; ++i) {
+        if (running_context[i].load(std::memory_order_acquire) == &c) return true;
+        if (leaving_context[i].load(std::memory_order_acquire) == &c) return true;
+    }
     return false;
 }
 
@@ -818,7 +834,9 @@ void vcpu_run(Vcpu& first) {
         auto vm = v->vmcb();
         vm.set<uint8_t>(kTlbControl, 0);
         vm.set<uint32_t>(kInterceptWord3, vm.get<uint32_t>(kInterceptWord3) | kIntrHlt);
-        const Next n = handle_exit(*v);
+        Next n = handle_exit(*v);
+        if (n == Next::kResume && v->vmpl != 0 && v->vmsa.load(std::memory_order_acquire) != v->loaded)
+            n = leave_destroyed(*v);
         flush_old_console_line(*v);
         // A refusal, a termination request or a stopped vCPU ends the run as a
         // failure, before or after the ready line; only the guest's own
@@ -826,8 +844,11 @@ void vcpu_run(Vcpu& first) {
         if (n == Next::kStop) stop_machine(*v, false);
         if (n == Next::kSwitch) {
             // Marked running before it is loaded: AP creation must not replace it now.
+            leaving_context[v->index].store(v, std::memory_order_release);
             running_context[v->index].store(v->switch_to, std::memory_order_release);
+            const unsigned cpu = v->index;
             v = switch_context(*v);
+            leaving_context[cpu].store(nullptr, std::memory_order_release);
         }
         if (n == Next::kPark) {
             running_context[v->index].store(nullptr, std::memory_order_release);

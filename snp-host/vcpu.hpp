@@ -47,6 +47,9 @@ struct Machine {
     unsigned vcpus = 1;
     Chipset chipset;       // the guest's PCI configuration space and PM block (chipset.hpp)
     LegacyIrq legacy_irq;  // the guest VMPLs' PIT and PICs (legacy_irq.hpp)
+    // The AP jump table's GPA (GHCB spec 4.1.9, 0x80000005): the VM's one
+    // value, set by the guest's firmware for its OS, as KVM keeps it.
+    std::atomic<uint64_t> ap_jump_table{0};
 };
 
 // A context's x87/SSE/AVX state and XCR0, which VMRUN does not switch (SEV-ES
@@ -90,8 +93,9 @@ struct Vcpu {
     // The context's nested roots with paging on and off (npt.hpp), and which
     // one its VMCB holds: chosen before each VMRUN by the guest's CR0.PG.
     uint64_t root_paged = 0, root_unpaged = 0;
-    uint64_t implicit_shares = 0;  // pages made shared on a shared fault (on_npf)
-    bool noted_version_0 = false;  // a GHCB page with protocol version 0 was said once
+    uint64_t implicit_shares = 0;    // pages made shared on a shared fault (on_npf)
+    uint64_t run_vmpl_refusals = 0;  // RUN_VMPLs from this context answered with an error
+    bool noted_version_0 = false;    // a GHCB page with protocol version 0 was said once
     // The context's MTRRs, written through the GHCB (KVM keeps one set per
     // vCPU; here each VMPL's context has its own: Warden's VMPL0 writes none).
     warden::svm::Mtrrs mtrrs;
@@ -99,7 +103,7 @@ struct Vcpu {
     // its first access with the host CPU's ID and version; VMPL0 reaches
     // the host CPU's xAPIC itself.
     warden::svm::VirtualXapic xapic{0, 0};
-    bool xapic_made = false, said_xapic_ipi = false;
+    bool xapic_made = false, said_xapic_ipi = false, said_hlt_if0 = false;
     uint32_t said_xapic_lvt = 0;  // the LVT timer setting last said armed
     vmcb::Vmcb vmcb() { return vmcb::Vmcb(vmcb_page); }
 };
@@ -130,6 +134,10 @@ const char* copy_checked_vmsa(const Machine& m, uint64_t gpa, unsigned vmpl, con
 const char* prepare_run_vmpl(Vcpu& v, unsigned target);
 // Whether a host CPU runs this context now (between its VMRUNs included).
 bool context_running(const Vcpu& c);
+// A VMPL 1-3 context whose VMSA AP destruction took while it ran (its VMSA
+// word is not the one it was loaded from) leaves it: its vCPU's VMPL0 runs,
+// as after any RUN_VMPL back (kSwitch). Its state goes into no page.
+Next leave_destroyed(Vcpu& v);
 
 // A rule the hardware enforces was broken: one loud line, then the run ends.
 Next refuse(Vcpu& v, uint64_t gpa, std::string_view why);

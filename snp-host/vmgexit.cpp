@@ -14,6 +14,7 @@
 #include "smp.hpp"
 #include "vcpu.hpp"
 #include "warden/sev/ghcb.hpp"
+#include "warden/svm/apic_ids.hpp"
 #include "warden/svm/ghcb_msr_server.hpp"
 
 namespace snp_host {
@@ -24,9 +25,10 @@ namespace svm = warden::svm;
 using warden::sev::GhcbField;
 constexpr uint16_t kGhcbMinVersion = 1, kGhcbMaxVersion = 2;  // GHCB spec 56421: versions 1 and 2
 // Hypervisor features the host offers (GHCB spec 2.3.1, 0x080): SNP, AP
-// creation (each vCPU on the host CPU with its APIC ID), and multiple VMPLs
-// (AP creation at VMPL 1-3 and RUN_VMPL).
-constexpr uint64_t kFeatures = msr::kHvFeatureSnp | msr::kHvFeatureApCreation | msr::kHvFeatureMultiVmpl;
+// creation (each vCPU on the host CPU with its APIC ID), the APIC ID list
+// (GET_APIC_IDS), and multiple VMPLs (AP creation at VMPL 1-3 and RUN_VMPL).
+constexpr uint64_t kFeatures =
+    msr::kHvFeatureSnp | msr::kHvFeatureApCreation | msr::kHvFeatureApicIdList | msr::kHvFeatureMultiVmpl;
 constexpr uint32_t kRunVmplFailed = 1;  // RUN_VMPL's error answer (MSR protocol bits 63:32, GHCB exit_info_1)
 
 const char* reason_text(uint8_t set, uint8_t code) {
@@ -55,6 +57,14 @@ const char* reason_text(uint8_t set, uint8_t code) {
 
 uint32_t cpuid_reg(const warden::sev::CpuidResult& r, uint8_t reg) {
     return reg == 0 ? r.eax : reg == 1 ? r.ebx : reg == 2 ? r.ecx : r.edx;
+}
+
+// A refused RUN_VMPL is answered with an error and the caller goes on;
+// Warden's request loop asks again every 10 ms while its guest's AP is
+// destroyed, so the line comes at the first refusal and every 100th.
+void say_run_vmpl_refused(Vcpu& v, uint64_t target, const char* why) {
+    if (v.run_vmpl_refusals++ % 100 == 0)
+        log("vCPU {} VMPL{}: RUN_VMPL {} refused ({} so far): {}", v.index, v.vmpl, target, v.run_vmpl_refusals, why);
 }
 
 Next serve_msr_protocol(Vcpu& v) {
@@ -93,7 +103,7 @@ Next serve_msr_protocol(Vcpu& v) {
     case msr::Code::kHvFeaturesRequest: v.ghcb_msr = svm::hv_features_response(kFeatures); break;
     case msr::Code::kRunVmplRequest: {
         const char* why = prepare_run_vmpl(v, req->vmpl);
-        if (why) log("vCPU {} VMPL{}: RUN_VMPL {} refused: {}", v.index, v.vmpl, req->vmpl, why);
+        if (why) say_run_vmpl_refused(v, req->vmpl, why);
         v.ghcb_msr = svm::run_vmpl_response(why ? kRunVmplFailed : 0);
         return why ? Next::kResume : Next::kSwitch;
     }
@@ -391,9 +401,19 @@ Next serve_ap_creation(Vcpu& v, GhcbCopy& g) {
     if (action == 2) {
         if (vmpl == 0) return refuse(v, gpa, "AP destruction at VMPL0 is not modelled");
         Vcpu& c = context(static_cast<unsigned>(target), vmpl);
-        if (context_running(c)) return refuse(v, gpa, "AP destruction of a context that runs");
-        c.vmsa.store(Vcpu::kNoVmsa, std::memory_order_release);
-        log("vCPU {}: AP destruction: vCPU {} VMPL{} has no VMSA now", v.index, target, vmpl);
+        const bool had = c.vmsa.exchange(Vcpu::kNoVmsa, std::memory_order_acq_rel) != Vcpu::kNoVmsa;
+        // A context another CPU runs leaves it at its next exit, or from its
+        // HLT (vcpu_run, legacy_irq_halt), and that vCPU's VMPL0 runs: the
+        // answer waits for that, so nothing of it runs, nor is stored into
+        // its page, once the caller is told it is destroyed. The wait ends
+        // by the next exit there: a #VC, its slice, Warden's tick.
+        uint64_t spins = 0;
+        while (&c != &v && context_running(c)) {
+            asm volatile("pause");
+            ++spins;
+        }
+        log("vCPU {} VMPL{}: AP destruction: vCPU {} VMPL{} {}{}", v.index, v.vmpl, target, vmpl,
+            had ? "has no VMSA now" : "had none (nothing changes)", spins ? ", left where it ran" : "");
         g.put(GhcbField::kSwExitInfo1, 0);
         return Next::kResume;
     }
@@ -402,17 +422,27 @@ Next serve_ap_creation(Vcpu& v, GhcbCopy& g) {
         return refuse(v, gpa, "AP creation: the VMSA GPA is misaligned or outside guest memory");
     if (vmpl == 0 && static_cast<unsigned>(target) == v.index)
         return refuse(v, gpa, "AP creation at VMPL0 for the vCPU that asks");
-    if (vmpl != 0) {
-        if (context_running(context(static_cast<unsigned>(target), vmpl)))
-            return refuse(v, gpa, "AP creation replacing the VMSA of a context that runs");
-        (void)v.machine->rmp->nested_root(vmpl, true);  // its view, before it can run (built once)
-    }
     static warden::igvm::VmsaPage copy;  // under the console lock: one creation at a time
     ConsoleGuard one_at_a_time;
     const uint64_t features = g.get(GhcbField::kRax);
     if (const char* why = copy_checked_vmsa(*v.machine, gpa, vmpl, &features, copy)) {
         log("vCPU {}: AP creation at VMPL{} refused: {}", v.index, vmpl, why);
         return refuse(v, gpa, why);
+    }
+    if (vmpl != 0) {
+        Vcpu& c = context(static_cast<unsigned>(target), vmpl);
+        // The VMSA the context has already (an SVSM created it at the guest's
+        // VMPL, then the guest asks for the same page, as edk2's MpInitLib
+        // does after CREATE_VCPU): as KVM, which points the vCPU at the page
+        // it points at already, nothing changes, running or not.
+        if (c.vmsa_gpa() == gpa) {
+            log("vCPU {} VMPL{}: AP creation: vCPU {} VMPL{} has the VMSA at GPA {:#x} already: nothing changes",
+                v.index, v.vmpl, target, vmpl, gpa);
+            g.put(GhcbField::kSwExitInfo1, 0);
+            return Next::kResume;
+        }
+        if (context_running(c)) return refuse(v, gpa, "AP creation replacing the VMSA of a context that runs");
+        (void)v.machine->rmp->nested_root(vmpl, true);  // its view, before it can run (built once)
     }
     if (vmpl == 0) {
         if (!request_vcpu(static_cast<unsigned>(target), copy))
@@ -429,12 +459,52 @@ Next serve_ap_creation(Vcpu& v, GhcbCopy& g) {
     return Next::kResume;
 }
 
+// AP jump table (GHCB spec 4.1.9): exit_info_1 0 sets it to exit_info_2, 1
+// gets it there. The host only keeps the value (an SEV-ES guest's OS
+// starts its APs through it; edk2's DXE sets it under SNP as well).
+Next serve_ap_jump_table(Vcpu& v, GhcbCopy& g) {
+    const uint64_t info1 = g.get(GhcbField::kSwExitInfo1), info2 = g.get(GhcbField::kSwExitInfo2);
+    if (info1 == 0) {
+        v.machine->ap_jump_table.store(info2, std::memory_order_release);
+        log("vCPU {} VMPL{}: the AP jump table is at GPA {:#x} (kept, not used by the host)", v.index, v.vmpl, info2);
+    } else if (info1 == 1) {
+        g.put(GhcbField::kSwExitInfo2, v.machine->ap_jump_table.load(std::memory_order_acquire));
+    } else {
+        return refuse(v, info1, "AP jump table request other than set (0) or get (1)");
+    }
+    g.put(GhcbField::kSwExitInfo1, 0);
+    return Next::kResume;
+}
+
+// GET_APIC_IDS (svm/apic_ids.hpp): RAX the buffer's pages, exit_info_1
+// its GPA; a buffer too small learns the pages the list needs. The list is
+// a host write into guest memory, so the buffer must be shared.
+Next serve_get_apic_ids(Vcpu& v, GhcbCopy& g) {
+    if (!g.valid(GhcbField::kRax)) return refuse(v, 0, "GET_APIC_IDS without the buffer's pages in RAX");
+    uint32_t ids[kMaxCpus];
+    const unsigned n = online_apic_ids(ids);
+    const uint64_t gpa = g.get(GhcbField::kSwExitInfo1);
+    const auto a = svm::answer_apic_ids(g.get(GhcbField::kRax), gpa, n);
+    using Kind = svm::ApicIdAnswer::Kind;
+    if (a.kind == Kind::kMisaligned) return refuse(v, gpa, "GET_APIC_IDS with a buffer that is not page aligned");
+    if (a.kind == Kind::kFill) {
+        auto buf = scratch_bytes(v, gpa, a.bytes, HostUse::kWrite, "GET_APIC_IDS buffer");
+        if (buf.empty()) return Next::kStop;
+        (void)svm::write_apic_id_list(std::span<const uint32_t>(ids, n), buf);
+        log("vCPU {} VMPL{}: GET_APIC_IDS: {} APIC IDs written at GPA {:#x}", v.index, v.vmpl, n, gpa);
+    }
+    g.put(GhcbField::kRax, a.rax);
+    g.put(GhcbField::kSwExitInfo1, 0);
+    g.put(GhcbField::kSwExitInfo2, 0);
+    return Next::kResume;
+}
+
 // RUN_VMPL through the GHCB (GHCB spec 4.1.13): exit_info_1 7:0 the VMPL.
 // The answer is the caller's when it runs again: 0, or an error.
 Next serve_run_vmpl(Vcpu& v, GhcbCopy& g) {
     const uint64_t info1 = g.get(GhcbField::kSwExitInfo1);
     const char* why = info1 > 0xff ? "RUN_VMPL with bits past 7:0 in exit_info_1" : prepare_run_vmpl(v, info1 & 0xff);
-    if (why) log("vCPU {} VMPL{}: RUN_VMPL {} refused: {}", v.index, v.vmpl, info1, why);
+    if (why) say_run_vmpl_refused(v, info1, why);
     g.put(GhcbField::kSwExitInfo1, why ? kRunVmplFailed : 0);
     g.put(GhcbField::kSwExitInfo2, 0);
     return why ? Next::kResume : Next::kSwitch;
@@ -496,8 +566,10 @@ Next serve_ghcb_page(Vcpu& v) {
     case warden::sev::exit::kMsr: n = serve_msr(v, g); break;
     case warden::sev::exit::kPageStateChange: n = serve_page_state(v, g); break;
     case warden::sev::exit::kApCreation: n = serve_ap_creation(v, g); break;
+    case warden::sev::exit::kGetApicIds: n = serve_get_apic_ids(v, g); break;
     case warden::sev::exit::kRunVmpl: n = serve_run_vmpl(v, g); break;
     case warden::sev::exit::kApHltLoop: n = ap_reset_hold(v); break;
+    case warden::sev::exit::kApJumpTable: n = serve_ap_jump_table(v, g); break;
     case warden::sev::exit::kMmioRead:
     case warden::sev::exit::kMmioWrite: n = serve_mmio(v, g, code == warden::sev::exit::kMmioWrite); break;
     case warden::sev::exit::kGuestRequest:

@@ -3,8 +3,8 @@
 host, against the same OVMF booted alone by QEMU in the same run, for
 docs/benchmarks.md (issue 17, "OVMF's time to its boot manager").
 
-Two boots of the same firmware file, both QEMU TCG, one vCPU, the same CPU
-model, timed from QEMU's start to the first console line of OVMF's boot
+Two boots of the same firmware file, both QEMU TCG, the same vCPU count
+(--smp, 1 by default) and CPU model, timed from QEMU's start to the first console line of OVMF's boot
 manager (`BdsDxe: loading Boot0001`) and to its shell's banner:
 
   alone   OVMF_CODE_4M.fd as QEMU's pflash (with its own OVMF_VARS_4M.fd
@@ -66,9 +66,9 @@ def timed(cmd, log_path):
     return bds, shell, log
 
 
-def alone_command(code, vars_copy):
+def alone_command(code, vars_copy, smp):
     return ["qemu-system-x86_64", "-machine", "pc", "-nodefaults", "-display", "none", "-no-reboot", "-accel", "tcg",
-            "-cpu", snp_run.CPU_MODEL, "-smp", "1", "-m", "512M",
+            "-cpu", snp_run.CPU_MODEL, "-smp", str(smp), "-m", "512M",
             "-drive", f"if=pflash,format=raw,unit=0,readonly=on,file={code}",
             "-drive", f"if=pflash,format=raw,unit=1,file={vars_copy}",
             "-serial", "stdio", "-monitor", "none"]
@@ -79,22 +79,23 @@ def main():
     p.add_argument("--build", default=os.path.join(ROOT, "build"))
     p.add_argument("--firmware", required=True, help="Debian 13's OVMF_CODE_4M.fd (./warden firmware debian13)")
     p.add_argument("--runs", type=int, default=3, help="boots of each (default 3)")
+    p.add_argument("--smp", type=int, default=1, help="vCPUs of both boots (default 1)")
     args = p.parse_args()
     workdir = os.path.join(args.build, "bench", "ovmf")
     os.makedirs(workdir, exist_ok=True)
     vars_src = os.path.join(os.path.dirname(args.firmware), "OVMF_VARS_4M.fd")
     if not os.path.exists(vars_src):
         sys.exit(f"{vars_src} is missing: the alone boot needs the firmware's own variable store")
-    igvm = snp_run.pack(f"{args.build}/tools/igvm/warden-igvm", f"{args.build}/kernel/warden.elf", workdir, 1,
-                        args.firmware)
-    snp_cmd = snp_run.command(f"{args.build}/snp-host.fw", igvm, 1)
+    igvm = snp_run.pack(f"{args.build}/tools/igvm/warden-igvm", f"{args.build}/kernel/warden.elf", workdir,
+                        args.smp, args.firmware)
+    snp_cmd = snp_run.command(f"{args.build}/snp-host.fw", igvm, args.smp)
 
     results = {"alone": [], "snp": []}
     snp_log = ""
     for i in range(args.runs):
         vars_copy = os.path.join(workdir, "OVMF_VARS_4M.fd")
         shutil.copyfile(vars_src, vars_copy)
-        for kind, cmd in (("alone", alone_command(args.firmware, vars_copy)), ("snp", snp_cmd)):
+        for kind, cmd in (("alone", alone_command(args.firmware, vars_copy, args.smp)), ("snp", snp_cmd)):
             bds, shell, log = timed(cmd, os.path.join(workdir, f"{kind}-{i + 1}.log"))
             if bds is None or shell is None:
                 sys.exit(f"{kind} run {i + 1}: OVMF did not reach its boot manager and shell in {TIMEOUT} s; log: "
@@ -104,7 +105,7 @@ def main():
                 snp_log = log
 
     print(f"ovmf: {os.path.basename(args.firmware)} ({os.path.getsize(args.firmware) // 1024} KiB), QEMU TCG, "
-          f"{snp_run.CPU_MODEL}, 1 vCPU, -m 512M, {args.runs} run(s) each")
+          f"{snp_run.CPU_MODEL}, {args.smp} vCPU(s), -m 512M, {args.runs} run(s) each")
     for kind in ("alone", "snp"):
         for i, (bds, shell) in enumerate(results[kind]):
             print(f"{kind:5} run {i + 1}: boot manager {bds:6.1f} s, shell {shell:6.1f} s")

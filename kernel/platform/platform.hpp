@@ -89,6 +89,11 @@ public:
     // Native: kUnsupported.
     virtual Result<void> start_guest_vcpu_at(PhysAddr vmsa_page, uint32_t apic_id, uint64_t sev_features,
                                              uint8_t vmpl) = 0;
+    // The vCPU with that APIC ID runs no context at `vmpl` (1-3) any more
+    // (SNP: AP destruction; the host answers once no CPU runs it, so a
+    // run_vmpl of it there has come back or will be refused). Native:
+    // kUnsupported.
+    virtual Result<void> stop_guest_vcpu(uint32_t apic_id, uint8_t vmpl) = 0;
     // Runs this vCPU's context at `vmpl` (1-3, made by start_guest_vcpu with
     // this CPU's APIC ID) until it asks for VMPL0 again (SNP: RUN_VMPL, GHCB
     // spec 4.1.13). Interrupts stay off meanwhile. Native: kUnsupported.
@@ -136,8 +141,9 @@ public:
     // Native: checked, no effect (the tasks that play the guest are mapped
     // and unmapped by kernel/svsm on both platforms).
     virtual Result<void> set_guest_access(PhysAddr gpa, mm::PageSize size, uint8_t vmpl, uint8_t rights) = 0;
-    // A validated guest page becomes a VMSA page: no rights left to `vmpl`
-    // and (SNP) the RMP's VMSA attribute set; and back, with `rights`.
+    // A validated guest page becomes a VMSA page: only read left to `vmpl`
+    // (SNP: edk2's MpInitLib reads the page back after CREATE_VCPU) and the
+    // RMP's VMSA attribute set; and back, with `rights`.
     virtual Result<void> make_vmsa_page(PhysAddr gpa, uint8_t vmpl) = 0;
     virtual Result<void> unmake_vmsa_page(PhysAddr gpa, uint8_t vmpl, uint8_t rights) = 0;
     // A guest page mapped in this CPU's window: platform/guest_window.hpp.

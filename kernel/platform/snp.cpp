@@ -216,6 +216,12 @@ public:
         return create_ap(vmsa_page, apic_id, sev_features, vmpl);
     }
 
+    Result<void> stop_guest_vcpu(uint32_t apic_id, uint8_t vmpl) override {
+        if (vmpl == 0 || vmpl > 3) return Fail(Error::kInvalidArgument);
+        return through_own_ghcb(
+            [&](GhcbExit& hv, sev::Ghcb& page) { return sev::destroy_ap(hv, page, apic_id, vmpl); });
+    }
+
     // The lower VMPL runs on this CPU meanwhile, interrupts off (through_own_ghcb).
     Result<void> run_vmpl(uint8_t vmpl) override {
         if (vmpl == 0) return Fail(Error::kInvalidArgument);
@@ -259,12 +265,18 @@ public:
     }
 
     // The VMSA attribute can only be set from VMPL0, in an RMPADJUST aimed at
-    // a lower VMPL; aimed at the guest's, it also leaves that VMPL no rights
-    // (COCONUT-SVSM does the same: revoke, then VMSA with no rights).
+    // a lower VMPL; aimed at the guest's, it leaves that VMPL read only, no
+    // write and no execution. COCONUT-SVSM leaves none; but edk2's MpInitLib
+    // (SevSnpPerformApAction, edk2-stable202502 as Debian 13 ships it) reads
+    // the VMSA's VMPL and SEV_FEATURES back after CREATE_VCPU returns, for
+    // its own AP creation exit, and without read it faults there (APM vol. 2
+    // 15.36.7). The page holds only that VMPL's own registers; the integrity
+    // the SVSM spec asks for (no change after the check) is the write
+    // right's, which it never has (docs/svsm.md).
     Result<void> make_vmsa_page(PhysAddr gpa, uint8_t vmpl) override {
         if (vmpl == 0 || vmpl > 3) return Fail(Error::kInvalidArgument);
         if (!gpa.is_aligned(kPageSize)) return Fail(Error::kMisaligned);
-        return guest_rmpadjust(gpa, false, sev::rmpadjust_attributes(vmpl, 0, true));
+        return guest_rmpadjust(gpa, false, sev::rmpadjust_attributes(vmpl, kRmpRead, true));
     }
     Result<void> unmake_vmsa_page(PhysAddr gpa, uint8_t vmpl, uint8_t rights) override {
         if (vmpl == 0 || vmpl > 3 || rights > kRmpAll) return Fail(Error::kInvalidArgument);

@@ -441,9 +441,13 @@ Result<void> create_vcpu(PhysAddr vmsa, PhysAddr caa, uint32_t apic_id) {
 Result<void> create_and_start_vcpu(PhysAddr vmsa, PhysAddr caa, uint32_t apic_id) {
     WARDEN_TRY_VOID(create_vcpu(vmsa, caa, apic_id));
     if (!kernel_runs_guest()) return {};
-    // A CPU that runs a vCPU already goes on running it: no CREATE_VCPU
-    // replaces a running context. The VMSA stays created -- taken, checked,
+    // A vCPU the guest created stops for the new one; the one the loader
+    // started goes on running: this VMSA stays created -- taken, checked,
     // live until DELETE_VCPU gives it back -- but is not started.
+    if (auto replaced = detach_guest_created(apic_id); !replaced) {
+        (void)delete_vcpu(vmsa);
+        return Fail(replaced.error());
+    }
     if (cpu_runs_vcpu(apic_id)) return {};
     auto r = start_taken_vcpu(vmsa, caa, apic_id);
     if (!r) (void)delete_vcpu(vmsa);  // not attached: the page is the guest's again
@@ -453,12 +457,11 @@ Result<void> create_and_start_vcpu(PhysAddr vmsa, PhysAddr caa, uint32_t apic_id
 Result<void> delete_vcpu(PhysAddr vmsa) {
     const Region* g = region_of(PhysRange{vmsa, kPageSize});
     if (g == nullptr) return Fail(Error::kOutOfRange);
-    if (vcpu_attached(vmsa)) {
-        // Its CPU may be running it: stopping it (AP destroy, then that
-        // CPU's loop letting go) is not built yet.
-        log::warn("guest: DELETE_VCPU of a running vCPU ({:#x}) is not supported yet", vmsa.raw());
-        return Fail(Error::kBusy);
+    {
+        LockGuard guard(lock);
+        if (!taken.is_live(vmsa)) return Fail(Error::kNotFound);
     }
+    WARDEN_TRY_VOID(detach_vcpu(vmsa));
     {
         LockGuard guard(lock);
         WARDEN_TRY_VOID(taken.end_live(vmsa));

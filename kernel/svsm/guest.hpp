@@ -95,11 +95,15 @@ Result<void> create_vcpu(PhysAddr vmsa, PhysAddr caa, uint32_t apic_id);
 // from the page itself (AP creation), which that CPU's request loop runs;
 // kInvalidArgument for an XCR0 the CPU would refuse, kBusy when another
 // start for that CPU is under way. A failed start gives the page back.
-// Where that CPU runs a guest vCPU already, the running context is not
-// replaced: the VMSA is created (taken, live) and not started.
+// Where that CPU runs a vCPU the guest created, that one is stopped (its
+// VMSA stays live until DELETE_VCPU) and the new one starts in its place, as
+// an OS re-creating an AP expects (COCONUT-SVSM replaces it too); the vCPU
+// the loader started is never replaced: the VMSA is created (taken, live)
+// and not started.
 Result<void> create_and_start_vcpu(PhysAddr vmsa, PhysAddr caa, uint32_t apic_id);
 // kOutOfRange outside guest memory, kNotFound unless vmsa is a live vCPU's
-// VMSA; then the page is the guest's again.
+// VMSA; a vCPU some CPU runs is stopped first (detach_vcpu); then the page
+// is the guest's again.
 Result<void> delete_vcpu(PhysAddr vmsa);
 
 // Starts a guest vCPU from the VMSA in frame (SVSM memory, the kernel's
@@ -128,6 +132,18 @@ void release_vcpu(uint32_t apic_id);
 bool cpu_runs_vcpu(uint32_t apic_id);
 // Whether a guest page is a VMSA some CPU runs.
 bool vcpu_attached(PhysAddr vmsa);
+// DELETE_VCPU's first step: where a CPU runs the vCPU whose VMSA is that
+// guest page, the platform stops it (SNP: AP destruction at the guest's
+// VMPL), then that CPU's loop lets go of the page (this waits for it) and
+// the CPU has no vCPU until the next start. false where no CPU runs it
+// (nothing done), kBusy while another DELETE_VCPU of it is under way, else
+// the platform's error (the vCPU goes on).
+Result<bool> detach_vcpu(PhysAddr vmsa);
+// CREATE_VCPU's for a CPU that runs a vCPU the guest created (a VMSA on a
+// guest page): that vCPU is stopped and let go as by detach_vcpu, its VMSA
+// staying live (DELETE_VCPU gives it back). false where the CPU runs none,
+// or the vCPU the loader started (SVSM memory), which no CREATE_VCPU replaces.
+Result<bool> detach_guest_created(uint32_t apic_id);
 // What the guest asked when it came back to VMPL0: its call (from a copy of
 // the VMSA page), and the start it belongs to (the Calling Area it began with).
 struct GuestExit {
@@ -136,10 +152,13 @@ struct GuestExit {
     uint64_t start = 0;
 };
 // Runs this CPU's guest vCPU until it asks for VMPL0, first writing results
-// (null: none, the last exit was not a call) into its VMSA page.
+// (null: none, the last exit was not a call) into its VMSA page when they
+// answer a call of its start (results_start; else they are dropped).
 // kUnsupported where the kernel does not run the guest, kNotFound while this
-// CPU has no guest vCPU, else the platform's or the page's error.
-Result<GuestExit> run_vcpu(const svsm::CallRegs* results);
+// CPU has no guest vCPU (or DELETE_VCPU stops it, or the platform refuses to
+// run it: the guest destroyed it by AP destruction), else the platform's or
+// the page's error.
+Result<GuestExit> run_vcpu(const svsm::CallRegs* results, uint64_t results_start);
 
 // The initial Calling Area of the vCPU on CPU index.
 PhysAddr initial_caa(unsigned cpu_index);

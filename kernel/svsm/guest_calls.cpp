@@ -141,12 +141,14 @@ int64_t sys_guest_run(task::Task& t, uint64_t results, uint64_t out) {
     if (!(t.flags & abi::kManifestPerCpu)) return fail(Error::kDenied);
     if (!begin_guest_call(t)) return fail(Error::kDenied);
     svsm::CallRegs in;
+    uint64_t start = 0;
     if (results != 0) {
         abi::GuestCall r;
         if (auto c = task::copy_from_task(t, results, &r, sizeof r); !c) return fail(c.error());
         in = svsm::CallRegs{.rax = r.rax, .rcx = r.rcx, .rdx = r.rdx, .r8 = r.r8, .r9 = r.r9};
+        start = r.start;
     }
-    auto exit = run_vcpu(results != 0 ? &in : nullptr);
+    auto exit = run_vcpu(results != 0 ? &in : nullptr, start);
     if (!exit) return fail(exit.error());
     const abi::GuestCall call{.rax = exit->call.rax,
                               .rcx = exit->call.rcx,

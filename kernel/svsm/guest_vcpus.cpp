@@ -20,8 +20,10 @@ struct Context {
     PhysAddr vmsa;            // zero: none
     bool svsm_owned = false;  // a page of SVSM memory (the loader's start), else the guest's own (CREATE_VCPU)
     PhysAddr caa;
-    uint64_t start = 0;  // counts starts on this CPU
-    bool ready = false;  // reserved while the platform starts it, then ready to run
+    uint64_t start = 0;     // counts starts on this CPU
+    bool ready = false;     // reserved while the platform starts it, then ready to run
+    bool in_run = false;    // this CPU's run_vcpu uses the page (to write it, or runs it)
+    bool stopping = false;  // a stop (DELETE_VCPU, a CREATE_VCPU replacing it) is under way: no run begins
 };
 
 // A start in progress on that CPU (reserve_vcpu), in `start`'s top bit.
@@ -99,27 +101,108 @@ bool vcpu_attached(PhysAddr vmsa) {
     return false;
 }
 
-Result<GuestExit> run_vcpu(const svsm::CallRegs* results) {
+namespace {
+
+// Stops the vCPU CPU i runs (its `stopping` set by the caller, under the
+// lock): the platform first (SNP: AP destruction, answered once no CPU runs
+// it), then that CPU's loop lets go of the page: its run_vcpu comes back
+// from the run, or is refused it, and leaves the page.
+Result<void> stop_and_let_go(unsigned i, PhysAddr vmsa, const char* why) {
+    const uint32_t apic_id = arch::cpu(i).apic_id;
+    if (auto stopped = platform::current().stop_guest_vcpu(apic_id, kGuestVmpl); !stopped) {
+        LockGuard guard(contexts_lock);
+        contexts[i].stopping = false;
+        return Fail(stopped.error());
+    }
+    for (;;) {
+        {
+            LockGuard guard(contexts_lock);
+            Context& c = contexts[i];
+            if (!c.in_run) {
+                c = Context{.start = c.start};  // no vCPU on that CPU; the next start counts on
+                break;
+            }
+        }
+        arch::pause();
+    }
+    log::info("guest: vCPU on CPU {} (APIC ID {}) stopped and its VMSA {:#x} let go ({})", i, apic_id, vmsa.raw(), why);
+    return {};
+}
+
+}  // namespace
+
+Result<bool> detach_vcpu(PhysAddr vmsa) {
+    if (!kernel_runs_guest()) return false;
+    unsigned i = 0;
+    {
+        LockGuard guard(contexts_lock);
+        while (i < arch::kMaxCpus && (contexts[i].svsm_owned || contexts[i].vmsa != vmsa)) ++i;
+        if (i == arch::kMaxCpus) return false;
+        if (contexts[i].stopping) return Fail(Error::kBusy);  // another stop of it is under way
+        contexts[i].stopping = true;
+    }
+    WARDEN_TRY_VOID(stop_and_let_go(i, vmsa, "DELETE_VCPU"));
+    return true;
+}
+
+Result<bool> detach_guest_created(uint32_t apic_id) {
+    if (!kernel_runs_guest()) return false;
+    const unsigned i = cpu_of(apic_id);
+    if (i == arch::kMaxCpus) return false;
+    PhysAddr vmsa;
+    {
+        LockGuard guard(contexts_lock);
+        Context& c = contexts[i];
+        if (c.vmsa.raw() == 0 || c.svsm_owned) return false;
+        if (c.stopping) return Fail(Error::kBusy);
+        c.stopping = true;
+        vmsa = c.vmsa;
+    }
+    WARDEN_TRY_VOID(stop_and_let_go(i, vmsa, "CREATE_VCPU of another VMSA for its APIC ID"));
+    return true;
+}
+
+namespace {
+
+// Ends this CPU's use of its context's page (run_vcpu, every way out).
+struct InRun {
+    ~InRun() {
+        LockGuard guard(contexts_lock);
+        contexts[arch::this_cpu().index].in_run = false;
+    }
+};
+
+}  // namespace
+
+Result<GuestExit> run_vcpu(const svsm::CallRegs* results, uint64_t results_start) {
     if (!kernel_runs_guest()) return Fail(Error::kUnsupported);
     Context c;
     {
         LockGuard guard(contexts_lock);
-        c = contexts[arch::this_cpu().index];  // only this CPU's loop runs it; CREATE_VCPU only adds
+        Context& mine = contexts[arch::this_cpu().index];  // only this CPU's loop runs it
+        if (mine.vmsa.raw() == 0 || !mine.ready || mine.stopping) return Fail(Error::kNotFound);
+        mine.in_run = true;
+        c = mine;
     }
-    if (c.vmsa.raw() == 0 || !c.ready) return Fail(Error::kNotFound);
+    const InRun in_run;
     WARDEN_TRY_VOID(with_vmsa(c, [&](std::span<uint8_t> page) -> Result<void> {
-        if (results) {
+        // Results answer a call of this start only: after a CREATE_VCPU
+        // replaced the caller's own vCPU, its answer is not the new one's.
+        if (results && results_start == c.start) {
             if (auto stored = svsm::store_results(page, *results); !stored) return stored;
         }
         return svsm::set_runnable(page, true);
     }));
-    WARDEN_TRY_VOID(platform::current().run_vmpl(kGuestVmpl));
+    const auto ran = platform::current().run_vmpl(kGuestVmpl);
     uint8_t copy[svsm::kVmsaCallBytes];
     WARDEN_TRY_VOID(with_vmsa(c, [&](std::span<uint8_t> page) -> Result<void> {
         if (auto held = svsm::set_runnable(page, false); !held) return held;
         std::memcpy(copy, page.data(), sizeof copy);  // copied, then decoded: the guest wrote these registers
         return {};
     }));
+    // Refused: the platform has no context for it (AP destruction by the
+    // guest, which asks DELETE_VCPU next): as a CPU with no vCPU, it waits.
+    if (!ran) return Fail(ran.error() == Error::kDenied ? Error::kNotFound : ran.error());
     WARDEN_TRY(call, svsm::decode_call(copy));
     return GuestExit{.call = call, .caa = c.caa, .start = c.start};
 }

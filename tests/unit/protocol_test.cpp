@@ -142,6 +142,19 @@ TEST_CASE("protocol: AP creation puts action, VMPL and APIC ID in info_1, the VM
     CHECK(create_ap(hv, *ghcb, ApCreate{.vmsa_gpa = 0x7000, .vmpl = 4}).error() == Error::kInvalidArgument);
 }
 
+TEST_CASE("protocol: AP destruction names the APIC ID and VMPL (action 2), no RAX; VMPL0 is never destroyed") {
+    RecordingHv hv;
+    auto ghcb = std::make_unique<Ghcb>();
+    REQUIRE(destroy_ap(hv, *ghcb, 5, 2).ok());
+    CHECK(hv.code == 0x80000013);
+    CHECK(hv.info1 == ((uint64_t{5} << 32) | (uint64_t{2} << 16) | 2));
+    CHECK_FALSE(hv.rax_valid);
+    CHECK(destroy_ap(hv, *ghcb, 5, 0).error() == Error::kInvalidArgument);
+    CHECK(destroy_ap(hv, *ghcb, 5, 4).error() == Error::kInvalidArgument);
+    hv.refuse = true;
+    CHECK(destroy_ap(hv, *ghcb, 5, 2).error() == Error::kDenied);
+}
+
 TEST_CASE("protocol: RUN_VMPL names the VMPL in info_1 (GHCB spec 4.1.13: exit 0x80000018)") {
     RecordingHv hv;
     auto ghcb = std::make_unique<Ghcb>();

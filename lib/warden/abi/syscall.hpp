@@ -129,6 +129,8 @@ inline constexpr uint64_t kGuestMapSize = kGuestMapBase;   // GPAs below 16 TiB
 // kGuestRun's call and results: the guest's registers (SPEC-FACTS 7), the
 // Calling Area the vCPU started with and which start it is (a new one when
 // a vCPU is started on this CPU again: the loop starts over at its caa).
+// Results carry the start of the call they answer: the kernel drops them
+// when this CPU's vCPU has started anew since (a CREATE_VCPU replaced it).
 struct GuestCall {
     uint64_t rax = 0, rcx = 0, rdx = 0, r8 = 0, r9 = 0;
     uint64_t caa = 0;

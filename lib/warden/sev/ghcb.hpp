@@ -46,11 +46,13 @@ inline constexpr uint16_t kGhcbVersion = 2;
 namespace exit {
 inline constexpr uint64_t kCpuid = 0x72, kIoio = 0x7b, kMsr = 0x7c, kRdtsc = 0x6e, kRdtscp = 0x87;
 inline constexpr uint64_t kMmioRead = 0x80000001, kMmioWrite = 0x80000002;
-inline constexpr uint64_t kApHltLoop = 0x80000004;  // AP reset hold through the GHCB page
+inline constexpr uint64_t kApHltLoop = 0x80000004;    // AP reset hold through the GHCB page
+inline constexpr uint64_t kApJumpTable = 0x80000005;  // exit_info_1 0 set (exit_info_2 the GPA), 1 get
 inline constexpr uint64_t kPageStateChange = 0x80000010;
 inline constexpr uint64_t kGuestRequest = 0x80000011, kExtGuestRequest = 0x80000012;
 inline constexpr uint64_t kApCreation = 0x80000013;
-inline constexpr uint64_t kRunVmpl = 0x80000018;  // exit_info_1 7:0 the VMPL to run
+inline constexpr uint64_t kGetApicIds = 0x80000017;  // RAX the buffer's pages, exit_info_1 its GPA
+inline constexpr uint64_t kRunVmpl = 0x80000018;     // exit_info_1 7:0 the VMPL to run
 inline constexpr uint64_t kHvFeatures = 0x8000fffd, kTermination = 0x8000fffe;
 }  // namespace exit
 

@@ -74,6 +74,8 @@ Result<void> check_page_state(uint64_t response);  // kDenied when the error fie
 Result<void> check_run_vmpl(uint64_t response);
 inline constexpr uint64_t kHvFeatureSnp = bit(0);
 inline constexpr uint64_t kHvFeatureApCreation = bit(1);
+// The APIC ID list: GET_APIC_IDS (VMGEXIT 0x80000017, svm/apic_ids.hpp).
+inline constexpr uint64_t kHvFeatureApicIdList = bit(4);
 // Multiple VMPLs: AP creation at a VMPL and RUN_VMPL (Linux sev-common.h
 // GHCB_HV_FT_SNP_MULTI_VMPL, which a guest below VMPL0 requires).
 inline constexpr uint64_t kHvFeatureMultiVmpl = bit(5);

@@ -47,6 +47,14 @@ Result<void> create_ap(Hypervisor& hv, Ghcb& ghcb, const ApCreate& a) {
     return ghcb.check_result();
 }
 
+Result<void> destroy_ap(Hypervisor& hv, Ghcb& ghcb, uint32_t apic_id, uint8_t vmpl) {
+    if (vmpl == 0 || vmpl > 3) return Fail(Error::kInvalidArgument);
+    ghcb.begin();
+    ghcb.set_exit(exit::kApCreation, ap_creation_info(ApCreate{.apic_id = apic_id, .vmpl = vmpl}, kApActionDestroy), 0);
+    WARDEN_TRY_VOID(hv.vmgexit(ghcb));
+    return ghcb.check_result();
+}
+
 Result<void> run_vmpl(Hypervisor& hv, Ghcb& ghcb, uint8_t vmpl) {
     if (vmpl > 3) return Fail(Error::kInvalidArgument);
     ghcb.begin();

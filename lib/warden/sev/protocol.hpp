@@ -73,6 +73,10 @@ uint64_t ap_creation_info(const ApCreate& a, uint64_t action);
 // kInvalidArgument for a VMSA GPA that is not page aligned or a VMPL > 3;
 // kDenied when the hypervisor refuses.
 Result<void> create_ap(Hypervisor& hv, Ghcb& ghcb, const ApCreate& a);
+// AP destruction: the vCPU with that APIC ID no longer runs a context at
+// `vmpl` (1-3 here: VMPL0's own VMSA is never destroyed this way).
+// kInvalidArgument for VMPL 0 or > 3; kDenied when the hypervisor refuses.
+Result<void> destroy_ap(Hypervisor& hv, Ghcb& ghcb, uint32_t apic_id, uint8_t vmpl);
 
 // RUN_VMPL (VMGEXIT 0x80000018, GHCB spec 4.1.13; exit_info_1 = the VMPL):
 // the hypervisor runs this vCPU's context at `vmpl` (created by AP creation

@@ -128,7 +128,8 @@ int64_t serve_guest_runs(KernelServices& services, svsm::VcpuState& vcpu) {
         // the idle work of this CPU gets its turn.
         if (svsm::serve(regs, vcpu, services)) {
             note_call(asked);
-            answer = abi::GuestCall{.rax = regs.rax, .rcx = regs.rcx, .rdx = regs.rdx, .r8 = regs.r8, .r9 = regs.r9};
+            answer = abi::GuestCall{
+                .rax = regs.rax, .rcx = regs.rcx, .rdx = regs.rdx, .r8 = regs.r8, .r9 = regs.r9, .start = call.start};
             results = &answer;
             (void)svc::syscall(Sys::kYield);
         } else {
