@@ -146,6 +146,7 @@ void wait_until_settled() {
     must(platform::current().init_cpu(0), "platform setup of the BSP (SNP: its GHCB)");
     console::init();  // IGVM: the port IO it needs works from here
     const uint64_t tsc_hz = arch::calibrate_tsc();
+    if (tsc_hz == 0) panic("tsc: no PIT one-shot pair measured a rate (the clock every timeout uses)");
     log::info("tsc: {} MHz", tsc_hz / 1'000'000);
     boot::log_entry_cost(kernel_main_tsc, loaded_tsc);
     must(arch::apic::init_bsp(mm::map_device_page), "local APIC");
