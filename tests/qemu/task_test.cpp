@@ -5,6 +5,7 @@
 #include "task/queue.hpp"
 #include "task/sched.hpp"
 #include "test/ktest.hpp"
+#include "warden/ipc/system.hpp"
 
 using namespace warden;
 
@@ -61,21 +62,16 @@ KTEST("ipc: ping and pong on two CPUs complete every call") {
     KCHECK(ping->exit_code == 0);
 }
 
-KTEST("queues: a full queue refuses a send with kBusy and keeps its messages") {
-    task::Queue* q = task::find_or_create_queue("ktest-full");
-    KCHECK(q != nullptr);
-    if (q == nullptr) return;
+KTEST("queues: the kernel's share of a queue is kSenderSlots messages, then kBusy; the queue keeps them") {
+    KCHECK(task::queued("ktest-full") == 0);
     abi::Message m;
-    for (size_t i = 0; i < task::Queue::kCapacity; ++i) {
+    for (size_t i = 0; i < ipc::kSenderSlots; ++i) {
         m.label = i;
-        KCHECK(q->send(m).ok());
+        KCHECK(task::kernel_send("ktest-full", m).ok());
     }
-    KCHECK(q->send(m).error() == Error::kBusy);
-    KCHECK(q->size() == task::Queue::kCapacity);
-    auto first = q->receive(0);
-    KCHECK((first.ok() && first->label == 0));
-    while (q->size() > 0) (void)q->receive(0);
-    KCHECK(q->receive(0).error() == Error::kTimedOut);
+    KCHECK(task::kernel_send("ktest-full", m).error() == Error::kBusy);
+    KCHECK(task::queued("ktest-full") == ipc::kSenderSlots);
+    KCHECK(task::ipc_broken_invariant() == nullptr);
 }
 
 KTEST("fw_cfg: the service finds and reads a file the host passed") {

@@ -214,7 +214,10 @@ TEST_CASE("ipc: malformed tokens, handles and grants are refused") {
     CHECK(s->grant(1, 2, 1, 4).error() == Error::kInvalidArgument);
     CHECK(s->add_task(1, 5).error() == Error::kOutOfRange);  // the slot is live
     CHECK(s->add_task(kMaxTasks, 5).error() == Error::kOutOfRange);
-    CHECK(s->kernel_send(5, msg(0)).error() == Error::kNotFound);
+    CHECK(s->kernel_send(5, msg(0)).error() == Error::kNotFound);  // never added
+    CHECK(s->add_queue(kMaxQueues).error() == Error::kOutOfRange);
+    REQUIRE(s->add_queue(5).ok());
+    CHECK(s->kernel_send(5, msg(0)).ok());  // a queue with no server yet keeps it
 }
 
 TEST_CASE("ipc: the kernel's doorbell wakes a waiting server and has one share") {

@@ -10,6 +10,12 @@ Result<void> System::add_task(TaskSlot t, uint32_t id) {
     return {};
 }
 
+Result<void> System::add_queue(size_t q) {
+    if (q >= kMaxQueues) return Fail(Error::kOutOfRange);
+    queues_[q].exists = true;
+    return {};
+}
+
 Result<void> System::grant(TaskSlot t, size_t h, size_t q, uint8_t rights) {
     if (!live(t) || h >= abi::kMaxHandles || q >= kMaxQueues) return Fail(Error::kOutOfRange);
     if (rights == 0 || (rights & ~(kRightSend | kRightReceive))) return Fail(Error::kInvalidArgument);

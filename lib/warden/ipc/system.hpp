@@ -65,6 +65,8 @@ public:
     // ---- Setup, from the manifests.
     // A live task at slot t whose messages carry `id` as their sender.
     Result<void> add_task(TaskSlot t, uint32_t id);
+    // Queue q exists (a grant names it too); kOutOfRange past kMaxQueues.
+    Result<void> add_queue(size_t q);
     // Handle h of task t names queue q with `rights`. kOutOfRange for a bad
     // slot, handle or queue; kAlreadyMapped when the handle is taken or
     // another live task holds the queue's receive right.
