@@ -74,6 +74,25 @@ KTEST("queues: the kernel's share of a queue is kSenderSlots messages, then kBus
     KCHECK(task::ipc_broken_invariant() == nullptr);
 }
 
+KTEST("ipc: a hostile task's attacks are refused; its victims, their servers and the kernel's books are unharmed") {
+    task::Task* hostile = wait_for("hostile", 20'000'000);
+    task::Task* victim = wait_for("victim-client", 20'000'000);
+    task::Task* sink = wait_for("sink", 5'000'000);
+    task::Task* mortal = wait_for("mortal-client", 5'000'000);
+    if (!KCHECK((hostile != nullptr && victim != nullptr && sink != nullptr && mortal != nullptr))) return;
+    KCHECK((hostile->state == task::State::kExited && hostile->exit_code == 0));
+    KCHECK((victim->state == task::State::kExited && victim->exit_code == 0));
+    KCHECK((sink->state == task::State::kExited && sink->exit_code == 0));
+    KCHECK((mortal->state == task::State::kExited && mortal->exit_code == 0));
+    task::Task* server = task::find_task("victim-server");
+    KCHECK((server != nullptr && server->state != task::State::kExited && server->state != task::State::kFaulted));
+    // Nothing the ended tasks held stays charged, and every count adds up.
+    KCHECK(task::reply_rights_held(*hostile) == 0);
+    KCHECK(task::reply_rights_held(*sink) == 0);
+    KCHECK(task::ipc_broken_invariant() == nullptr);
+    KCHECK(task::queued("sink") == 0);
+}
+
 KTEST("fw_cfg: the service finds and reads a file the host passed") {
     task::Task* fw = task::find_task("fw_cfg");
     KCHECK((fw != nullptr && fw->state != task::State::kExited && fw->state != task::State::kFaulted));
