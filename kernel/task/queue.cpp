@@ -17,16 +17,15 @@ size_t queue_count = 0;
 
 ipc::TaskSlot slot(const Task& t) { return static_cast<ipc::TaskSlot>(t.id - 1); }  // ids count from 1
 
-// Makes ready every task the model named (outside the lock).
-void wake_all(const ipc::Wakes& w) {
-    for (size_t i = 0; i < w.count; ++i) {
-        if (Task* t = task_by_id(static_cast<uint32_t>(w.list[i].task) + 1)) sched::wake(*t);
-    }
+// Makes ready a task the model named (outside the lock).
+void wake(ipc::TaskSlot s) {
+    if (s >= ipc::kMaxTasks) return;  // kNobody, kKernel
+    if (Task* t = task_by_id(static_cast<uint32_t>(s) + 1)) sched::wake(*t);
 }
 
-Result<void> woken(Result<ipc::Wakes> r) {
+Result<void> woken(Result<ipc::TaskSlot> r) {
     if (!r) return Fail(r.error());
-    wake_all(*r);
+    wake(*r);
     return {};
 }
 
@@ -107,7 +106,8 @@ Result<void> kernel_send(const char* queue, const abi::Message& m) {
 }
 
 void ipc_task_ended(Task& t) {
-    wake_all(locked([&](ipc::System& s) { return s.end_task(slot(t)); }));
+    const ipc::Wakes w = locked([&](ipc::System& s) { return s.end_task(slot(t)); });
+    for (size_t i = 0; i < w.count; ++i) wake(w.list[i]);
 }
 
 size_t queued(const char* queue) {

@@ -51,7 +51,7 @@ size_t System::charge_of(TaskSlot from, size_t q) const {
     return n;
 }
 
-Result<Wakes> System::enqueue(size_t q, TaskSlot from, const abi::Message& m, bool is_call, uint32_t call_number) {
+Result<TaskSlot> System::enqueue(size_t q, TaskSlot from, const abi::Message& m, bool is_call, uint32_t call_number) {
     QueueState& queue = queues_[q];
     if (queue.server_ended && !queue.restartable) return Fail(Error::kPeerGone);
     if (queue.count == kQueueSlots || charge_of(from, q) == kSenderSlots) return Fail(Error::kBusy);
@@ -64,31 +64,28 @@ Result<Wakes> System::enqueue(size_t q, TaskSlot from, const abi::Message& m, bo
     e.message.sender = from == kKernel ? 0 : tasks_[from].id;
     e.message.reply = 0;
     ++queue.count;
-    Wakes wakes;
-    if (queue.receiver_waiting) {
-        queue.receiver_waiting = false;
-        wakes.add(queue.server, Error{});
-    }
-    return wakes;
+    if (!queue.receiver_waiting) return kNobody;
+    queue.receiver_waiting = false;
+    return queue.server;
 }
 
-Result<Wakes> System::send(TaskSlot t, size_t h, const abi::Message& m) {
+Result<TaskSlot> System::send(TaskSlot t, size_t h, const abi::Message& m) {
     WARDEN_TRY(q, queue_of(t, h, kRightSend));
     return enqueue(q, t, m, false, 0);
 }
 
-Result<Wakes> System::call(TaskSlot t, size_t h, const abi::Message& m) {
+Result<TaskSlot> System::call(TaskSlot t, size_t h, const abi::Message& m) {
     WARDEN_TRY(q, queue_of(t, h, kRightSend));
     TaskState& caller = tasks_[t];
     if (caller.waiting) return Fail(Error::kBusy);
-    WARDEN_TRY(wakes, enqueue(q, t, m, true, caller.call_number + 1));
+    WARDEN_TRY(server, enqueue(q, t, m, true, caller.call_number + 1));
     ++caller.call_number;
     caller.waiting = true;
     caller.answered = false;
-    return wakes;
+    return server;
 }
 
-Result<Wakes> System::kernel_send(size_t q, const abi::Message& m) {
+Result<TaskSlot> System::kernel_send(size_t q, const abi::Message& m) {
     if (q >= kMaxQueues || !queues_[q].exists) return Fail(Error::kNotFound);
     return enqueue(q, kKernel, m, false, 0);
 }
@@ -143,15 +140,14 @@ Result<abi::Message> System::receive(TaskSlot t, size_t h) {
     return Fail(Error::kNotFound);
 }
 
-void System::answer(TaskSlot caller, Error e, const abi::Message* m, Wakes& wakes) {
+void System::answer(TaskSlot caller, Error e, const abi::Message* m) {
     TaskState& c = tasks_[caller];
     c.answered = true;
     c.answer_error = e;
     c.answer = m ? *m : abi::Message{};
-    wakes.add(caller, e);
 }
 
-Result<Wakes> System::reply(TaskSlot t, uint32_t token, const abi::Message& m) {
+Result<TaskSlot> System::reply(TaskSlot t, uint32_t token, const abi::Message& m) {
     if (!live(t)) return Fail(Error::kBadHandle);
     const size_t slot = (token & 0xff) - 1;  // token 0: slot wraps past the table
     if ((token & 0xff) == 0 || slot >= kReplyRights) return Fail(Error::kBadHandle);
@@ -165,9 +161,8 @@ Result<Wakes> System::reply(TaskSlot t, uint32_t token, const abi::Message& m) {
     abi::Message out = m;
     out.sender = tasks_[t].id;
     out.reply = 0;
-    Wakes wakes;
-    answer(caller, Error{}, &out, wakes);
-    return wakes;
+    answer(caller, Error{}, &out);
+    return caller;
 }
 
 Result<abi::Message> System::take_reply(TaskSlot t) {
@@ -196,8 +191,10 @@ Wakes System::end_task(TaskSlot t) {
     // As a server: every call it held is answered "gone".
     for (ReplyRight& right : ended.rights) {
         if (!right.held) continue;
-        if (awaits(right.caller, right.caller_id, right.caller_call))
-            answer(right.caller, Error::kPeerGone, nullptr, wakes);
+        if (awaits(right.caller, right.caller_id, right.caller_call)) {
+            answer(right.caller, Error::kPeerGone, nullptr);
+            wakes.add(right.caller);
+        }
         right = ReplyRight{};
     }
     for (size_t q = 0; q < kMaxQueues; ++q) {
@@ -220,7 +217,8 @@ Wakes System::end_task(TaskSlot t) {
             if (!drop_all) {
                 kept[n++] = e;
             } else if (call_alive(e)) {
-                answer(e.from, Error::kPeerGone, nullptr, wakes);
+                answer(e.from, Error::kPeerGone, nullptr);
+                wakes.add(e.from);
             }
         }
         for (size_t i = 0; i < kQueueSlots; ++i) queue.ring[i] = i < n ? kept[i] : Entry{};

@@ -46,17 +46,12 @@ using TaskSlot = uint16_t;                   // the kernel's task table index
 inline constexpr TaskSlot kKernel = 0xfffe;  // the kernel's own sends (the console's doorbell)
 inline constexpr TaskSlot kNobody = 0xffff;
 
-// A task to make ready, and why: Error{} for a message or reply that
-// arrived, kPeerGone for a call that ended with its server.
-struct Wake {
-    TaskSlot task = kNobody;
-    Error error{};
-};
+// The callers an ending task answered kPeerGone (end_task): to make ready.
 struct Wakes {
-    Wake list[kMaxTasks + 1];
+    TaskSlot list[kMaxTasks];
     size_t count = 0;
-    void add(TaskSlot t, Error e) {
-        if (t != kNobody && t != kKernel && count < sizeof list / sizeof list[0]) list[count++] = Wake{t, e};
+    void add(TaskSlot t) {
+        if (t < kMaxTasks && count < kMaxTasks) list[count++] = t;
     }
 };
 
@@ -75,16 +70,17 @@ public:
     // server ends; another refuses them from then on (kPeerGone).
     void set_restartable(size_t q, bool restartable);
 
-    // ---- What tasks do; each returns whom to wake.
+    // ---- What tasks do; each returns the one task to wake (kNobody: none):
+    // a waiting server a message arrived for, or the caller a reply reached.
     // kBadHandle without the send right on h; kBusy when t's share of the
     // queue (kSenderSlots) or the queue is full; kPeerGone when its server
     // ended and it is not restartable.
-    Result<Wakes> send(TaskSlot t, size_t h, const abi::Message& m);
+    Result<TaskSlot> send(TaskSlot t, size_t h, const abi::Message& m);
     // A send that makes t wait for its reply (take_reply); as send, and
     // kBusy while t waits for another reply.
-    Result<Wakes> call(TaskSlot t, size_t h, const abi::Message& m);
+    Result<TaskSlot> call(TaskSlot t, size_t h, const abi::Message& m);
     // The kernel's own message to queue q (no right, one share).
-    Result<Wakes> kernel_send(size_t q, const abi::Message& m);
+    Result<TaskSlot> kernel_send(size_t q, const abi::Message& m);
     // The oldest message of h's queue, with sender and, for a call, the
     // reply token of the right t now holds. kBadHandle without the receive
     // right; kNotFound when empty (t is noted as waiting: a send wakes it);
@@ -94,7 +90,7 @@ public:
     // Answers the call behind `token` with m, using the right up. kBadHandle
     // when t holds no such right (never held it, or used it); kPeerGone when
     // its caller gave up or ended (the right is used up all the same).
-    Result<Wakes> reply(TaskSlot t, uint32_t token, const abi::Message& m);
+    Result<TaskSlot> reply(TaskSlot t, uint32_t token, const abi::Message& m);
     // The caller's reply once it arrived: kNotFound while it waits, kPeerGone
     // when its server ended. Either ends t's call; so does give_up.
     Result<abi::Message> take_reply(TaskSlot t);
@@ -158,11 +154,11 @@ private:
 
     bool live(TaskSlot t) const { return t < kMaxTasks && tasks_[t].live; }
     Result<size_t> queue_of(TaskSlot t, size_t h, uint8_t right) const;
-    Result<Wakes> enqueue(size_t q, TaskSlot from, const abi::Message& m, bool is_call, uint32_t call_number);
+    Result<TaskSlot> enqueue(size_t q, TaskSlot from, const abi::Message& m, bool is_call, uint32_t call_number);
     bool call_alive(const Entry& e) const;
     bool awaits(TaskSlot caller, uint32_t id, uint32_t call) const;
     void pop(QueueState& q);
-    void answer(TaskSlot caller, Error e, const abi::Message* m, Wakes& wakes);
+    void answer(TaskSlot caller, Error e, const abi::Message* m);
     size_t charge_of(TaskSlot from, size_t q) const;
 
     TaskState tasks_[kMaxTasks];
