@@ -42,6 +42,7 @@ Result<void> grant_rights(Task& task, const abi::Manifest& manifest) {
     if (manifest.serves[0] != '\0') {
         WARDEN_TRY(q, find_or_create_queue(manifest.serves));
         WARDEN_TRY_VOID(ipc_grant(task, 0, q, ipc::kRightReceive));
+        if (manifest.flags & abi::kManifestRestartable) ipc_set_restartable(q);
     }
     for (size_t i = 0; i < abi::kMaxUses; ++i) {
         if (manifest.uses[i][0] == '\0') continue;
@@ -60,6 +61,9 @@ Task* start_one(const char* file, std::span<const uint8_t> image, const abi::Man
         return nullptr;
     }
     Task& task = **t;
+    task.file = file;
+    task.image = image;
+    task.manifest = manifest;
     if (auto rights = grant_rights(task, manifest); !rights) {
         log::error("tasks: {}: its rights cannot be granted: {}", task.name, rights.error());
         return nullptr;
@@ -98,6 +102,22 @@ void per_cpu_name(char (&name)[abi::kNameBytes], unsigned cpu) {
 }
 
 }  // namespace
+
+bool restart_task(Task& ended) {
+    if (!(ended.flags & abi::kManifestRestartable)) return false;
+    const char* how = ended.state == State::kFaulted ? "faulted" : "exited";
+    if (ended.restarts == kMaxRestarts) {
+        log::error("tasks: {} {} and stays down: restarted {} times already", ended.name, how, kMaxRestarts);
+        return false;
+    }
+    Task* fresh = start_one(ended.file, ended.image, ended.manifest, ended.cpu);
+    if (fresh == nullptr) return false;  // start_one said why
+    fresh->restarts = static_cast<uint8_t>(ended.restarts + 1);
+    log::warn("tasks: {} {}: restarted as task {} on cpu {} with fresh memory (restart {} of {})", ended.name, how,
+              fresh->id, fresh->cpu, fresh->restarts, kMaxRestarts);
+    sched::make_ready(*fresh);
+    return true;
+}
 
 unsigned start_boot_tasks(unsigned online) {
     unsigned started = 0, next_ap = 0;

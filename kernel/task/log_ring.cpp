@@ -41,6 +41,7 @@ RingSink sink;
 Result<PhysAddr> create() {
     constexpr unsigned kOrder = 4;  // 16 pages
     static_assert((1u << kOrder) == abi::LogRing::kPages);
+    if (ring != nullptr) return mm::direct_map_to_phys(ring);
     WARDEN_TRY(frames, mm::alloc_zeroed(kOrder));
     ring = mm::phys_to_virt<abi::LogRing>(frames);
     return frames;

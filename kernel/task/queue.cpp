@@ -61,6 +61,13 @@ Result<void> ipc_grant(Task& t, size_t h, size_t q, uint8_t rights) {
     return locked([&](ipc::System& s) { return s.grant(slot(t), h, q, rights); });
 }
 
+void ipc_set_restartable(size_t q) {
+    locked([&](ipc::System& s) {
+        s.set_restartable(q, true);
+        return 0;
+    });
+}
+
 Result<void> ipc_send(Task& t, uint64_t h, const abi::Message& m) {
     return woken(locked([&](ipc::System& s) { return s.send(slot(t), h, m); }));
 }

@@ -19,6 +19,8 @@ Result<void> ipc_add_task(Task& t);
 // the served queue (one live task each: kAlreadyMapped otherwise), send on
 // the used ones.
 Result<void> ipc_grant(Task& t, size_t h, size_t q, uint8_t rights);
+// Queue q outlives its server: its messages wait for the next instance.
+void ipc_set_restartable(size_t q);
 
 // ---- The system calls.
 Result<void> ipc_send(Task& t, uint64_t h, const abi::Message& m);

@@ -3,6 +3,7 @@
 // only ever runs on its own CPU, so no other CPU can resume it meanwhile.
 #include "task/sched.hpp"
 
+#include "task/boot_tasks.hpp"
 #include "task/queue.hpp"
 
 #include "arch/x86_64/apic.hpp"
@@ -158,6 +159,7 @@ void finish_current(State how, int64_t code) {
         t.state = how;
         t.exit_code = code;
     }
+    (void)restart_task(t);  // kManifestRestartable only
     schedule(false);
     panic("task {} ran after it finished", t.name);
 }

@@ -57,6 +57,12 @@ struct Task {
     bool woken = false;
 
     uint8_t flags = 0;  // the manifest's (abi::kManifest*)
+    // What it was made from, for a restart (kManifestRestartable): its
+    // embedded image, its manifest as placed, and the restarts so far.
+    const char* file = "";
+    std::span<const uint8_t> image;
+    abi::Manifest manifest;
+    uint8_t restarts = 0;
 
     int64_t exit_code = 0;
     unsigned fault_vector = 0;   // when faulted: the exception

@@ -1,6 +1,8 @@
 // Boot tests for tasks, system calls, queues and fault containment (issue 6).
 // The image embeds the test services of services/tests/; these cases wait for
 // them (letting the BSP's tasks run meanwhile) and check what they reported.
+#include <string_view>
+
 #include "task/task.hpp"
 #include "task/queue.hpp"
 #include "task/sched.hpp"
@@ -91,6 +93,21 @@ KTEST("ipc: a hostile task's attacks are refused; its victims, their servers and
     KCHECK(task::reply_rights_held(*sink) == 0);
     KCHECK(task::ipc_broken_invariant() == nullptr);
     KCHECK(task::queued("sink") == 0);
+}
+
+KTEST("tasks: a restartable service that faults is restarted with fresh memory and serves its queue again") {
+    task::Task* client = wait_for("phoenix-client", 20'000'000);
+    if (!KCHECK(client != nullptr)) return;
+    KCHECK((client->state == task::State::kExited && client->exit_code == 0));
+    size_t faulted = 0, running = 0;
+    for (task::Task* t : task::all_tasks()) {
+        if (std::string_view(t->name) != "phoenix") continue;
+        faulted += t->state == task::State::kFaulted;
+        running += t->state != task::State::kFaulted && t->state != task::State::kExited;
+        if (t->state != task::State::kFaulted) KCHECK(t->restarts == 1);
+    }
+    KCHECK(faulted == 1);
+    KCHECK(running == 1);
 }
 
 KTEST("fw_cfg: the service finds and reads a file the host passed") {
