@@ -3,9 +3,9 @@
 // them (letting the BSP's tasks run meanwhile) and check what they reported.
 #include <string_view>
 
-#include "task/task.hpp"
 #include "task/queue.hpp"
 #include "task/sched.hpp"
+#include "task/task.hpp"
 #include "test/ktest.hpp"
 #include "warden/ipc/system.hpp"
 
