@@ -11,6 +11,7 @@
 #include "task/queue.hpp"
 #include "task/sched.hpp"
 #include "warden/elf.hpp"
+#include "warden/ipc/system.hpp"
 
 extern "C" const warden::task::EmbeddedService embedded_service_table[];
 extern "C" const uint64_t embedded_service_count;
@@ -33,6 +34,24 @@ unsigned place(uint8_t wanted, unsigned online, unsigned& next_ap) {
     return cpu;
 }
 
+// The rights of the manifest, minted once: receive on the served queue
+// (handle 0; one task serves a queue), send and call on the used ones
+// (handles 1..4). A task gets no others, and passes none on.
+Result<void> grant_rights(Task& task, const abi::Manifest& manifest) {
+    WARDEN_TRY_VOID(ipc_add_task(task));
+    if (manifest.serves[0] != '\0') {
+        WARDEN_TRY(q, find_or_create_queue(manifest.serves));
+        WARDEN_TRY_VOID(ipc_grant(task, 0, q, ipc::kRightReceive));
+        if (manifest.flags & abi::kManifestRestartable) ipc_set_restartable(q);
+    }
+    for (size_t i = 0; i < abi::kMaxUses; ++i) {
+        if (manifest.uses[i][0] == '\0') continue;
+        WARDEN_TRY(q, find_or_create_queue(manifest.uses[i]));
+        WARDEN_TRY_VOID(ipc_grant(task, i + 1, q, ipc::kRightSend));
+    }
+    return {};
+}
+
 Task* start_one(const char* file, std::span<const uint8_t> image, const abi::Manifest& manifest, unsigned cpu) {
     const uint64_t t0 = arch::rdtsc();
     auto t = create_task(image, manifest, cpu);
@@ -42,9 +61,12 @@ Task* start_one(const char* file, std::span<const uint8_t> image, const abi::Man
         return nullptr;
     }
     Task& task = **t;
-    if (manifest.serves[0] != '\0') task.handles[0] = find_or_create_queue(manifest.serves);
-    for (size_t i = 0; i < abi::kMaxUses; ++i) {
-        if (manifest.uses[i][0] != '\0') task.handles[i + 1] = find_or_create_queue(manifest.uses[i]);
+    task.file = file;
+    task.image = image;
+    task.manifest = manifest;
+    if (auto rights = grant_rights(task, manifest); !rights) {
+        log::error("tasks: {}: its rights cannot be granted: {}", task.name, rights.error());
+        return nullptr;
     }
     if (manifest.flags & abi::kManifestConsole) {
         auto ring = log_ring::create();
@@ -80,6 +102,22 @@ void per_cpu_name(char (&name)[abi::kNameBytes], unsigned cpu) {
 }
 
 }  // namespace
+
+bool restart_task(Task& ended) {
+    if (!(ended.flags & abi::kManifestRestartable)) return false;
+    const char* how = ended.state == State::kFaulted ? "faulted" : "exited";
+    if (ended.restarts == kMaxRestarts) {
+        log::error("tasks: {} {} and stays down: restarted {} times already", ended.name, how, kMaxRestarts);
+        return false;
+    }
+    Task* fresh = start_one(ended.file, ended.image, ended.manifest, ended.cpu);
+    if (fresh == nullptr) return false;  // start_one said why
+    fresh->restarts = static_cast<uint8_t>(ended.restarts + 1);
+    log::warn("tasks: {} {}: restarted as task {} on cpu {} with fresh memory (restart {} of {})", ended.name, how,
+              fresh->id, fresh->cpu, fresh->restarts, kMaxRestarts);
+    sched::make_ready(*fresh);
+    return true;
+}
 
 unsigned start_boot_tasks(unsigned online) {
     unsigned started = 0, next_ap = 0;

@@ -6,6 +6,8 @@
 #include <cstdint>
 #include <span>
 
+#include "task/task.hpp"
+
 namespace warden::task {
 
 struct EmbeddedService {
@@ -19,5 +21,13 @@ std::span<const EmbeddedService> embedded_services();
 
 // Creates and starts every embedded service; returns how many run.
 unsigned start_boot_tasks(unsigned online_cpus);
+
+// A kManifestRestartable task that ended (exit or fault; its IPC holdings
+// already given up): a new task from the same image and manifest, on the
+// same CPU, with fresh memory and the same rights, its served queue's
+// waiting messages now its own. At most kMaxRestarts per service; whether
+// one was started.
+inline constexpr uint8_t kMaxRestarts = 3;
+bool restart_task(Task& ended);
 
 }  // namespace warden::task

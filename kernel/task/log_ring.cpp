@@ -41,6 +41,7 @@ RingSink sink;
 Result<PhysAddr> create() {
     constexpr unsigned kOrder = 4;  // 16 pages
     static_assert((1u << kOrder) == abi::LogRing::kPages);
+    if (ring != nullptr) return mm::direct_map_to_phys(ring);
     WARDEN_TRY(frames, mm::alloc_zeroed(kOrder));
     ring = mm::phys_to_virt<abi::LogRing>(frames);
     return frames;
@@ -58,7 +59,7 @@ bool attached() { return is_attached; }
 void flush(uint64_t timeout_us) {
     if (!is_attached) return;
     // Wake the console now rather than at its next 10 ms poll.
-    if (Queue* q = find_or_create_queue("console")) (void)q->send(abi::Message{});
+    (void)kernel_send("console", abi::Message{});  // full: the console is awake already
     const uint64_t start = arch::rdtsc();
     while (ring->tail != head && arch::tsc_delta_us(start, arch::rdtsc()) < timeout_us) {
         // The console may be on this CPU: let it run.

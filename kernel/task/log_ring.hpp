@@ -9,7 +9,9 @@
 
 namespace warden::task::log_ring {
 
-// Allocates the ring (16 pages, zeroed) and returns its first frame.
+// Allocates the ring (16 pages, zeroed) and returns its first frame; the
+// same frame once it exists (a restarted console maps the same ring and goes
+// on from its tail).
 Result<PhysAddr> create();
 // Routes the kernel log into the ring from now on.
 void attach();

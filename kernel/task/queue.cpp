@@ -1,112 +1,134 @@
-// Queue rings and call/reply matching.
+// The IPC model behind one lock, and the blocking it asks for.
 #include "task/queue.hpp"
 
 #include <cstring>
-#include <new>
 
 #include "task/sched.hpp"
+#include "warden/ipc/system.hpp"
+#include "warden/spinlock.hpp"
 
 namespace warden::task {
 namespace {
 
-constexpr size_t kMaxQueues = 32;
-alignas(Queue) unsigned char queue_storage[kMaxQueues][sizeof(Queue)];
-Queue* queues[kMaxQueues];
+SpinLock lock;
+ipc::System the_system;
+char names[ipc::kMaxQueues][abi::kNameBytes];
 size_t queue_count = 0;
-SpinLock queues_lock;
 
-// Outstanding calls: token -> caller. Tokens are never 0.
-constexpr size_t kMaxCalls = 64;
-struct PendingCall {
-    uint32_t token = 0;
-    Task* caller = nullptr;
-};
-PendingCall calls[kMaxCalls];
-uint32_t next_token = 1;
-SpinLock calls_lock;
+ipc::TaskSlot slot(const Task& t) { return static_cast<ipc::TaskSlot>(t.id - 1); }  // ids count from 1
+
+// Makes ready a task the model named (outside the lock).
+void wake(ipc::TaskSlot s) {
+    if (s >= ipc::kMaxTasks) return;  // kNobody, kKernel
+    if (Task* t = task_by_id(static_cast<uint32_t>(s) + 1)) sched::wake(*t);
+}
+
+Result<void> woken(Result<ipc::TaskSlot> r) {
+    if (!r) return Fail(r.error());
+    wake(*r);
+    return {};
+}
+
+uint64_t block_ticks(uint64_t timeout_ticks) { return timeout_ticks == abi::kForever ? 0 : timeout_ticks; }
+
+// f on the model, under the lock.
+template <typename F>
+auto locked(F&& f) {
+    LockGuard guard(lock);
+    return f(the_system);
+}
 
 }  // namespace
 
-Queue::Queue(const char* name) {
-    for (size_t i = 0; i + 1 < sizeof name_ && name[i] != '\0'; ++i) name_[i] = name[i];
-}
-
-Result<void> Queue::send(const abi::Message& m) {
-    Task* to_wake = nullptr;
-    {
-        LockGuard guard(lock_);
-        if (count_ == kCapacity) return Fail(Error::kBusy);
-        ring_[(head_ + count_) % kCapacity] = m;
-        ++count_;
-        to_wake = waiter_;
-        waiter_ = nullptr;
-    }
-    if (to_wake) sched::wake(*to_wake);
-    return {};
-}
-
-Result<abi::Message> Queue::receive(uint64_t timeout_ticks) {
-    for (;;) {
-        {
-            LockGuard guard(lock_);
-            if (count_ > 0) {
-                const abi::Message m = ring_[head_];
-                head_ = (head_ + 1) % kCapacity;
-                --count_;
-                return m;
-            }
-            if (timeout_ticks == 0) return Fail(Error::kTimedOut);
-            if (waiter_ != nullptr && waiter_ != &sched::current()) return Fail(Error::kBusy);
-            waiter_ = &sched::current();
-        }
-        const uint64_t ticks = timeout_ticks == abi::kForever ? 0 : timeout_ticks;
-        if (auto r = sched::block(ticks); !r) {
-            LockGuard guard(lock_);
-            if (waiter_ == &sched::current()) waiter_ = nullptr;
-            if (count_ == 0) return Fail(r.error());
-        }
-    }
-}
-
-Queue* find_or_create_queue(const char* name) {
-    LockGuard guard(queues_lock);
+Result<size_t> find_or_create_queue(const char* name) {
+    char wanted[abi::kNameBytes] = {};  // as stored: at most 15 bytes
+    for (size_t i = 0; i + 1 < abi::kNameBytes && name[i] != '\0'; ++i) wanted[i] = name[i];
+    LockGuard guard(lock);
     for (size_t i = 0; i < queue_count; ++i) {
-        if (std::strcmp(queues[i]->name(), name) == 0) return queues[i];
+        if (std::strcmp(names[i], wanted) == 0) return i;
     }
-    if (queue_count == kMaxQueues) return nullptr;
-    Queue* q = new (queue_storage[queue_count]) Queue(name);
-    queues[queue_count++] = q;
-    return q;
+    if (queue_count == ipc::kMaxQueues) return Fail(Error::kNoMemory);
+    WARDEN_TRY_VOID(the_system.add_queue(queue_count));
+    std::memcpy(names[queue_count], wanted, sizeof wanted);
+    return queue_count++;
 }
 
-uint32_t new_reply_token(Task& caller) {
-    LockGuard guard(calls_lock);
-    for (PendingCall& c : calls) {
-        if (c.token != 0) continue;
-        c.token = next_token++;
-        if (next_token == 0) next_token = 1;
-        c.caller = &caller;
-        return c.token;
-    }
-    return 0;
+Result<void> ipc_add_task(Task& t) {
+    return locked([&](ipc::System& s) { return s.add_task(slot(t), t.id); });
 }
 
-Result<void> deliver_reply(uint32_t token, const abi::Message& m) {
-    Task* caller = nullptr;
-    {
-        LockGuard guard(calls_lock);
-        for (PendingCall& c : calls) {
-            if (token == 0 || c.token != token) continue;
-            caller = c.caller;
-            c = PendingCall{};
-            break;
+Result<void> ipc_grant(Task& t, size_t h, size_t q, uint8_t rights) {
+    return locked([&](ipc::System& s) { return s.grant(slot(t), h, q, rights); });
+}
+
+void ipc_set_restartable(size_t q) {
+    locked([&](ipc::System& s) {
+        s.set_restartable(q, true);
+        return 0;
+    });
+}
+
+Result<void> ipc_send(Task& t, uint64_t h, const abi::Message& m) {
+    return woken(locked([&](ipc::System& s) { return s.send(slot(t), h, m); }));
+}
+
+Result<abi::Message> ipc_receive(Task& t, uint64_t h, uint64_t timeout_ticks) {
+    for (;;) {
+        // kNotFound: empty, and t is noted as waiting (a send wakes it).
+        auto r = locked([&](ipc::System& s) { return s.receive(slot(t), h); });
+        if (r || r.error() != Error::kNotFound) return r;
+        if (timeout_ticks == 0) return Fail(Error::kTimedOut);
+        if (auto b = sched::block(block_ticks(timeout_ticks)); !b) {
+            auto last = locked([&](ipc::System& s) { return s.receive(slot(t), h); });
+            if (last || last.error() != Error::kNotFound) return last;
+            return Fail(Error::kTimedOut);
         }
     }
-    if (caller == nullptr || caller->waiting_reply != token) return Fail(Error::kBadHandle);
-    caller->inbox = m;
-    caller->waiting_reply = 0;
-    sched::wake(*caller);
-    return {};
+}
+
+Result<abi::Message> ipc_call(Task& t, uint64_t h, const abi::Message& m, uint64_t timeout_ticks) {
+    WARDEN_TRY_VOID(woken(locked([&](ipc::System& s) { return s.call(slot(t), h, m); })));
+    for (;;) {
+        auto r = locked([&](ipc::System& s) { return s.take_reply(slot(t)); });
+        if (r || r.error() != Error::kNotFound) return r;  // the reply, or kPeerGone
+        if (auto b = sched::block(block_ticks(timeout_ticks)); !b) {
+            return locked([&](ipc::System& s) -> Result<abi::Message> {
+                auto last = s.take_reply(slot(t));
+                if (last || last.error() != Error::kNotFound) return last;
+                s.give_up(slot(t));  // a reply after this reaches nobody
+                return Fail(Error::kTimedOut);
+            });
+        }
+    }
+}
+
+Result<void> ipc_reply(Task& t, uint64_t token, const abi::Message& m) {
+    if (token > 0xffffffff) return Fail(Error::kBadHandle);
+    return woken(locked([&](ipc::System& s) { return s.reply(slot(t), static_cast<uint32_t>(token), m); }));
+}
+
+Result<void> kernel_send(const char* queue, const abi::Message& m) {
+    WARDEN_TRY(q, find_or_create_queue(queue));
+    return woken(locked([&](ipc::System& s) { return s.kernel_send(q, m); }));
+}
+
+void ipc_task_ended(Task& t) {
+    const ipc::Wakes w = locked([&](ipc::System& s) { return s.end_task(slot(t)); });
+    for (size_t i = 0; i < w.count; ++i) wake(w.list[i]);
+}
+
+size_t queued(const char* queue) {
+    auto q = find_or_create_queue(queue);
+    if (!q) return 0;
+    return locked([&](ipc::System& s) { return s.queued(*q); });
+}
+
+size_t reply_rights_held(const Task& t) {
+    return locked([&](ipc::System& s) { return s.reply_rights_held(slot(t)); });
+}
+
+const char* ipc_broken_invariant() {
+    return locked([&](ipc::System& s) { return s.broken_invariant(); });
 }
 
 }  // namespace warden::task

@@ -1,40 +1,44 @@
-// Message queues: bounded rings of fixed-size messages (docs/ipc.md). A full
-// queue refuses a send with kBusy (the sender decides: retry, yield or drop);
-// receivers block, with a timeout, until a message arrives.
+// IPC: queues, rights and calls (docs/tasks.md, "Rights, calls and
+// accounting"). The rules are lib's model (warden/ipc/system.hpp): one
+// instance for the whole system behind one lock; this layer blocks and
+// wakes the tasks it names. Every function takes the task that asks: the
+// rights checked are its own, never what it passes.
 #pragma once
 
 #include "task/task.hpp"
-#include "warden/spinlock.hpp"
 
 namespace warden::task {
 
-class Queue {
-public:
-    static constexpr size_t kCapacity = 16;
+// ---- Setup, from the manifests (boot_tasks.cpp).
+// The queue with that name (created on first use): its index, or kNoMemory
+// when the table is full.
+Result<size_t> find_or_create_queue(const char* name);
+// t joins the IPC system (before any grant).
+Result<void> ipc_add_task(Task& t);
+// Handle h of t names queue q with abi-level rights (kRight*): receive on
+// the served queue (one live task each: kAlreadyMapped otherwise), send on
+// the used ones.
+Result<void> ipc_grant(Task& t, size_t h, size_t q, uint8_t rights);
+// Queue q outlives its server: its messages wait for the next instance.
+void ipc_set_restartable(size_t q);
 
-    explicit Queue(const char* name);  // the name is copied (at most 15 bytes)
-    const char* name() const { return name_; }
+// ---- The system calls.
+Result<void> ipc_send(Task& t, uint64_t h, const abi::Message& m);
+// Blocks up to timeout_ticks (0: do not wait; abi::kForever: no limit).
+Result<abi::Message> ipc_receive(Task& t, uint64_t h, uint64_t timeout_ticks);
+// Sends, then blocks until the reply, the timeout (kTimedOut: the call is
+// given up, a late reply reaches nobody) or the server's end (kPeerGone).
+Result<abi::Message> ipc_call(Task& t, uint64_t h, const abi::Message& m, uint64_t timeout_ticks);
+Result<void> ipc_reply(Task& t, uint64_t token, const abi::Message& m);
 
-    // Copies m in (sender and reply filled by the kernel) and wakes a receiver.
-    Result<void> send(const abi::Message& m);
-    // Takes the oldest message, blocking the current task up to timeout_ticks
-    // (0: do not wait; abi::kForever: no limit).
-    Result<abi::Message> receive(uint64_t timeout_ticks);
-    size_t size() const { return count_; }
+// The kernel's own message (the console's doorbell): its share of the queue.
+Result<void> kernel_send(const char* queue, const abi::Message& m);
+// t exited or faulted: what it held goes; callers it held or had queued get kPeerGone now.
+void ipc_task_ended(Task& t);
 
-private:
-    char name_[abi::kNameBytes] = {};
-    SpinLock lock_;
-    abi::Message ring_[kCapacity];
-    size_t head_ = 0, count_ = 0;
-    Task* waiter_ = nullptr;  // one receiver per queue: its server
-};
-
-// Named queues created from the manifests.
-Queue* find_or_create_queue(const char* name);
-
-// Calls: a token names the caller's outstanding call; reply() delivers to it.
-uint32_t new_reply_token(Task& caller);
-Result<void> deliver_reply(uint32_t token, const abi::Message& m);
+// For boot tests and reports.
+size_t queued(const char* queue);
+size_t reply_rights_held(const Task& t);
+const char* ipc_broken_invariant();
 
 }  // namespace warden::task

@@ -3,6 +3,9 @@
 // only ever runs on its own CPU, so no other CPU can resume it meanwhile.
 #include "task/sched.hpp"
 
+#include "task/boot_tasks.hpp"
+#include "task/queue.hpp"
+
 #include "arch/x86_64/apic.hpp"
 #include "arch/x86_64/cpu.hpp"
 #include "arch/x86_64/idt.hpp"
@@ -150,11 +153,13 @@ void wake(Task& t) {
 
 void finish_current(State how, int64_t code) {
     Task& t = current();
+    ipc_task_ended(t);  // its callers learn it now, not at their timeout
     {
         LockGuard guard(lock);
         t.state = how;
         t.exit_code = code;
     }
+    (void)restart_task(t);  // kManifestRestartable only
     schedule(false);
     panic("task {} ran after it finished", t.name);
 }

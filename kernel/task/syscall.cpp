@@ -1,6 +1,6 @@
 // System-call dispatch. Every argument is untrusted: pointers are checked
 // against the task half and copied through the task's own page tables
-// (task.hpp), handles against the task's table, ports against its grants. A bad
+// (task.hpp), handles against the task's rights (queue.hpp), ports against its grants. A bad
 // argument returns an error; nothing a task passes can fault the kernel.
 #include "arch/x86_64/cpu.hpp"
 #include "arch/x86_64/percpu.hpp"
@@ -27,8 +27,6 @@ int64_t result(const Result<void>& r) { return r ? 0 : fail(r.error()); }
 
 GuestCallHandler guest_calls = nullptr;  // kernel/svsm's, installed at boot
 
-Queue* handle(Task& t, uint64_t h) { return h < abi::kMaxHandles ? t.handles[h] : nullptr; }
-
 uint64_t to_ticks(uint64_t timeout_ms) {
     if (timeout_ms == abi::kForever) return abi::kForever;
     return timeout_ms == 0 ? 0 : (timeout_ms * kTicksPerSecond + 999) / 1000;
@@ -42,61 +40,34 @@ int64_t sys_log(Task& t, uint64_t ptr, uint64_t len) {
     return 0;
 }
 
+// Pointers first, then the rights (queue.hpp): a refused call touches nothing.
 int64_t sys_send(Task& t, uint64_t h, uint64_t ptr) {
-    Queue* q = handle(t, h);
-    if (q == nullptr) return fail(Error::kBadHandle);
     abi::Message m;
     if (auto r = copy_from_task(t, ptr, &m, sizeof m); !r) return fail(r.error());
-    m.sender = t.id;
-    m.reply = 0;
-    return result(q->send(m));
+    return result(ipc_send(t, h, m));
 }
 
 int64_t sys_receive(Task& t, uint64_t h, uint64_t out, uint64_t timeout_ms) {
-    Queue* q = handle(t, h);
-    if (q == nullptr) return fail(Error::kBadHandle);
     // The output buffer must be writable before a message is taken off the queue.
     if (auto r = check_task_range(t, out, sizeof(abi::Message), true); !r) return fail(r.error());
-    auto m = q->receive(to_ticks(timeout_ms));
+    auto m = ipc_receive(t, h, to_ticks(timeout_ms));
     if (!m) return fail(m.error());
-    if (auto r = copy_to_task(t, out, &*m, sizeof *m); !r) return fail(r.error());
-    return 0;
+    return result(copy_to_task(t, out, &*m, sizeof *m));
 }
 
 int64_t sys_call(Task& t, uint64_t h, uint64_t in, uint64_t out, uint64_t timeout_ms) {
-    Queue* q = handle(t, h);
-    if (q == nullptr) return fail(Error::kBadHandle);
     abi::Message m;
     if (auto r = copy_from_task(t, in, &m, sizeof m); !r) return fail(r.error());
     if (auto r = check_task_range(t, out, sizeof(abi::Message), true); !r) return fail(r.error());
-    const uint32_t token = new_reply_token(t);
-    if (token == 0) return fail(Error::kBusy);
-    m.sender = t.id;
-    m.reply = token;
-    t.waiting_reply = token;
-    if (auto r = q->send(m); !r) {
-        t.waiting_reply = 0;
-        (void)deliver_reply(token, m);  // release the token
-        return fail(r.error());
-    }
-    while (t.waiting_reply == token) {
-        const uint64_t ticks = to_ticks(timeout_ms);
-        if (auto r = sched::block(ticks == abi::kForever ? 0 : ticks); !r) {
-            if (t.waiting_reply == token) {
-                t.waiting_reply = 0;  // a late reply finds no caller and is dropped
-                return fail(Error::kTimedOut);
-            }
-        }
-    }
-    return result(copy_to_task(t, out, &t.inbox, sizeof t.inbox));
+    auto reply = ipc_call(t, h, m, to_ticks(timeout_ms));
+    if (!reply) return fail(reply.error());
+    return result(copy_to_task(t, out, &*reply, sizeof *reply));
 }
 
 int64_t sys_reply(Task& t, uint64_t token, uint64_t ptr) {
     abi::Message m;
     if (auto r = copy_from_task(t, ptr, &m, sizeof m); !r) return fail(r.error());
-    m.sender = t.id;
-    m.reply = 0;
-    return result(deliver_reply(static_cast<uint32_t>(token), m));
+    return result(ipc_reply(t, token, m));
 }
 
 int64_t sys_io(Task& t, bool out, uint64_t port, uint64_t width, uint64_t value) {

@@ -14,8 +14,6 @@
 
 namespace warden::task {
 
-class Queue;
-
 enum class State : uint8_t { kReady, kRunning, kBlocked, kExited, kFaulted };
 constexpr const char* state_name(State s) {
     switch (s) {
@@ -50,17 +48,21 @@ struct Task {
         return false;
     }
 
-    Queue* handles[abi::kMaxHandles] = {};
+    // Its IPC rights are the IPC system's (queue.hpp), keyed by its id.
     abi::PortRange ports[abi::kMaxPortRanges] = {};
 
-    // Blocking: what the task waits for and what it got.
-    abi::Message inbox;          // delivered message (receive or reply)
-    uint32_t waiting_reply = 0;  // token of an outstanding call, 0 if none
-    uint64_t wake_tick = 0;      // 0 = no timeout
-    Error wake_error{};          // kTimedOut when the timeout fired
+    // Blocking.
+    uint64_t wake_tick = 0;  // 0 = no timeout
+    Error wake_error{};      // kTimedOut when the timeout fired
     bool woken = false;
 
     uint8_t flags = 0;  // the manifest's (abi::kManifest*)
+    // What it was made from, for a restart (kManifestRestartable): its
+    // embedded image, its manifest as placed, and the restarts so far.
+    const char* file = "";
+    std::span<const uint8_t> image;
+    abi::Manifest manifest;
+    uint8_t restarts = 0;
 
     int64_t exit_code = 0;
     unsigned fault_vector = 0;   // when faulted: the exception

@@ -32,8 +32,9 @@ enum class Error : uint16_t {
     kBadHandle,
     kTimedOut,
     kDenied,
+    kPeerGone,  // the task at the other end of a call gave up or ended
 };
-inline constexpr Error kLastError = Error::kDenied;  // keep last: tests walk 1..kLastError
+inline constexpr Error kLastError = Error::kPeerGone;  // keep last: tests walk 1..kLastError
 
 // A stable, human-readable name for log lines and test failures.
 constexpr const char* error_name(Error e) {
@@ -59,6 +60,7 @@ constexpr const char* error_name(Error e) {
     case Error::kBadHandle: return "bad handle";
     case Error::kTimedOut: return "timed out";
     case Error::kDenied: return "permission denied";
+    case Error::kPeerGone: return "the other end is gone";
     }
     return "unknown error";
 }

@@ -10,7 +10,7 @@
 
 WARDEN_SERVICE_MANIFEST(.name = "fw_cfg", .serves = "fw_cfg", .uses = {},
                         .ports = {{warden::fw_cfg::kSelectorPort, 2}, {warden::fw_cfg::kDmaPortHigh, 8}},
-                        .cpu = warden::abi::kAnyCpu);
+                        .cpu = warden::abi::kAnyCpu, .flags = warden::abi::kManifestRestartable);
 
 namespace {
 

@@ -1,10 +1,13 @@
 // Boot tests for tasks, system calls, queues and fault containment (issue 6).
 // The image embeds the test services of services/tests/; these cases wait for
 // them (letting the BSP's tasks run meanwhile) and check what they reported.
-#include "task/task.hpp"
+#include <string_view>
+
 #include "task/queue.hpp"
 #include "task/sched.hpp"
+#include "task/task.hpp"
 #include "test/ktest.hpp"
+#include "warden/ipc/system.hpp"
 
 using namespace warden;
 
@@ -61,21 +64,50 @@ KTEST("ipc: ping and pong on two CPUs complete every call") {
     KCHECK(ping->exit_code == 0);
 }
 
-KTEST("queues: a full queue refuses a send with kBusy and keeps its messages") {
-    task::Queue* q = task::find_or_create_queue("ktest-full");
-    KCHECK(q != nullptr);
-    if (q == nullptr) return;
+KTEST("queues: the kernel's share of a queue is kSenderSlots messages, then kBusy; the queue keeps them") {
+    KCHECK(task::queued("ktest-full") == 0);
     abi::Message m;
-    for (size_t i = 0; i < task::Queue::kCapacity; ++i) {
+    for (size_t i = 0; i < ipc::kSenderSlots; ++i) {
         m.label = i;
-        KCHECK(q->send(m).ok());
+        KCHECK(task::kernel_send("ktest-full", m).ok());
     }
-    KCHECK(q->send(m).error() == Error::kBusy);
-    KCHECK(q->size() == task::Queue::kCapacity);
-    auto first = q->receive(0);
-    KCHECK((first.ok() && first->label == 0));
-    while (q->size() > 0) (void)q->receive(0);
-    KCHECK(q->receive(0).error() == Error::kTimedOut);
+    KCHECK(task::kernel_send("ktest-full", m).error() == Error::kBusy);
+    KCHECK(task::queued("ktest-full") == ipc::kSenderSlots);
+    KCHECK(task::ipc_broken_invariant() == nullptr);
+}
+
+KTEST("ipc: a hostile task's attacks are refused; its victims, their servers and the kernel's books are unharmed") {
+    task::Task* hostile = wait_for("hostile", 20'000'000);
+    task::Task* victim = wait_for("victim-client", 20'000'000);
+    task::Task* sink = wait_for("sink", 5'000'000);
+    task::Task* mortal = wait_for("mortal-client", 5'000'000);
+    if (!KCHECK((hostile != nullptr && victim != nullptr && sink != nullptr && mortal != nullptr))) return;
+    KCHECK((hostile->state == task::State::kExited && hostile->exit_code == 0));
+    KCHECK((victim->state == task::State::kExited && victim->exit_code == 0));
+    KCHECK((sink->state == task::State::kExited && sink->exit_code == 0));
+    KCHECK((mortal->state == task::State::kExited && mortal->exit_code == 0));
+    task::Task* server = task::find_task("victim-server");
+    KCHECK((server != nullptr && server->state != task::State::kExited && server->state != task::State::kFaulted));
+    // Nothing the ended tasks held stays charged, and every count adds up.
+    KCHECK(task::reply_rights_held(*hostile) == 0);
+    KCHECK(task::reply_rights_held(*sink) == 0);
+    KCHECK(task::ipc_broken_invariant() == nullptr);
+    KCHECK(task::queued("sink") == 0);
+}
+
+KTEST("tasks: a restartable service that faults is restarted with fresh memory and serves its queue again") {
+    task::Task* client = wait_for("phoenix-client", 20'000'000);
+    if (!KCHECK(client != nullptr)) return;
+    KCHECK((client->state == task::State::kExited && client->exit_code == 0));
+    size_t faulted = 0, running = 0;
+    for (task::Task* t : task::all_tasks()) {
+        if (std::string_view(t->name) != "phoenix") continue;
+        faulted += t->state == task::State::kFaulted;
+        running += t->state != task::State::kFaulted && t->state != task::State::kExited;
+        if (t->state != task::State::kFaulted) KCHECK(t->restarts == 1);
+    }
+    KCHECK(faulted == 1);
+    KCHECK(running == 1);
 }
 
 KTEST("fw_cfg: the service finds and reads a file the host passed") {

@@ -121,6 +121,9 @@ inline constexpr uint8_t kManifestPerCpu = 2;
 inline constexpr uint8_t kManifestGuest = 4;
 // Serves the guest (the request loop): may use the guest system calls.
 inline constexpr uint8_t kManifestSvsm = 8;
+// Restarted with fresh memory when it exits or faults (at most 3 times); its
+// served queue keeps the messages for the next instance (docs/tasks.md).
+inline constexpr uint8_t kManifestRestartable = 16;
 inline constexpr uint64_t kGuestMapBase = 0x100000000000;  // 16 TiB
 inline constexpr uint64_t kGuestMapSize = kGuestMapBase;   // GPAs below 16 TiB
 // No system call accepts a pointer into this window: the kernel copies task

@@ -3,7 +3,8 @@
 #include "../drain.hpp"
 
 WARDEN_SERVICE_MANIFEST(.name = "console", .serves = "console", .uses = {}, .ports = {{0x3f8, 8}, {0, 0}},
-                        .cpu = warden::abi::kAnyCpu, .flags = warden::abi::kManifestConsole);
+                        .cpu = warden::abi::kAnyCpu,
+                        .flags = warden::abi::kManifestConsole | warden::abi::kManifestRestartable);
 
 namespace {
 constexpr uint16_t kData = 0x3f8, kLineStatus = 0x3fd;
