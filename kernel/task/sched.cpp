@@ -13,6 +13,7 @@
 #include "panic.hpp"
 #include "platform/platform.hpp"
 #include "warden/spinlock.hpp"
+#include "warden/timeout.hpp"
 
 extern "C" void switch_context(uint64_t* save_rsp, uint64_t next_rsp);
 
@@ -122,7 +123,7 @@ Result<void> block(uint64_t timeout_ticks) {
         t.wake_error = Error{};
         t.wake_tick = 0;
         if (timeout_ticks != 0) {
-            t.wake_tick = arch::this_cpu().ticks.load() + timeout_ticks;
+            t.wake_tick = timeout::deadline(arch::this_cpu().ticks.load(), timeout_ticks);
             (void)cs.timed.push_back(t);
         }
     }

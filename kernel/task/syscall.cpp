@@ -11,6 +11,7 @@
 #include "task/queue.hpp"
 #include "task/sched.hpp"
 #include "task/task.hpp"
+#include "warden/timeout.hpp"
 
 extern "C" void syscall_entry();
 
@@ -29,10 +30,8 @@ GuestCallHandler guest_calls = nullptr;  // kernel/svsm's, installed at boot
 
 Queue* handle(Task& t, uint64_t h) { return h < abi::kMaxHandles ? t.handles[h] : nullptr; }
 
-uint64_t to_ticks(uint64_t timeout_ms) {
-    if (timeout_ms == abi::kForever) return abi::kForever;
-    return timeout_ms == 0 ? 0 : (timeout_ms * kTicksPerSecond + 999) / 1000;
-}
+// Saturating (lib/warden/timeout.hpp): a huge timeout never wraps into a short one.
+uint64_t to_ticks(uint64_t timeout_ms) { return timeout::to_ticks(timeout_ms, kTicksPerSecond); }
 
 int64_t sys_log(Task& t, uint64_t ptr, uint64_t len) {
     char text[abi::kMaxLog];
