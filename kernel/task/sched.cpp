@@ -12,6 +12,7 @@
 #include "mm/address_space.hpp"
 #include "panic.hpp"
 #include "platform/platform.hpp"
+#include "task/task_log.hpp"
 #include "warden/spinlock.hpp"
 #include "warden/timeout.hpp"
 
@@ -165,6 +166,7 @@ void stop_faulted(unsigned vector, uint64_t address, std::string_view report) {
     t.fault_vector = vector;
     t.fault_address = address;
     log::warn("task {} stopped: {}", t.name, report);
+    report_log_drops(t);
     finish_current(State::kFaulted, -static_cast<int64_t>(vector));
 }
 

@@ -2,6 +2,7 @@
 // The image embeds the test services of services/tests/; these cases wait for
 // them (letting the BSP's tasks run meanwhile) and check what they reported.
 #include "task/task.hpp"
+#include "task/log_ring.hpp"
 #include "task/queue.hpp"
 #include "task/sched.hpp"
 #include "test/ktest.hpp"
@@ -20,6 +21,9 @@ task::Task* wait_for(const char* name, uint64_t timeout_us) {
     if (t != nullptr) (void)task::sched::run_until(finished, t, timeout_us);
     return t;
 }
+
+bool blocked(void* p) { return static_cast<const task::Task*>(p)->state == task::State::kBlocked; }
+bool never(void*) { return false; }
 
 }  // namespace
 
@@ -86,4 +90,30 @@ KTEST("fw_cfg: the service finds and reads a file the host passed") {
     if (client == nullptr) return;
     KCHECK(client->state == task::State::kExited);
     KCHECK(client->exit_code == 0);
+}
+
+// services/tests/log_hostile.cpp; the console side (its lines escaped behind
+// its prefix, no forged line, the kernel's report of its drops) is checked by
+// the QEMU suite's line patterns (tests/qemu/meson.build).
+KTEST("log: a huge timeout waits; a hostile task's flood is dropped and counted against it alone") {
+    task::Task* t = task::find_task("log-hostile");
+    if (!KCHECK(t != nullptr)) return;
+    // Its receive timeout used to wrap into 1 tick: 30 ticks later it must still wait.
+    KCHECK(task::sched::run_until(blocked, t, 5'000'000));
+    (void)task::sched::run_until(never, nullptr, 300'000);
+    KCHECK(t->state == task::State::kBlocked);
+    task::Queue* q = task::find_or_create_queue("log-hostile");
+    if (!KCHECK(q != nullptr)) return;
+    abi::Message wake;
+    wake.label = 0x6c6f672d77616b65;  // "log-wake"
+    KCHECK(q->send(wake).ok());
+    t = wait_for("log-hostile", 10'000'000);
+    KCHECK(t->state == task::State::kExited);
+    // Its exit code is the number of its lines the kernel refused (negative: its own checks failed).
+    KCHECK(t->exit_code > 0);
+    KCHECK(static_cast<uint64_t>(t->exit_code) == t->log_budget.dropped_lines());
+    for (task::Task* other : task::all_tasks()) {
+        if (other != t) KCHECK(other->log_budget.dropped_lines() == 0);
+    }
+    KCHECK(task::log_ring::dropped() == 0);
 }

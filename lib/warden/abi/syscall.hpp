@@ -166,7 +166,8 @@ struct GuestInfo {
 static_assert(sizeof(GuestInfo) == 392, "the ABI fixes the size");
 static_assert(sizeof(Manifest) == 112, "the ABI fixes the manifest size");
 
-// Checks a manifest's bytes: exact size, NUL-terminated names, a name, port
+// Checks a manifest's bytes: exact size, NUL-terminated names, a name, every
+// name of the characters a log line's prefix allows (log_line.hpp), port
 // ranges inside 0..65535. The copy is returned.
 Result<Manifest> parse_manifest(std::span<const uint8_t> bytes);
 
