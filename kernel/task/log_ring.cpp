@@ -111,9 +111,11 @@ void flush(uint64_t timeout_us) {
 
 void drain_to_early_console() {
     if (!is_attached) return;
-    uint64_t tail = ring->tail;
+    // Claim the rest in one exchange: the console claims byte by byte
+    // (services/console/drain.hpp), so it stops at the byte it is writing and
+    // nothing is written twice or interleaved with it.
+    uint64_t tail = __atomic_exchange_n(&ring->tail, head, __ATOMIC_ACQ_REL);
     if (head - tail > abi::LogRing::kBytes) tail = head - abi::LogRing::kBytes;
-    ring->tail = head;  // claim it first: the console stops at what it already read
     for (; tail != head; ++tail) {
         const char c = ring->data[tail % abi::LogRing::kBytes];
         console::sink().write(std::string_view(&c, 1));
