@@ -11,10 +11,11 @@ namespace warden::task {
 
 // Writes one line of t's text to the system log. kOutOfRange past
 // abi::kMaxLog; kBusy when the line is over t's budget (dropped, counted, and
-// reported in a kernel line before t's next line that gets through).
+// reported in a kernel line before one of t's next lines that get through,
+// at most once a second).
 Result<void> log_task_text(Task& t, std::span<const uint8_t> text);
 
-// Reports t's dropped lines that are not reported yet (when t ends).
+// Reports t's dropped lines that are not reported yet: when t ends.
 void report_log_drops(Task& t);
 
 }  // namespace warden::task

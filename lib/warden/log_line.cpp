@@ -85,7 +85,13 @@ bool Budget::admit(uint64_t now, size_t bytes) {
     return false;
 }
 
-uint64_t Budget::take_unreported() {
+uint64_t Budget::take_report(uint64_t now, bool final) {
+    if (unreported_ == 0) return 0;
+    // A clock that went back counts as a due report, never as a wait of ~2^64 ticks.
+    const bool due = !reported_ || now < last_report_ || now - last_report_ >= rule_.report_every;
+    if (!final && !due) return 0;
+    reported_ = true;
+    last_report_ = now;
     const uint64_t n = unreported_;
     unreported_ = 0;
     return n;

@@ -41,16 +41,21 @@ Result<std::string_view> render(std::string_view name, std::span<const uint8_t> 
 
 // A token bucket over bytes: a task may write `burst` bytes at once and
 // `per_tick` more for every timer tick since; each line costs its bytes but
-// at least `min_line`, which bounds the number of tiny lines as well.
+// at least `min_line`, which bounds the number of tiny lines as well. Drops
+// are reported at most once every `report_every` ticks (and when the task
+// ends), so the kernel's reports add little to what a flooder costs.
 struct BudgetRule {
     uint64_t burst;
     uint64_t per_tick;
     uint64_t min_line;
+    uint64_t report_every;
 };
 // 4 KiB at once (every line of a service's start-up fits: the BIOS loader's
-// ~15 lines are ~1.3 KiB), then 12.8 KB/s at 100 Hz, about what a 115200
-// baud UART carries: one task alone cannot outrun the console.
-inline constexpr BudgetRule kTaskBudget{4096, 128, 64};
+// ~15 lines are ~1.3 KiB), then 3.2 KB/s at 100 Hz (40 lines of 80 bytes a
+// second), and a report a second at most. The console must keep up with a
+// flooder where every UART byte is a slow exit (this machine's KVM): one
+// task alone cannot outrun it.
+inline constexpr BudgetRule kTaskBudget{4096, 32, 64, 100};
 static_assert(kTaskBudget.burst >= kMaxLine, "a full bucket takes the longest line");
 
 // One task's budget. `now` is in ticks of one clock that does not go back
@@ -63,8 +68,10 @@ public:
 
     // Whether a line of `bytes` may be written at `now`; charges it if so.
     bool admit(uint64_t now, size_t bytes);
-    // Lines dropped since the last call (what the kernel has not reported yet).
-    uint64_t take_unreported();
+    // The number of dropped lines to report at `now`: those since the last
+    // report, once report_every ticks have passed since it (at once when
+    // `final`: the task ends); 0 when there is nothing to report yet.
+    uint64_t take_report(uint64_t now, bool final);
 
     uint64_t dropped_lines() const { return dropped_lines_; }
     uint64_t dropped_bytes() const { return dropped_bytes_; }
@@ -78,6 +85,8 @@ private:
     uint64_t last_ = 0;
     bool started_ = false;
     uint64_t unreported_ = 0;
+    uint64_t last_report_ = 0;
+    bool reported_ = false;
     uint64_t dropped_lines_ = 0;
     uint64_t dropped_bytes_ = 0;
 };

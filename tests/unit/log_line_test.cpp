@@ -109,19 +109,37 @@ TEST_CASE("log_line: malformed names and oversized text are refused with their e
 }
 
 TEST_CASE("log_line budget: a full bucket admits a burst, then the rest of a flood is dropped and counted") {
-    log_line::Budget b(log_line::BudgetRule{1000, 100, 10});
+    log_line::Budget b(log_line::BudgetRule{1000, 100, 10, 100});
     unsigned admitted = 0;
     for (int i = 0; i < 50; ++i) admitted += b.admit(7, 100);
     CHECK(admitted == 10);
     CHECK(b.dropped_lines() == 40);
     CHECK(b.dropped_bytes() == 4000);
-    CHECK(b.take_unreported() == 40);
-    CHECK(b.take_unreported() == 0);
+    CHECK(b.take_report(7, false) == 40);
+    CHECK(b.take_report(7, true) == 0);
     CHECK(b.dropped_lines() == 40);  // the total stays
 }
 
+TEST_CASE("log_line budget: drops are reported at most once every report_every ticks, and all at the end") {
+    log_line::Budget b(log_line::BudgetRule{100, 0, 1, 100});
+    CHECK(b.take_report(0, false) == 0);  // nothing dropped yet
+    CHECK(b.admit(0, 100));
+    CHECK_FALSE(b.admit(0, 1));
+    CHECK(b.take_report(0, false) == 1);  // the first report comes at once
+    CHECK_FALSE(b.admit(50, 1));
+    CHECK_FALSE(b.admit(60, 1));
+    CHECK(b.take_report(99, false) == 0);  // not yet: the last report was at 0
+    CHECK(b.take_report(100, false) == 2);
+    CHECK_FALSE(b.admit(120, 1));
+    CHECK(b.take_report(121, true) == 1);  // the task ends: report the rest now
+    CHECK(b.take_report(500, true) == 0);
+    CHECK_FALSE(b.admit(130, 1));
+    CHECK(b.take_report(5, false) == 1);  // a clock that went back does not hold a report for ~2^64 ticks
+    CHECK(b.dropped_lines() == 5);
+}
+
 TEST_CASE("log_line budget: ticks refill per_tick each, never past the burst") {
-    log_line::Budget b(log_line::BudgetRule{1000, 100, 10});
+    log_line::Budget b(log_line::BudgetRule{1000, 100, 10, 100});
     CHECK(b.admit(0, 1000));
     CHECK_FALSE(b.admit(0, 1));
     CHECK(b.admit(1, 100));  // one tick: 100 bytes
@@ -131,7 +149,7 @@ TEST_CASE("log_line budget: ticks refill per_tick each, never past the burst") {
 }
 
 TEST_CASE("log_line budget: short lines cost min_line, which bounds their number") {
-    log_line::Budget b(log_line::BudgetRule{640, 64, 64});
+    log_line::Budget b(log_line::BudgetRule{640, 64, 64, 100});
     unsigned admitted = 0;
     for (int i = 0; i < 100; ++i) admitted += b.admit(0, 1);
     CHECK(admitted == 10);
@@ -139,15 +157,15 @@ TEST_CASE("log_line budget: short lines cost min_line, which bounds their number
 }
 
 TEST_CASE("log_line budget: boundaries — exact fit, a line past the burst, a clock that goes back, huge gaps") {
-    log_line::Budget fit(log_line::BudgetRule{100, 1, 1});
+    log_line::Budget fit(log_line::BudgetRule{100, 1, 1, 100});
     CHECK(fit.admit(5, 100));
     CHECK(fit.tokens() == 0);
     CHECK_FALSE(fit.admit(5, 101 - 100));  // nothing left at the same tick
-    log_line::Budget big(log_line::BudgetRule{100, 1, 1});
+    log_line::Budget big(log_line::BudgetRule{100, 1, 1, 100});
     CHECK_FALSE(big.admit(0, 101));  // never fits, however long the task waits
     CHECK_FALSE(big.admit(~uint64_t{0}, 101));
     CHECK(big.dropped_lines() == 2);
-    log_line::Budget back(log_line::BudgetRule{100, 10, 1});
+    log_line::Budget back(log_line::BudgetRule{100, 10, 1, 100});
     CHECK(back.admit(1000, 100));
     CHECK_FALSE(back.admit(10, 1));  // back in time: no refill, and no wrap into a huge one
     CHECK(back.admit(11, 10));       // counting resumes from the clock as it now reads
