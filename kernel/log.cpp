@@ -18,9 +18,9 @@ void write_prefix(Level level) {
     sink().write(kPrefix[static_cast<int>(level)]);
 }
 
-void task_line(std::string_view task, std::string_view text) {
+void task_line(std::string_view rendered) {
     LockGuard guard(log_lock);
-    fmt::format(sink(), "[{}] {}\n", task, text);
+    sink().write(rendered);
 }
 
 }  // namespace warden::log

@@ -25,8 +25,11 @@ fmt::Sink& sink();
 // Straight to the early console, for a report the system stops after.
 fmt::Sink& console_sink();
 void set_sink(fmt::Sink* s);
-// A task's log line: "[name] text".
-void task_line(std::string_view task, std::string_view text);
+// A task's log line as task/task_log.hpp rendered it ("[name] text\n", the
+// text escaped): written as it is, in one piece. Every other line is the
+// kernel's and starts with something else than '[' (a level, "warden: ",
+// TAP), so no task line can pass for one.
+void task_line(std::string_view rendered);
 
 template <Level L, typename... Args>
 void line(fmt::FormatString<std::type_identity_t<Args>...> text, const Args&... args) {

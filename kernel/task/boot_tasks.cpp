@@ -149,6 +149,11 @@ unsigned start_boot_tasks(unsigned online) {
                 per_cpu_name(m.serves, instance);
                 for (auto& use : m.uses) per_cpu_name(use, instance);
             }
+            // A name is the writer's identity in the log ("[name] "): one task each.
+            if (find_task(m.name) != nullptr) {
+                log::error("tasks: {}: a task named {} exists already: not started", s.file, m.name);
+                continue;
+            }
             Task* task = start_one(s.file, image, m, place(m.cpu, online, next_ap));
             if (!task) continue;
             if (n < sizeof created / sizeof created[0]) created[n++] = task;

@@ -11,29 +11,67 @@
 #include "mm/layout.hpp"
 #include "task/queue.hpp"
 #include "task/sched.hpp"
+#include "warden/log_line.hpp"
 
 namespace warden::task::log_ring {
 namespace {
 
 abi::LogRing* ring = nullptr;
 uint64_t head = 0;  // the kernel's copy
-uint64_t dropped_bytes = 0;
+uint64_t dropped_lines = 0;
+uint64_t unreported_drops = 0;
 bool is_attached = false;
 
+// Lines go into the ring whole or not at all: a line cut where the ring
+// filled would let the next line's text join it, or start a line with text
+// that was never at the start of one. Every write comes under log::lock(),
+// so one line buffer serves all CPUs.
 class RingSink final : public fmt::Sink {
 public:
     void write(std::string_view text) override {
+        for (char c : text) {
+            line_[size_++] = c;
+            if (c == '\n' || size_ == sizeof line_) commit();  // a kernel line past 2 KiB goes in parts
+        }
+    }
+
+private:
+    static uint64_t room() {
         const uint64_t tail = ring->tail;
         const uint64_t used = head - tail <= abi::LogRing::kBytes ? head - tail : abi::LogRing::kBytes;
-        if (abi::LogRing::kBytes - used < text.size()) {
-            dropped_bytes += text.size();
-            return;
-        }
+        return abi::LogRing::kBytes - used;
+    }
+    static void put(std::string_view text) {
         for (char c : text) ring->data[head++ % abi::LogRing::kBytes] = c;
         asm volatile("" ::: "memory");
         ring->head = head;
     }
+    void commit() {
+        const std::string_view line(line_, size_);
+        size_ = 0;
+        if (unreported_drops != 0) {
+            fmt::FixedString<96> notice;
+            fmt::format(notice, "warn:  log: the ring was full: {} lines lost\n", unreported_drops);
+            if (room() < notice.view().size() + line.size()) {
+                ++dropped_lines;
+                ++unreported_drops;
+                return;
+            }
+            put(notice.view());
+            unreported_drops = 0;
+        }
+        if (room() < line.size()) {
+            ++dropped_lines;
+            ++unreported_drops;
+            return;
+        }
+        put(line);
+    }
+
+    char line_[2048];
+    size_t size_ = 0;
 };
+static_assert(log_line::kMaxLine <= 2048, "a task line is committed in one piece");
 RingSink sink;
 
 }  // namespace
@@ -74,15 +112,17 @@ void flush(uint64_t timeout_us) {
 
 void drain_to_early_console() {
     if (!is_attached) return;
-    uint64_t tail = ring->tail;
+    // Claim the rest in one exchange: the console claims byte by byte
+    // (services/console/drain.hpp), so it stops at the byte it is writing and
+    // nothing is written twice or interleaved with it.
+    uint64_t tail = __atomic_exchange_n(&ring->tail, head, __ATOMIC_ACQ_REL);
     if (head - tail > abi::LogRing::kBytes) tail = head - abi::LogRing::kBytes;
-    ring->tail = head;  // claim it first: the console stops at what it already read
     for (; tail != head; ++tail) {
         const char c = ring->data[tail % abi::LogRing::kBytes];
         console::sink().write(std::string_view(&c, 1));
     }
 }
 
-uint64_t dropped() { return dropped_bytes; }
+uint64_t dropped() { return dropped_lines; }
 
 }  // namespace warden::task::log_ring

@@ -23,7 +23,8 @@ void flush(uint64_t timeout_us);
 // For fatal stops: writes whatever the console has not taken yet straight to
 // the early console (no waiting, no locks).
 void drain_to_early_console();
-// Bytes dropped because the ring was full.
+// Lines dropped because the ring was full (a kernel line says how many
+// before the next line that fits).
 uint64_t dropped();
 
 }  // namespace warden::task::log_ring

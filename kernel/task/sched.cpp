@@ -15,7 +15,9 @@
 #include "mm/address_space.hpp"
 #include "panic.hpp"
 #include "platform/platform.hpp"
+#include "task/task_log.hpp"
 #include "warden/spinlock.hpp"
+#include "warden/timeout.hpp"
 
 extern "C" void switch_context(uint64_t* save_rsp, uint64_t next_rsp);
 
@@ -125,7 +127,7 @@ Result<void> block(uint64_t timeout_ticks) {
         t.wake_error = Error{};
         t.wake_tick = 0;
         if (timeout_ticks != 0) {
-            t.wake_tick = arch::this_cpu().ticks.load() + timeout_ticks;
+            t.wake_tick = timeout::deadline(arch::this_cpu().ticks.load(), timeout_ticks);
             (void)cs.timed.push_back(t);
         }
     }
@@ -169,6 +171,7 @@ void stop_faulted(unsigned vector, uint64_t address, std::string_view report) {
     t.fault_vector = vector;
     t.fault_address = address;
     log::warn("task {} stopped: {}", t.name, report);
+    report_log_drops(t);
     finish_current(State::kFaulted, -static_cast<int64_t>(vector));
 }
 

@@ -11,6 +11,8 @@
 #include "task/queue.hpp"
 #include "task/sched.hpp"
 #include "task/task.hpp"
+#include "task/task_log.hpp"
+#include "warden/timeout.hpp"
 
 extern "C" void syscall_entry();
 
@@ -27,17 +29,14 @@ int64_t result(const Result<void>& r) { return r ? 0 : fail(r.error()); }
 
 GuestCallHandler guest_calls = nullptr;  // kernel/svsm's, installed at boot
 
-uint64_t to_ticks(uint64_t timeout_ms) {
-    if (timeout_ms == abi::kForever) return abi::kForever;
-    return timeout_ms == 0 ? 0 : (timeout_ms * kTicksPerSecond + 999) / 1000;
-}
+// Saturating (lib/warden/timeout.hpp): a huge timeout never wraps into a short one.
+uint64_t to_ticks(uint64_t timeout_ms) { return timeout::to_ticks(timeout_ms, kTicksPerSecond); }
 
 int64_t sys_log(Task& t, uint64_t ptr, uint64_t len) {
     char text[abi::kMaxLog];
     if (len > sizeof text) return fail(Error::kOutOfRange);
     if (auto r = copy_from_task(t, ptr, text, len); !r) return fail(r.error());
-    log::task_line(t.name, std::string_view(text, len));
-    return 0;
+    return result(log_task_text(t, std::span<const uint8_t>(reinterpret_cast<const uint8_t*>(text), len)));
 }
 
 // Pointers first, then the rights (queue.hpp): a refused call touches nothing.
@@ -147,6 +146,7 @@ extern "C" int64_t syscall_dispatch(SyscallFrame* f) {
     case abi::Sys::kLog: return sys_log(t, f->rdi, f->rsi);
     case abi::Sys::kExit:
         log::info("task {} exited with {}", t.name, static_cast<int64_t>(f->rdi));
+        report_log_drops(t);
         sched::finish_current(State::kExited, static_cast<int64_t>(f->rdi));
     case abi::Sys::kYield: sched::yield(); return 0;
     case abi::Sys::kSend: return sys_send(t, f->rdi, f->rsi);

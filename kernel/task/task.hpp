@@ -10,6 +10,7 @@
 #include "mm/stacks.hpp"
 #include "warden/abi/syscall.hpp"
 #include "warden/list.hpp"
+#include "warden/log_line.hpp"
 #include "warden/mm/page_table.hpp"
 
 namespace warden::task {
@@ -56,7 +57,8 @@ struct Task {
     Error wake_error{};      // kTimedOut when the timeout fired
     bool woken = false;
 
-    uint8_t flags = 0;  // the manifest's (abi::kManifest*)
+    uint8_t flags = 0;            // the manifest's (abi::kManifest*)
+    log_line::Budget log_budget;  // how much of the log it may still take (task_log.hpp)
     // What it was made from, for a restart (kManifestRestartable): its
     // embedded image, its manifest as placed, and the restarts so far.
     const char* file = "";

@@ -3,6 +3,7 @@
 // them (letting the BSP's tasks run meanwhile) and check what they reported.
 #include <string_view>
 
+#include "task/log_ring.hpp"
 #include "task/queue.hpp"
 #include "task/sched.hpp"
 #include "task/task.hpp"
@@ -23,6 +24,9 @@ task::Task* wait_for(const char* name, uint64_t timeout_us) {
     if (t != nullptr) (void)task::sched::run_until(finished, t, timeout_us);
     return t;
 }
+
+bool blocked(void* p) { return static_cast<const task::Task*>(p)->state == task::State::kBlocked; }
+bool never(void*) { return false; }
 
 }  // namespace
 
@@ -118,4 +122,28 @@ KTEST("fw_cfg: the service finds and reads a file the host passed") {
     if (client == nullptr) return;
     KCHECK(client->state == task::State::kExited);
     KCHECK(client->exit_code == 0);
+}
+
+// services/tests/log_hostile.cpp; the console side (its lines escaped behind
+// its prefix, no forged line, the kernel's report of its drops) is checked by
+// the QEMU suite's line patterns (tests/qemu/meson.build).
+KTEST("log: a huge timeout waits; a hostile task's flood is dropped and counted against it alone") {
+    task::Task* t = task::find_task("log-hostile");
+    if (!KCHECK(t != nullptr)) return;
+    // Its receive timeout used to wrap into 1 tick: 30 ticks later it must still wait.
+    KCHECK(task::sched::run_until(blocked, t, 5'000'000));
+    (void)task::sched::run_until(never, nullptr, 300'000);
+    KCHECK(t->state == task::State::kBlocked);
+    abi::Message wake;
+    wake.label = 0x6c6f672d77616b65;  // "log-wake"
+    KCHECK(task::kernel_send("log-hostile", wake).ok());
+    t = wait_for("log-hostile", 10'000'000);
+    KCHECK(t->state == task::State::kExited);
+    // Its exit code is the number of its lines the kernel refused (negative: its own checks failed).
+    KCHECK(t->exit_code > 0);
+    KCHECK(static_cast<uint64_t>(t->exit_code) == t->log_budget.dropped_lines());
+    for (task::Task* other : task::all_tasks()) {
+        if (other != t) KCHECK(other->log_budget.dropped_lines() == 0);
+    }
+    KCHECK(task::log_ring::dropped() == 0);
 }

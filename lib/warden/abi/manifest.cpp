@@ -3,6 +3,7 @@
 #include <span>
 
 #include "warden/abi/syscall.hpp"
+#include "warden/log_line.hpp"
 
 namespace warden::abi {
 namespace {
@@ -12,6 +13,10 @@ bool terminated(const char (&s)[kNameBytes]) {
     }
     return false;
 }
+
+// Names end up in log lines (a task's "[name] " prefix, the kernel's lines
+// about it): the characters log_line allows, or empty where that is allowed.
+bool printable_name(const char (&s)[kNameBytes]) { return s[0] == '\0' || log_line::valid_task_name(s); }
 }  // namespace
 
 Result<Manifest> parse_manifest(std::span<const uint8_t> bytes) {
@@ -24,6 +29,10 @@ Result<Manifest> parse_manifest(std::span<const uint8_t> bytes) {
         if (!terminated(u)) return Fail(Error::kInvalidArgument);
     }
     if (m.name[0] == '\0') return Fail(Error::kInvalidArgument);
+    if (!printable_name(m.name) || !printable_name(m.serves)) return Fail(Error::kInvalidArgument);
+    for (const auto& u : m.uses) {
+        if (!printable_name(u)) return Fail(Error::kInvalidArgument);
+    }
     for (const PortRange& r : m.ports) {
         if (uint32_t{r.base} + r.count > 0x10000) return Fail(Error::kOutOfRange);
     }

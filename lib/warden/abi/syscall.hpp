@@ -169,13 +169,16 @@ struct GuestInfo {
 static_assert(sizeof(GuestInfo) == 392, "the ABI fixes the size");
 static_assert(sizeof(Manifest) == 112, "the ABI fixes the manifest size");
 
-// Checks a manifest's bytes: exact size, NUL-terminated names, a name, port
+// Checks a manifest's bytes: exact size, NUL-terminated names, a name, every
+// name of the characters a log line's prefix allows (log_line.hpp), port
 // ranges inside 0..65535. The copy is returned.
 Result<Manifest> parse_manifest(std::span<const uint8_t> bytes);
 
 // The log ring shared with the console service: the kernel writes text at
 // `head`, the console reads from `tail`. Only `tail` is the console's to
-// write; the kernel never trusts it beyond clamping.
+// write, one byte at a time by compare-exchange before it writes that byte
+// out; when the system stops, the kernel exchanges it for `head` and writes
+// the rest itself. The kernel never trusts `tail` beyond clamping.
 struct LogRing {
     static constexpr size_t kPages = 16;
     static constexpr size_t kBytes = kPages * 4096 - 16;
