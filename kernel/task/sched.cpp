@@ -158,6 +158,11 @@ void finish_current(State how, int64_t code) {
         t.state = how;
         t.exit_code = code;
     }
+    // Off its tables onto the kernel's (which the idle context uses too),
+    // then its memory goes back. This still runs on its kernel stack, which
+    // stays (release_task_memory says why).
+    arch::write_cr3(mm::kernel_mapper().root().raw() | platform::current().encryption_mask());
+    release_task_memory(t);
     schedule(false);
     panic("task {} ran after it finished", t.name);
 }
