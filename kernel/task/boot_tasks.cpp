@@ -52,6 +52,13 @@ Result<void> grant_rights(Task& task, const abi::Manifest& manifest) {
     return {};
 }
 
+// A task that never ran: nothing runs on its stack or tables.
+Task* discard(Task& task) {
+    task.state = State::kExited;
+    release_task_memory(task);
+    return nullptr;
+}
+
 Task* start_one(const char* file, std::span<const uint8_t> image, const abi::Manifest& manifest, unsigned cpu) {
     const uint64_t t0 = arch::rdtsc();
     auto t = create_task(image, manifest, cpu);
@@ -66,20 +73,20 @@ Task* start_one(const char* file, std::span<const uint8_t> image, const abi::Man
     task.manifest = manifest;
     if (auto rights = grant_rights(task, manifest); !rights) {
         log::error("tasks: {}: its rights cannot be granted: {}", task.name, rights.error());
-        return nullptr;
+        return discard(task);
     }
     if (manifest.flags & abi::kManifestConsole) {
         auto ring = log_ring::create();
         if (!ring || !map_shared(task, abi::kLogRingAddress, *ring, sizeof(abi::LogRing))) {
             log::error("tasks: {}: cannot map the log ring", task.name);
-            return nullptr;
+            return discard(task);
         }
     }
     if (manifest.flags & abi::kManifestGuest) {
         for (const platform::GuestRegion& g : platform::current().guest_regions()) {
             if (auto r = map_guest_memory(task, g.gpa, g.backing); !r) {
                 log::error("tasks: {}: cannot map guest memory: {}", task.name, r.error());
-                return nullptr;
+                return discard(task);
             }
         }
     }

@@ -161,7 +161,12 @@ void finish_current(State how, int64_t code) {
         t.state = how;
         t.exit_code = code;
     }
-    (void)restart_task(t);  // kManifestRestartable only
+    // Off its tables onto the kernel's (which the idle context uses too),
+    // then its memory goes back. This still runs on its kernel stack, which
+    // stays (release_task_memory says why).
+    arch::write_cr3(mm::kernel_mapper().root().raw() | platform::current().encryption_mask());
+    release_task_memory(t);
+    (void)restart_task(t);  // kManifestRestartable only: after the release, so it can reuse the frames
     schedule(false);
     panic("task {} ran after it finished", t.name);
 }

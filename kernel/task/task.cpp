@@ -1,6 +1,7 @@
 // Task creation: a fresh PML4 sharing the kernel half, ELF segments mapped
 // with exactly their rights, a user stack above an unmapped guard page, and a
-// kernel stack prepared so the first switch lands at CPL3.
+// kernel stack prepared so the first switch lands at CPL3; and the release
+// of all of it when the task ends.
 #include "task/task.hpp"
 
 #include <cstring>
@@ -13,6 +14,7 @@
 #include "mm/address_space.hpp"
 #include "mm/frames.hpp"
 #include "mm/layout.hpp"
+#include "panic.hpp"
 #include "platform/platform.hpp"
 #include "warden/elf.hpp"
 #include "warden/spinlock.hpp"
@@ -33,22 +35,44 @@ Task storage[kMaxTasks];
 size_t task_count = 0;
 SpinLock tasks_lock;
 
+void charge(Task& t, uint64_t frames) { t.frames_charged.fetch_add(frames, std::memory_order_relaxed); }
+void credit(Task& t, uint64_t frames) { t.frames_returned.fetch_add(frames, std::memory_order_relaxed); }
+
+// A task's table frames, charged to it.
 class TaskTables final : public mm::TableMemory {
 public:
+    Task* task = nullptr;
     uint64_t* table(PhysAddr f) override { return mm::phys_to_virt<uint64_t>(f); }
-    Result<PhysAddr> alloc_table() override { return mm::alloc_zeroed(0, mm::FrameState::kPageTable); }
-    void free_table(PhysAddr f) override { mm::free_frames(f, 0); }
+    Result<PhysAddr> alloc_table() override {
+        auto f = mm::alloc_zeroed(0, mm::FrameState::kPageTable);
+        if (f) charge(*task, 1);
+        return f;
+    }
+    void free_table(PhysAddr f) override {
+        mm::free_frames(f, 0);
+        credit(*task, 1);
+    }
 };
-TaskTables task_tables;
+TaskTables task_tables[kMaxTasks];  // one per storage slot
 
-mm::Mapper mapper_of(Task& t) { return mm::Mapper(t.pml4, task_tables, nullptr, mm::kernel_mapper().c_bit()); }
+mm::Mapper mapper_of(Task& t) {
+    return mm::Mapper(t.pml4, task_tables[&t - storage], nullptr, mm::kernel_mapper().c_bit());
+}
+
+// Several request loops change the same tasks' tables (splitting the same
+// 2 MiB page): one at a time. Callers run with interrupts on, so CPUs
+// waiting here still answer the shootdown in set_guest_page_access; the
+// release of a guest task's tables, with interrupts off, waits with a
+// ShootdownSafeGuard.
+SpinLock guest_map_lock;
 
 Result<void> map_segment(Task& t, std::span<const uint8_t> image, const elf::Segment& s) {
     const uint64_t lo = align_down(s.vaddr, kPageSize), hi = align_up(s.vaddr + s.memsz, kPageSize);
-    const mm::MapFlags flags{.writable = s.writable, .executable = s.executable, .user = true};
+    const mm::MapFlags flags{.writable = s.writable, .executable = s.executable, .user = true, .owned = true};
     mm::Mapper m = mapper_of(t);
     for (uint64_t va = lo; va < hi; va += kPageSize) {
         WARDEN_TRY(frame, mm::alloc_zeroed(0));
+        charge(t, 1);
         // The part of the file that lands in this page.
         auto* dst = mm::phys_to_virt<uint8_t>(frame);
         const uint64_t file_lo = s.vaddr, file_hi = s.vaddr + s.filesz;
@@ -80,6 +104,7 @@ Result<Task*> create_task(std::span<const uint8_t> image, const abi::Manifest& m
         tasks[task_count] = t;
         t->id = static_cast<uint32_t>(++task_count);
     }
+    task_tables[t - storage].task = t;
     std::memcpy(t->name, manifest.name, sizeof t->name);
     t->flags = manifest.flags;
     for (size_t i = 0; i < abi::kMaxPortRanges; ++i) t->ports[i] = manifest.ports[i];
@@ -90,6 +115,7 @@ Result<Task*> create_task(std::span<const uint8_t> image, const abi::Manifest& m
     // The kernel half (PML4 slots 256..511) is shared by copying its entries:
     // those slots' tables are never freed (docs/tasks.md).
     WARDEN_TRY(pml4, mm::alloc_zeroed(0, mm::FrameState::kPageTable));
+    charge(*t, 1);
     t->pml4 = pml4;
     const auto* kernel = mm::phys_to_virt<uint64_t>(mm::kernel_mapper().root());
     auto* mine = mm::phys_to_virt<uint64_t>(pml4);
@@ -100,12 +126,13 @@ Result<Task*> create_task(std::span<const uint8_t> image, const abi::Manifest& m
     mm::Mapper m = mapper_of(*t);
     for (uint64_t i = 1; i <= kStackPages; ++i) {
         WARDEN_TRY(frame, mm::alloc_zeroed(0));
-        WARDEN_TRY_VOID(
-            m.map(VirtAddr(kStackTop - i * kPageSize), frame, kPageSize, mm::MapFlags{.writable = true, .user = true}));
+        charge(*t, 1);
+        WARDEN_TRY_VOID(m.map(VirtAddr(kStackTop - i * kPageSize), frame, kPageSize,
+                              mm::MapFlags{.writable = true, .user = true, .owned = true}));
     }
 
     WARDEN_TRY(kstack, mm::allocate_stack(t->name, cpu, kKernelStackPages));
-    t->kernel_stack = kstack;
+    t->kernel_stack = kstack;  // not charged: it is never returned (release_task_memory)
     // switch_context pops r15..rbp and returns to enter_user_first_time, which
     // IRETs with this frame.
     auto* sp = reinterpret_cast<uint64_t*>(kstack.top.raw());
@@ -187,8 +214,10 @@ Result<uint64_t> map_dma_buffer(Task& t, uint64_t pages, PhysAddr& phys_out) {
     if (record == nullptr) return Fail(Error::kBusy);
     WARDEN_TRY(frames, mm::alloc_zeroed(order));
     // A device reads and writes it: shared with the hypervisor (SNP), mapped
-    // with the C-bit clear. Never freed, so never converted back.
+    // with the C-bit clear (not owned: release_task_memory frees it from
+    // t.dma, with its order, after making it private again).
     WARDEN_TRY_VOID(platform::current().make_shared(frames, uint64_t{1} << order));
+    charge(t, uint64_t{1} << order);
     const uint64_t va = t.dma_next;
     mm::Mapper m = mapper_of(t);
     WARDEN_TRY_VOID(m.map(VirtAddr(va), frames, kPageSize << order,
@@ -215,16 +244,11 @@ Result<void> map_guest_memory(Task& t, PhysRange gpa, PhysAddr backing) {
                  mm::MapFlags{.writable = true, .user = true}, large ? mm::PageSize::k2M : mm::PageSize::k4K);
 }
 
-// Several request loops change the same tasks' tables (splitting the same
-// 2 MiB page): one at a time. Callers run with interrupts on, so CPUs
-// waiting here still answer the shootdown below.
-SpinLock guest_map_lock;
-
 Result<void> set_guest_page_access(PhysAddr gpa, PhysAddr backing, bool present) {
     const VirtAddr va(abi::kGuestMapBase + gpa.raw());
     LockGuard guard(guest_map_lock);
     for (Task* t : all_tasks()) {
-        if (!(t->flags & abi::kManifestGuest)) continue;
+        if (!(t->flags & abi::kManifestGuest) || t->pml4 == PhysAddr{}) continue;  // released: ended
         mm::Mapper m = mapper_of(*t);
         if (present)
             WARDEN_TRY_VOID(m.map(va, backing, kPageSize, mm::MapFlags{.writable = true, .user = true}));
@@ -236,6 +260,63 @@ Result<void> set_guest_page_access(PhysAddr gpa, PhysAddr backing, bool present)
         return (arch::cpu(cpu).task_flags.load(std::memory_order_seq_cst) & abi::kManifestGuest) != 0;
     });
     return {};
+}
+
+namespace {
+
+// A DMA buffer goes back private (SNP) before the allocator may hand it to
+// the kernel; one the hypervisor will not take back is kept out of use.
+void release_dma(Task& t) {
+    for (PhysRange& d : t.dma) {
+        // kDmaCheck refuses the range from here on. A driver that checked it
+        // before may still be moving data (a client whose call timed out
+        // ended meanwhile): docs/tasks.md names that window.
+        const uint64_t size = __atomic_exchange_n(&d.size, 0, __ATOMIC_ACQ_REL);
+        if (size == 0) continue;
+        const uint64_t frames = size / kPageSize;
+        if (auto r = platform::current().make_private(d.base, frames); !r) {
+            log::warn("tasks: {}: DMA buffer {} stays shared ({}): not reclaimed", t.name, d.base, r.error());
+            continue;
+        }
+        mm::free_frames(d.base, mm::BuddyAllocator::order_for_bytes(size));
+        credit(t, frames);
+    }
+}
+
+// Owned and borrowed frames are told apart by the leaf's own kOwned bit
+// (MapFlags::owned), set where the task's frames are allocated (map_segment,
+// the user stack). Everything else a task maps only borrows: the log ring,
+// guest memory, DMA buffers (freed from t.dma with their order). The mark
+// travels with the mapping, so a new kind of mapping is borrowed unless it
+// says otherwise: a mistake leaks a frame rather than freeing someone
+// else's. Fixed address ranges would tie this to today's layout, and a
+// per-task list of frames would need room for every page of an image.
+void release_address_space(Task& t) {
+    mm::Mapper m = mapper_of(t);
+    m.release_slots(0, 256, [&](VirtAddr, const mm::Translation& leaf) {
+        if (!leaf.flags.owned) return;
+        mm::free_frames(leaf.phys, 0);
+        credit(t, 1);
+    });
+    mm::free_frames(t.pml4, 0);  // slots 256..511 are copies: the kernel half's tables stay
+    credit(t, 1);
+    t.pml4 = PhysAddr{};
+}
+
+}  // namespace
+
+void release_task_memory(Task& t) {
+    if (t.idle || t.pml4 == PhysAddr{}) return;
+    const uint64_t loaded = arch::read_cr3() & mm::pte::kAddressMask & ~mm::kernel_mapper().c_bit();
+    if (loaded == t.pml4.raw()) panic("tasks: {}: its tables are released while loaded", t.name);
+    release_dma(t);
+    if (t.flags & abi::kManifestGuest) {
+        // set_guest_page_access changes every guest task's tables: not these.
+        arch::smp::ShootdownSafeGuard guard(guest_map_lock);
+        release_address_space(t);
+    } else {
+        release_address_space(t);
+    }
 }
 
 std::span<Task* const> all_tasks() { return {tasks, task_count}; }

@@ -3,6 +3,7 @@
 // by sched.hpp; talking through queues (queue.hpp).
 #pragma once
 
+#include <atomic>
 #include <span>
 #include <string_view>
 
@@ -48,6 +49,14 @@ struct Task {
         }
         return false;
     }
+
+    // Frames charged to it (its PML4 and lower-half tables, ELF pages, user
+    // stack, DMA buffers) and returned so far; both only grow. What it holds
+    // is the difference: 0 once release_task_memory has run. (Its kernel
+    // stack is the kernel's: see release_task_memory.)
+    std::atomic<uint64_t> frames_charged{0};
+    std::atomic<uint64_t> frames_returned{0};
+    uint64_t frames_held() const { return frames_charged.load() - frames_returned.load(); }
 
     // Its IPC rights are the IPC system's (queue.hpp), keyed by its id.
     abi::PortRange ports[abi::kMaxPortRanges] = {};
@@ -96,6 +105,20 @@ Result<void> map_shared(Task& t, uint64_t va, PhysAddr frames, uint64_t bytes);
 // back in every such task, with the TLBs of every CPU invalidated.
 Result<void> map_guest_memory(Task& t, PhysRange gpa, PhysAddr backing);
 Result<void> set_guest_page_access(PhysAddr gpa, PhysAddr backing, bool present);
+
+// Returns what an ended task owned: its DMA buffers (made private again
+// first), the frames of its ELF segments and user stack, the tables of its
+// half (PML4 slots 0..255) and its PML4; never what it only borrows (the
+// log ring, guest memory) nor the kernel half's shared tables. Its PML4 must
+// be loaded on no CPU. A second call does nothing.
+//
+// Its kernel stack (16 KiB) stays mapped and allocated: freeing it means
+// unmapping a global kernel-half mapping (the BSP wrote the first frame
+// through it at creation), which needs a shootdown every CPU answers within
+// its timeout, and a CPU may run long with interrupts off (the BSP's boot
+// tests did, and the shootdown panicked). A lazy flush (free once every CPU
+// has flushed its global entries) would make it safe; not done yet.
+void release_task_memory(Task& t);
 
 // Per CPU: SYSCALL/SYSRET MSRs (STAR, LSTAR, FMASK, EFER.SCE).
 void init_syscalls_this_cpu();

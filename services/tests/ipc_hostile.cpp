@@ -35,7 +35,7 @@ void random_calls(uint64_t seed, int rounds) {
         m.words[0] = x;
         // A blocked receive waits at least a tick (10 ms): mostly polls, so the
         // loop ends in seconds. A call's 0 would mean no limit: 1 ms or more.
-        const uint64_t handle = (x >> 8) % 10, timeout = (x >> 16) % 8 == 0 ? 1 : 0;
+        const uint64_t handle = (x >> 8) % 10, timeout = (x >> 16) % 64 == 0 ? 1 : 0;
         switch (x % 4) {
         case 0: (void)svc::send(handle, m); break;
         case 1: (void)svc::receive(handle, m, timeout); break;

@@ -3,6 +3,7 @@
 // them (letting the BSP's tasks run meanwhile) and check what they reported.
 #include <string_view>
 
+#include "mm/frames.hpp"
 #include "task/log_ring.hpp"
 #include "task/queue.hpp"
 #include "task/sched.hpp"
@@ -26,6 +27,12 @@ task::Task* wait_for(const char* name, uint64_t timeout_us) {
 }
 
 bool blocked(void* p) { return static_cast<const task::Task*>(p)->state == task::State::kBlocked; }
+
+// Ended, and everything charged to it returned.
+bool reclaimed(void* p) {
+    const auto* t = static_cast<const task::Task*>(p);
+    return finished(p) && t->frames_held() == 0;
+}
 bool never(void*) { return false; }
 
 }  // namespace
@@ -146,4 +153,38 @@ KTEST("log: a huge timeout waits; a hostile task's flood is dropped and counted 
         if (other != t) KCHECK(other->log_budget.dropped_lines() == 0);
     }
     KCHECK(task::log_ring::dropped() == 0);
+}
+
+KTEST("tasks: every ended task's frames and tables are returned, nothing left charged") {
+    // Faulted, exited holding calls, exited after its attacks, ended with its server.
+    for (const char* name : {"faulter", "mortal", "mortal-client", "sink", "hostile", "victim-client"}) {
+        task::Task* t = task::find_task(name);
+        if (!KCHECK(t != nullptr)) continue;
+        KCHECK(task::sched::run_until(reclaimed, t, 20'000'000));
+        // PML4, tables, ELF pages and a 4-page user stack at least.
+        KCHECK(t->frames_charged.load() >= 10);
+        KCHECK(t->frames_held() == 0);
+        KCHECK(t->pml4 == PhysAddr{});
+    }
+    task::Task* console = task::find_task("console");
+    KCHECK((console != nullptr && console->frames_held() > 0));  // alive: keeps its memory (and the ring)
+}
+
+KTEST("tasks: a task's exit gives the allocator back at least every frame charged to it") {
+    task::Task* t = task::find_task("reclaim");
+    if (!KCHECK(t != nullptr)) return;
+    KCHECK(t->cpu == 0);  // ends here, so the measurement below sees all of it
+    KCHECK(task::sched::run_until(blocked, t, 5'000'000));
+    // 16 bss + 4 DMA + 4 user stack + PML4 and tables + image.
+    const uint64_t held = t->frames_held();
+    KCHECK(held >= 30);
+    const uint64_t before = mm::free_bytes();
+    abi::Message go;
+    KCHECK(task::kernel_send("reclaim", go).ok());
+    KCHECK(task::sched::run_until(reclaimed, t, 5'000'000));
+    const uint64_t after = mm::free_bytes();
+    KCHECK((t->state == task::State::kExited && t->exit_code == 0));
+    // Other CPUs allocate little meanwhile; a missing release would leave
+    // the difference near 0.
+    KCHECK(after >= before + held * kPageSize);
 }

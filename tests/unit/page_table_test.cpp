@@ -68,6 +68,7 @@ TEST_CASE("page table: entry bits match the SDM") {
     CHECK(pte::kHuge == 0x80);
     CHECK(pte::kGlobal == 0x100);
     CHECK(pte::kNoExecute == 0x8000000000000000ull);
+    CHECK(pte::kOwned == 0x200);  // bit 9: ignored by the CPU (AVL)
     CHECK(pte::kAddressMask == 0x000ffffffffff000ull);
 }
 
@@ -282,4 +283,43 @@ TEST_CASE("page table: a window's leaf slot, rewritten by hand, translates like 
     REQUIRE(f.mapper.map(VirtAddr(0x40000000), PhysAddr(0x800000), 0x200000, kRW, PageSize::k2M).ok());
     CHECK(f.mapper.leaf_slot(VirtAddr(0x40001000)).error() == Error::kInvalidArgument);  // inside a 2 MiB page
     CHECK(f.mapper.leaf_slot(VirtAddr(0x0000900000000000)).error() == Error::kInvalidArgument);
+}
+
+TEST_CASE("page table: an owned leaf carries the software bit; a split keeps it; a borrowed one has none") {
+    Fixture f;
+    REQUIRE(f.mapper.map(VirtAddr(0x400000), PhysAddr(0x5000), kPageSize, MapFlags{.writable = true, .owned = true}));
+    REQUIRE(
+        f.mapper.map(VirtAddr(0x600000), PhysAddr(0x200000), kLargePageSize, MapFlags{.owned = true}, PageSize::k2M));
+    REQUIRE(f.mapper.map(VirtAddr(0x10000000), PhysAddr(0x9000), kPageSize, kRW));
+    CHECK(f.mapper.translate(VirtAddr(0x400000))->flags.owned);
+    CHECK(!f.mapper.translate(VirtAddr(0x10000000))->flags.owned);
+    REQUIRE(f.mapper.unmap(VirtAddr(0x600000), kPageSize));  // splits the 2 MiB page
+    CHECK(f.mapper.translate(VirtAddr(0x601000))->flags.owned);
+}
+
+TEST_CASE("page table: releasing the lower half visits every leaf, frees its tables and leaves the upper half") {
+    Fixture f;
+    REQUIRE(f.mapper.map(VirtAddr(0x400000), PhysAddr(0x5000), 3 * kPageSize, MapFlags{.owned = true}));
+    REQUIRE(f.mapper.map(VirtAddr(0x7ffeffffc000), PhysAddr(0x10000), kPageSize, MapFlags{.owned = true}));
+    REQUIRE(f.mapper.map(VirtAddr(0x10000000), PhysAddr(0x9000), kPageSize, kRW));
+    REQUIRE(f.mapper.map(VirtAddr(0x8000000000), PhysAddr(0x40000000), kLargePageSize, kRW, PageSize::k2M));
+    REQUIRE(f.mapper.map(kKernel, PhysAddr(0x1000000), kPageSize, kRX));
+    const size_t kernel_tables = 3;  // PDPT, PD, PT below slot 511
+    const size_t before = f.memory.frames.size();
+    std::vector<std::pair<uint64_t, bool>> seen;
+    f.mapper.release_slots(0, 256, [&](VirtAddr va, const Translation& t) {
+        seen.emplace_back(va.raw(), t.flags.owned);
+        CHECK(t.phys.raw() != 0);
+    });
+    const std::vector<std::pair<uint64_t, bool>> expected = {{0x400000, true},      {0x401000, true},
+                                                             {0x402000, true},      {0x10000000, false},
+                                                             {0x8000000000, false}, {0x7ffeffffc000, true}};
+    CHECK(seen == expected);                             // in address order
+    CHECK(f.memory.frames.size() == 1 + kernel_tables);  // the root and the kernel half's tables
+    CHECK(f.memory.freed == before - 1 - kernel_tables);
+    CHECK(!f.mapper.translate(VirtAddr(0x400000)));
+    CHECK(f.mapper.translate(kKernel));
+    for (unsigned i = 0; i < 256; ++i) CHECK(f.memory.table(f.root)[i] == 0);
+    // Nothing left below: a second release visits nothing.
+    f.mapper.release_slots(0, 256, [&](VirtAddr, const Translation&) { FAIL("a leaf survived"); });
 }

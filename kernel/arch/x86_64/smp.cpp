@@ -99,4 +99,11 @@ void shootdown_where(VirtAddr va, bool (*needs)(unsigned cpu)) {
     shootdown_lock.unlock();
 }
 
+ShootdownSafeGuard::ShootdownSafeGuard(SpinLock& lock) : lock_(lock) {
+    while (!lock_.try_lock()) {
+        answer_shootdown();
+        pause();
+    }
+}
+
 }  // namespace warden::arch::smp

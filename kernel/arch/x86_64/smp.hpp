@@ -6,6 +6,7 @@
 
 #include "warden/addr.hpp"
 #include "warden/result.hpp"
+#include "warden/spinlock.hpp"
 
 namespace warden::arch::smp {
 
@@ -26,5 +27,19 @@ void shootdown(VirtAddr va);
 // is cached only where a task with that address space runs: a CR3 load
 // flushes it everywhere else).
 void shootdown_where(VirtAddr va, bool (*needs)(unsigned cpu));
+
+// Holds a lock whose holder may shoot down TLBs while this CPU waits with
+// interrupts off: it answers the shootdowns aimed at it while it spins, so
+// the holder is never left waiting for it (a LockGuard would deadlock).
+class [[nodiscard]] ShootdownSafeGuard {
+public:
+    explicit ShootdownSafeGuard(SpinLock& lock);
+    ~ShootdownSafeGuard() { lock_.unlock(); }
+    ShootdownSafeGuard(const ShootdownSafeGuard&) = delete;
+    ShootdownSafeGuard& operator=(const ShootdownSafeGuard&) = delete;
+
+private:
+    SpinLock& lock_;
+};
 
 }  // namespace warden::arch::smp

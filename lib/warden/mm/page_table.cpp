@@ -31,6 +31,7 @@ uint64_t Mapper::leaf_bits(MapFlags f, unsigned level) const {
     if (f.uncached) e |= pte::kCacheDisable | pte::kWriteThrough;
     if (!f.executable) e |= pte::kNoExecute;
     if (f.encrypted) e |= c_bit_;
+    if (f.owned) e |= pte::kOwned;
     if (level > 1) e |= pte::kHuge;
     return e;
 }
@@ -43,6 +44,7 @@ MapFlags Mapper::flags_of(uint64_t e, uint64_t c_bit) {
     f.global = e & pte::kGlobal;
     f.uncached = e & pte::kCacheDisable;
     f.encrypted = c_bit == 0 || (e & c_bit);
+    f.owned = e & pte::kOwned;
     return f;
 }
 

@@ -22,6 +22,10 @@ inline constexpr uint64_t kDirty = bit(6);
 inline constexpr uint64_t kHuge = bit(7);  // PS in a PDPTE/PDE; PAT in a PTE (never set here)
 inline constexpr uint64_t kGlobal = bit(8);
 inline constexpr uint64_t kNoExecute = bit(63);
+// Bit 9 is ignored by the CPU in every entry (SDM Vol. 3A tables 4-14..4-20;
+// AMD APM Vol. 2 section 5.4.1, "AVL"): Warden marks with it a leaf whose
+// frame belongs to the address space (MapFlags::owned).
+inline constexpr uint64_t kOwned = bit(9);
 inline constexpr uint64_t kAddressMask = bit_mask(12, 40);  // bits 51:12
 }  // namespace pte
 
@@ -41,6 +45,9 @@ struct MapFlags {
     bool global = false;
     bool uncached = false;
     bool encrypted = true;  // C-bit set, where the platform has one
+    // The frame is the address space's own (a 4 KiB order-0 block), returned
+    // when it is released; unmarked leaves only borrow what they map.
+    bool owned = false;
     constexpr bool operator==(const MapFlags&) const = default;
 };
 
@@ -102,6 +109,24 @@ public:
     template <typename F>
     void for_each_leaf(F&& f) const {
         walk_leaves(root_, 4, 0, f);
+    }
+
+    // Empties root slots [first, last): calls f(VirtAddr page, const
+    // Translation&) for every leaf below them, then frees their tables and
+    // clears the slots. The root itself stays the caller's. Nothing is
+    // invalidated: the address space must be loaded on no CPU.
+    template <typename F>
+    void release_slots(unsigned first, unsigned last, F&& f) {
+        uint64_t* entries = memory_.table(root_);
+        for (unsigned i = first; i < last && i < 512; ++i) {
+            const uint64_t e = entries[i];
+            if (!(e & pte::kPresent)) continue;
+            uint64_t va = uint64_t{i} * level_bytes(4);
+            if (i >= 256) va |= 0xffff000000000000ull;  // canonical upper half
+            walk_leaves(entry_addr(e), 3, va, f);
+            free_subtree(entry_addr(e), 3);
+            entries[i] = 0;
+        }
     }
 
     PhysAddr root() const { return root_; }
