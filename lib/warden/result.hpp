@@ -32,9 +32,10 @@ enum class Error : uint16_t {
     kBadHandle,
     kTimedOut,
     kDenied,
-    kPeerGone,  // the task at the other end of a call gave up or ended
+    kPeerGone,     // the task at the other end of a call gave up or ended
+    kBadSequence,  // a message whose sequence number is not the one expected (a replay)
 };
-inline constexpr Error kLastError = Error::kPeerGone;  // keep last: tests walk 1..kLastError
+inline constexpr Error kLastError = Error::kBadSequence;  // keep last: tests walk 1..kLastError
 
 // A stable, human-readable name for log lines and test failures.
 constexpr const char* error_name(Error e) {
@@ -61,6 +62,7 @@ constexpr const char* error_name(Error e) {
     case Error::kTimedOut: return "timed out";
     case Error::kDenied: return "permission denied";
     case Error::kPeerGone: return "the other end is gone";
+    case Error::kBadSequence: return "wrong sequence number";
     }
     return "unknown error";
 }
