@@ -156,7 +156,7 @@ Next legacy_irq_halt(Vcpu& v) {
     for (;;) {
         bool from_pic = false;
         if (interrupts && choose_vector(v, from_pic) >= 0) break;
-        if (v.vmsa.load(std::memory_order_acquire) != v.loaded) {
+        if (v.vmsa_changed()) {
             v.vmcb().set(kRip, v.vmcb().get(kRip) + kHltLength);
             return leave_destroyed(v);
         }

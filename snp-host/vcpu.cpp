@@ -835,8 +835,7 @@ void vcpu_run(Vcpu& first) {
         vm.set<uint8_t>(kTlbControl, 0);
         vm.set<uint32_t>(kInterceptWord3, vm.get<uint32_t>(kInterceptWord3) | kIntrHlt);
         Next n = handle_exit(*v);
-        if (n == Next::kResume && v->vmpl != 0 && v->vmsa.load(std::memory_order_acquire) != v->loaded)
-            n = leave_destroyed(*v);
+        if (n == Next::kResume && v->vmpl != 0 && v->vmsa_changed()) n = leave_destroyed(*v);
         flush_old_console_line(*v);
         // A refusal, a termination request or a stopped vCPU ends the run as a
         // failure, before or after the ready line; only the guest's own

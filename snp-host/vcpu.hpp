@@ -83,6 +83,8 @@ struct Vcpu {
     std::atomic<uint64_t> vmsa{kNoVmsa};
     uint64_t creations = 0;
     uint64_t loaded = kNoVmsa;
+    // AP destruction (or a new creation) since this context's VMCB was built.
+    bool vmsa_changed() const { return vmsa.load(std::memory_order_acquire) != loaded; }
     uint64_t vmsa_gpa() const {
         const uint64_t w = vmsa.load(std::memory_order_acquire);
         return w == kNoVmsa ? kNoVmsa : w & ~uint64_t{0xfff};

@@ -130,8 +130,6 @@ Result<void> reserve_vcpu(uint32_t apic_id);
 void release_vcpu(uint32_t apic_id);
 // Whether the CPU with apic_id runs a guest vCPU (attached).
 bool cpu_runs_vcpu(uint32_t apic_id);
-// Whether a guest page is a VMSA some CPU runs.
-bool vcpu_attached(PhysAddr vmsa);
 // DELETE_VCPU's first step: where a CPU runs the vCPU whose VMSA is that
 // guest page, the platform stops it (SNP: AP destruction at the guest's
 // VMPL), then that CPU's loop lets go of the page (this waits for it) and

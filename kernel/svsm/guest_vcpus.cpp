@@ -93,14 +93,6 @@ bool cpu_runs_vcpu(uint32_t apic_id) {
     return contexts[i].vmsa.raw() != 0;
 }
 
-bool vcpu_attached(PhysAddr vmsa) {
-    LockGuard guard(contexts_lock);
-    for (const Context& c : contexts) {
-        if (!c.svsm_owned && c.vmsa == vmsa) return true;
-    }
-    return false;
-}
-
 namespace {
 
 // Stops the vCPU CPU i runs (its `stopping` set by the caller, under the
@@ -129,37 +121,38 @@ Result<void> stop_and_let_go(unsigned i, PhysAddr vmsa, const char* why) {
     return {};
 }
 
-}  // namespace
-
-Result<bool> detach_vcpu(PhysAddr vmsa) {
+// The CPU whose vCPU from a guest page `matches` (index, context): its stop
+// is marked, then made (stop_and_let_go). false where none matches.
+template <typename Match>
+Result<bool> detach_if(Match&& matches, const char* why) {
     if (!kernel_runs_guest()) return false;
     unsigned i = 0;
-    {
-        LockGuard guard(contexts_lock);
-        while (i < arch::kMaxCpus && (contexts[i].svsm_owned || contexts[i].vmsa != vmsa)) ++i;
-        if (i == arch::kMaxCpus) return false;
-        if (contexts[i].stopping) return Fail(Error::kBusy);  // another stop of it is under way
-        contexts[i].stopping = true;
-    }
-    WARDEN_TRY_VOID(stop_and_let_go(i, vmsa, "DELETE_VCPU"));
-    return true;
-}
-
-Result<bool> detach_guest_created(uint32_t apic_id) {
-    if (!kernel_runs_guest()) return false;
-    const unsigned i = cpu_of(apic_id);
-    if (i == arch::kMaxCpus) return false;
     PhysAddr vmsa;
     {
         LockGuard guard(contexts_lock);
-        Context& c = contexts[i];
-        if (c.vmsa.raw() == 0 || c.svsm_owned) return false;
-        if (c.stopping) return Fail(Error::kBusy);
-        c.stopping = true;
-        vmsa = c.vmsa;
+        while (i < arch::kMaxCpus &&
+               (contexts[i].vmsa.raw() == 0 || contexts[i].svsm_owned || !matches(i, contexts[i])))
+            ++i;
+        if (i == arch::kMaxCpus) return false;
+        if (contexts[i].stopping) return Fail(Error::kBusy);  // another stop of it is under way
+        contexts[i].stopping = true;
+        vmsa = contexts[i].vmsa;
     }
-    WARDEN_TRY_VOID(stop_and_let_go(i, vmsa, "CREATE_VCPU of another VMSA for its APIC ID"));
+    WARDEN_TRY_VOID(stop_and_let_go(i, vmsa, why));
     return true;
+}
+
+}  // namespace
+
+Result<bool> detach_vcpu(PhysAddr vmsa) {
+    return detach_if([&](unsigned, const Context& c) { return c.vmsa == vmsa; }, "DELETE_VCPU");
+}
+
+Result<bool> detach_guest_created(uint32_t apic_id) {
+    const unsigned cpu = cpu_of(apic_id);
+    if (cpu == arch::kMaxCpus) return false;
+    return detach_if([&](unsigned i, const Context&) { return i == cpu; },
+                     "CREATE_VCPU of another VMSA for its APIC ID");
 }
 
 namespace {

@@ -62,10 +62,8 @@ Result<void> ipc_grant(Task& t, size_t h, size_t q, uint8_t rights) {
 }
 
 void ipc_set_restartable(size_t q) {
-    locked([&](ipc::System& s) {
-        s.set_restartable(q, true);
-        return 0;
-    });
+    LockGuard guard(lock);
+    the_system.set_restartable(q, true);
 }
 
 Result<void> ipc_send(Task& t, uint64_t h, const abi::Message& m) {
