@@ -42,13 +42,26 @@ void console_init() {
     cpu::outb(kCom1 + 2, 0xc7);
 }
 
+namespace {
+bool mid_line = false;  // the last byte out was not a newline (under the console lock)
+}  // namespace
+
+void console_put(uint8_t c) {
+    while (!(cpu::inb(kCom1 + 5) & 0x20)) {
+    }
+    cpu::outb(kCom1, c);
+    mid_line = c != '\n';
+}
+
 void console_write(std::string_view text) {
     for (char c : text) {
-        if (c == '\n') console_write("\r");
-        while (!(cpu::inb(kCom1 + 5) & 0x20)) {
-        }
-        cpu::outb(kCom1, static_cast<uint8_t>(c));
+        if (c == '\n') console_put('\r');
+        console_put(static_cast<uint8_t>(c));
     }
+}
+
+void console_new_line() {
+    if (mid_line) console_write("\n");
 }
 
 void exit_qemu(uint32_t code) {

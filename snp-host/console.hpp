@@ -10,9 +10,15 @@ namespace snp_host {
 inline constexpr uint16_t kCom1 = 0x3f8;
 inline constexpr uint16_t kDebugExitPort = 0xf4;
 inline constexpr uint32_t kExitPass = 0x10, kExitFail = 0x11;
+// QEMU status 37: the run proves nothing (L1's emulation failed, vcpu.cpp void_run).
+inline constexpr uint32_t kExitVoid = 0x12;
 
 void console_init();
 void console_write(std::string_view text);
+void console_put(uint8_t c);  // one byte as it is (a guest's line)
+// Ends a line a guest left unfinished (a part flushed at 160 bytes or by
+// age), so that a host line starts a line of its own: tests anchor on it.
+void console_new_line();
 
 class ConsoleSink final : public warden::fmt::Sink {
 public:
@@ -32,6 +38,7 @@ template <typename... Args>
 void log(warden::fmt::FormatString<std::type_identity_t<Args>...> text, const Args&... args) {
     ConsoleGuard guard;
     ConsoleSink sink;
+    console_new_line();
     sink.write("snp-host: ");
     warden::fmt::format(sink, text, args...);
     sink.write("\n");

@@ -169,6 +169,8 @@ svm_run:
     je 1f
     sti
 1:  vmrun
+    .globl svm_run_resume           /* the RIP VMRUN saves for the host (vcpu.cpp host_state_saved) */
+svm_run_resume:
     cli                             /* the host's RFLAGS.IF, restored by #VMEXIT, is 1 */
     /* #VMEXIT: RSP, RAX (= vmcb) and RIP are the host's again; GIF = 0. */
     mov 16(%rsp), %rax

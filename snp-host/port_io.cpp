@@ -43,7 +43,8 @@ constexpr uint64_t kLineAge = 200'000'000;  // TSC cycles: ~70 ms at 3 GHz
 struct PendingLine {
     uint8_t bytes[kLineBytes];
     size_t len = 0;
-    uint64_t since = 0;  // TSC of its first byte
+    uint64_t since = 0;      // TSC of its first byte
+    bool continues = false;  // its line's first part went out already (filled, or aged)
 };
 PendingLine pending_lines[kMaxCpus][kVmpls];
 
@@ -80,14 +81,12 @@ void watch_console(Machine& m, std::string_view text) {
 // Out to L1's COM1, under the console lock (the caller's).
 void flush_line(Machine& m, PendingLine& p) {
     if (p.len == 0) return;
-    for (size_t i = 0; i < p.len; ++i) {
-        while (!(cpu::inb(kCom1 + 5) & 0x20)) {
-        }
-        cpu::outb(kCom1, p.bytes[i]);
-    }
+    if (!p.continues) console_new_line();  // a line of its own, after another context's unfinished one
+    for (size_t i = 0; i < p.len; ++i) console_put(p.bytes[i]);
     std::string_view text(reinterpret_cast<const char*>(p.bytes), p.len);
     const bool whole = text.back() == '\n';
     p.len = 0;
+    p.continues = !whole;
     if (!whole) return;
     text.remove_suffix(1);
     if (!text.empty() && text.back() == '\r') text.remove_suffix(1);

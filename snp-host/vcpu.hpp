@@ -110,6 +110,10 @@ struct Vcpu {
     vmcb::Vmcb vmcb() { return vmcb::Vmcb(vmcb_page); }
 };
 
+// Ends the run as void (console.hpp kExitVoid): L1's emulation did what no
+// CPU does, so nothing the run would show is a verdict (vcpu.cpp).
+[[noreturn]] void void_run(Vcpu& v, std::string_view what);
+
 // What an exit handler decides.
 // kPark: AP reset hold, the vCPU waits for AP creation to restart it.
 enum class Next { kResume, kStop, kSwitch, kPark };

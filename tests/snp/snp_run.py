@@ -90,9 +90,26 @@ def command(host, igvm, smp, extra=()):
            "-device", "isa-debug-exit,iobase=0xf4,iosize=0x04"]
 
 
+VOID_STATUS = 37  # the host's kExitVoid: L1's TCG broke the run (snp-host/vcpu.cpp void_run)
+VOID_TRIES = 3
+
+
 def boot(host, igvm, smp, until=None, extra=()):
     """Runs QEMU to its end, or until a line matches `until` (then stops it:
-    Warden idles after its ready line, it does not exit under IGVM)."""
+    Warden idles after its ready line, it does not exit under IGVM). A run
+    the host ends void (L1's TCG saved the host's state as a guest's: no
+    verdict on anything of ours, docs/snp-host.md) is made again, at most
+    VOID_TRIES times in all, each said on stderr."""
+    for attempt in range(1, VOID_TRIES + 1):
+        status, log = boot_once(host, igvm, smp, until, extra)
+        void = re.search(r"^snp-host: VOID: .*$", log, re.M)
+        if status != VOID_STATUS or not void:
+            return status, log
+        print(f"snp_run: run {attempt} of {VOID_TRIES} void: {void.group(0)}", file=sys.stderr)
+    sys.exit(f"FAIL: {VOID_TRIES} runs in a row void (L1's TCG): no verdict")
+
+
+def boot_once(host, igvm, smp, until, extra):
     proc = subprocess.Popen(command(host, igvm, smp, extra), stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
     lines = []
     timer = threading.Timer(TIMEOUT, proc.kill)
