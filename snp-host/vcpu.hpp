@@ -43,6 +43,7 @@ struct Machine {
     // the console lock), and its counters are still to be printed (by the
     // first vCPU to take the flag, after its exit).
     std::atomic<bool> ready_seen{false};
+    bool selftest_void = false;  // fw_cfg selftest "void" (main.cpp): the BSP's first exit looks broken
     std::atomic<bool> ready_pending_report{false};
     unsigned vcpus = 1;
     Chipset chipset;       // the guest's PCI configuration space and PM block (chipset.hpp)

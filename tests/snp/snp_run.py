@@ -53,6 +53,11 @@ SVM CPU, and judges what the host and Warden print.
         success (the 2 MiB rescinds: success or a size mismatch, then
         rescinded as 4 KiB), and the host's marks around each phase count
         exactly 2 RUN_VMPLs (world switches) per call
+    snp_run.py void HOST.fw TOOL KERNEL.elf WORKDIR
+        the host's void run (fw_cfg opt/snp-host/selftest "void": the BSP's
+        first #VMEXIT carries the host's RIP and CR3, as L1's TCG leaves it
+        now and then) is one VOID line and QEMU status 37, and boot() makes
+        it again and, void each time, gives no verdict (docs/snp-host.md)
     snp_run.py hostfault HOST.fw
     --firmware=PATH (digest, reach, answer, bench; anywhere after the mode)
         packs the guest's firmware in too (warden-igvm pack --firmware), as
@@ -136,6 +141,26 @@ def hostfault(host):
     if status != 35:
         sys.exit(f"FAIL: QEMU status {status}, expected 35 (the fail code)")
     print("PASS: the host's fault is reported with its cause and ends QEMU with the fail code")
+
+
+def void_run(host, tool, kernel, workdir):
+    igvm = pack(tool, kernel, workdir, 1)
+    selftest = ["-fw_cfg", "name=opt/snp-host/selftest,string=void"]
+    status, log = boot_once(host, igvm, 1, None, selftest)
+    sys.stdout.write(log)
+    want = r"^snp-host: VOID: vCPU 0 VMPL0 after 0 exits: a #VMEXIT saved the host's state as the guest's .*void$"
+    if not re.search(want, log, re.M):
+        sys.exit(f"FAIL: no line matching {want!r} (QEMU status {status})")
+    if status != VOID_STATUS:
+        sys.exit(f"FAIL: QEMU status {status}, expected {VOID_STATUS} (the void code)")
+    try:
+        boot(host, igvm, 1, extra=selftest)
+    except SystemExit as e:
+        if "runs in a row void" not in str(e.code):
+            sys.exit(f"FAIL: a void run every time ended otherwise: {e.code}")
+        print(f"PASS: the void run ends with status {VOID_STATUS} and its line; {VOID_TRIES} in a row are no verdict")
+        return
+    sys.exit("FAIL: boot() returned a verdict for runs that were all void")
 
 
 def cpuid(host, tool, kernel, workdir, edits, patterns):
@@ -493,6 +518,8 @@ def main():
     sys.argv = [a for a in sys.argv if not a.startswith("--firmware=")]
     if sys.argv[1] == "hostfault":
         return hostfault(sys.argv[2])
+    if sys.argv[1] == "void":
+        return void_run(*sys.argv[2:6])
     if sys.argv[1] == "ktest":
         return ktest(*sys.argv[2:8])
     if sys.argv[1] == "cpuid":
