@@ -449,7 +449,6 @@ Next on_npf(Vcpu& v) {
     return refuse(v, gpa, gpa & kCBitMask ? "private access outside guest memory" : "access outside guest memory");
 }
 
-// A triple fault: the CPU could not deliver an exception. Say what state made it so.
 // Whether the page fault behind a triple fault at an IDT entry (CR2) is one
 // the guest's own tables and the RMP deny: seen under L1's TCG right after
 // an exit the host served, with Warden's and the harness's IDT mapped and
@@ -466,6 +465,7 @@ bool idt_fault_is_the_guests(Vcpu& v) {
     return why.fault != RmpFault::kNone;
 }
 
+// A triple fault: the CPU could not deliver an exception. Say what state made it so.
 Next on_shutdown(Vcpu& v) {
     auto vm = v.vmcb();
     const uint32_t idt_limit = vm.get<uint32_t>(kIdtr + kSegLimit);
