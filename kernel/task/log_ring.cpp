@@ -46,26 +46,21 @@ private:
         asm volatile("" ::: "memory");
         ring->head = head;
     }
+    // The notice of lost lines goes in just before the next line that fits with it.
     void commit() {
         const std::string_view line(line_, size_);
         size_ = 0;
-        if (unreported_drops != 0) {
-            fmt::FixedString<96> notice;
+        fmt::FixedString<96> notice;
+        if (unreported_drops != 0)
             fmt::format(notice, "warn:  log: the ring was full: {} lines lost\n", unreported_drops);
-            if (room() < notice.view().size() + line.size()) {
-                ++dropped_lines;
-                ++unreported_drops;
-                return;
-            }
-            put(notice.view());
-            unreported_drops = 0;
-        }
-        if (room() < line.size()) {
+        if (room() < notice.view().size() + line.size()) {
             ++dropped_lines;
             ++unreported_drops;
             return;
         }
+        put(notice.view());
         put(line);
+        unreported_drops = 0;
     }
 
     char line_[2048];
