@@ -522,6 +522,7 @@ constexpr size_t kGprFields[] = {0x318, 0x308, 0x310, 0x330, 0x338, 0x328, 0x340
 static_assert(sizeof(kGprFields) / sizeof(kGprFields[0]) == sizeof(GuestGprs) / 8);
 constexpr size_t kVmsaVmpl = 0x0ca, kVmsaCpl = 0x0cb, kVmsaEfer = 0x0d0, kVmsaSevFeatures = 0x3b0;
 constexpr size_t kVmsaXcr0 = 0x3e8;  // SNP VMSA layout (SPEC-FACTS 6; lib/warden/sev/vmsa.cpp kXcr0)
+constexpr size_t kVmsaGuestExitCode = 0x3c0;  // GUEST_EXITCODE (APM vol. 2 Table B-4)
 constexpr uint64_t kEferSvme = uint64_t{1} << 12, kSevFeatureSnpActive = 1;
 
 // x87/SSE/AVX state and XCR0 per context. VMRUN switches neither (APM vol. 2
@@ -645,6 +646,16 @@ void store_state(Vcpu& v) {
     for (size_t i = 0; i < sizeof(kGprFields) / sizeof(kGprFields[0]); ++i)
         std::memcpy(page.data() + kGprFields[i], &gpr[i], 8);
     std::memcpy(page.data() + kVmsaXcr0, &v.fpu.xcr0, 8);  // saved at the switch (save_extended_state)
+    // GUEST_EXITCODE: why the CPU left the VMPL, so that VMPL0 tells the
+    // guest's request (VMGEXIT) from a physical interrupt or a HLT that took
+    // it there between the guest's write of call_pending and its VMGEXIT
+    // (COCONUT-SVSM's request loop serves VMGEXITs only). TCG's SVM has no
+    // SEV-ES: a VMGEXIT reaches this host as VMMCALL, and a VMMCALL that is
+    // no VMGEXIT gets #VC (on_vmmcall) and never switches. GUEST_EXITINFO1/2,
+    // EXITINTINFO and NRIP are not written (nothing reads them here).
+    uint64_t code = v.vmcb().get(kExitCode);
+    if (code == kExitVmmcall) code = kExitVmgexit;
+    std::memcpy(page.data() + kVmsaGuestExitCode, &code, 8);
 }
 
 // VMRUN of a VMPL 1-3 context from its VMSA page, as the CPU loads it: the

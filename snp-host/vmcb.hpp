@@ -56,6 +56,7 @@ inline constexpr uint64_t kExitIntr = 0x60;
 inline constexpr uint64_t kExitCpuid = 0x72, kExitHlt = 0x78, kExitIoio = 0x7b, kExitMsr = 0x7c, kExitShutdown = 0x7f,
                           kExitVmrun = 0x80, kExitVmmcall = 0x81, kExitVmload = 0x82, kExitVmsave = 0x83,
                           kExitStgi = 0x84, kExitClgi = 0x85, kExitSkinit = 0x86, kExitNpf = 0x400;
+inline constexpr uint64_t kExitVmgexit = 0x403;  // an SEV-ES guest's VMGEXIT (APM vol. 2 Table C-1)
 inline constexpr uint64_t kExitInvalid = 0xffff'ffff;  // TCG zero-extends VMEXIT_INVALID (probe section 1)
 
 // Typed access to a VMCB page.

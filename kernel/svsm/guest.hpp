@@ -142,10 +142,13 @@ Result<bool> detach_vcpu(PhysAddr vmsa);
 // staying live (DELETE_VCPU gives it back). false where the CPU runs none,
 // or the vCPU the loader started (SVSM memory), which no CREATE_VCPU replaces.
 Result<bool> detach_guest_created(uint32_t apic_id);
-// What the guest asked when it came back to VMPL0: its call (from a copy of
-// the VMSA page), and the start it belongs to (the Calling Area it began with).
+// What the guest asked when it came back to VMPL0: its call and why it
+// left (from a copy of the VMSA page; a call only if a VMGEXIT,
+// svsm::is_request), and the start it belongs to (the Calling Area it began
+// with).
 struct GuestExit {
     svsm::CallRegs call;
+    uint64_t exit_code = 0;
     PhysAddr caa;
     uint64_t start = 0;
 };

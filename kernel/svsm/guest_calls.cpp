@@ -156,7 +156,8 @@ int64_t sys_guest_run(task::Task& t, uint64_t results, uint64_t out) {
                               .r8 = exit->call.r8,
                               .r9 = exit->call.r9,
                               .caa = exit->caa.raw(),
-                              .start = exit->start};
+                              .start = exit->start,
+                              .exit_code = exit->exit_code};
     return result(task::copy_to_task(t, out, &call, sizeof call));
 }
 

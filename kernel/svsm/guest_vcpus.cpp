@@ -196,8 +196,8 @@ Result<GuestExit> run_vcpu(const svsm::CallRegs* results, uint64_t results_start
     // Refused: the platform has no context for it (AP destruction by the
     // guest, which asks DELETE_VCPU next): as a CPU with no vCPU, it waits.
     if (!ran) return Fail(ran.error() == Error::kDenied ? Error::kNotFound : ran.error());
-    WARDEN_TRY(call, svsm::decode_call(copy));
-    return GuestExit{.call = call, .caa = c.caa, .start = c.start};
+    WARDEN_TRY(exit, svsm::decode_exit(copy));
+    return GuestExit{.call = exit.regs, .exit_code = exit.exit_code, .caa = c.caa, .start = c.start};
 }
 
 }  // namespace warden::guest

@@ -29,7 +29,9 @@ TEST_CASE("vmsa call: the offsets are the VMSA's (SPEC-FACTS 6)") {
     CHECK(kVmsaR9Offset == 0x348);
     CHECK(kVmsaEferOffset == 0x0d0);
     CHECK(kVmsaEferSvme == 0x1000);
-    CHECK(kVmsaCallBytes == 0x350);
+    CHECK(kVmsaGuestExitCodeOffset == 0x3c0);
+    CHECK(kExitVmgexit == 0x403);
+    CHECK(kVmsaCallBytes == 0x3c8);
 }
 
 TEST_CASE("vmsa call: RAX, RCX, RDX, R8 and R9 are the call, little endian") {
@@ -39,20 +41,48 @@ TEST_CASE("vmsa call: RAX, RCX, RDX, R8 and R9 are the call, little endian") {
     put(p, 0x310, 0x1122334455667788);
     put(p, 0x340, 0xffffffffffffffff);
     put(p, 0x348, 0);
-    auto c = decode_call(p);
-    REQUIRE(c.ok());
-    CHECK(c->rax == 0x6);
-    CHECK(c->rcx == 0x0000000100000001);
-    CHECK(c->rdx == 0x1122334455667788);
-    CHECK(c->r8 == 0xffffffffffffffff);
-    CHECK(c->r9 == 0);
+    put(p, 0x3c0, 0x403);
+    auto e = decode_exit(p);
+    REQUIRE(e.ok());
+    const CallRegs& c = e->regs;
+    CHECK(c.rax == 0x6);
+    CHECK(c.rcx == 0x0000000100000001);
+    CHECK(c.rdx == 0x1122334455667788);
+    CHECK(c.r8 == 0xffffffffffffffff);
+    CHECK(c.r9 == 0);
+    CHECK(e->exit_code == 0x403);
 }
 
-TEST_CASE("vmsa call: a copy too short for R9 is refused") {
+TEST_CASE("vmsa call: only a VMGEXIT is the guest's request") {
+    auto p = page_with(0);
+    const struct {
+        uint64_t code;
+        bool request;
+    } cases[] = {
+        {0x403, true},
+        {0x060, false},                  // INTR: a physical interrupt took the vCPU to VMPL0
+        {0x078, false},                  // HLT
+        {0x081, false},                  // VMMCALL (not VMGEXIT's code)
+        {0x400, false},                  // NPF
+        {0, false},                      // a page never exited from (the guest's own bytes)
+        {0x0000000100000403, false},     // the whole 64 bits are the code
+        {0xffffffffffffffff, false},     // VMEXIT_INVALID
+    };
+    for (const auto& k : cases) {
+        put(p, 0x3c0, k.code);
+        auto e = decode_exit(p);
+        REQUIRE(e.ok());
+        CHECK(e->exit_code == k.code);
+        CHECK_MESSAGE(is_request(e->exit_code) == k.request, "exit code ", k.code);
+    }
+}
+
+TEST_CASE("vmsa call: a copy too short for the exit code is refused") {
     const auto p = page_with(0);
-    CHECK(decode_call(std::span(p).first(kVmsaCallBytes)).ok());
-    CHECK(decode_call(std::span(p).first(kVmsaCallBytes - 1)).error() == Error::kOutOfRange);
-    CHECK(decode_call({}).error() == Error::kOutOfRange);
+    CHECK(decode_exit(std::span(p).first(kVmsaCallBytes)).ok());
+    CHECK(decode_exit(std::span(p).first(kVmsaCallBytes - 1)).error() == Error::kOutOfRange);
+    CHECK(decode_exit(std::span(p).first(0x350)).error() == Error::kOutOfRange);  // R9's end, not the code's
+    CHECK(decode_exit({}).error() == Error::kOutOfRange);
 }
 
 TEST_CASE("vmsa call: results change those five registers and no other byte") {
@@ -60,10 +90,10 @@ TEST_CASE("vmsa call: results change those five registers and no other byte") {
     const auto before = p;
     const CallRegs r{.rax = kErrInvalidParameter, .rcx = 1, .rdx = 2, .r8 = 3, .r9 = 4};
     REQUIRE(store_results(p, r).ok());
-    auto back = decode_call(p);
+    auto back = decode_exit(p);
     REQUIRE(back.ok());
-    CHECK(back->rax == kErrInvalidParameter);
-    CHECK((back->rcx == 1 && back->rdx == 2 && back->r8 == 3 && back->r9 == 4));
+    CHECK(back->regs.rax == kErrInvalidParameter);
+    CHECK((back->regs.rcx == 1 && back->regs.rdx == 2 && back->regs.r8 == 3 && back->regs.r9 == 4));
     size_t changed = 0;
     for (size_t i = 0; i < p.size(); ++i) {
         const bool in_reg = (i >= 0x1f8 && i < 0x200) || (i >= 0x308 && i < 0x318) || (i >= 0x340 && i < 0x350);

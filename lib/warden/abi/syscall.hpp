@@ -134,12 +134,16 @@ inline constexpr uint64_t kGuestMapSize = kGuestMapBase;   // GPAs below 16 TiB
 // a vCPU is started on this CPU again: the loop starts over at its caa).
 // Results carry the start of the call they answer: the kernel drops them
 // when this CPU's vCPU has started anew since (a CREATE_VCPU replaced it).
+// exit_code: why the vCPU left its VMPL (the VMSA's GUEST_EXITCODE; only a
+// VMGEXIT is a call, lib/warden/svsm/vmsa_call.hpp is_request); not read
+// from results.
 struct GuestCall {
     uint64_t rax = 0, rcx = 0, rdx = 0, r8 = 0, r9 = 0;
     uint64_t caa = 0;
     uint64_t start = 0;
+    uint64_t exit_code = 0;
 };
-static_assert(sizeof(GuestCall) == 56, "the ABI fixes the size");
+static_assert(sizeof(GuestCall) == 64, "the ABI fixes the size");
 
 // What kGuestInfo reports to the calling task (about its CPU's vCPU).
 struct GuestInfo {

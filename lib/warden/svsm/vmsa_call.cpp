@@ -5,13 +5,14 @@
 
 namespace warden::svsm {
 
-Result<CallRegs> decode_call(std::span<const uint8_t> vmsa_copy) {
+Result<VmsaExit> decode_exit(std::span<const uint8_t> vmsa_copy) {
     if (vmsa_copy.size() < kVmsaCallBytes) return Fail(Error::kOutOfRange);
-    return CallRegs{.rax = load_le<uint64_t>(vmsa_copy, kVmsaRaxOffset),
-                    .rcx = load_le<uint64_t>(vmsa_copy, kVmsaRcxOffset),
-                    .rdx = load_le<uint64_t>(vmsa_copy, kVmsaRdxOffset),
-                    .r8 = load_le<uint64_t>(vmsa_copy, kVmsaR8Offset),
-                    .r9 = load_le<uint64_t>(vmsa_copy, kVmsaR9Offset)};
+    return VmsaExit{.regs = CallRegs{.rax = load_le<uint64_t>(vmsa_copy, kVmsaRaxOffset),
+                                     .rcx = load_le<uint64_t>(vmsa_copy, kVmsaRcxOffset),
+                                     .rdx = load_le<uint64_t>(vmsa_copy, kVmsaRdxOffset),
+                                     .r8 = load_le<uint64_t>(vmsa_copy, kVmsaR8Offset),
+                                     .r9 = load_le<uint64_t>(vmsa_copy, kVmsaR9Offset)},
+                    .exit_code = load_le<uint64_t>(vmsa_copy, kVmsaGuestExitCodeOffset)};
 }
 
 Result<void> store_results(std::span<uint8_t> vmsa, const CallRegs& regs) {

@@ -1,12 +1,13 @@
 // The request loop: one per vCPU, pinned to its CPU. It waits for the
 // guest's call (native: the harness's message; SNP: the guest's switch back
-// to VMPL0, kGuestRun) and serves it with lib/warden/svsm/core.hpp (only
+// to VMPL0 by VMGEXIT, kGuestRun) and serves it with lib/warden/svsm/core.hpp (only
 // if the Calling Area says a call is pending; then call_pending is cleared),
 // and answers with the result (the reply, or on SNP the guest's VMSA). The privileged parts are the kernel's guest
 // system calls, which check every address again.
 #include "service.hpp"
 #include "warden/svsm/call_tally.hpp"
 #include "warden/svsm/core.hpp"
+#include "warden/svsm/vmsa_call.hpp"
 
 WARDEN_SERVICE_MANIFEST(.name = "request_loop@", .serves = "svsm@", .uses = {}, .ports = {},
                         .cpu = warden::abi::kAnyCpu,
@@ -93,9 +94,12 @@ void note_call(uint64_t rax) {
 }
 
 // Where the kernel runs the guest (SNP): each kGuestRun runs this CPU's
-// vCPU until it asks for VMPL0 and hands back its registers. Without
-// call_pending it was no call: nothing is answered, its registers stay as
-// they are, and it runs again (COCONUT-SVSM's request loop does the same).
+// vCPU until it is back at VMPL0 and hands back its registers and why it
+// left. An exit that is no VMGEXIT (a physical interrupt, a HLT: they can
+// come after the guest's write of call_pending, before its VMGEXIT), or a
+// VMGEXIT without call_pending, is no call: nothing is answered, its
+// registers stay as they are, and it runs again (COCONUT-SVSM's request
+// loop does the same).
 // Until the loader or a CREATE_VCPU starts a vCPU here, the loop waits.
 int64_t serve_guest_runs(KernelServices& services, svsm::VcpuState& vcpu) {
     constexpr uint64_t kIdleMs = 10;
@@ -126,7 +130,7 @@ int64_t serve_guest_runs(KernelServices& services, svsm::VcpuState& vcpu) {
         // call lets the other tasks of this CPU run, and a switch that was no
         // call (the guest giving VMPL0 its turn) waits a tick, so that even
         // the idle work of this CPU gets its turn.
-        if (svsm::serve(regs, vcpu, services)) {
+        if (svsm::is_request(call.exit_code) && svsm::serve(regs, vcpu, services)) {
             note_call(asked);
             answer = abi::GuestCall{
                 .rax = regs.rax, .rcx = regs.rcx, .rdx = regs.rdx, .r8 = regs.r8, .r9 = regs.r9, .start = call.start};
