@@ -28,6 +28,7 @@ using baremetal::read_cr0;
 using baremetal::read_cr2;
 using baremetal::read_cr3;
 using baremetal::read_cr4;
+using baremetal::write_cr0;
 using baremetal::write_cr3;
 using baremetal::write_cr4;
 using baremetal::wrmsr;

@@ -28,8 +28,8 @@ constexpr uint64_t kPage = 4096;
 
 igvm::File file_headers;  // large: not on the stack
 
-// 64 random bits from the CPU: RDSEED where it exists (a conditioned
-// entropy source, as the PSP's TRNG), else RDRAND (TCG has no RDSEED).
+}  // namespace
+
 Result<uint64_t> entropy64() {
     const bool seed = cpu::cpuid(7, 0).ebx & (1u << 18);
     const bool rand = cpu::cpuid(1, 0).ecx & (1u << 30);
@@ -41,6 +41,8 @@ Result<uint64_t> entropy64() {
     }
     return Fail(Error::kUnsupported);
 }
+
+namespace {
 
 // The secrets page as the PSP writes it at SNP_LAUNCH_UPDATE of a SECRETS
 // page (SNP Firmware ABI 56860, "Secrets Page Format"; Linux struct
@@ -154,6 +156,10 @@ public:
         case igvm::SnpPageType::kSecrets:
             out_.secrets_gpa = gpa;
             if (auto r = build_secrets(dst); !r) set_error(r.error());
+            // The PSP keeps its own copy: the guest may clear the page's keys.
+            for (size_t k = 0; k < sev::kVmpckCount; ++k)
+                std::memcpy(out_.vmpck[k].data(), dst.data() + sev::kSecretsVmpck0 + k * sev::kVmpckSize,
+                            sev::kVmpckSize);
             break;
         case igvm::SnpPageType::kCpuid: {
             out_.cpuid_gpa = gpa;

@@ -14,6 +14,7 @@
 #include "rmp_seam.hpp"
 #include "warden/crypto/sha384.hpp"
 #include "warden/igvm/kvm_vmsa.hpp"
+#include "warden/sev/guest_msg.hpp"
 #include "warden/result.hpp"
 #include "warden/snp/cpuid_edit.hpp"
 
@@ -35,7 +36,13 @@ struct Launched {
     size_t flash_pages = 0;  // of the guest's firmware, placed in the flash
     uint64_t flash_low = 0;  // the lowest of them (the image ends at 4 GiB)
     uint64_t secrets_gpa = 0, cpuid_gpa = 0;
+    std::array<warden::sev::Vmpck, warden::sev::kVmpckCount> vmpck{};  // the PSP's copy of the secrets page's
 };
+
+// 64 random bits from the CPU: RDSEED where it exists (a conditioned
+// entropy source, as the PSP's TRNG), else RDRAND (TCG has no RDSEED);
+// kUnsupported when the CPU has neither or gives no value in 64 tries.
+warden::Result<uint64_t> entropy64();
 
 // The IGVM memory (guest_memory.hpp) the file asks for: the span of its
 // PAGE_DATA and REQUIRED_MEMORY directives at or above 4 GiB, rounded out to

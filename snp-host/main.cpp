@@ -11,6 +11,7 @@
 #include "idt.hpp"
 #include "launch.hpp"
 #include "npt.hpp"
+#include "psp.hpp"
 #include "paging.hpp"
 #include "rmp_model.hpp"
 #include "rmp_seam.hpp"
@@ -127,6 +128,7 @@ extern "C" [[noreturn]] void host_main(uint64_t reset_tsc) {
     cpu::outb(0x21, 0xff);
     cpu::outb(0xa1, 0xff);
     cpu_tables_init(0);
+    psp_cpu_init(0);
     copy_ap_trampoline();
     paging_init();
     const auto svm = cpu::cpuid(0x8000000a, 0);
@@ -170,6 +172,7 @@ extern "C" [[noreturn]] void host_main(uint64_t reset_tsc) {
             "at VMPL0 only",
             launched.flash_pages, launched.flash_pages * 4, machine.guest.flash_base(), k4GiB);
     print_digest(launched.digest);
+    (void)psp_init(launched);  // without it every guest request is refused (said once)
 
     if (auto r = fw_cfg_guest_init(machine.guest); r)
         log("fw_cfg: the guest's etc/e820 is its own RAM, GPA 0..{:#x} (L1's describes L1)", machine.guest.size);

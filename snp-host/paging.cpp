@@ -13,7 +13,7 @@ namespace {
 
 namespace pte = warden::mm::pte;
 constexpr uint64_t kPage = 4096, kLarge = 2 * kMiB;
-constexpr uint64_t kStackBytes = 12288;
+constexpr uint64_t kStackBytes = 20480;  // the PSP's crypto (psp.cpp) runs on a vCPU's stack
 
 alignas(4096) uint64_t pml4[512];
 alignas(4096) uint64_t pdpt[512];

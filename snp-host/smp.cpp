@@ -8,6 +8,7 @@
 #include "console.hpp"
 #include "cpu.hpp"
 #include "idt.hpp"
+#include "psp.hpp"
 #include "paging.hpp"
 #include "vcpu.hpp"
 
@@ -121,6 +122,7 @@ extern "C" [[noreturn]] void host_ap_main(uint64_t index) {
     using namespace snp_host;
     const unsigned i = static_cast<unsigned>(index);
     cpu_tables_init(i);
+    psp_cpu_init(i);
     apic_ids[i] = this_apic_id();
     online[i].store(true, std::memory_order_release);
     Slot& s = slots[i];

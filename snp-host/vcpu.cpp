@@ -715,6 +715,9 @@ Vcpu* switch_context(Vcpu& from) {
 
 }  // namespace
 
+void save_vector_state(Vcpu& v) { save_extended_state(v); }
+void restore_vector_state(const Vcpu& v) { restore_extended_state(v); }
+
 Counters& Counters::operator+=(const Counters& o) {
     exits += o.exits, vmgexits += o.vmgexits, vc += o.vc, npf += o.npf, msr_protocol += o.msr_protocol;
     ghcb_page += o.ghcb_page, pvalidate += o.pvalidate, rmpadjust += o.rmpadjust, run_vmpl += o.run_vmpl;

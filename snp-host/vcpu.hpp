@@ -122,6 +122,11 @@ enum class Next { kResume, kStop, kSwitch, kPark };
 void vcpu_init(Vcpu& v, Machine& m, const warden::igvm::VmsaPage& vmsa);
 // Runs the vCPU until its VMPL0 parks it by AP reset hold (an AP only).
 void vcpu_run(Vcpu& v);
+// The running context's x87/SSE/AVX state and XCR0 into its own area, and
+// back: around the host's own use of SSE (the PSP's crypto, psp.hpp), as
+// at a RUN_VMPL switch.
+void save_vector_state(Vcpu& v);
+void restore_vector_state(const Vcpu& v);
 // AP reset hold (GHCB MSR 0x006, GHCB page 0x80000004) from `v`: kPark, or
 // the refusal when `v` is not an AP's VMPL0.
 Next ap_reset_hold(Vcpu& v);

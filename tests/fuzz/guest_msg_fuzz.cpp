@@ -1,6 +1,6 @@
 // libFuzzer target: the SNP guest message as the PSP opens a request page
 // (sev/guest_msg.hpp). Two modes, by the first byte: the input as a raw
-// page, whose error must be the one the header rules predict; or a request
+// page, whose error must be the one the PSP's rules predict; or a request
 // sealed from the input's fields and payload, then one byte changed or the
 // page cut short, whose outcome must be predicted exactly (opened with the
 // payload intact, or refused with the error for that byte).
@@ -27,20 +27,37 @@ PspMsgKeys fresh_keys() {
 
 bool defined_type(unsigned t) { return t != 0 && t <= kMsgTypeLast; }
 
-// The header rules of guest_msg.hpp, restated: the error a raw page gets
-// before its tag is looked at (Error{} when only the tag is left).
-Error form_error(std::span<const uint8_t> p) {
+// The PSP's rules (AMD's SEV firmware, docs/attestation.md), restated: the
+// error a request page gets, given whether its tag holds under the key its
+// header names. Error{}: opened.
+Error predict(std::span<const uint8_t> p, bool authentic) {
     if (p.size() < 0x60) return Error::kTruncated;
     if (p[0x30] != 1) return Error::kUnsupported;
     if (p[0x31] != 1) return Error::kBadVersion;
     if (load_le<uint16_t>(p, 0x32) != 0x60) return Error::kInvalidArgument;
-    const unsigned type = p[0x34], size = load_le<uint16_t>(p, 0x36), vmpck = p[0x3c];
-    if (!defined_type(type)) return Error::kUnsupported;
+    const unsigned type = p[0x34], version = p[0x35], size = load_le<uint16_t>(p, 0x36), vmpck = p[0x3c];
     if (size > 4000 || vmpck > 3) return Error::kOutOfRange;
     if (p.size() < 0x60 + size) return Error::kTruncated;
-    if (type % 2 == 0) return Error::kUnsupported;
+    if (size == 0 || size % 16 != 0) return Error::kInvalidArgument;
+    if (!authentic) return Error::kDenied;
     if (load_le<uint64_t>(p, 0x20) != 1) return Error::kBadSequence;  // every key is fresh
+    if (version != 1) return Error::kBadVersion;
+    if (!defined_type(type) || type % 2 == 0) return Error::kUnsupported;
     return Error{};
+}
+
+// Whether the tag holds, by BearSSL directly (IV: the sequence number, then
+// four zero bytes; AAD 0x30..0x5f).
+bool authentic(std::span<const uint8_t> p, const PspMsgKeys& keys) {
+    if (p.size() < 0x60 || p[0x3c] > 3) return false;
+    const size_t size = load_le<uint16_t>(p, 0x36);
+    if (size > 4000 || p.size() < 0x60 + size) return false;
+    std::array<uint8_t, 12> iv{};
+    for (size_t i = 0; i < 8; ++i) iv[i] = p[0x20 + i];
+    std::array<uint8_t, kMsgMaxPayload> scratch{};
+    crypto::BearSslAes256Gcm gcm;
+    return gcm.open(keys.vmpck[p[0x3c]], iv, p.subspan(0x30, 0x30), p.subspan(0x60, size),
+                    p.subspan<0, crypto::kGcmTagSize>(), std::span(scratch).first(size));
 }
 
 void raw_page(std::span<const uint8_t> page) {
@@ -48,7 +65,7 @@ void raw_page(std::span<const uint8_t> page) {
     const PspMsgKeys keys = fresh_keys();
     std::array<uint8_t, kMsgMaxPayload> out{};
     const auto h = open_request(page, keys, gcm, out);
-    const Error want = form_error(page);
+    const Error want = predict(page, authentic(page, keys));
     if (h) {
         // Only a page sealed under one of the keys gets here (a seed can be one).
         if (want != Error{}) __builtin_trap();
@@ -56,32 +73,16 @@ void raw_page(std::span<const uint8_t> page) {
         if (!parsed || !(*parsed == *h)) __builtin_trap();
         return;
     }
-    if (h.error() != (want == Error{} ? Error::kDenied : want)) __builtin_trap();
+    if (h.error() != want) __builtin_trap();
     for (uint8_t b : out)
         if (b != 0) __builtin_trap();  // nothing written
 }
 
-// The error one changed byte at `at` (xor `x`, not 0) earns a request of
-// `size` payload bytes, in the order open_request checks.
-Error flip_error(const std::array<uint8_t, kMsgPageSize>& page, size_t at, uint8_t x, size_t size) {
-    if (at < 0x10) return Error::kDenied;                        // the tag
-    if (at < 0x20 || (at >= 0x28 && at < 0x30)) return Error{};  // unused tag half, rsvd1
-    if (at < 0x28) return Error::kBadSequence;                   // the sequence number
-    if (at == 0x30) return Error::kUnsupported;
-    if (at == 0x31) return Error::kBadVersion;
-    if (at == 0x32 || at == 0x33) return Error::kInvalidArgument;
-    if (at == 0x34) {
-        const unsigned type = page[at] ^ x;
-        return defined_type(type) && type % 2 == 1 ? Error::kDenied : Error::kUnsupported;
-    }
-    if (at == 0x36 || at == 0x37) {
-        std::array<uint8_t, 2> s{page[0x36], page[0x37]};
-        s[at - 0x36] ^= x;
-        return load_le<uint16_t>(s, 0) > 4000 ? Error::kOutOfRange : Error::kDenied;
-    }
-    if (at == 0x3c) return (page[at] ^ x) > 3 ? Error::kOutOfRange : Error::kDenied;  // another key
-    if (at < 0x60 + size) return Error::kDenied;  // the rest of the AAD, the ciphertext
-    return Error{};                               // past the message
+// Whether a byte changed at `at` leaves the tag holding: only the tag's
+// unused half, bytes 0x28..0x2f (neither AAD nor IV) and bytes past the
+// message are outside what the tag covers.
+bool outside_the_tag(size_t at, size_t size) {
+    return (at >= 0x10 && at < 0x20) || (at >= 0x28 && at < 0x30) || at >= 0x60 + size;
 }
 
 void sealed_then_changed(std::span<const uint8_t> in) {
@@ -114,14 +115,14 @@ void sealed_then_changed(std::span<const uint8_t> in) {
     if (seal_want != Error{} || *sealed != 0x60 + payload.size()) __builtin_trap();
 
     std::span<const uint8_t> view(page);
-    Error want{};
+    bool intact = true;
     if (x != 0) {
-        want = flip_error(page, at, x, payload.size());
+        intact = outside_the_tag(at, payload.size());
         page[at] ^= x;
     } else if (cut < kMsgPageSize) {
         view = view.first(cut);
-        if (cut < 0x60 + payload.size()) want = Error::kTruncated;
     }
+    const Error want = predict(view, intact);
     std::array<uint8_t, kMsgMaxPayload> out{};
     const auto h = open_request(view, keys, gcm, out);
     if (want != Error{}) {

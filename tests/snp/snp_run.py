@@ -8,6 +8,12 @@ SVM CPU, and judges what the host and Warden print.
         the same file, vCPU count and CPU model (nothing hard-coded)
     snp_run.py reach HOST.fw TOOL KERNEL.elf WORKDIR SMP REGEX
         the serial log has a line matching REGEX
+    snp_run.py report HOST.fw TOOL KERNEL.elf WORKDIR SMP REPORT_TOOL REGEX...
+        as answer (no counter), and the attestation report the image printed
+        ("snp-psp: report" lines) is checked outside Warden and the host by
+        REPORT_TOOL (tools/report, OpenSSL): its signature under the chip key
+        the host printed, MEASUREMENT equal to `TOOL measure` of the image,
+        REPORT_DATA the data the image printed, VMPL 0
     snp_run.py answer HOST.fw TOOL KERNEL.elf WORKDIR SMP INSN COUNT REGEX...
         for an instruction whose failure the hardware reports only in EAX/CF
         (no report line): the image's KTESTs all pass, the log has a line
@@ -208,6 +214,49 @@ def answer(log, status, insn, count, patterns):
     if stopped - ready != count:
         sys.exit(f"FAIL: the host counted {stopped - ready} {insn} after the ready line, expected {count}")
     print(f"PASS: {patterns!r}, and the host emulated {count} {insn} after the ready line")
+
+
+def hex_lines(log, what):
+    """The bytes of the image's `snp-psp: WHAT +0xOFF HEX` lines, in order."""
+    out = bytearray()
+    for m in re.finditer(rf"^snp-psp: {what} \+(0x[0-9a-f]+) ([0-9a-f]+)$", log, re.M):
+        if int(m.group(1), 16) != len(out):
+            sys.exit(f"FAIL: the {what} lines are not contiguous at {m.group(1)}")
+        out += bytes.fromhex(m.group(2))
+    return bytes(out)
+
+
+def report(log, status, tool, igvm, smp, workdir, report_tool, patterns):
+    answer(log, status, "-", 0, patterns)
+    key = re.search(r"^snp-host: PSP: this boot's chip key \(the VCEK's role\), P-384 public point: ([0-9a-f]{194})$",
+                    log, re.M)
+    if not key:
+        sys.exit("FAIL: the host printed no chip key")
+    data, rep = hex_lines(log, "report data"), hex_lines(log, "report")
+    if len(data) != 64 or len(rep) != 0x4a0:
+        sys.exit(f"FAIL: the image printed {len(data)} bytes of report data and {len(rep)} of report")
+    path = os.path.join(workdir, "report.bin")
+    with open(path, "wb") as f:
+        f.write(rep)
+    digest = subprocess.run([tool, "measure", igvm, "--vcpus", smp, "--cpu", CPU_MODEL], check=True,
+                            stdout=subprocess.PIPE, text=True).stdout.strip()
+    check = subprocess.run([report_tool, "verify", path, "--public-key", key.group(1), "--measurement", digest,
+                            "--report-data", data.hex(), "--vmpl", "0"], stdout=subprocess.PIPE, text=True)
+    sys.stdout.write(check.stdout)
+    if check.returncode != 0:
+        sys.exit(f"FAIL: {report_tool} verify: status {check.returncode}")
+    # The checker can fail: one bit of MEASUREMENT, of REPORT_DATA or of s changed.
+    for at, what in ((0x090, "MEASUREMENT"), (0x050, "REPORT_DATA"), (0x2e8, "the signature's s")):
+        changed = bytearray(rep)
+        changed[at] ^= 1
+        with open(path + ".changed", "wb") as f:
+            f.write(changed)
+        bad = subprocess.run([report_tool, "verify", path + ".changed", "--public-key", key.group(1), "--measurement",
+                              digest, "--report-data", data.hex(), "--vmpl", "0"], stdout=subprocess.PIPE, text=True)
+        if bad.returncode != 1:
+            sys.exit(f"FAIL: {report_tool} verify passed a report with a bit of {what} changed")
+    print("PASS: the report verifies outside Warden: the chip key's signature, MEASUREMENT = warden-igvm measure, "
+          "REPORT_DATA, VMPL 0")
 
 
 # The host's counter line (vcpu.cpp report_counters), at a mark of the bench
@@ -541,6 +590,10 @@ def main():
         status, log = boot(host, igvm, smp)
         sys.stdout.write(log)
         return answer(log, status, sys.argv[7], int(sys.argv[8]), sys.argv[9:])
+    if mode == "report":
+        status, log = boot(host, igvm, smp)
+        sys.stdout.write(log)
+        return report(log, status, tool, igvm, smp, workdir, sys.argv[7], sys.argv[8:])
     # reach: every REGEX must match a line; the run stops at the last one's.
     pattern = re.compile(sys.argv[-1] if mode == "reach" else digest_line)
     status, log = boot(host, igvm, smp, pattern)

@@ -39,4 +39,22 @@ inline Bytes openssl_seal(std::span<const uint8_t> key, std::span<const uint8_t>
     return out;
 }
 
+// AES-256-GCM decryption by OpenSSL (96-bit IV, 16-byte tag); false when
+// the tag does not hold.
+inline bool openssl_open(std::span<const uint8_t> key, std::span<const uint8_t> iv, std::span<const uint8_t> aad,
+                         std::span<const uint8_t> cipher, std::span<const uint8_t> tag, Bytes& plain) {
+    EVP_CIPHER_CTX* ctx = EVP_CIPHER_CTX_new();
+    REQUIRE(ctx != nullptr);
+    plain.assign(cipher.size(), 0);
+    int n = 0;
+    bool ok = EVP_DecryptInit_ex(ctx, EVP_aes_256_gcm(), nullptr, key.data(), iv.data()) == 1;
+    if (ok && !aad.empty()) ok = EVP_DecryptUpdate(ctx, nullptr, &n, aad.data(), static_cast<int>(aad.size())) == 1;
+    if (ok && !cipher.empty())
+        ok = EVP_DecryptUpdate(ctx, plain.data(), &n, cipher.data(), static_cast<int>(cipher.size())) == 1;
+    ok = ok && EVP_CIPHER_CTX_ctrl(ctx, EVP_CTRL_GCM_SET_TAG, 16, const_cast<uint8_t*>(tag.data())) == 1;
+    ok = ok && EVP_DecryptFinal_ex(ctx, plain.data() + plain.size(), &n) == 1;
+    EVP_CIPHER_CTX_free(ctx);
+    return ok;
+}
+
 }  // namespace test_gcm

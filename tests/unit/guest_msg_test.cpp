@@ -7,12 +7,14 @@
 
 #include "byte_builder.hpp"
 #include "gcm_vectors.hpp"
+#include "snp_msg_by_hand.hpp"
 #include "warden/crypto/bearssl_gcm.hpp"
 
 using namespace warden;
 using namespace warden::sev;
 using test_bytes::put_le;
 using test_gcm::Bytes;
+using test_snp_msg::hand_built;
 
 namespace {
 
@@ -33,27 +35,6 @@ Bytes report_request_payload() {
     for (size_t i = 0; i < 64; ++i) p[i] = static_cast<uint8_t>(i);  // user_data
     put_le(p, 0x40, 1, 4);                                           // vmpl
     return p;
-}
-
-// The page as the SNP ABI lays it out, typed from SPEC-FACTS.md 7b rather
-// than from guest_msg.hpp, sealed by OpenSSL.
-Bytes hand_built(const Vmpck& key, uint64_t seqno, uint8_t type, uint8_t version, uint8_t vmpck, const Bytes& payload) {
-    Bytes page(4096);
-    put_le(page, 0x20, seqno, 8);
-    page[0x30] = 1;  // AES-256-GCM
-    page[0x31] = 1;  // header version
-    put_le(page, 0x32, 0x60, 2);
-    page[0x34] = type;
-    page[0x35] = version;
-    put_le(page, 0x36, payload.size(), 2);
-    page[0x3c] = vmpck;
-    Bytes iv(12);
-    put_le(iv, 0, seqno, 8);
-    const Bytes aad(page.begin() + 0x30, page.begin() + 0x60);
-    const Bytes sealed = test_gcm::openssl_seal(key, iv, aad, payload);
-    for (size_t i = 0; i < payload.size(); ++i) page[0x60 + i] = sealed[i];
-    for (size_t i = 0; i < 16; ++i) page[i] = sealed[payload.size() + i];
-    return page;
 }
 
 }  // namespace
@@ -156,6 +137,10 @@ TEST_CASE("guest_msg: a replayed or skipped-ahead request is refused and the seq
     CHECK(psp.sequence[0].last() == 2);
 }
 
+// The firmware's order (docs/attestation.md): the header's form, the tag,
+// the sequence number, then MSG_VERSION and MSG_TYPE. A byte of the
+// authenticated header (type, version, a shorter size that is still whole
+// blocks) or the sequence number (the IV) changed fails the tag.
 TEST_CASE("guest_msg: the PSP refuses malformed requests with the exact error and writes nothing") {
     crypto::BearSslAes256Gcm gcm;
     const PspMsgKeys psp = psp_keys();
@@ -178,22 +163,27 @@ TEST_CASE("guest_msg: the PSP refuses malformed requests with the exact error an
         {"header version 2", [](Bytes& p) { p[0x31] = 2; }, Error::kBadVersion},
         {"header size 0x5f", [](Bytes& p) { put_le(p, 0x32, 0x5f, 2); }, Error::kInvalidArgument},
         {"header size 0x1060", [](Bytes& p) { put_le(p, 0x32, 0x1060, 2); }, Error::kInvalidArgument},
-        {"message type 0", [](Bytes& p) { p[0x34] = 0; }, Error::kUnsupported},
-        {"message type 19 (undefined)", [](Bytes& p) { p[0x34] = 19; }, Error::kUnsupported},
-        {"a response's type", [](Bytes& p) { p[0x34] = kMsgReportRsp; }, Error::kUnsupported},
-        {"size 4001: past the page", [](Bytes& p) { put_le(p, 0x36, 4001, 2); }, Error::kOutOfRange},
+        {"message type 0 (authenticated)", [](Bytes& p) { p[0x34] = 0; }, Error::kDenied},
+        {"message type 19 (undefined; authenticated)", [](Bytes& p) { p[0x34] = 19; }, Error::kDenied},
+        {"a response's type (authenticated)", [](Bytes& p) { p[0x34] = kMsgReportRsp; }, Error::kDenied},
+        {"size 0", [](Bytes& p) { put_le(p, 0x36, 0, 2); }, Error::kInvalidArgument},
+        {"size 0x5f: not whole AES blocks", [](Bytes& p) { put_le(p, 0x36, 0x5f, 2); }, Error::kInvalidArgument},
+        {"size 4001 and not whole blocks: the page first", [](Bytes& p) { put_le(p, 0x36, 4001, 2); },
+         Error::kOutOfRange},
+        {"size 4016: past the page", [](Bytes& p) { put_le(p, 0x36, 4016, 2); }, Error::kOutOfRange},
         {"size 0xffff", [](Bytes& p) { put_le(p, 0x36, 0xffff, 2); }, Error::kOutOfRange},
         {"VMPCK 4", [](Bytes& p) { p[0x3c] = 4; }, Error::kOutOfRange},
         {"VMPCK 0xff", [](Bytes& p) { p[0x3c] = 0xff; }, Error::kOutOfRange},
-        {"sequence number 0", [](Bytes& p) { put_le(p, 0x20, 0, 8); }, Error::kBadSequence},
-        {"sequence number 2", [](Bytes& p) { put_le(p, 0x20, 2, 8); }, Error::kBadSequence},
+        {"sequence number 0 (the IV)", [](Bytes& p) { put_le(p, 0x20, 0, 8); }, Error::kDenied},
+        {"sequence number 2 (the IV)", [](Bytes& p) { put_le(p, 0x20, 2, 8); }, Error::kDenied},
         {"tag's first byte", [](Bytes& p) { p[0x00] ^= 1; }, Error::kDenied},
         {"tag's last byte", [](Bytes& p) { p[0x0f] ^= 0x80; }, Error::kDenied},
         {"ciphertext", [&](Bytes& p) { p[0x60 + payload.size() - 1] ^= 1; }, Error::kDenied},
         {"message version (authenticated)", [](Bytes& p) { p[0x35] = 2; }, Error::kDenied},
         {"reserved byte in the AAD", [](Bytes& p) { p[0x5f] = 1; }, Error::kDenied},
         {"another VMPCK's id: the wrong key", [](Bytes& p) { p[0x3c] = 1; }, Error::kDenied},
-        {"a shorter size (authenticated)", [](Bytes& p) { put_le(p, 0x36, 0x5f, 2); }, Error::kDenied},
+        {"a shorter size in whole blocks (authenticated)", [](Bytes& p) { put_le(p, 0x36, 0x50, 2); },
+         Error::kDenied},
     };
     for (const Case& c : cases) {
         CAPTURE(c.what);
@@ -212,6 +202,29 @@ TEST_CASE("guest_msg: the PSP refuses malformed requests with the exact error an
     page[0x28] = 0xff;
     Bytes out(kMsgMaxPayload);
     CHECK(open_request(page, psp, gcm, out).ok());
+    // Properly sealed, refused after the tag: MSG_VERSION, then MSG_TYPE.
+    const auto sealed = [&](uint8_t type, uint8_t version) {
+        Bytes p(4096);
+        REQUIRE(seal_msg({1, type, version, static_cast<uint16_t>(payload.size()), 0}, payload, psp.vmpck[0], gcm, p)
+                    .ok());
+        return p;
+    };
+    const struct {
+        const char* what;
+        Bytes page;
+        Error error;
+    } after_tag[] = {
+        {"message version 0", sealed(kMsgReportReq, 0), Error::kBadVersion},
+        {"message version 2", sealed(kMsgReportReq, 2), Error::kBadVersion},
+        {"a response's type", sealed(kMsgReportRsp, 1), Error::kUnsupported},
+        {"a response's type, version 2: the version first", sealed(kMsgKeyRsp, 2), Error::kBadVersion},
+    };
+    for (const auto& c : after_tag) {
+        CAPTURE(c.what);
+        Bytes o(kMsgMaxPayload, 0xcc);
+        CHECK(open_request(c.page, psp, gcm, o).error() == c.error);
+        CHECK(o == Bytes(kMsgMaxPayload, 0xcc));
+    }
 }
 
 TEST_CASE("guest_msg: payloads of 0 and 4000 bytes fit; 4001 or a short page do not") {
@@ -303,7 +316,8 @@ TEST_CASE("guest_msg: a sequence that would wrap is spent") {
     PspMsgKeys psp = psp_keys();
     psp.sequence[0] = MsgSequence(UINT64_MAX - 1);
     Bytes page(4096), out(kMsgMaxPayload);
-    REQUIRE(seal_msg({UINT64_MAX, kMsgKeyReq, 1, 0, 0}, {}, psp.vmpck[0], gcm, page).ok());
+    const Bytes block(16, 0x42);
+    REQUIRE(seal_msg({UINT64_MAX, kMsgKeyReq, 1, 16, 0}, block, psp.vmpck[0], gcm, page).ok());
     CHECK(open_request(page, psp, gcm, out).error() == Error::kOverflow);
     CHECK(seal_request(kMsgKeyReq, 1, 0, {}, psp.vmpck[0], psp.sequence[0], gcm, page).error() == Error::kOverflow);
 }

@@ -18,9 +18,9 @@ std::array<uint8_t, crypto::kGcmIvSize> msg_iv(uint64_t seqno) {
     return iv;
 }
 
-}  // namespace
-
-Result<MsgHeader> parse_msg_header(std::span<const uint8_t> msg) {
+// The header's form; MSG_TYPE too when `check_type` (the PSP looks at the
+// type only after the tag, open_request).
+Result<MsgHeader> parse_header(std::span<const uint8_t> msg, bool check_type) {
     if (msg.size() < kMsgHeaderSize) return Fail(Error::kTruncated);
     if (msg[kMsgAlgo] != kMsgAlgoAes256Gcm) return Fail(Error::kUnsupported);
     if (msg[kMsgHdrVersion] != kMsgHeaderVersion) return Fail(Error::kBadVersion);
@@ -31,11 +31,21 @@ Result<MsgHeader> parse_msg_header(std::span<const uint8_t> msg) {
     h.version = msg[kMsgVersion];
     h.size = load_le<uint16_t>(msg, kMsgSize);
     h.vmpck = msg[kMsgVmpck];
-    if (!known_type(h.type)) return Fail(Error::kUnsupported);
+    if (check_type && !known_type(h.type)) return Fail(Error::kUnsupported);
     if (h.size > kMsgMaxPayload || h.vmpck >= kVmpckCount) return Fail(Error::kOutOfRange);
     if (msg.size() < kMsgHeaderSize + h.size) return Fail(Error::kTruncated);
     return h;
 }
+
+bool tag_matches(std::span<const uint8_t> msg, const MsgHeader& h, const Vmpck& key, crypto::Aes256Gcm& aead,
+                 std::span<uint8_t> payload_out) {
+    return aead.open(key, msg_iv(h.seqno), msg.subspan(kMsgAad, kMsgAadSize), msg.subspan(kMsgHeaderSize, h.size),
+                     msg.subspan<kMsgAuthTag, crypto::kGcmTagSize>(), payload_out.first(h.size));
+}
+
+}  // namespace
+
+Result<MsgHeader> parse_msg_header(std::span<const uint8_t> msg) { return parse_header(msg, true); }
 
 Result<size_t> seal_msg(const MsgHeader& h, std::span<const uint8_t> payload, const Vmpck& key, crypto::Aes256Gcm& aead,
                         std::span<uint8_t> out) {
@@ -63,10 +73,7 @@ Result<MsgHeader> open_msg(std::span<const uint8_t> msg, const Vmpck& key, crypt
                            std::span<uint8_t> payload_out) {
     WARDEN_TRY(h, parse_msg_header(msg));
     if (payload_out.size() < h.size) return Fail(Error::kOutOfRange);
-    const auto tag = msg.subspan<kMsgAuthTag, crypto::kGcmTagSize>();
-    if (!aead.open(key, msg_iv(h.seqno), msg.subspan(kMsgAad, kMsgAadSize), msg.subspan(kMsgHeaderSize, h.size), tag,
-                   payload_out.first(h.size)))
-        return Fail(Error::kDenied);
+    if (!tag_matches(msg, h, key, aead, payload_out)) return Fail(Error::kDenied);
     return h;
 }
 
@@ -77,11 +84,26 @@ Result<uint64_t> MsgSequence::request_seqno() const {
 
 Result<MsgHeader> open_request(std::span<const uint8_t> page, const PspMsgKeys& keys, crypto::Aes256Gcm& aead,
                                std::span<uint8_t> payload_out) {
-    WARDEN_TRY(h, parse_msg_header(page));
-    if (!is_request(h.type)) return Fail(Error::kUnsupported);
-    WARDEN_TRY(expected, keys.sequence[h.vmpck].request_seqno());
-    if (h.seqno != expected) return Fail(Error::kBadSequence);
-    return open_msg(page, keys.vmpck[h.vmpck], aead, payload_out);
+    WARDEN_TRY(h, parse_header(page, false));
+    if (h.size == 0 || h.size % kMsgBlock != 0) return Fail(Error::kInvalidArgument);
+    if (payload_out.size() < h.size) return Fail(Error::kOutOfRange);
+    // Opened into a scratch copy: a request the sequence or its type refuses
+    // after its tag matched leaves payload_out as it was.
+    std::array<uint8_t, kMsgMaxPayload> plain;
+    if (!tag_matches(page, h, keys.vmpck[h.vmpck], aead, plain)) return Fail(Error::kDenied);
+    Result<MsgHeader> out = h;
+    if (auto expected = keys.sequence[h.vmpck].request_seqno(); !expected)
+        out = Fail(expected.error());
+    else if (h.seqno != *expected)
+        out = Fail(Error::kBadSequence);
+    else if (h.version != 1)
+        out = Fail(Error::kBadVersion);
+    else if (!known_type(h.type) || !is_request(h.type))
+        out = Fail(Error::kUnsupported);
+    else
+        for (size_t i = 0; i < h.size; ++i) payload_out[i] = plain[i];
+    for (volatile uint8_t& b : plain) b = 0;  // the guest's secrets
+    return out;
 }
 
 Result<size_t> seal_response(const MsgHeader& request, std::span<const uint8_t> payload, PspMsgKeys& keys,

@@ -27,6 +27,7 @@ inline constexpr size_t kMsgVmpck = 0x3c;                                       
 // sequence number lie outside it; the sequence number is the IV's first 8
 // bytes (the last 4 are zero), so a changed one fails the tag all the same.
 inline constexpr size_t kMsgAad = 0x30, kMsgAadSize = kMsgHeaderSize - kMsgAad;  // 48
+inline constexpr size_t kMsgBlock = 16;  // the PSP takes payloads of whole AES blocks only
 
 inline constexpr uint8_t kMsgAlgoAes256Gcm = 1;  // 0 is invalid; no other is defined
 inline constexpr uint8_t kMsgHeaderVersion = 1;
@@ -101,12 +102,20 @@ struct PspMsgKeys {
     std::array<MsgSequence, kVmpckCount> sequence{};
 };
 
-// The PSP's side. open_request: a request page as the PSP checks it, in
-// this order: form (parse_msg_header), MSG_TYPE a request (odd; kUnsupported
-// else), sequence number (kBadSequence; kOverflow once the key's sequence
-// is spent), tag (kDenied); the plaintext to payload_out. Which firmware
-// status each refusal becomes is the caller's mapping. The sequence moves on only in seal_response, so a request
-// refused there can be sent again. seal_response: the response to `request`
+// The PSP's side. open_request: a request page as AMD's SEV firmware checks
+// it (snp_mcmd_guest_request; docs/attestation.md), in this order: the
+// header's form (parse_msg_header's errors but MSG_TYPE's; and MSG_SIZE 0
+// or not a multiple of 16, the AES engine's block: kInvalidArgument), then
+// the tag under the VMPCK MSG_VMPCK names (kDenied: a changed sequence
+// number fails here too, as it is the IV), then the sequence number
+// (kBadSequence for a replay or one skipped ahead; kOverflow once the key's
+// sequence is spent), then MSG_VERSION 1 (kBadVersion) and MSG_TYPE a
+// defined request (kUnsupported); the plaintext to payload_out (kOutOfRange,
+// nothing read, if it is shorter than MSG_SIZE), written only when every
+// check passed. Which firmware status each refusal becomes is the caller's
+// mapping (snp/psp_guest_request.hpp). The sequence moves on only in
+// seal_response, so a request refused there can be sent again.
+// seal_response: the response to `request`
 // (type + 1, same version and VMPCK, seqno + 1) into `out`; completes the
 // exchange. Errors as seal_msg's, and kBadSequence when `request` is not the
 // one the sequence expects.

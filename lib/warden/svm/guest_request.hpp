@@ -1,10 +1,12 @@
-// The hypervisor's answer to an SNP guest request (GHCB spec 56421, "SNP
-// Guest Request"; sev/guest_request.hpp is the guest's side) from a host
-// without the PSP path, as the emulated SNP host is until attestation is
-// modelled: the inputs checked as KVM checks them (sev_es_validate_vmgexit,
-// snp_handle_ext_guest_req), a bad one answered as malformed input, then
-// "unsupported" as a hypervisor error. Where the pages lie is the caller's
-// question (the RMP's): `pages_usable` carries its answer.
+// The hypervisor's checks of an SNP guest request (GHCB spec 56421, "SNP
+// Guest Request"; sev/guest_request.hpp is the guest's side): the inputs
+// checked as KVM checks them (sev_es_validate_vmgexit,
+// snp_handle_ext_guest_req), a bad one answered as malformed input. The
+// emulated host then hands a good one to its PSP (snp/psp_guest_request);
+// a host without the PSP path answers it "unsupported" as a hypervisor
+// error (answer_guest_request_without_psp, which the host tests drive the
+// guest's side with). Where the pages lie is the caller's question (the
+// RMP's): `pages_usable` carries its answer.
 #pragma once
 
 #include "warden/sev/guest_request.hpp"

@@ -152,7 +152,8 @@ int64_t service_main() {
     }
     KernelServices services(info);
     // Attestation is offered where the kernel runs the guest (SNP): lib's
-    // protocol checks the request and, with no PSP path, makes up no report.
+    // protocol checks the request and, with no attestation service behind
+    // it yet (docs/attestation.md), makes up no report.
     svsm::VcpuState vcpu{.caa = PhysAddr(info.caa), .attestation = info.runs_guest != 0};
     if (info.runs_guest) return serve_guest_runs(services, vcpu);
     serve_messages(services, vcpu);

@@ -1,0 +1,109 @@
+// The emulated PSP's guest messages (psp.hpp).
+#include "psp.hpp"
+
+#include "console.hpp"
+#include "cpu.hpp"
+#include "paging.hpp"
+#include "warden/crypto/bearssl_ecdsa.hpp"
+#include "warden/crypto/bearssl_gcm.hpp"
+#include "warden/spinlock.hpp"
+
+namespace snp_host {
+namespace {
+
+namespace crypto = warden::crypto;
+namespace sev = warden::sev;
+namespace snp = warden::snp;
+
+constexpr uint32_t kMsrFsBase = 0xc0000100;
+constexpr uint64_t kCr0Mp = 1u << 1, kCr0Em = 1u << 2, kCr4Osfxsr = 1u << 9, kCr4Osxmmexcpt = 1u << 10;
+
+// glibc's thread control block as far as BearSSL's objects read it: the
+// stack protector's canary at +0x28 (x86-64 ABI, tcbhead_t).
+struct alignas(64) CanaryBlock {
+    uint64_t self = 0;
+    uint64_t unused[4] = {};
+    uint64_t canary = 0;
+};
+static_assert(offsetof(CanaryBlock, canary) == 0x28);
+CanaryBlock canary_blocks[kMaxCpus];
+uint64_t canary = 0x9e37'79b9'7f4a'7c15;  // until psp_init draws one
+
+// The emulated firmware's version (SNP ABI 1.55, the layout this PSP
+// follows) and its TCB: every component 0, a chip with no updates.
+constexpr uint8_t kApiMajor = 1, kApiMinor = 55, kBuild = 0;
+
+warden::SpinLock psp_lock;  // one PSP: one request at a time
+snp::PspGuest guest;
+crypto::BearSslP384Key* vcek = nullptr;  // this boot's, made by psp_init
+
+template <size_t N>
+bool fill_random(std::array<uint8_t, N>& out) {
+    for (size_t i = 0; i < N; i += 8) {
+        auto v = entropy64();
+        if (!v) return false;
+        for (size_t b = 0; b < 8 && i + b < N; ++b) out[i + b] = static_cast<uint8_t>(*v >> (8 * b));
+    }
+    return true;
+}
+
+void log_hex(std::string_view what, std::span<const uint8_t> bytes) {
+    static constexpr char kHex[] = "0123456789abcdef";
+    char text[2 * crypto::kP384PointSize];
+    const size_t n = bytes.size() < crypto::kP384PointSize ? bytes.size() : crypto::kP384PointSize;
+    for (size_t i = 0; i < n; ++i) text[2 * i] = kHex[bytes[i] >> 4], text[2 * i + 1] = kHex[bytes[i] & 15];
+    log("{} {}", what, std::string_view(text, 2 * n));
+}
+
+}  // namespace
+
+void psp_cpu_init(unsigned cpu) {
+    cpu::write_cr0((cpu::read_cr0() | kCr0Mp) & ~kCr0Em);
+    cpu::write_cr4(cpu::read_cr4() | kCr4Osfxsr | kCr4Osxmmexcpt);
+    CanaryBlock& b = canary_blocks[cpu];
+    b.self = reinterpret_cast<uint64_t>(&b);
+    b.canary = canary;
+    cpu::wrmsr(kMsrFsBase, b.self);
+}
+
+bool psp_init(const Launched& launched) {
+    std::array<uint8_t, 8> c{};
+    std::array<uint8_t, crypto::BearSslP384Key::kMinSeed> seed{};
+    if (!fill_random(c) || !fill_random(seed) || !fill_random(guest.report.chip_id) ||
+        !fill_random(guest.report.report_id)) {
+        log("PSP: the CPU gives no entropy: no chip key, guest requests are refused");
+        return false;
+    }
+    // A canary of this boot's for every CPU (the APs' blocks are set as they start).
+    for (size_t i = 0; i < 8; ++i) canary |= uint64_t{c[i]} << (8 * i);
+    canary_blocks[0].canary = canary;
+    static auto key = crypto::BearSslP384Key::generate(seed);
+    for (auto& b : seed) b = 0;
+    if (!key) {
+        log("PSP: no chip key: {}", key.error());
+        return false;
+    }
+    vcek = &*key;
+    guest.keys.vmpck = launched.vmpck;
+    sev::ReportFields& r = guest.report;
+    r.version = 2;  // what the firmware writes (SNP_GMSG_MAX_REPORT_VERSION)
+    r.policy = launched.policy;
+    r.measurement = launched.digest;
+    r.report_id_ma.fill(0xff);  // no migration agent
+    r.current_version = r.committed_version = {kBuild, kApiMinor, kApiMajor};
+    log_hex("PSP: this boot's chip key (the VCEK's role), P-384 public point:", vcek->public_key());
+    log_hex("PSP: chip ID:", r.chip_id);
+    return true;
+}
+
+snp::PspAnswer psp_guest_request(Vcpu& v, std::span<const uint8_t, 4096> request, std::span<uint8_t, 4096> response) {
+    if (vcek == nullptr) return snp::PspAnswer{.status = snp::kFwInvalidParam};
+    warden::LockGuard<warden::SpinLock> one_at_a_time(psp_lock);
+    static crypto::BearSslAes256Gcm aead;
+    save_vector_state(v);
+    const auto a = snp::serve_guest_request(guest, aead, *vcek, request, response);
+    restore_vector_state(v);
+    return a;
+}
+
+}  // namespace snp_host

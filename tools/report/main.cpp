@@ -1,0 +1,174 @@
+// warden-report: reads an SNP ATTESTATION_REPORT (0x4A0 bytes, SNP Firmware
+// ABI 56860; offsets from SPEC-FACTS.md 7b) and checks it with OpenSSL:
+//   warden-report show REPORT
+//   warden-report verify REPORT --public-key HEX [--measurement HEX]
+//                 [--report-data HEX] [--vmpl N]
+// The public key is the chip key's SEC 1 uncompressed P-384 point (the
+// emulated host prints it: "PSP: this boot's chip key ..."). The signature
+// (r, s little-endian, 72 bytes each at 0x2A0 and 0x2E8) must verify over
+// SHA-384 of bytes 0x000..0x29F. Exit 0 when every check holds, 1 when one
+// fails (each said on a line), 2 for bad usage.
+#include <openssl/bn.h>
+#include <openssl/core_names.h>
+#include <openssl/ecdsa.h>
+#include <openssl/evp.h>
+#include <openssl/param_build.h>
+#include <openssl/sha.h>
+
+#include <cctype>
+#include <cstdint>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <fstream>
+#include <iterator>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace {
+
+using Bytes = std::vector<uint8_t>;
+
+constexpr size_t kSize = 0x4a0, kSigned = 0x2a0, kR = 0x2a0, kS = 0x2e8, kComponent = 72, kScalar = 48;
+constexpr size_t kVersion = 0x000, kPolicy = 0x008, kVmpl = 0x030, kSigAlgo = 0x034, kFlags = 0x048;
+constexpr size_t kReportData = 0x050, kMeasurement = 0x090, kChipId = 0x1a0;
+
+[[noreturn]] void usage() {
+    std::fprintf(stderr,
+                 "usage: warden-report show REPORT\n"
+                 "       warden-report verify REPORT --public-key HEX [--measurement HEX] [--report-data HEX] "
+                 "[--vmpl N]\n");
+    std::exit(2);
+}
+
+std::optional<Bytes> unhex(const std::string& s) {
+    if (s.size() % 2 != 0) return std::nullopt;
+    Bytes b;
+    for (size_t i = 0; i < s.size(); i += 2) {
+        unsigned v = 0;
+        if (std::sscanf(s.c_str() + i, "%2x", &v) != 1 || !std::isxdigit(s[i]) || !std::isxdigit(s[i + 1]))
+            return std::nullopt;
+        b.push_back(static_cast<uint8_t>(v));
+    }
+    return b;
+}
+
+std::string hex(const uint8_t* p, size_t n) {
+    std::string s;
+    char t[3];
+    for (size_t i = 0; i < n; ++i) std::snprintf(t, sizeof t, "%02x", p[i]), s += t;
+    return s;
+}
+
+uint64_t le(const Bytes& b, size_t at, size_t n) {
+    uint64_t v = 0;
+    for (size_t i = 0; i < n; ++i) v |= uint64_t{b[at + i]} << (8 * i);
+    return v;
+}
+
+bool verify_signature(const Bytes& report, const Bytes& pub, std::string& why) {
+    uint8_t hash[SHA384_DIGEST_LENGTH];
+    SHA384(report.data(), kSigned, hash);
+    uint8_t r[kScalar], s[kScalar];
+    for (size_t i = 0; i < kScalar; ++i) r[kScalar - 1 - i] = report[kR + i], s[kScalar - 1 - i] = report[kS + i];
+    for (size_t i = kScalar; i < kComponent; ++i) {
+        if (report[kR + i] != 0 || report[kS + i] != 0) {
+            why = "the signature's r or s has bytes past 48 set";
+            return false;
+        }
+    }
+    OSSL_PARAM_BLD* bld = OSSL_PARAM_BLD_new();
+    OSSL_PARAM_BLD_push_utf8_string(bld, OSSL_PKEY_PARAM_GROUP_NAME, "secp384r1", 0);
+    OSSL_PARAM_BLD_push_octet_string(bld, OSSL_PKEY_PARAM_PUB_KEY, pub.data(), pub.size());
+    OSSL_PARAM* params = OSSL_PARAM_BLD_to_param(bld);
+    EVP_PKEY_CTX* from = EVP_PKEY_CTX_new_from_name(nullptr, "EC", nullptr);
+    EVP_PKEY* key = nullptr;
+    bool ok = from && EVP_PKEY_fromdata_init(from) == 1 &&
+              EVP_PKEY_fromdata(from, &key, EVP_PKEY_PUBLIC_KEY, params) == 1;
+    if (!ok) why = "the public key is not a P-384 point";
+    ECDSA_SIG* sig = ECDSA_SIG_new();
+    ECDSA_SIG_set0(sig, BN_bin2bn(r, kScalar, nullptr), BN_bin2bn(s, kScalar, nullptr));
+    unsigned char* der = nullptr;
+    const int der_len = i2d_ECDSA_SIG(sig, &der);
+    EVP_PKEY_CTX* v = ok ? EVP_PKEY_CTX_new(key, nullptr) : nullptr;
+    if (ok) {
+        ok = v && EVP_PKEY_verify_init(v) == 1 &&
+             EVP_PKEY_verify(v, der, static_cast<size_t>(der_len), hash, sizeof hash) == 1;
+        if (!ok) why = "ECDSA P-384 over SHA-384 of bytes 0x000..0x29f does not verify under the key";
+    }
+    OPENSSL_free(der);
+    ECDSA_SIG_free(sig);
+    EVP_PKEY_CTX_free(v);
+    EVP_PKEY_free(key);
+    EVP_PKEY_CTX_free(from);
+    OSSL_PARAM_free(params);
+    OSSL_PARAM_BLD_free(bld);
+    return ok;
+}
+
+int show(const Bytes& r) {
+    std::printf("version %llu\npolicy %#llx\nvmpl %llu\nsignature_algo %llu\nflags %#llx\n",
+                static_cast<unsigned long long>(le(r, kVersion, 4)), static_cast<unsigned long long>(le(r, kPolicy, 8)),
+                static_cast<unsigned long long>(le(r, kVmpl, 4)), static_cast<unsigned long long>(le(r, kSigAlgo, 4)),
+                static_cast<unsigned long long>(le(r, kFlags, 4)));
+    std::printf("report_data %s\nmeasurement %s\nchip_id %s\n", hex(&r[kReportData], 64).c_str(),
+                hex(&r[kMeasurement], 48).c_str(), hex(&r[kChipId], 64).c_str());
+    return 0;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+    if (argc < 3) usage();
+    const std::string cmd = argv[1];
+    std::ifstream in(argv[2], std::ios::binary);
+    if (!in) {
+        std::fprintf(stderr, "warden-report: cannot read %s\n", argv[2]);
+        return 2;
+    }
+    const Bytes report((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    if (report.size() != kSize) {
+        std::fprintf(stderr, "warden-report: %s has %zu bytes; a report has %zu\n", argv[2], report.size(), kSize);
+        return 1;
+    }
+    if (cmd == "show") return show(report);
+    if (cmd != "verify") usage();
+    std::optional<Bytes> pub, measurement, report_data;
+    std::optional<uint64_t> vmpl;
+    for (int i = 3; i + 1 < argc; i += 2) {
+        const std::string opt = argv[i], val = argv[i + 1];
+        if (opt == "--public-key") pub = unhex(val);
+        else if (opt == "--measurement") measurement = unhex(val);
+        else if (opt == "--report-data") report_data = unhex(val);
+        else if (opt == "--vmpl") vmpl = std::stoull(val);
+        else usage();
+        if ((opt == "--public-key" && !pub) || (opt == "--measurement" && (!measurement || measurement->size() != 48)) ||
+            (opt == "--report-data" && (!report_data || report_data->size() != 64))) {
+            std::fprintf(stderr, "warden-report: %s: not %s\n", opt.c_str(),
+                         opt == "--public-key" ? "hex" : opt == "--measurement" ? "48 bytes of hex" : "64 bytes of hex");
+            return 2;
+        }
+    }
+    if (!pub || (argc - 3) % 2 != 0) usage();
+    int failed = 0;
+    auto check = [&](bool ok, const std::string& what) {
+        std::printf("%s: %s\n", ok ? "ok" : "FAIL", what.c_str());
+        failed += !ok;
+    };
+    check(le(report, kVersion, 4) == 2, "version " + std::to_string(le(report, kVersion, 4)) + " (2 expected)");
+    check(le(report, kSigAlgo, 4) == 1, "signature_algo 1 (ECDSA P-384 with SHA-384)");
+    std::string why;
+    const bool signed_ok = verify_signature(report, *pub, why);
+    check(signed_ok, signed_ok ? "the signature verifies under the chip key" : why);
+    if (measurement) {
+        const bool same = std::memcmp(&report[kMeasurement], measurement->data(), 48) == 0;
+        check(same, "MEASUREMENT " + hex(&report[kMeasurement], 48) +
+                        (same ? " as expected" : " is not " + hex(measurement->data(), 48)));
+    }
+    if (report_data)
+        check(std::memcmp(&report[kReportData], report_data->data(), 64) == 0, "REPORT_DATA as expected");
+    if (vmpl) check(le(report, kVmpl, 4) == *vmpl, "VMPL " + std::to_string(le(report, kVmpl, 4)));
+    std::printf(failed ? "warden-report: %d check(s) failed\n" : "warden-report: the report verifies\n", failed);
+    return failed ? 1 : 0;
+}
