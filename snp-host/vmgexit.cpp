@@ -52,6 +52,24 @@ const char* reason_text(uint8_t set, uint8_t code) {
         default: return "Warden: (unassigned)";
         }
     }
+    if (set == 4) {  // the harness guest's (guest/harness/ghcb.hpp; docs/harness-guest.md)
+        if (code >= 0x20 && code < 0x40)
+            return "harness guest: an exception it does not handle (code - 0x20 is the vector)";
+        switch (code) {
+        case 0: return "harness guest: every check passed";
+        case 1: return "harness guest: a #VC it does not serve";
+        case 2: return "harness guest: the hypervisor's #VC answer is not one it takes";
+        case 3: return "harness guest: #VC inside its #VC handler";
+        case 4: return "harness guest: its boot page is not one it takes";
+        case 5: return "harness guest: GHCB negotiation failed (or no multi-VMPL feature, or no C-bit)";
+        case 6: return "harness guest: its GHCB could not be rescinded, shared or registered";
+        case 7: return "harness guest: its secrets page is not one it takes";
+        case 8: return "harness guest: the run ended, some check failed";
+        case 0x10: return "harness guest: stack protector";
+        case 0x11: return "harness guest: pure virtual call";
+        default: return "harness guest: (unassigned)";
+        }
+    }
     return "(unknown reason set)";
 }
 

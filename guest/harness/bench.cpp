@@ -194,7 +194,7 @@ void run(Vcpu& v) {
         bench(v, t);
     log("harness-bench: done phases={} calls={} success={} size_mismatches={} checks={} failed={}", t.phases, t.calls,
         t.success, t.mismatch, t.checks, t.failed);
-    terminate(kReasonSetHarness, t.failed == 0 ? 0 : 1);
+    terminate(kReasonSetHarness, t.failed == 0 ? kReasonPassed : kReasonChecksFailed);
 }
 
 }  // namespace harness

@@ -40,7 +40,7 @@ void wait_until(Vcpu& v, const std::atomic<unsigned>& counter, unsigned value) {
     wait_until(v, printing, v.boot.vcpu_count);
     // Done: nothing more to ask of the SVSM. Terminate with the verdict
     // (reason 0 passed, 1 failed) so the host's line says which.
-    terminate(kReasonSetHarness, failing.load() == 0 ? 0 : 1);
+    terminate(kReasonSetHarness, failing.load() == 0 ? kReasonPassed : kReasonChecksFailed);
 }
 
 }  // namespace

@@ -14,6 +14,10 @@ namespace harness {
 // host's line when the guest cannot go on.
 inline constexpr uint8_t kReasonVcUnsupported = 1, kReasonVcBadAnswer = 2, kReasonVcNested = 3;
 inline constexpr uint8_t kReasonBootPage = 4, kReasonNegotiation = 5, kReasonGhcbSetup = 6, kReasonSecrets = 7;
+// 0: every check passed; kReasonChecksFailed: the run ended, some check failed
+// (1 was both that and kReasonVcUnsupported until 2026-12). The host's
+// lines name each (snp-host/vmgexit.cpp reason_text, set 4).
+inline constexpr uint8_t kReasonPassed = 0, kReasonChecksFailed = 8;
 inline constexpr uint8_t kReasonException = 0x20;  // + the vector
 
 class MsrProtocol final : public warden::sev::MsrChannel {
