@@ -39,7 +39,7 @@ void wait_until(Vcpu& v, const std::atomic<unsigned>& counter, unsigned value) {
     }
     wait_until(v, printing, v.boot.vcpu_count);
     // Done: nothing more to ask of the SVSM. Terminate with the verdict
-    // (reason 0 passed, 1 failed) so the host's line says which.
+    // (kReasonPassed, kReasonChecksFailed) so the host's line says which.
     terminate(kReasonSetHarness, failing.load() == 0 ? kReasonPassed : kReasonChecksFailed);
 }
 

@@ -3,6 +3,8 @@
 // only ever runs on its own CPU, so no other CPU can resume it meanwhile.
 #include "task/sched.hpp"
 
+#include <cstring>
+
 #include "task/boot_tasks.hpp"
 #include "task/queue.hpp"
 
@@ -31,7 +33,39 @@ struct CpuSched {
     IntrusiveList<Task, &Task::wait_node> timed;  // blocked with a timeout
     Task* current = nullptr;
     Task idle;
+    bool vector_off = true;  // CR0.TS as last written (init_this_cpu sets it)
+    uint64_t fs_base = 0;    // FS.base as last written
 };
+
+constexpr uint32_t kMsrFsBase = 0xc0000100;
+constexpr uint64_t kCr0Mp = 1u << 1, kCr0Em = 1u << 2, kCr0Ts = 1u << 3;
+constexpr uint64_t kCr4Osfxsr = 1u << 9, kCr4Osxmmexcpt = 1u << 10;
+
+// The x87/SSE init state (FCW 0x37f after FNINIT, MXCSR 0x1f80: every SIMD
+// exception masked), built by init_this_cpu.
+alignas(16) uint8_t init_vector[512];
+
+// What runs on this CPU next gets its vector state and FS.base. A task
+// without kManifestVector runs with CR0.TS set, so its first x87/SSE
+// instruction is #NM; and the registers a vector task leaves are reset to
+// the init state before one runs, so that even a CPU that ignores TS (this
+// machine's kvm_pvm does, docs/tasks.md) shows it nobody's state. CR0 is
+// written only when TS changes.
+void switch_task_state(CpuSched& cs, Task& prev, Task& next) {
+    const bool was_vector = !prev.idle && (prev.flags & abi::kManifestVector);
+    const bool vector = !next.idle && (next.flags & abi::kManifestVector);
+    if (was_vector) arch::fxsave(prev.vector_state);
+    if (vector && cs.vector_off) arch::clts();
+    if (vector) arch::fxrstor(next.vector_state);
+    if (!vector && was_vector) arch::fxrstor(init_vector);  // TS is still clear here
+    if (!vector && !cs.vector_off) arch::write_cr0(arch::read_cr0() | kCr0Ts);
+    cs.vector_off = !vector;
+    const uint64_t fs = next.idle ? 0 : next.fs_base;
+    if (fs != cs.fs_base) {
+        arch::wrmsr(kMsrFsBase, fs);
+        cs.fs_base = fs;
+    }
+}
 
 CpuSched per_cpu[arch::kMaxCpus];
 SpinLock lock;
@@ -53,6 +87,7 @@ void switch_to(CpuSched& cs, Task& prev, Task& next) {
     const uint64_t cr3 =
         (next.idle ? mm::kernel_mapper().root().raw() : next.pml4.raw()) | platform::current().encryption_mask();
     if (arch::read_cr3() != cr3) arch::write_cr3(cr3);
+    switch_task_state(cs, prev, next);
     switch_context(&prev.saved_rsp, next.saved_rsp);
 }
 
@@ -89,6 +124,17 @@ void on_timer(arch::InterruptFrame& f) {
 
 void init_this_cpu() {
     CpuSched& cs = mine();
+    // SSE usable (FXSAVE/FXRSTOR, SIMD exceptions as #XM), but off (TS)
+    // until a kManifestVector task runs; FS.base 0 until one sets it.
+    constexpr uint16_t kFcwInit = 0x037f;
+    constexpr uint32_t kMxcsrInit = 0x1f80;
+    std::memcpy(init_vector, &kFcwInit, sizeof kFcwInit);
+    std::memcpy(init_vector + 24, &kMxcsrInit, sizeof kMxcsrInit);
+    arch::write_cr4(arch::read_cr4() | kCr4Osfxsr | kCr4Osxmmexcpt);
+    arch::write_cr0(((arch::read_cr0() | kCr0Mp) & ~kCr0Em) | kCr0Ts);
+    arch::wrmsr(kMsrFsBase, 0);
+    cs.vector_off = true;
+    cs.fs_base = 0;
     cs.idle.idle = true;
     cs.idle.state = State::kRunning;
     cs.idle.cpu = arch::this_cpu().index;
@@ -102,6 +148,18 @@ void init_ipis() {
 }
 
 Task& current() { return *mine().current; }
+
+void init_vector_state(Task& t) {
+    std::memcpy(t.vector_state, init_vector, sizeof t.vector_state);
+    t.fs_base = 0;
+}
+
+void set_fs_base(uint64_t base) {
+    CpuSched& cs = mine();
+    cs.current->fs_base = base;
+    arch::wrmsr(kMsrFsBase, base);
+    cs.fs_base = base;
+}
 
 void make_ready(Task& t) {
     {

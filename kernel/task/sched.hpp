@@ -12,6 +12,11 @@ namespace warden::task::sched {
 void init_this_cpu();
 void init_ipis();
 
+// A new task's x87/SSE state: the init state (FCW 0x37f, MXCSR 0x1f80), FS.base 0.
+void init_vector_state(Task& t);
+// kSetFsBase: the current task's FS.base, loaded now and at every switch to it.
+void set_fs_base(uint64_t base);
+
 // Queues a ready task on its CPU (IPI if that CPU is not this one).
 void make_ready(Task& t);
 

@@ -157,6 +157,10 @@ extern "C" int64_t syscall_dispatch(SyscallFrame* f) {
     case abi::Sys::kIoOut: return sys_io(t, true, f->rdi, f->rsi, f->rdx);
     case abi::Sys::kDmaBuffer: return sys_dma_buffer(t, f->rdi, f->rsi);
     case abi::Sys::kTicks: return static_cast<int64_t>(arch::this_cpu().ticks.load());
+    case abi::Sys::kSetFsBase:
+        if (f->rdi >= abi::kTaskTop) return -static_cast<int64_t>(Error::kOutOfRange);
+        sched::set_fs_base(f->rdi);
+        return 0;
     case abi::Sys::kDmaCheck: return sys_dma_check(t, f->rdi, f->rsi, f->rdx);
     case abi::Sys::kGuestInfo:
     case abi::Sys::kGuestRead:

@@ -14,6 +14,7 @@
 #include "mm/address_space.hpp"
 #include "mm/frames.hpp"
 #include "mm/layout.hpp"
+#include "task/sched.hpp"
 #include "panic.hpp"
 #include "platform/platform.hpp"
 #include "warden/elf.hpp"
@@ -107,6 +108,7 @@ Result<Task*> create_task(std::span<const uint8_t> image, const abi::Manifest& m
     task_tables[t - storage].task = t;
     std::memcpy(t->name, manifest.name, sizeof t->name);
     t->flags = manifest.flags;
+    sched::init_vector_state(*t);
     for (size_t i = 0; i < abi::kMaxPortRanges; ++i) t->ports[i] = manifest.ports[i];
     t->cpu = cpu;
     t->dma_next = kDmaBase;

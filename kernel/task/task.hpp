@@ -67,6 +67,10 @@ struct Task {
     bool woken = false;
 
     uint8_t flags = 0;            // the manifest's (abi::kManifest*)
+    uint64_t fs_base = 0;         // kSetFsBase's; loaded when it runs
+    // kManifestVector: its x87/SSE state while switched out (FXSAVE64
+    // layout), the init state at creation (sched.cpp init_vector_state).
+    alignas(16) uint8_t vector_state[512] = {};
     log_line::Budget log_budget;  // how much of the log it may still take (task_log.hpp)
     // What it was made from, for a restart (kManifestRestartable): its
     // embedded image, its manifest as placed, and the restarts so far.

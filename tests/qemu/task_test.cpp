@@ -65,6 +65,21 @@ KTEST("tasks: a faulting task is stopped and reported; the others go on") {
     KCHECK((console != nullptr && console->state != task::State::kFaulted && console->state != task::State::kExited));
 }
 
+KTEST("tasks: two vector tasks on one CPU keep XMM0-15, MXCSR and FS.base across 300 switches; one without the flag "
+      "faults (#NM) at its first SSE instruction, or where the CPU ignores CR0.TS sees only the init state") {
+    for (const char* name : {"vector-1", "vector-2"}) {
+        task::Task* t = wait_for(name, 10'000'000);
+        if (!KCHECK(t != nullptr)) return;
+        KCHECK(t->state == task::State::kExited);
+        KCHECK(t->exit_code == 0);
+        KCHECK(t->cpu == 1);
+    }
+    task::Task* off = wait_for("vector-off", 5'000'000);
+    if (!KCHECK(off != nullptr)) return;
+    KCHECK((off->state == task::State::kFaulted && off->fault_vector == 7) ||
+           (off->state == task::State::kExited && off->exit_code == 0));
+}
+
 KTEST("ipc: ping and pong on two CPUs complete every call") {
     task::Task* ping = wait_for("ping", 10'000'000);
     task::Task* pong = task::find_task("pong");

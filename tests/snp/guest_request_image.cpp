@@ -81,13 +81,13 @@ CanaryBlock canary_block;
 template <typename F>
 auto with_crypto(F f) {
     constexpr uint32_t kFsBase = 0xc0000100;
-    constexpr uint64_t kMp = 2, kEm = 4, kOsfxsr = 1u << 9, kOsxmmexcpt = 1u << 10;
+    constexpr uint64_t kMp = 2, kEm = 4, kTs = 8, kOsfxsr = 1u << 9, kOsxmmexcpt = 1u << 10;
     namespace arch = warden::arch;
     const bool interrupts = arch::read_rflags() & (1u << 9);
     arch::cli();
     const uint64_t cr0 = arch::read_cr0(), cr4 = arch::read_cr4(), fs = arch::rdmsr(kFsBase);
     canary_block.self = reinterpret_cast<uint64_t>(&canary_block);
-    arch::write_cr0((cr0 | kMp) & ~kEm);
+    arch::write_cr0((cr0 | kMp) & ~(kEm | kTs));  // TS: the kernel runs with the vector unit off
     arch::write_cr4(cr4 | kOsfxsr | kOsxmmexcpt);
     arch::wrmsr(kFsBase, canary_block.self);
     auto r = f();

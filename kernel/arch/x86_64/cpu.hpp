@@ -64,6 +64,12 @@ inline uint64_t read_rflags() {
     return v;
 }
 
+// The x87/SSE state of a task (FXSAVE64 layout, 512 bytes, 16-aligned).
+// The kernel itself never uses the vector unit (-mgeneral-regs-only).
+inline void fxsave(void* area) { asm volatile("fxsave64 (%0)" ::"r"(area) : "memory"); }
+inline void fxrstor(const void* area) { asm volatile("fxrstor64 (%0)" ::"r"(area) : "memory"); }
+inline void clts() { asm volatile("clts" ::: "memory"); }
+
 inline void cli() { asm volatile("cli" ::: "memory"); }
 inline void sti() { asm volatile("sti" ::: "memory"); }
 inline void hlt() { asm volatile("hlt" ::: "memory"); }

@@ -73,6 +73,10 @@ enum class Sys : uint64_t {
     // checked it; kNotFound where there is none (native).
     kGuestSecrets = 23,  // (gpa, caa gpa)
     kGuestCpuid = 24,    // (gpa)
+    // FS.base of the calling task (what glibc-built code reads %fs: against,
+    // e.g. the stack protector's canary at %fs:0x28): a task address
+    // (below kTaskTop, else kOutOfRange), 0 for none; kept across switches.
+    kSetFsBase = 25,  // (address)
 };
 
 inline constexpr uint64_t kForever = ~uint64_t{0};  // timeout: wait without limit
@@ -124,6 +128,11 @@ inline constexpr uint8_t kManifestSvsm = 8;
 // Restarted with fresh memory when it exits or faults (at most 3 times); its
 // served queue keeps the messages for the next instance (docs/tasks.md).
 inline constexpr uint8_t kManifestRestartable = 16;
+// The task runs x87/SSE code (libraries built for glibc: Debian's
+// libbearssl, libtpms, libcrypto): the kernel keeps its FXSAVE state across
+// switches. Without it the vector unit is off while it runs (CR0.TS): its
+// first x87/SSE instruction is #NM, which ends it as a fault.
+inline constexpr uint8_t kManifestVector = 32;
 inline constexpr uint64_t kGuestMapBase = 0x100000000000;  // 16 TiB
 inline constexpr uint64_t kGuestMapSize = kGuestMapBase;   // GPAs below 16 TiB
 // No system call accepts a pointer into this window: the kernel copies task
