@@ -10,13 +10,12 @@ fixed cost. TSC cycles per operation: the kernel's own timings
 import argparse
 import os
 import re
-import subprocess
 import sys
-import tempfile
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, os.path.join(ROOT, "tools"))
 import qemu  # noqa: E402
+from callgrind import callgrind_ir  # noqa: E402
 
 # Nested KVM here costs ~10 us per guest memory access (docs/benchmarks.md).
 KERNEL_ITERATIONS = {"tcg": 10000, "kvm": 50}
@@ -25,19 +24,6 @@ OPS = [("frame_alloc_free", "frame alloc+free (order 0)"),
        ("slab_alloc_free", "slab alloc+free (64 B)"),
        ("map_unmap", "map+unmap (4 KiB)"),
        ("translate", "translate")]
-
-
-def callgrind_ir(binary, func, n):
-    with tempfile.TemporaryDirectory() as d:
-        out = os.path.join(d, "cg.out")
-        subprocess.run(["valgrind", "--tool=callgrind", f"--callgrind-out-file={out}",
-                        f"--toggle-collect=*bench_{func}*", binary, str(n)],
-                       check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        with open(out) as f:
-            for line in f:
-                if line.startswith("totals:"):
-                    return int(line.split()[1])
-    raise RuntimeError("no totals in callgrind output")
 
 
 def kernel_cycles(build, accel):
@@ -59,7 +45,7 @@ def main():
     print(header)
     for func, label in OPS:
         lo, hi = 10000, 20000
-        per_op = (callgrind_ir(binary, func, hi) - callgrind_ir(binary, func, lo)) / (hi - lo)
+        per_op = (callgrind_ir([binary, str(hi)], func) - callgrind_ir([binary, str(lo)], func)) / (hi - lo)
         kname = {"slab_alloc_free": "slab_alloc_free_64", "map_unmap": "map_unmap_4k"}.get(func, func)
         row = f"{label:28} {per_op:12.1f}" + "".join(f"  {cycles[a].get(kname, -1):18}" for a in accels)
         print(row)

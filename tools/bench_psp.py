@@ -19,32 +19,19 @@ import argparse
 import os
 import re
 import statistics
-import subprocess
 import sys
-import tempfile
 import time
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+sys.path.insert(0, os.path.join(ROOT, "tools"))
 sys.path.insert(0, os.path.join(ROOT, "tests", "snp"))
 import snp_run  # noqa: E402  (packing and the SNP QEMU command)
+from callgrind import callgrind_ir  # noqa: E402
 
 OPS = [("report_request", "MSG_REPORT_REQ exchange (seal, open, report, sign, seal)", 2, 4),
        ("refused_replay", "a replay refused (tag checked, no answer)", 100, 200),
        ("sign_bearssl", "ECDSA P-384 sign, BearSSL i31 (the PSP's)", 2, 4),
        ("sign_openssl", "ECDSA P-384 sign, OpenSSL (peer)", 2, 4)]
-
-
-def callgrind_ir(binary, func, n):
-    with tempfile.TemporaryDirectory() as d:
-        out = os.path.join(d, "cg.out")
-        subprocess.run(["valgrind", "--tool=callgrind", f"--callgrind-out-file={out}",
-                        f"--toggle-collect=*bench_{func}*", binary, func, str(n)],
-                       check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        with open(out) as f:
-            for line in f:
-                if line.startswith("totals:"):
-                    return int(line.split()[1])
-    raise RuntimeError("no totals in callgrind output")
 
 
 def emulated(build, runs):
@@ -71,7 +58,7 @@ def main():
     binary = f"{args.build}/bench/psp_bench"
     print(f"{'operation':58} host instr/op (callgrind)")
     for func, label, lo, hi in OPS:
-        per_op = (callgrind_ir(binary, func, hi) - callgrind_ir(binary, func, lo)) / (hi - lo)
+        per_op = (callgrind_ir([binary, func, str(hi)], func) - callgrind_ir([binary, func, str(lo)], func)) / (hi - lo)
         print(f"{label:58} {per_op:14,.0f}")
     answered, refused, walls = emulated(args.build, args.runs)
     print(f"emulated host (TCG), {args.runs} boots of the guest-request image:")

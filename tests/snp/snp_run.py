@@ -77,6 +77,7 @@ import os
 import re
 import subprocess
 import sys
+import tempfile
 import threading
 
 CPU_MODEL = "EPYC-Milan"
@@ -121,7 +122,13 @@ def boot(host, igvm, smp, until=None, extra=()):
 
 
 def boot_once(host, igvm, smp, until, extra):
-    proc = subprocess.Popen(command(host, igvm, smp, extra), stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
+    # QEMU's own record of each CPU reset: with -no-reboot an L1 that resets
+    # (a triple fault of the host itself) ends QEMU with status 0 and no line
+    # of the host's; then its last register dump says where (below).
+    resets = tempfile.NamedTemporaryFile(prefix="snp-resets-", suffix=".log", delete=False)
+    resets.close()
+    proc = subprocess.Popen(command(host, igvm, smp, [*extra, "-d", "cpu_reset", "-D", resets.name]),
+                            stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
     lines = []
     timer = threading.Timer(TIMEOUT, proc.kill)
     timer.start()
@@ -135,6 +142,12 @@ def boot_once(host, igvm, smp, until, extra):
         proc.wait()
     finally:
         timer.cancel()
+    if proc.returncode == 0:
+        with open(resets.name, errors="replace") as f:
+            dump = f.read().rstrip().split("\n")[-24:]
+        lines.append("snp_run: QEMU ended with status 0: L1 (the emulated host) reset; QEMU's last CPU state:")
+        lines += ["snp_run:   " + d for d in dump]
+    os.unlink(resets.name)
     return proc.returncode, "\n".join(lines) + "\n"
 
 

@@ -9,9 +9,10 @@
 // XCR0 3 (SNP VMSA offset 0x3e8). Nothing here is a fault, so the image
 // prints what it saw and its KTEST fails on a leak.
 //
-// Warden's kernel is -mgeneral-regs-only and runs with CR4.OSFXSR and
-// OSXSAVE clear (it saves no vector state). The test turns them on around
-// the RUN_VMPL only, with interrupts off, and restores CR4 after.
+// Warden's kernel is -mgeneral-regs-only and runs with CR4.OSXSAVE clear
+// and CR0.TS set (only kManifestVector tasks get the vector unit,
+// docs/tasks.md). The test turns OSXSAVE on and TS off around the RUN_VMPL
+// only, with interrupts off, and restores CR4 and CR0 after.
 #include "arch/x86_64/cpu.hpp"
 #include "test/ktest.hpp"
 #include "vmpl1_guest.hpp"
@@ -29,8 +30,10 @@ struct Seen {
 // assembly touches XMM registers; nothing in between is vector code.
 warden::Result<void> run_with_vector_state(const uint64_t (&pattern)[2], Seen& seen) {
     uint64_t cr4;
+    const uint64_t cr0 = warden::arch::read_cr0();
     asm volatile("mov %%cr4, %0" : "=r"(cr4));
     asm volatile("mov %0, %%cr4" ::"r"(cr4 | kCr4Osfxsr | kCr4Osxsave) : "memory");
+    warden::arch::clts();
     asm volatile("movdqu (%0), %%xmm0\n\tpxor %%xmm1, %%xmm1" ::"r"(pattern) : "memory");
     auto ran = warden::platform::current().run_vmpl(1);
     asm volatile("movdqu %%xmm0, (%0)\n\tmovdqu %%xmm1, (%1)" ::"r"(seen.xmm0), "r"(seen.xmm1) : "memory");
@@ -39,6 +42,7 @@ warden::Result<void> run_with_vector_state(const uint64_t (&pattern)[2], Seen& s
     seen.xcr0 = uint64_t{hi} << 32 | lo;
     asm volatile("pxor %%xmm0, %%xmm0\n\tpxor %%xmm1, %%xmm1" ::: "memory");
     asm volatile("mov %0, %%cr4" ::"r"(cr4) : "memory");
+    warden::arch::write_cr0(cr0);
     return ran;
 }
 

@@ -8,11 +8,6 @@
 // (r, s little-endian, 72 bytes each at 0x2A0 and 0x2E8) must verify over
 // SHA-384 of bytes 0x000..0x29F. Exit 0 when every check holds, 1 when one
 // fails (each said on a line), 2 for bad usage.
-#include <openssl/bn.h>
-#include <openssl/core_names.h>
-#include <openssl/ecdsa.h>
-#include <openssl/evp.h>
-#include <openssl/param_build.h>
 #include <openssl/sha.h>
 
 #include <cctype>
@@ -25,6 +20,8 @@
 #include <optional>
 #include <string>
 #include <vector>
+
+#include "p384_verify.hpp"
 
 namespace {
 
@@ -78,33 +75,14 @@ bool verify_signature(const Bytes& report, const Bytes& pub, std::string& why) {
             return false;
         }
     }
-    OSSL_PARAM_BLD* bld = OSSL_PARAM_BLD_new();
-    OSSL_PARAM_BLD_push_utf8_string(bld, OSSL_PKEY_PARAM_GROUP_NAME, "secp384r1", 0);
-    OSSL_PARAM_BLD_push_octet_string(bld, OSSL_PKEY_PARAM_PUB_KEY, pub.data(), pub.size());
-    OSSL_PARAM* params = OSSL_PARAM_BLD_to_param(bld);
-    EVP_PKEY_CTX* from = EVP_PKEY_CTX_new_from_name(nullptr, "EC", nullptr);
-    EVP_PKEY* key = nullptr;
-    bool ok = from && EVP_PKEY_fromdata_init(from) == 1 &&
-              EVP_PKEY_fromdata(from, &key, EVP_PKEY_PUBLIC_KEY, params) == 1;
-    if (!ok) why = "the public key is not a P-384 point";
-    ECDSA_SIG* sig = ECDSA_SIG_new();
-    ECDSA_SIG_set0(sig, BN_bin2bn(r, kScalar, nullptr), BN_bin2bn(s, kScalar, nullptr));
-    unsigned char* der = nullptr;
-    const int der_len = i2d_ECDSA_SIG(sig, &der);
-    EVP_PKEY_CTX* v = ok ? EVP_PKEY_CTX_new(key, nullptr) : nullptr;
-    if (ok) {
-        ok = v && EVP_PKEY_verify_init(v) == 1 &&
-             EVP_PKEY_verify(v, der, static_cast<size_t>(der_len), hash, sizeof hash) == 1;
-        if (!ok) why = "ECDSA P-384 over SHA-384 of bytes 0x000..0x29f does not verify under the key";
+    switch (p384::verify(pub, std::span<const uint8_t>(hash, sizeof hash), r, s)) {
+    case p384::Verdict::kValid: return true;
+    case p384::Verdict::kBadKey: why = "the public key is not a P-384 point"; return false;
+    case p384::Verdict::kBadSignature:
+        why = "ECDSA P-384 over SHA-384 of bytes 0x000..0x29f does not verify under the key";
+        return false;
     }
-    OPENSSL_free(der);
-    ECDSA_SIG_free(sig);
-    EVP_PKEY_CTX_free(v);
-    EVP_PKEY_free(key);
-    EVP_PKEY_CTX_free(from);
-    OSSL_PARAM_free(params);
-    OSSL_PARAM_BLD_free(bld);
-    return ok;
+    return false;
 }
 
 int show(const Bytes& r) {
