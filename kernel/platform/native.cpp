@@ -61,6 +61,7 @@ public:
     }
     Result<void> stop_guest_vcpu(uint32_t, uint8_t) override { return Fail(Error::kUnsupported); }
     Result<void> run_vmpl(uint8_t) override { return Fail(Error::kUnsupported); }
+    Result<sev::GuestRequestReply> guest_request(PhysAddr, PhysAddr) override { return Fail(Error::kUnsupported); }
     [[noreturn]] void terminate(uint16_t reason_set, uint16_t reason) override {
         log::error("terminate: reason set {} code {}", reason_set, reason);
         arch::debug_exit(arch::ExitCode::kFail);

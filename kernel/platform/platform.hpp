@@ -12,6 +12,7 @@
 #include "warden/mm/page_table.hpp"
 #include "warden/result.hpp"
 #include "warden/sev/detect.hpp"
+#include "warden/sev/guest_request.hpp"
 
 namespace warden::platform {
 
@@ -98,6 +99,10 @@ public:
     // this CPU's APIC ID) until it asks for VMPL0 again (SNP: RUN_VMPL, GHCB
     // spec 4.1.13). Interrupts stay off meanwhile. Native: kUnsupported.
     virtual Result<void> run_vmpl(uint8_t vmpl) = 0;
+    // SNP_GUEST_REQUEST (GHCB exit 0x80000011) on two shared pages: the
+    // hypervisor's answer (SW_EXITINFO1, SW_EXITINFO2: its error in bits
+    // 63:32, the PSP's status in 31:0). kUnsupported where there is no PSP (native).
+    virtual Result<sev::GuestRequestReply> guest_request(PhysAddr request, PhysAddr response) = 0;
     // Ends the VM with a reason (SNP: GHCB termination request).
     [[noreturn]] virtual void terminate(uint16_t reason_set, uint16_t reason) = 0;
 

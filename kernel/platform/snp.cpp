@@ -222,6 +222,16 @@ public:
             [&](GhcbExit& hv, sev::Ghcb& page) { return sev::destroy_ap(hv, page, apic_id, vmpl); });
     }
 
+    Result<sev::GuestRequestReply> guest_request(PhysAddr request, PhysAddr response) override {
+        Result<sev::GuestRequestReply> reply = Fail(Error::kUnsupported);
+        WARDEN_TRY_VOID(through_own_ghcb([&](GhcbExit& hv, sev::Ghcb& page) -> Result<void> {
+            reply = sev::guest_request(hv, page, sev::GuestRequest{.request_gpa = request.raw(),
+                                                                   .response_gpa = response.raw()});
+            return reply ? Result<void>{} : Result<void>(Fail(reply.error()));
+        }));
+        return reply;
+    }
+
     // The lower VMPL runs on this CPU meanwhile, interrupts off (through_own_ghcb).
     Result<void> run_vmpl(uint8_t vmpl) override {
         if (vmpl == 0) return Fail(Error::kInvalidArgument);

@@ -8,6 +8,7 @@
 #include "log.hpp"
 #include "mm/frames.hpp"
 #include "mm/layout.hpp"
+#include "platform/platform.hpp"
 #include "task/queue.hpp"
 #include "task/sched.hpp"
 #include "task/task.hpp"
@@ -104,6 +105,27 @@ int64_t sys_dma_check(const Task& t, uint64_t id, uint64_t phys, uint64_t len) {
     return 0;
 }
 
+int64_t sys_psp_key(Task& t, uint64_t out) {
+    if (!(t.flags & abi::kManifestAttest)) return fail(Error::kDenied);
+    const auto secrets = platform::current().secrets_page();
+    constexpr size_t kVmpck0 = 0x20, kKeySize = 32;  // SPEC-FACTS 7 (lib/warden/sev/secrets.hpp)
+    if (secrets.size() < kVmpck0 + kKeySize) return fail(Error::kUnsupported);
+    return result(copy_to_task(t, out, secrets.data() + kVmpck0, kKeySize));
+}
+
+int64_t sys_guest_request(Task& t, uint64_t request, uint64_t response, uint64_t out) {
+    if (!(t.flags & abi::kManifestAttest)) return fail(Error::kDenied);
+    if (!is_aligned(request, kPageSize) || !is_aligned(response, kPageSize)) return fail(Error::kMisaligned);
+    if (request == response) return fail(Error::kInvalidArgument);
+    if (!t.owns_dma(PhysRange{PhysAddr(request), kPageSize}) || !t.owns_dma(PhysRange{PhysAddr(response), kPageSize}))
+        return fail(Error::kDenied);
+    if (auto r = check_task_range(t, out, 2 * sizeof(uint64_t), true); !r) return fail(r.error());
+    auto reply = platform::current().guest_request(PhysAddr(request), PhysAddr(response));
+    if (!reply) return fail(reply.error());
+    const uint64_t words[2] = {reply->info1, reply->info2};
+    return result(copy_to_task(t, out, words, sizeof words));
+}
+
 }  // namespace
 
 void set_guest_call_handler(GuestCallHandler h) { guest_calls = h; }
@@ -157,6 +179,8 @@ extern "C" int64_t syscall_dispatch(SyscallFrame* f) {
     case abi::Sys::kIoOut: return sys_io(t, true, f->rdi, f->rsi, f->rdx);
     case abi::Sys::kDmaBuffer: return sys_dma_buffer(t, f->rdi, f->rsi);
     case abi::Sys::kTicks: return static_cast<int64_t>(arch::this_cpu().ticks.load());
+    case abi::Sys::kPspKey: return sys_psp_key(t, f->rdi);
+    case abi::Sys::kGuestRequest: return sys_guest_request(t, f->rdi, f->rsi, f->rdx);
     case abi::Sys::kSetFsBase:
         if (f->rdi >= abi::kTaskTop) return -static_cast<int64_t>(Error::kOutOfRange);
         sched::set_fs_base(f->rdi);

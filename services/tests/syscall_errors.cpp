@@ -44,6 +44,12 @@ extern "C" int64_t service_main() {
     tally.expect(svc::syscall(Sys::kGuestSecrets, 0, 0x1000), Error::kDenied,
                  "place a secrets page without kManifestSvsm");
     tally.expect(svc::syscall(Sys::kGuestCpuid, 0), Error::kDenied, "place a CPUID page without kManifestSvsm");
+    uint8_t key[32] = {};
+    tally.expect(svc::syscall(Sys::kPspKey, reinterpret_cast<uint64_t>(key)), Error::kDenied,
+                 "take the PSP key without kManifestAttest");
+    tally.expect(svc::syscall(Sys::kGuestRequest, 0x1000, 0x2000, reinterpret_cast<uint64_t>(key)), Error::kDenied,
+                 "a guest request without kManifestAttest");
+    tally.expect(svc::syscall(Sys::kSetFsBase, 0x0000800000000000), Error::kOutOfRange, "FS.base in the kernel half");
     tally.expect(svc::syscall(static_cast<Sys>(999)), Error::kUnsupported, "unknown system call");
     // And the good paths still work after all that.
     tally.expect_true(svc::io_in(0x80, 1) >= 0 && svc::send(1, m) == 0, "the good paths after the refused ones");

@@ -230,9 +230,10 @@ def answer(log, status, insn, count, patterns):
 
 
 def hex_lines(log, what):
-    """The bytes of the image's `snp-psp: WHAT +0xOFF HEX` lines, in order."""
+    """The bytes of the image's `snp-psp: WHAT +0xOFF HEX` lines (or the
+    attestation test task's, `[attest-report] WHAT ...`), in order."""
     out = bytearray()
-    for m in re.finditer(rf"^snp-psp: {what} \+(0x[0-9a-f]+) ([0-9a-f]+)$", log, re.M):
+    for m in re.finditer(rf"^(?:snp-psp:|\[attest-report\]) {what} \+(0x[0-9a-f]+) ([0-9a-f]+)$", log, re.M):
         if int(m.group(1), 16) != len(out):
             sys.exit(f"FAIL: the {what} lines are not contiguous at {m.group(1)}")
         out += bytes.fromhex(m.group(2))

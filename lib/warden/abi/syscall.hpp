@@ -77,6 +77,16 @@ enum class Sys : uint64_t {
     // e.g. the stack protector's canary at %fs:0x28): a task address
     // (below kTaskTop, else kOutOfRange), 0 for none; kept across switches.
     kSetFsBase = 25,  // (address)
+    // The attestation service's (kManifestAttest; kDenied otherwise).
+    // kPspKey: VMPCK0, the key of VMPL0's messages to the PSP, from the
+    // kernel's copy of the secrets page (kUnsupported where there is none:
+    // native). kGuestRequest: SNP_GUEST_REQUEST with the request and
+    // response pages at those physical addresses, each one page of one of
+    // the caller's DMA buffers (kDenied), page-aligned (kMisaligned), not the
+    // same (kInvalidArgument); `reply` gets SW_EXITINFO1 and SW_EXITINFO2
+    // (the hypervisor's error in 63:32, the PSP's status in 31:0).
+    kPspKey = 26,        // (uint8_t key[32] out)
+    kGuestRequest = 27,  // (request phys, response phys, uint64_t reply[2] out)
 };
 
 inline constexpr uint64_t kForever = ~uint64_t{0};  // timeout: wait without limit
@@ -133,6 +143,9 @@ inline constexpr uint8_t kManifestRestartable = 16;
 // switches. Without it the vector unit is off while it runs (CR0.TS): its
 // first x87/SSE instruction is #NM, which ends it as a fault.
 inline constexpr uint8_t kManifestVector = 32;
+// It talks to the PSP for VMPL0: kPspKey and kGuestRequest (the attestation
+// service; docs/attestation.md).
+inline constexpr uint8_t kManifestAttest = 64;
 inline constexpr uint64_t kGuestMapBase = 0x100000000000;  // 16 TiB
 inline constexpr uint64_t kGuestMapSize = kGuestMapBase;   // GPAs below 16 TiB
 // No system call accepts a pointer into this window: the kernel copies task
