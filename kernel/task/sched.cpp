@@ -3,6 +3,7 @@
 // only ever runs on its own CPU, so no other CPU can resume it meanwhile.
 #include "task/sched.hpp"
 
+#include <array>
 #include <cstring>
 
 #include "task/boot_tasks.hpp"
@@ -37,13 +38,19 @@ struct CpuSched {
     uint64_t fs_base = 0;    // FS.base as last written
 };
 
-constexpr uint32_t kMsrFsBase = 0xc0000100;
+using arch::kMsrFsBase;
 constexpr uint64_t kCr0Mp = 1u << 1, kCr0Em = 1u << 2, kCr0Ts = 1u << 3;
 constexpr uint64_t kCr4Osfxsr = 1u << 9, kCr4Osxmmexcpt = 1u << 10;
 
-// The x87/SSE init state (FCW 0x37f after FNINIT, MXCSR 0x1f80: every SIMD
-// exception masked), built by init_this_cpu.
-alignas(16) uint8_t init_vector[512];
+// The x87/SSE init state in FXSAVE64 layout: FCW 0x37f (after FNINIT) at 0,
+// MXCSR 0x1f80 (every SIMD exception masked) at 24, the rest zero.
+constexpr std::array<uint8_t, 512> make_init_vector() {
+    std::array<uint8_t, 512> a{};
+    a[0] = 0x7f, a[1] = 0x03;
+    a[24] = 0x80, a[25] = 0x1f;
+    return a;
+}
+alignas(16) constexpr std::array<uint8_t, 512> init_vector = make_init_vector();
 
 // What runs on this CPU next gets its vector state and FS.base. A task
 // without kManifestVector runs with CR0.TS set, so its first x87/SSE
@@ -57,7 +64,7 @@ void switch_task_state(CpuSched& cs, Task& prev, Task& next) {
     if (was_vector) arch::fxsave(prev.vector_state);
     if (vector && cs.vector_off) arch::clts();
     if (vector) arch::fxrstor(next.vector_state);
-    if (!vector && was_vector) arch::fxrstor(init_vector);  // TS is still clear here
+    if (!vector && was_vector) arch::fxrstor(init_vector.data());  // TS is still clear here
     if (!vector && !cs.vector_off) arch::write_cr0(arch::read_cr0() | kCr0Ts);
     cs.vector_off = !vector;
     const uint64_t fs = next.idle ? 0 : next.fs_base;
@@ -126,10 +133,6 @@ void init_this_cpu() {
     CpuSched& cs = mine();
     // SSE usable (FXSAVE/FXRSTOR, SIMD exceptions as #XM), but off (TS)
     // until a kManifestVector task runs; FS.base 0 until one sets it.
-    constexpr uint16_t kFcwInit = 0x037f;
-    constexpr uint32_t kMxcsrInit = 0x1f80;
-    std::memcpy(init_vector, &kFcwInit, sizeof kFcwInit);
-    std::memcpy(init_vector + 24, &kMxcsrInit, sizeof kMxcsrInit);
     arch::write_cr4(arch::read_cr4() | kCr4Osfxsr | kCr4Osxmmexcpt);
     arch::write_cr0(((arch::read_cr0() | kCr0Mp) & ~kCr0Em) | kCr0Ts);
     arch::wrmsr(kMsrFsBase, 0);
@@ -150,7 +153,7 @@ void init_ipis() {
 Task& current() { return *mine().current; }
 
 void init_vector_state(Task& t) {
-    std::memcpy(t.vector_state, init_vector, sizeof t.vector_state);
+    std::memcpy(t.vector_state, init_vector.data(), sizeof t.vector_state);
     t.fs_base = 0;
 }
 

@@ -13,6 +13,7 @@
 #include "task/sched.hpp"
 #include "task/task.hpp"
 #include "task/task_log.hpp"
+#include "warden/sev/secrets.hpp"
 #include "warden/timeout.hpp"
 
 extern "C" void syscall_entry();
@@ -108,9 +109,8 @@ int64_t sys_dma_check(const Task& t, uint64_t id, uint64_t phys, uint64_t len) {
 int64_t sys_psp_key(Task& t, uint64_t out) {
     if (!(t.flags & abi::kManifestAttest)) return fail(Error::kDenied);
     const auto secrets = platform::current().secrets_page();
-    constexpr size_t kVmpck0 = 0x20, kKeySize = 32;  // SPEC-FACTS 7 (lib/warden/sev/secrets.hpp)
-    if (secrets.size() < kVmpck0 + kKeySize) return fail(Error::kUnsupported);
-    return result(copy_to_task(t, out, secrets.data() + kVmpck0, kKeySize));
+    if (secrets.size() < sev::kSecretsVmpck0 + sev::kVmpckSize) return fail(Error::kUnsupported);
+    return result(copy_to_task(t, out, secrets.data() + sev::kSecretsVmpck0, sev::kVmpckSize));
 }
 
 int64_t sys_guest_request(Task& t, uint64_t request, uint64_t response, uint64_t out) {

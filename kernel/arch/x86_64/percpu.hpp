@@ -13,6 +13,7 @@
 namespace warden::arch {
 
 inline constexpr unsigned kMaxCpus = 64;
+inline constexpr uint32_t kMsrFsBase = 0xc0000100;        // AMD APM Vol. 2 table A-7
 inline constexpr uint32_t kMsrGsBase = 0xc0000101;        // AMD APM Vol. 2 table A-7
 inline constexpr uint32_t kMsrKernelGsBase = 0xc0000102;  // swapped in by SWAPGS
 
