@@ -17,6 +17,7 @@
 #include "rmp_seam.hpp"
 #include "smp.hpp"
 #include "vcpu.hpp"
+#include "warden/bytes.hpp"
 #include "warden/igvm/boot_block.hpp"
 
 namespace snp_host {
@@ -28,10 +29,8 @@ namespace {
 constexpr uint64_t k4GiB = uint64_t{4} << 30;
 
 void print_digest(const warden::crypto::Sha384Digest& d) {
-    static constexpr char kHex[] = "0123456789abcdef";
     char text[2 * warden::crypto::kSha384Size];
-    for (size_t i = 0; i < d.size(); ++i) text[2 * i] = kHex[d[i] >> 4], text[2 * i + 1] = kHex[d[i] & 15];
-    log("launch digest {}", std::string_view(text, sizeof(text)));
+    log("launch digest {}", warden::to_hex(d, text));
 }
 
 constexpr uint64_t kMaxIgvmMemory = uint64_t{256} << 20;  // what the host backs above 4 GiB, at most

@@ -4,6 +4,7 @@
 #include "console.hpp"
 #include "cpu.hpp"
 #include "paging.hpp"
+#include "warden/bytes.hpp"
 #include "warden/crypto/bearssl_ecdsa.hpp"
 #include "warden/crypto/bearssl_gcm.hpp"
 #include "warden/spinlock.hpp"
@@ -48,11 +49,8 @@ bool fill_random(std::array<uint8_t, N>& out) {
 }
 
 void log_hex(std::string_view what, std::span<const uint8_t> bytes) {
-    static constexpr char kHex[] = "0123456789abcdef";
     char text[2 * crypto::kP384PointSize];
-    const size_t n = bytes.size() < crypto::kP384PointSize ? bytes.size() : crypto::kP384PointSize;
-    for (size_t i = 0; i < n; ++i) text[2 * i] = kHex[bytes[i] >> 4], text[2 * i + 1] = kHex[bytes[i] & 15];
-    log("{} {}", what, std::string_view(text, 2 * n));
+    log("{} {}", what, warden::to_hex(bytes, text));
 }
 
 }  // namespace

@@ -44,12 +44,9 @@ struct alignas(64) CanaryBlock {
 } canary_block;
 
 void print_hex(std::string_view what, std::span<const uint8_t> bytes) {
-    static constexpr char kHex[] = "0123456789abcdef";
     for (size_t at = 0; at < bytes.size(); at += 32) {
         char text[64];
-        const size_t n = bytes.size() - at < 32 ? bytes.size() - at : 32;
-        for (size_t i = 0; i < n; ++i) text[2 * i] = kHex[bytes[at + i] >> 4], text[2 * i + 1] = kHex[bytes[at + i] & 15];
-        svc::log("{} +{:#05x} {}", what, at, std::string_view(text, 2 * n));
+        svc::log("{} +{:#05x} {}", what, at, to_hex(bytes.subspan(at), text));
     }
 }
 

@@ -17,6 +17,7 @@
 #include "mm/layout.hpp"
 #include "platform/platform.hpp"
 #include "test/ktest.hpp"
+#include "warden/bytes.hpp"
 #include "warden/crypto/bearssl_gcm.hpp"
 #include "warden/sev/attestation_report.hpp"
 #include "warden/sev/ghcb_msr.hpp"
@@ -149,21 +150,15 @@ Answer exchange(warden::ktest::Context& ktest_ctx, warden::PhysAddr req, warden:
         with_crypto([&] { return sev::open_response(page_of(resp), h, key, sequence[h.vmpck], gcm, out); });
     if (!KCHECK(opened.ok())) return a;
     a.opened = true;
-    a.status = static_cast<uint32_t>(out[0] | out[1] << 8 | out[2] << 16 | uint32_t{out[3]} << 24);
-    a.report_size = static_cast<uint32_t>(out[4] | out[5] << 8 | out[6] << 16 | uint32_t{out[7]} << 24);
+    a.status = warden::load_le<uint32_t>(out, sev::kReportRspStatus);
+    a.report_size = warden::load_le<uint32_t>(out, sev::kReportRspReportSize);
     return a;
 }
 
 void print_hex(std::string_view what, std::span<const uint8_t> bytes) {
-    static constexpr char kHex[] = "0123456789abcdef";
     for (size_t at = 0; at < bytes.size(); at += 32) {
         char text[64];
-        const size_t n = bytes.size() - at < 32 ? bytes.size() - at : 32;
-        for (size_t i = 0; i < n; ++i) {
-            text[2 * i] = kHex[bytes[at + i] >> 4];
-            text[2 * i + 1] = kHex[bytes[at + i] & 15];
-        }
-        warden::log::raw("snp-psp: {} +{:#05x} {}", what, at, std::string_view(text, 2 * n));
+        warden::log::raw("snp-psp: {} +{:#05x} {}", what, at, warden::to_hex(bytes.subspan(at), text));
     }
 }
 
