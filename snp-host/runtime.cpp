@@ -13,23 +13,8 @@ uintptr_t __stack_chk_guard = 0x5afe'c0de'2a17'0e91;
 [[noreturn]] void __stack_chk_fail() { snp_host::fail("stack protector: a host stack frame was overwritten"); }
 [[noreturn]] void __cxa_pure_virtual() { snp_host::fail("pure virtual call"); }
 
-// What Debian's libbearssl.a (built with _FORTIFY_SOURCE) calls instead of
-// memcpy, memset and memmove when it knows the destination's size.
-void* memcpy(void* dst, const void* src, size_t n);
-void* memset(void* dst, int c, size_t n);
-void* memmove(void* dst, const void* src, size_t n);
-void* __memcpy_chk(void* dst, const void* src, size_t n, size_t dst_size) {
-    if (n > dst_size) snp_host::fail("fortified memcpy past its destination");
-    return memcpy(dst, src, n);
-}
-void* __memset_chk(void* dst, int c, size_t n, size_t dst_size) {
-    if (n > dst_size) snp_host::fail("fortified memset past its destination");
-    return memset(dst, c, n);
-}
-void* __memmove_chk(void* dst, const void* src, size_t n, size_t dst_size) {
-    if (n > dst_size) snp_host::fail("fortified memmove past its destination");
-    return memmove(dst, src, n);
-}
+// lib/libc/fortify.cpp's: libbearssl's copy past its destination.
+[[noreturn]] void warden_fortify_fail(const char* what) { snp_host::fail(what); }
 }
 
 namespace snp_host {

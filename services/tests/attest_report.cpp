@@ -17,21 +17,11 @@
 WARDEN_SERVICE_MANIFEST(.name = "attest-report", .serves = "", .uses = {}, .ports = {}, .cpu = warden::abi::kAnyCpu,
                         .flags = warden::abi::kManifestVector | warden::abi::kManifestAttest);
 
-// What the archive's objects call besides the plain string functions.
+// What the archive's objects call besides the plain string functions:
+// the stack protector's failure, and lib/libc/fortify.cpp's.
 extern "C" {
 [[noreturn]] void __stack_chk_fail() { svc::exit(-2); }
-void* __memcpy_chk(void* d, const void* s, size_t n, size_t size) {
-    if (n > size) svc::exit(-3);
-    return std::memcpy(d, s, n);
-}
-void* __memset_chk(void* d, int c, size_t n, size_t size) {
-    if (n > size) svc::exit(-3);
-    return std::memset(d, c, n);
-}
-void* __memmove_chk(void* d, const void* s, size_t n, size_t size) {
-    if (n > size) svc::exit(-3);
-    return std::memmove(d, s, n);
-}
+[[noreturn]] void warden_fortify_fail(const char*) { svc::exit(-3); }
 }
 
 namespace {
