@@ -229,6 +229,12 @@ def answer(log, status, insn, count, patterns):
     print(f"PASS: {patterns!r}, and the host emulated {count} {insn} after the ready line")
 
 
+def measured(tool, igvm, smp):
+    """The launch digest `warden-igvm measure` computes for the file, vCPU count and CPU model."""
+    return subprocess.run([tool, "measure", igvm, "--vcpus", smp, "--cpu", CPU_MODEL], check=True,
+                          stdout=subprocess.PIPE, text=True).stdout.strip()
+
+
 def hex_lines(log, what):
     """The bytes of the image's `snp-psp: WHAT +0xOFF HEX` lines (or the
     attestation test task's, `[attest-report] WHAT ...`), in order."""
@@ -249,13 +255,16 @@ def report(log, status, tool, igvm, smp, workdir, report_tool, patterns):
     data, rep = hex_lines(log, "report data"), hex_lines(log, "report")
     if len(data) != 64 or len(rep) != 0x4a0:
         sys.exit(f"FAIL: the image printed {len(data)} bytes of report data and {len(rep)} of report")
-    path = os.path.join(workdir, "report.bin")
-    with open(path, "wb") as f:
-        f.write(rep)
-    digest = subprocess.run([tool, "measure", igvm, "--vcpus", smp, "--cpu", CPU_MODEL], check=True,
-                            stdout=subprocess.PIPE, text=True).stdout.strip()
-    check = subprocess.run([report_tool, "verify", path, "--public-key", key.group(1), "--measurement", digest,
-                            "--report-data", data.hex(), "--vmpl", "0"], stdout=subprocess.PIPE, text=True)
+    digest = measured(tool, igvm, smp)
+
+    def verify(report_bytes):
+        path = os.path.join(workdir, "report.bin")
+        with open(path, "wb") as f:
+            f.write(report_bytes)
+        return subprocess.run([report_tool, "verify", path, "--public-key", key.group(1), "--measurement", digest,
+                               "--report-data", data.hex(), "--vmpl", "0"], stdout=subprocess.PIPE, text=True)
+
+    check = verify(rep)
     sys.stdout.write(check.stdout)
     if check.returncode != 0:
         sys.exit(f"FAIL: {report_tool} verify: status {check.returncode}")
@@ -263,11 +272,7 @@ def report(log, status, tool, igvm, smp, workdir, report_tool, patterns):
     for at, what in ((0x090, "MEASUREMENT"), (0x050, "REPORT_DATA"), (0x2e8, "the signature's s")):
         changed = bytearray(rep)
         changed[at] ^= 1
-        with open(path + ".changed", "wb") as f:
-            f.write(changed)
-        bad = subprocess.run([report_tool, "verify", path + ".changed", "--public-key", key.group(1), "--measurement",
-                              digest, "--report-data", data.hex(), "--vmpl", "0"], stdout=subprocess.PIPE, text=True)
-        if bad.returncode != 1:
+        if verify(bytes(changed)).returncode != 1:
             sys.exit(f"FAIL: {report_tool} verify passed a report with a bit of {what} changed")
     print("PASS: the report verifies outside Warden: the chip key's signature, MEASUREMENT = warden-igvm measure, "
           "REPORT_DATA, VMPL 0")
@@ -616,8 +621,7 @@ def main():
         m = re.search(digest_line, log, re.M)
         if not m:
             sys.exit(f"FAIL: the host printed no launch digest (QEMU status {status})")
-        want = subprocess.run([tool, "measure", igvm, "--vcpus", smp, "--cpu", CPU_MODEL], check=True,
-                              stdout=subprocess.PIPE, text=True).stdout.strip()
+        want = measured(tool, igvm, smp)
         if m.group(1) != want:
             sys.exit(f"FAIL: host digest {m.group(1)}\n      warden-igvm measure {want}")
         if firmware:
