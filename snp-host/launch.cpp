@@ -28,8 +28,8 @@ constexpr uint64_t kPage = 4096;
 
 igvm::File file_headers;  // large: not on the stack
 
-}  // namespace
-
+// 64 random bits from the CPU: RDSEED where it exists (a conditioned
+// entropy source, as the PSP's TRNG), else RDRAND (TCG has no RDSEED).
 Result<uint64_t> entropy64() {
     const bool seed = cpu::cpuid(7, 0).ebx & (1u << 18);
     const bool rand = cpu::cpuid(1, 0).ecx & (1u << 30);
@@ -40,6 +40,17 @@ Result<uint64_t> entropy64() {
         if (!seed && !rand) break;
     }
     return Fail(Error::kUnsupported);
+}
+
+}  // namespace
+
+Result<void> fill_entropy(std::span<uint8_t> out) {
+    for (size_t at = 0; at < out.size(); at += 8) {
+        auto v = entropy64();
+        if (!v) return Fail(v.error());
+        for (size_t b = 0; b < 8 && at + b < out.size(); ++b) out[at + b] = static_cast<uint8_t>(*v >> (8 * b));
+    }
+    return {};
 }
 
 namespace {
@@ -55,12 +66,7 @@ Result<void> build_secrets(std::span<uint8_t> page) {
     std::memcpy(&page[sev::kSecretsVersion], &version, 4);
     const uint32_t fms = cpu::cpuid(1, 0).eax & 0x0fff'3fff;  // family, model, stepping fields only
     std::memcpy(&page[0x08], &fms, 4);
-    for (size_t at = sev::kSecretsVmpck0; at < sev::kSecretsVmpck0 + sev::kVmpckSize * sev::kVmpckCount; at += 8) {
-        auto v = entropy64();
-        if (!v) return Fail(v.error());
-        std::memcpy(&page[at], &*v, 8);
-    }
-    return {};
+    return fill_entropy(page.subspan(sev::kSecretsVmpck0, sev::kVmpckSize * sev::kVmpckCount));
 }
 
 // The PSP's report of a rejected CPUID page: one line per refused value,

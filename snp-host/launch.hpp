@@ -39,10 +39,10 @@ struct Launched {
     std::array<warden::sev::Vmpck, warden::sev::kVmpckCount> vmpck{};  // the PSP's copy of the secrets page's
 };
 
-// 64 random bits from the CPU: RDSEED where it exists (a conditioned
+// `out` filled from the CPU's entropy: RDSEED where it exists (a conditioned
 // entropy source, as the PSP's TRNG), else RDRAND (TCG has no RDSEED);
 // kUnsupported when the CPU has neither or gives no value in 64 tries.
-warden::Result<uint64_t> entropy64();
+warden::Result<void> fill_entropy(std::span<uint8_t> out);
 
 // The IGVM memory (guest_memory.hpp) the file asks for: the span of its
 // PAGE_DATA and REQUIRED_MEMORY directives at or above 4 GiB, rounded out to

@@ -38,16 +38,6 @@ warden::SpinLock psp_lock;  // one PSP: one request at a time
 snp::PspGuest guest;
 crypto::BearSslP384Key* vcek = nullptr;  // this boot's, made by psp_init
 
-template <size_t N>
-bool fill_random(std::array<uint8_t, N>& out) {
-    for (size_t i = 0; i < N; i += 8) {
-        auto v = entropy64();
-        if (!v) return false;
-        for (size_t b = 0; b < 8 && i + b < N; ++b) out[i + b] = static_cast<uint8_t>(*v >> (8 * b));
-    }
-    return true;
-}
-
 void log_hex(std::string_view what, std::span<const uint8_t> bytes) {
     char text[2 * crypto::kP384PointSize];
     log("{} {}", what, warden::to_hex(bytes, text));
@@ -67,8 +57,8 @@ void psp_cpu_init(unsigned cpu) {
 bool psp_init(const Launched& launched) {
     std::array<uint8_t, 8> c{};
     std::array<uint8_t, crypto::BearSslP384Key::kMinSeed> seed{};
-    if (!fill_random(c) || !fill_random(seed) || !fill_random(guest.report.chip_id) ||
-        !fill_random(guest.report.report_id)) {
+    if (!fill_entropy(c) || !fill_entropy(seed) || !fill_entropy(guest.report.chip_id) ||
+        !fill_entropy(guest.report.report_id)) {
         log("PSP: the CPU gives no entropy: no chip key, guest requests are refused");
         return false;
     }
