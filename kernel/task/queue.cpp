@@ -84,8 +84,14 @@ Result<abi::Message> ipc_receive(Task& t, uint64_t h, uint64_t timeout_ticks) {
     }
 }
 
-Result<abi::Message> ipc_call(Task& t, uint64_t h, const abi::Message& m, uint64_t timeout_ticks) {
-    WARDEN_TRY_VOID(woken(locked([&](ipc::System& s) { return s.call(slot(t), h, m); })));
+Result<abi::Message> ipc_call(Task& t, uint64_t h, const abi::Message& m, uint64_t timeout_ticks, uint64_t lend,
+                              uint64_t lend_size) {
+    WARDEN_TRY_VOID(woken(locked([&](ipc::System& s) {
+        // Before the call exists: no server can see the lend of an earlier one.
+        t.lend_base = lend;
+        t.lend_size = lend_size;
+        return s.call(slot(t), h, m);
+    })));
     for (;;) {
         auto r = locked([&](ipc::System& s) { return s.take_reply(slot(t)); });
         if (r || r.error() != Error::kNotFound) return r;  // the reply, or kPeerGone
@@ -103,6 +109,25 @@ Result<abi::Message> ipc_call(Task& t, uint64_t h, const abi::Message& m, uint64
 Result<void> ipc_reply(Task& t, uint64_t token, const abi::Message& m) {
     if (token > 0xffffffff) return Fail(Error::kBadHandle);
     return woken(locked([&](ipc::System& s) { return s.reply(slot(t), static_cast<uint32_t>(token), m); }));
+}
+
+Result<uint64_t> ipc_lent(Task& t, uint64_t token, uint64_t offset, uint64_t va, uint64_t len, bool write) {
+    if (token > 0xffffffff) return Fail(Error::kBadHandle);
+    // Under the lock the lender stays blocked in its call: its memory and
+    // its tables cannot change while this copies.
+    LockGuard guard(lock);
+    WARDEN_TRY(lender_slot, the_system.reply_target(slot(t), static_cast<uint32_t>(token)));
+    Task* lender = task_by_id(static_cast<uint32_t>(lender_slot) + 1);
+    if (lender == nullptr) return Fail(Error::kPeerGone);
+    const uint64_t size = lender->lend_size;
+    if (offset > size || len > size - offset) return Fail(Error::kOutOfRange);
+    const uint64_t at = lender->lend_base + offset;
+    if (write) {
+        WARDEN_TRY_VOID(copy_between_tasks(t, va, *lender, at, len));
+    } else {
+        WARDEN_TRY_VOID(copy_between_tasks(*lender, at, t, va, len));
+    }
+    return size;
 }
 
 Result<void> kernel_send(const char* queue, const abi::Message& m) {

@@ -28,8 +28,16 @@ Result<void> ipc_send(Task& t, uint64_t h, const abi::Message& m);
 Result<abi::Message> ipc_receive(Task& t, uint64_t h, uint64_t timeout_ticks);
 // Sends, then blocks until the reply, the timeout (kTimedOut: the call is
 // given up, a late reply reaches nobody) or the server's end (kPeerGone).
-Result<abi::Message> ipc_call(Task& t, uint64_t h, const abi::Message& m, uint64_t timeout_ticks);
+// lend_size bytes at lend (0: none) are the server's to read and write
+// through its reply right while the call lasts (ipc_lent); the caller
+// checked them.
+Result<abi::Message> ipc_call(Task& t, uint64_t h, const abi::Message& m, uint64_t timeout_ticks, uint64_t lend = 0,
+                              uint64_t lend_size = 0);
 Result<void> ipc_reply(Task& t, uint64_t token, const abi::Message& m);
+// Copies [offset, offset + len) of the memory lent with the call behind t's
+// reply right `token` to t's memory at va (write: from it), while the caller
+// waits for that call; returns the lent size. Errors as kLentRead's.
+Result<uint64_t> ipc_lent(Task& t, uint64_t token, uint64_t offset, uint64_t va, uint64_t len, bool write);
 
 // The kernel's own message (the console's doorbell): its share of the queue.
 Result<void> kernel_send(const char* queue, const abi::Message& m);

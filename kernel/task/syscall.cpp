@@ -56,11 +56,17 @@ int64_t sys_receive(Task& t, uint64_t h, uint64_t out, uint64_t timeout_ms) {
     return result(copy_to_task(t, out, &*m, sizeof *m));
 }
 
-int64_t sys_call(Task& t, uint64_t h, uint64_t in, uint64_t out, uint64_t timeout_ms) {
+int64_t sys_call(Task& t, uint64_t h, uint64_t in, uint64_t out, uint64_t timeout_ms, uint64_t lend,
+                 uint64_t lend_size) {
     abi::Message m;
     if (auto r = copy_from_task(t, in, &m, sizeof m); !r) return fail(r.error());
     if (auto r = check_task_range(t, out, sizeof(abi::Message), true); !r) return fail(r.error());
-    auto reply = ipc_call(t, h, m, to_ticks(timeout_ms));
+    // What it lends must be its own writable memory now: the server may write it.
+    if (lend_size > abi::kMaxLend) return fail(Error::kOutOfRange);
+    if (lend_size != 0) {
+        if (auto r = check_task_range(t, lend, lend_size, true); !r) return fail(r.error());
+    }
+    auto reply = ipc_call(t, h, m, to_ticks(timeout_ms), lend_size != 0 ? lend : 0, lend_size);
     if (!reply) return fail(reply.error());
     return result(copy_to_task(t, out, &*reply, sizeof *reply));
 }
@@ -69,6 +75,17 @@ int64_t sys_reply(Task& t, uint64_t token, uint64_t ptr) {
     abi::Message m;
     if (auto r = copy_from_task(t, ptr, &m, sizeof m); !r) return fail(r.error());
     return result(ipc_reply(t, token, m));
+}
+
+int64_t sys_lent(Task& t, uint64_t token, uint64_t offset, uint64_t va, uint64_t len, bool write) {
+    if (len > abi::kMaxLend) return fail(Error::kOutOfRange);
+    // The task's own buffer first: a bad one is refused before the right is looked at.
+    if (len != 0) {
+        if (auto r = check_task_range(t, va, len, !write); !r) return fail(r.error());
+    }
+    auto size = ipc_lent(t, token, offset, va, len, write);
+    if (!size) return fail(size.error());
+    return static_cast<int64_t>(*size);
 }
 
 int64_t sys_io(Task& t, bool out, uint64_t port, uint64_t width, uint64_t value) {
@@ -173,8 +190,10 @@ extern "C" int64_t syscall_dispatch(SyscallFrame* f) {
     case abi::Sys::kYield: sched::yield(); return 0;
     case abi::Sys::kSend: return sys_send(t, f->rdi, f->rsi);
     case abi::Sys::kReceive: return sys_receive(t, f->rdi, f->rsi, f->rdx);
-    case abi::Sys::kCall: return sys_call(t, f->rdi, f->rsi, f->rdx, f->r10);
+    case abi::Sys::kCall: return sys_call(t, f->rdi, f->rsi, f->rdx, f->r10, f->r8, f->r9);
     case abi::Sys::kReply: return sys_reply(t, f->rdi, f->rsi);
+    case abi::Sys::kLentRead: return sys_lent(t, f->rdi, f->rsi, f->rdx, f->r10, false);
+    case abi::Sys::kLentWrite: return sys_lent(t, f->rdi, f->rsi, f->rdx, f->r10, true);
     case abi::Sys::kIoIn: return sys_io(t, false, f->rdi, f->rsi, 0);
     case abi::Sys::kIoOut: return sys_io(t, true, f->rdi, f->rsi, f->rdx);
     case abi::Sys::kDmaBuffer: return sys_dma_buffer(t, f->rdi, f->rsi);

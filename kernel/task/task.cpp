@@ -14,9 +14,9 @@
 #include "mm/address_space.hpp"
 #include "mm/frames.hpp"
 #include "mm/layout.hpp"
-#include "task/sched.hpp"
 #include "panic.hpp"
 #include "platform/platform.hpp"
+#include "task/sched.hpp"
 #include "warden/elf.hpp"
 #include "warden/spinlock.hpp"
 
@@ -202,6 +202,17 @@ Result<void> copy_to_task(Task& t, uint64_t va, const void* in, size_t len) {
     for_each_piece(t, va, len, [&](void* p, size_t n) {
         std::memcpy(p, src, n);
         src += n;
+    });
+    return {};
+}
+
+Result<void> copy_between_tasks(Task& from, uint64_t from_va, Task& to, uint64_t to_va, size_t len) {
+    if (len == 0) return {};
+    WARDEN_TRY_VOID(check_task_range(from, from_va, len, false));
+    WARDEN_TRY_VOID(check_task_range(to, to_va, len, true));
+    for_each_piece(from, from_va, len, [&](void* p, size_t n) {
+        (void)copy_to_task(to, to_va, p, n);  // checked above
+        to_va += n;
     });
     return {};
 }

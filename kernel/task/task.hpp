@@ -59,6 +59,10 @@ struct Task {
     uint64_t frames_held() const { return frames_charged.load() - frames_returned.load(); }
 
     // Its IPC rights are the IPC system's (queue.hpp), keyed by its id.
+    // The memory it lent with its current call (kCall's lend; size 0:
+    // none): set under the IPC lock with the call, read under it only while
+    // the IPC system says the task still waits for that call.
+    uint64_t lend_base = 0, lend_size = 0;
     abi::PortRange ports[abi::kMaxPortRanges] = {};
 
     // Blocking.
@@ -98,6 +102,9 @@ Result<void> copy_from_task(Task& t, uint64_t va, void* out, size_t len);
 // Checks without copying that [va, va + len) is task memory (writable if asked).
 Result<void> check_task_range(Task& t, uint64_t va, size_t len, bool writable);
 Result<void> copy_to_task(Task& t, uint64_t va, const void* in, size_t len);
+// From one task's memory to another's (the IPC lend), both ranges checked
+// whole first: a refused copy changes nothing.
+Result<void> copy_between_tasks(Task& from, uint64_t from_va, Task& to, uint64_t to_va, size_t len);
 
 // Maps pages of fresh zeroed, physically contiguous memory RW+NX into the task.
 Result<uint64_t> map_dma_buffer(Task& t, uint64_t pages, PhysAddr& phys_out);

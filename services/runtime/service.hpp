@@ -14,13 +14,15 @@ namespace svc {
 using warden::abi::Message;
 using warden::abi::Sys;
 
-inline int64_t syscall(Sys n, uint64_t a0 = 0, uint64_t a1 = 0, uint64_t a2 = 0, uint64_t a3 = 0, uint64_t a4 = 0) {
+inline int64_t syscall(Sys n, uint64_t a0 = 0, uint64_t a1 = 0, uint64_t a2 = 0, uint64_t a3 = 0, uint64_t a4 = 0,
+                       uint64_t a5 = 0) {
     int64_t ret;
     register uint64_t r10 asm("r10") = a3;
     register uint64_t r8 asm("r8") = a4;
+    register uint64_t r9 asm("r9") = a5;
     asm volatile("syscall"
                  : "=a"(ret)
-                 : "a"(static_cast<uint64_t>(n)), "D"(a0), "S"(a1), "d"(a2), "r"(r10), "r"(r8)
+                 : "a"(static_cast<uint64_t>(n)), "D"(a0), "S"(a1), "d"(a2), "r"(r10), "r"(r8), "r"(r9)
                  : "rcx", "r11", "memory");
     return ret;
 }
@@ -49,6 +51,19 @@ inline int64_t receive(uint64_t handle, Message& out, uint64_t timeout_ms = ward
 }
 inline int64_t call(uint64_t handle, const Message& in, Message& out, uint64_t timeout_ms = warden::abi::kForever) {
     return syscall(Sys::kCall, handle, reinterpret_cast<uint64_t>(&in), reinterpret_cast<uint64_t>(&out), timeout_ms);
+}
+// A call that lends the server `lend` until the reply (kLentRead, kLentWrite).
+inline int64_t call(uint64_t handle, const Message& in, Message& out, uint64_t timeout_ms, void* lend,
+                    size_t lend_size) {
+    return syscall(Sys::kCall, handle, reinterpret_cast<uint64_t>(&in), reinterpret_cast<uint64_t>(&out), timeout_ms,
+                   reinterpret_cast<uint64_t>(lend), lend_size);
+}
+// The server's side: bytes of what the call behind `token` lent; the lent size, or minus an Error.
+inline int64_t lent_read(uint32_t token, uint64_t offset, void* out, size_t len) {
+    return syscall(Sys::kLentRead, token, offset, reinterpret_cast<uint64_t>(out), len);
+}
+inline int64_t lent_write(uint32_t token, uint64_t offset, const void* in, size_t len) {
+    return syscall(Sys::kLentWrite, token, offset, reinterpret_cast<uint64_t>(in), len);
 }
 inline int64_t reply(uint32_t token, const Message& m) {
     return syscall(Sys::kReply, token, reinterpret_cast<uint64_t>(&m));

@@ -1,12 +1,13 @@
 // libFuzzer target: sequences of IPC operations by six tasks on three queues
 // (lib/warden/ipc/system.hpp): sends, calls, receives, replies with tokens
 // of their own, learned from others or made up, timeouts, exits and
-// restarts. Invariants after every operation: the model's own
-// (broken_invariant); a reply reaches a caller only from the task that
-// received that very call, once, while the caller still waits for it (this
-// target keeps its own record of every right it saw handed out); a caller
-// gets back only the answer to its current call; a sender never holds more
-// than its share of a queue.
+// restarts, and lookups of the caller whose lent memory a token reaches.
+// Invariants after every operation: the model's own (broken_invariant); a
+// reply reaches a caller only from the task that received that very call,
+// once, while the caller still waits for it, and a lookup names only such a
+// caller and uses nothing up (this target keeps its own record of every
+// right it saw handed out); a caller gets back only the answer to its
+// current call; a sender never holds more than its share of a queue.
 #include <cstddef>
 #include <cstdint>
 #include <cstring>
@@ -70,7 +71,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     for (TaskSlot t = 0; t < kTasks; ++t) h.start(t);
     uint64_t serials = 0;
     for (size_t i = 0; i + 3 <= size; i += 3) {
-        const uint8_t op = data[i] % 9;
+        const uint8_t op = data[i] % 10;
         const auto t = static_cast<TaskSlot>(data[i + 1] % kTasks);
         const uint8_t arg = data[i + 2];
         abi::Message m;
@@ -151,6 +152,20 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
         case 8:
             if (!h.s->waiting(t) && h.waiting[t]) __builtin_trap();  // the model and the record agree
             break;
+        case 9: {  // whose lent memory a token reaches (kLentRead/kLentWrite): as reply, nothing used up
+            uint32_t token = arg;
+            if (h.n_issued > 0 && (arg & 1)) token = h.issued[(arg >> 1) % h.n_issued].token;
+            const size_t held = h.s->reply_rights_held(t);
+            auto r = h.s->reply_target(t, token);
+            if (h.s->reply_rights_held(t) != held) __builtin_trap();
+            if (!r) break;
+            const Issued* right = nullptr;
+            for (size_t k = 0; k < h.n_issued; ++k)
+                if (h.issued[k].holder == t && h.issued[k].token == token && !h.issued[k].used) right = &h.issued[k];
+            if (right == nullptr || *r != right->caller) __builtin_trap();
+            if (!h.waiting[right->caller] || h.serial[right->caller] != right->serial) __builtin_trap();
+            break;
+        }
         }
         check(h);
     }

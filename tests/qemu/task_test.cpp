@@ -90,6 +90,15 @@ KTEST("ipc: ping and pong on two CPUs complete every call") {
     KCHECK(ping->exit_code == 0);
 }
 
+KTEST("ipc: a call lends the server its memory until the reply: read, written back, and out of reach after") {
+    task::Task* client = wait_for("lend-client", 10'000'000);
+    task::Task* server = task::find_task("lend-server");
+    if (!KCHECK((client != nullptr && server != nullptr))) return;
+    KCHECK(client->cpu != server->cpu);
+    KCHECK((client->state == task::State::kExited && client->exit_code == 0));
+    KCHECK(server->state != task::State::kFaulted);
+}
+
 KTEST("queues: the kernel's share of a queue is kSenderSlots messages, then kBusy; the queue keeps them") {
     KCHECK(task::queued("ktest-full") == 0);
     abi::Message m;

@@ -248,3 +248,38 @@ TEST_CASE("ipc: a right held for a task that ended never answers the task restar
     REQUIRE(s->reply(0, new_call->reply, msg(3)).ok());
     CHECK(s->take_reply(1)->label == 3);
 }
+
+TEST_CASE("ipc: reply_target names the waiting caller to the right's holder alone, until the call ends") {
+    auto s = three_tasks();
+    REQUIRE(s->call(1, 1, msg(1)).ok());
+    auto got = s->receive(0, 0);
+    REQUIRE(got.ok());
+    auto target = s->reply_target(0, got->reply);
+    REQUIRE(target.ok());
+    CHECK(*target == 1);
+    CHECK(s->reply_rights_held(0) == 1);                                         // asking uses nothing up
+    CHECK(s->reply_target(2, got->reply).error() == Error::kBadHandle);          // not the intruder's right
+    CHECK(s->reply_target(0, got->reply + 0x100).error() == Error::kBadHandle);  // another generation
+    CHECK(s->reply_target(0, 0).error() == Error::kBadHandle);
+    CHECK(s->reply_target(7, got->reply).error() == Error::kBadHandle);  // no such task
+    s->give_up(1);
+    CHECK(s->reply_target(0, got->reply).error() == Error::kPeerGone);  // the lender stopped waiting
+    // Its next call: the old token names nothing it lent then.
+    REQUIRE(s->call(1, 1, msg(2)).ok());
+    CHECK(s->reply_target(0, got->reply).error() == Error::kPeerGone);
+    auto next = s->receive(0, 0);
+    REQUIRE(next.ok());
+    CHECK(*s->reply_target(0, next->reply) == 1);
+    REQUIRE(s->reply(0, next->reply, msg(3)).ok());
+    CHECK(s->reply_target(0, next->reply).error() == Error::kBadHandle);  // used up by the reply
+    CHECK(s->broken_invariant() == nullptr);
+}
+
+TEST_CASE("ipc: a caller that ends is no reply target") {
+    auto s = three_tasks();
+    REQUIRE(s->call(1, 1, msg(1)).ok());
+    auto got = s->receive(0, 0);
+    REQUIRE(got.ok());
+    (void)s->end_task(1);
+    CHECK(s->reply_target(0, got->reply).error() == Error::kPeerGone);
+}

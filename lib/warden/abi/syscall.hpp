@@ -2,7 +2,7 @@
 // message format and the service manifest. Services see nothing else of the
 // kernel (docs/ipc.md describes the semantics).
 //
-// Registers: RAX = number; arguments in RDI, RSI, RDX, R10, R8; the result in
+// Registers: RAX = number; arguments in RDI, RSI, RDX, R10, R8, R9; the result in
 // RAX: >= 0 success (a value), < 0 minus an Error (result.hpp). RCX and R11
 // are clobbered by SYSCALL itself.
 #pragma once
@@ -19,7 +19,12 @@ enum class Sys : uint64_t {
     kYield = 3,       // ()
     kSend = 4,        // (handle, const Message*)                         kBusy when the queue is full
     kReceive = 5,     // (handle, Message* out, timeout_ms)               kTimedOut
-    kCall = 6,        // (handle, const Message* in, Message* out, timeout_ms)
+    // A call may lend the server `lend_size` bytes of the caller's memory
+    // at `lend` (writable task memory, checked whole at the call; at most
+    // kMaxLend; 0: none) for as long as the call lasts: the server reads and
+    // writes them through its reply right (kLentRead, kLentWrite) until it
+    // replies, or the caller gives up or ends.
+    kCall = 6,        // (handle, const Message* in, Message* out, timeout_ms, void* lend, lend_size)
     kReply = 7,       // (reply_token, const Message*)
     kIoIn = 8,        // (port, width 1|2|4)                              kDenied unless granted
     kIoOut = 9,       // (port, width, value)
@@ -87,10 +92,19 @@ enum class Sys : uint64_t {
     // (the hypervisor's error in 63:32, the PSP's status in 31:0).
     kPspKey = 26,        // (uint8_t key[32] out)
     kGuestRequest = 27,  // (request phys, response phys, uint64_t reply[2] out)
+    // The memory lent with the call behind a reply right the caller holds
+    // (QNX's MsgRead/MsgWrite): bytes [offset, offset + len) of it, copied
+    // to or from the caller's own buffer. Returns the lent size (a len of 0
+    // asks only that). kBadHandle without that right, kPeerGone once the
+    // lender gave up or ended, kOutOfRange past the lent bytes, and a bad
+    // buffer as any pointer; a refused call copies nothing.
+    kLentRead = 28,   // (reply token, offset, void* out, len)
+    kLentWrite = 29,  // (reply token, offset, const void* in, len)
 };
 
 inline constexpr uint64_t kForever = ~uint64_t{0};  // timeout: wait without limit
 inline constexpr size_t kMaxGuestCopy = 64 << 10;   // bytes per kGuestRead/kGuestWrite
+inline constexpr size_t kMaxLend = 64 << 10;        // bytes a call may lend
 inline constexpr size_t kMessageWords = 4;
 inline constexpr size_t kMaxHandles = 8;
 inline constexpr size_t kMaxLog = 256;           // bytes per log call

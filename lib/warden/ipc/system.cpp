@@ -147,12 +147,27 @@ void System::answer(TaskSlot caller, Error e, const abi::Message* m) {
     c.answer = m ? *m : abi::Message{};
 }
 
-Result<TaskSlot> System::reply(TaskSlot t, uint32_t token, const abi::Message& m) {
-    if (!live(t)) return Fail(Error::kBadHandle);
+// The right of t's that token names, if t holds it.
+const System::ReplyRight* System::held_right(TaskSlot t, uint32_t token) const {
+    if (!live(t)) return nullptr;
     const size_t slot = (token & 0xff) - 1;  // token 0: slot wraps past the table
-    if ((token & 0xff) == 0 || slot >= kReplyRights) return Fail(Error::kBadHandle);
-    ReplyRight& right = tasks_[t].rights[slot];
-    if (!right.held || (right.generation & 0xffffffu) != token >> 8) return Fail(Error::kBadHandle);
+    if ((token & 0xff) == 0 || slot >= kReplyRights) return nullptr;
+    const ReplyRight& right = tasks_[t].rights[slot];
+    if (!right.held || (right.generation & 0xffffffu) != token >> 8) return nullptr;
+    return &right;
+}
+
+Result<TaskSlot> System::reply_target(TaskSlot t, uint32_t token) const {
+    const ReplyRight* right = held_right(t, token);
+    if (right == nullptr) return Fail(Error::kBadHandle);
+    if (!awaits(right->caller, right->caller_id, right->caller_call)) return Fail(Error::kPeerGone);
+    return right->caller;
+}
+
+Result<TaskSlot> System::reply(TaskSlot t, uint32_t token, const abi::Message& m) {
+    const ReplyRight* held = held_right(t, token);
+    if (held == nullptr) return Fail(Error::kBadHandle);
+    ReplyRight& right = tasks_[t].rights[(token & 0xff) - 1];
     const TaskSlot caller = right.caller;
     const bool awaited = awaits(caller, right.caller_id, right.caller_call);
     right = ReplyRight{.generation = right.generation + 1};

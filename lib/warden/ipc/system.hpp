@@ -91,6 +91,11 @@ public:
     // when t holds no such right (never held it, or used it); kPeerGone when
     // its caller gave up or ended (the right is used up all the same).
     Result<TaskSlot> reply(TaskSlot t, uint32_t token, const abi::Message& m);
+    // The caller behind the right `token` names, while it still waits for
+    // that call: what the kernel needs to reach the memory the caller lent
+    // with it (kLentRead, kLentWrite). The right stays held. kBadHandle and
+    // kPeerGone as for reply.
+    Result<TaskSlot> reply_target(TaskSlot t, uint32_t token) const;
     // The caller's reply once it arrived: kNotFound while it waits, kPeerGone
     // when its server ended. Either ends t's call; so does give_up.
     Result<abi::Message> take_reply(TaskSlot t);
@@ -153,6 +158,7 @@ private:
     };
 
     bool live(TaskSlot t) const { return t < kMaxTasks && tasks_[t].live; }
+    const ReplyRight* held_right(TaskSlot t, uint32_t token) const;
     Result<size_t> queue_of(TaskSlot t, size_t h, uint8_t right) const;
     Result<TaskSlot> enqueue(size_t q, TaskSlot from, const abi::Message& m, bool is_call, uint32_t call_number);
     bool call_alive(const Entry& e) const;
