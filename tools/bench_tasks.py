@@ -3,7 +3,8 @@
 
 Boots warden-task_kbench.elf (--smp 3) under TCG and, where /dev/kvm opens,
 KVM. The bench-ipc service times a null system call and call/reply to an
-echo task on its own CPU and on another (TSC cycles per operation); the
+echo task on its own CPU and on another, plain and lending 4 KiB (TSC
+cycles per operation); the
 kernel logs how long each task took to create.
 """
 import argparse
@@ -36,6 +37,8 @@ def main():
         print(f"{accel}: null system call {null} TSC cycles; "
               f"call/reply same CPU {f['ipc_same_cpu']} ({f['ipc_same_cpu'] / null:.1f}x null); "
               f"cross CPU {f['ipc_cross_cpu']} ({f['ipc_cross_cpu'] / null:.1f}x null); "
+              f"with 4 KiB lent, read and written back: same CPU {f['ipc_same_cpu_lend_4k']}, "
+              f"cross CPU {f['ipc_cross_cpu_lend_4k']}; "
               f"task creation {created} us (median {statistics.median(created):.0f})")
 
 

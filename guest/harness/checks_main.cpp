@@ -49,6 +49,7 @@ void run(Vcpu& v) {
     Tally t;
     linux_order(v, t);
     malformed(v, t);
+    attestation(v, t);
     taken_vmsa(v, t);
     platform_view(v, t);
     chipset_view(v, t);

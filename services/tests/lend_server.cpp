@@ -59,10 +59,14 @@ extern "C" int64_t service_main() {
         case Label::kReadWrite: serve_read_write(m, r); break;
         case Label::kGiveUp: given_up = m.reply; continue;  // no reply: the caller's timeout ends it
         case Label::kAfterGiveUp:
+            // words[2]: whether the given-up call reached this server at all
+            // (on a slow machine the caller may give up while it is queued).
+            r.words[2] = given_up != 0;
             // The given-up call's lend is gone, and so is its right's use.
             r.words[0] = svc::lent_read(given_up, 0, bytes, 1) == fail(Error::kPeerGone) &&
                          svc::lent_write(given_up, 0, bytes, 1) == fail(Error::kPeerGone);
             r.words[1] = svc::reply(given_up, r) == fail(Error::kPeerGone);
+            given_up = 0;
             break;
         case Label::kNoLend:
             r.words[0] = svc::lent_read(m.reply, 0, bytes, 0) == 0;

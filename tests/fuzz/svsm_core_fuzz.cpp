@@ -5,7 +5,8 @@
 // bytes never change while it is live -- and a refused call (but PVALIDATE,
 // which keeps the entries before its failure) changes nothing.
 //
-// Input: u8 flags (bit 0 attestation offered, bits 2:1 vCPUs to create);
+// Input: u8 flags (bit 0 attestation offered, bits 2:1 vCPUs to create,
+// 4:3 the attestation service's answer); u16 x 3 the sizes it answers with;
 // u16 page, u16 length, then that many bytes the guest writes there; per
 // vCPU to create u16 VMSA page, u16 CAA page; then calls of 10 bytes:
 // u8 selector (bits 3:0 call, 5:4 protocol 0/1/2/other, 6 second vCPU, 7 a
@@ -15,6 +16,7 @@
 #include <cstdint>
 #include <cstring>
 
+#include "warden/svsm/attest.hpp"
 #include "warden/svsm/core.hpp"
 #include "warden/svsm/taken_pages.hpp"
 
@@ -151,6 +153,29 @@ private:
     Live live_[kMaxVcpus];
 };
 
+// Protocol 1's service: answers as the input says (status, sizes, which may
+// exceed the rooms: the dispatcher must hold them to the rooms itself).
+struct FakeAttestation final : Attestation {
+    uint8_t bytes[kAttestRoomMax + 64] = {};
+    uint8_t mode = 0;
+    uint32_t sizes[3] = {};
+    bool offered() override { return true; }
+    AttestAnswer attest(const AttestQuery& q) override {
+        // What the dispatcher promised: rooms capped.
+        if (q.report_room > kAttestRoomMax || q.manifest_room > kAttestRoomMax ||
+            q.certificates_room > kAttestRoomMax)
+            __builtin_trap();
+        AttestAnswer a{.status = static_cast<AttestStatus>(mode % 4),
+                       .report_size = sizes[0],
+                       .manifest_size = sizes[1],
+                       .certificates_size = sizes[2]};
+        a.report = {bytes, sizes[0]};
+        a.manifest = {bytes, sizes[1]};
+        a.certificates = {bytes, sizes[2]};
+        return a;
+    }
+};
+
 struct Input {
     const uint8_t* p;
     size_t n;
@@ -193,7 +218,10 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     Guest g;
     Input in{data, size};
     const auto flags = static_cast<uint8_t>(in.take(1));
-    VcpuState a{.caa = PhysAddr(0x2000), .attestation = (flags & 1) != 0};
+    static FakeAttestation service;
+    service.mode = static_cast<uint8_t>(flags >> 3);
+    for (uint32_t& n : service.sizes) n = static_cast<uint32_t>(in.take(2)) % (kAttestRoomMax + 64);
+    VcpuState a{.caa = PhysAddr(0x2000), .attestation = (flags & 1) ? &service : nullptr};
     VcpuState b{.caa = PhysAddr(0x3000), .attestation = a.attestation};
     const uint64_t page = (in.take(2) % kPages) * kPageSize;
     size_t fill = static_cast<size_t>(in.take(2)) % 8193;

@@ -39,13 +39,15 @@ SVM CPU, and judges what the host and Warden print.
         REGEX, every "the CPU does not support" rejection allows exactly the
         proposed value without the named bits, Warden never runs (no VMRUN),
         and QEMU ends with the fail status (35)
-    snp_run.py harness HOST.fw TOOL KERNEL.elf WORKDIR SMP IMAGE
+    snp_run.py harness HOST.fw TOOL KERNEL.elf WORKDIR SMP IMAGE REPORT_TOOL
         KERNEL.elf carries the harness guest's loader; IMAGE goes in as fw_cfg
         opt/warden/guest. The run ends when the guest terminates: every vCPU
         0..SMP-1 printed its verdict line with checks > 0 and failed=0, the
         loader started SMP vCPUs, the host saw reason set 4 code 0; the
         world switches per SVSM call (RUN_VMPLs from VMPL2 and VMPL0 at the
-        stop, over the calls) are printed, and must be 2 with one vCPU
+        stop, over the calls) are printed, and must be 2 with one vCPU; the
+        attestation report vCPU 0 got verifies with REPORT_TOOL (warden-report)
+        against the chip key, the launch digest and SHA-512(nonce || manifest)
     snp_run.py harness-refused HOST.fw TOOL KERNEL.elf WORKDIR SMP IMAGE EDITS REGEX
         as harness, with IMAGE edited (EDITS: OFFSET=HEX[,OFFSET=HEX...], the
         bytes at OFFSET replaced by HEX): the log has a line matching REGEX
@@ -73,6 +75,7 @@ SVM CPU, and judges what the host and Warden print.
         page 0) is reported with vector, error code, RIP and CR2, and QEMU
         ends with the fail status (35)
 """
+import hashlib
 import os
 import re
 import subprocess
@@ -237,31 +240,37 @@ def measured(tool, igvm, smp):
 
 def hex_lines(log, what):
     """The bytes of the image's `snp-psp: WHAT +0xOFF HEX` lines (or the
-    attestation test task's, `[attest-report] WHAT ...`), in order."""
+    attestation test task's, `[attest-report] WHAT ...`, or the harness
+    guest's vCPU 0's, `harness: vcpu=0 WHAT ...`), in order."""
     out = bytearray()
-    for m in re.finditer(rf"^(?:snp-psp:|\[attest-report\]) {what} \+(0x[0-9a-f]+) ([0-9a-f]+)$", log, re.M):
+    prefix = r"(?:snp-psp:|\[attest-report\]|harness: vcpu=0)"
+    for m in re.finditer(rf"^{prefix} {what} \+(0x[0-9a-f]+) ([0-9a-f]+)$", log, re.M):
         if int(m.group(1), 16) != len(out):
             sys.exit(f"FAIL: the {what} lines are not contiguous at {m.group(1)}")
         out += bytes.fromhex(m.group(2))
     return bytes(out)
 
 
-def report(log, status, tool, igvm, smp, workdir, report_tool, patterns):
-    answer(log, status, "-", 0, patterns)
+def chip_key(log):
     key = re.search(r"^snp-host: PSP: this boot's chip key \(the VCEK's role\), P-384 public point: ([0-9a-f]{194})$",
                     log, re.M)
     if not key:
         sys.exit("FAIL: the host printed no chip key")
-    data, rep = hex_lines(log, "report data"), hex_lines(log, "report")
+    return key.group(1)
+
+
+def verify_report(report_tool, workdir, key, digest, data, rep):
+    """warden-report verify (OpenSSL, outside Warden): the chip key's
+    signature, MEASUREMENT, REPORT_DATA and VMPL 0; then the same with one
+    bit of each changed, which it must refuse."""
     if len(data) != 64 or len(rep) != 0x4a0:
-        sys.exit(f"FAIL: the image printed {len(data)} bytes of report data and {len(rep)} of report")
-    digest = measured(tool, igvm, smp)
+        sys.exit(f"FAIL: {len(data)} bytes of report data and {len(rep)} of report")
 
     def verify(report_bytes):
         path = os.path.join(workdir, "report.bin")
         with open(path, "wb") as f:
             f.write(report_bytes)
-        return subprocess.run([report_tool, "verify", path, "--public-key", key.group(1), "--measurement", digest,
+        return subprocess.run([report_tool, "verify", path, "--public-key", key, "--measurement", digest,
                                "--report-data", data.hex(), "--vmpl", "0"], stdout=subprocess.PIPE, text=True)
 
     check = verify(rep)
@@ -274,6 +283,12 @@ def report(log, status, tool, igvm, smp, workdir, report_tool, patterns):
         changed[at] ^= 1
         if verify(bytes(changed)).returncode != 1:
             sys.exit(f"FAIL: {report_tool} verify passed a report with a bit of {what} changed")
+
+
+def report(log, status, tool, igvm, smp, workdir, report_tool, patterns):
+    answer(log, status, "-", 0, patterns)
+    verify_report(report_tool, workdir, chip_key(log), measured(tool, igvm, smp), hex_lines(log, "report data"),
+                  hex_lines(log, "report"))
     print("PASS: the report verifies outside Warden: the chip key's signature, MEASUREMENT = warden-igvm measure, "
           "REPORT_DATA, VMPL 0")
 
@@ -391,15 +406,15 @@ def ktest(host, tool, kernel, workdir, smp, fw_cfg_file):
 # fragment on its line. Its end is the guest's own.
 VERDICT = r"harness: vcpu=(\d+) svsm_calls=(\d+) checks=(\d+) passed=(\d+) failed=(\d+)$"
 STOPPED = r"^snp-host: vCPU {} VMPL{} stopped: .* (\d+) RUN_VMPL$"
-# The harness guest's checks per vCPU: 80 on every vCPU; vCPU 0 adds the
+# The harness guest's checks per vCPU: 89 on every vCPU; vCPU 0 adds the
 # 2 MiB page (9), fw_cfg etc/e820 (4) and the chipset (14).
-HARNESS_CHECKS_VCPU0 = 110
-HARNESS_CHECKS_AP = 80
+HARNESS_CHECKS_VCPU0 = 119
+HARNESS_CHECKS_AP = 89
 STOPPED_ALL = r"^snp-host: vCPU {} stopped: .* (\d+) RUN_VMPL$"
 PREEMPTED = r"^snp-host: vCPU {} VMPL{} stopped: (\d+) of its RUN_VMPLs went to VMPL0 on a physical interrupt$"
 
 
-def harness(host, tool, kernel, workdir, smp, image):
+def harness(host, tool, kernel, workdir, smp, image, report_tool):
     igvm = pack(tool, kernel, workdir, smp)
     status, log = boot(host, igvm, smp, extra=["-fw_cfg", f"name=opt/warden/guest,file={image}"])
     sys.stdout.write(log)
@@ -466,8 +481,26 @@ def harness(host, tool, kernel, workdir, smp, image):
               f"{(from_vmpl2 + from_vmpl0) / calls:.2f} world switches per call")
         if n == 1 and (from_vmpl2 + from_vmpl0) // calls != 2:
             sys.exit("FAIL: not 2 world switches per SVSM call with one vCPU")
+    attested(log, tool, igvm, smp, workdir, report_tool)
     print(f"PASS: the harness guest at VMPL2 passed every check on each of its {n} vCPU(s) under Warden's loader "
           "and request loop")
+
+
+def attested(log, tool, igvm, smp, workdir, report_tool):
+    """SVSM attestation as the harness guest's vCPU 0 got it (guest/harness/checks.cpp
+    attestation): the report verifies with the chip key, MEASUREMENT is the launch
+    digest of the file booted, and REPORT_DATA = SHA-512(nonce || manifest), the
+    hash taken here (hashlib), not by Warden."""
+    nonce, manifest, rep = (hex_lines(log, "attest " + w) for w in ("nonce", "manifest", "report"))
+    if len(nonce) != 64 or len(manifest) != 24:
+        sys.exit(f"FAIL: the guest printed a {len(nonce)}-byte nonce and a {len(manifest)}-byte manifest")
+    data = hashlib.sha512(nonce + manifest).digest()
+    verify_report(report_tool, workdir, chip_key(log), measured(tool, igvm, smp), data, rep)
+    cycles = re.search(r"^harness: vcpu=0 ATTEST_SERVICES answered in (\d+) TSC cycles$", log, re.M)
+    tsc = re.search(r"against the TSC \((\d+) Hz", log)
+    took = f", answered in {int(cycles.group(1)) * 1000 // int(tsc.group(1))} ms" if cycles and tsc else ""
+    print(f"PASS: ATTEST_SERVICES: the report verifies outside Warden (chip key, MEASUREMENT = warden-igvm measure, "
+          f"VMPL 0) and REPORT_DATA = SHA-512(nonce || manifest){took}")
 
 
 # The bench image's lines (guest/harness/bench.cpp) and the host's counters
@@ -593,7 +626,7 @@ def main():
     if sys.argv[1] == "cpuid":
         return cpuid(*sys.argv[2:7], sys.argv[7:])
     if sys.argv[1] == "harness":
-        return harness(*sys.argv[2:8])
+        return harness(*sys.argv[2:9])
     if sys.argv[1] == "harness-bench":
         return harness_bench(*sys.argv[2:9])
     if sys.argv[1] == "harness-refused":

@@ -124,17 +124,37 @@ TEST_CASE("svsm core: after DELETE_VCPU the page is the guest's again for every 
     CHECK(f.vcpu.caa.raw() == kVmsa);
 }
 
-TEST_CASE("svsm core: an attestation request inside a live VMSA is refused") {
+TEST_CASE("svsm core: an attestation request inside a live VMSA, or a buffer there, is refused") {
     Fixture f;
-    f.vcpu.attestation = true;
+    FakeAttestation service;
+    f.vcpu.attestation = &service;
     f.live_vcpu(kVmsa, kVcpuCaa);
+    // A well-formed operation whose report buffer (then nonce, manifest) is the live VMSA.
+    constexpr uint64_t kOp = 0xc000;
+    f.g.put64(kOp + 0x00, kVmsa);
+    f.g.put64(kOp + 0x08, 0x1000);
+    f.g.put64(kOp + 0x10, 0xd000);
+    f.g.put16(kOp + 0x18, 64);
+    f.g.put64(kOp + 0x20, 0xe000);
+    f.g.put64(kOp + 0x28, 0x1000);
     const Snapshot before = f.snapshot();
-    for (uint32_t c : {kAttestServices, kAttestSingleService}) {
-        CallRegs r{.rax = call_rax(kProtocolAttestation, c), .rcx = kVmsa + 0x800};
+    auto attest = [&](uint32_t c, uint64_t op) {
+        CallRegs r{.rax = call_rax(kProtocolAttestation, c), .rcx = op};
         dispatch(r, f.vcpu, f.g);
-        CHECK(r.rax == kErrInvalidAddress);
-    }
-    CHECK(f.snapshot() == before);
+        return r.rax;
+    };
+    for (uint32_t c : {kAttestServices, kAttestSingleService}) CHECK(attest(c, kVmsa + 0x800) == kErrInvalidAddress);
+    CHECK(attest(kAttestServices, kOp) == kErrInvalidAddress);
+    f.g.put64(kOp + 0x00, 0xf000);
+    f.g.put64(kOp + 0x10, kVmsa + 0x100);
+    CHECK(attest(kAttestServices, kOp) == kErrInvalidAddress);
+    f.g.put64(kOp + 0x10, 0xd000);
+    f.g.put64(kOp + 0x20, kVmsa);
+    CHECK(attest(kAttestServices, kOp) == kErrInvalidAddress);
+    CHECK(service.asked == 0);
+    f.g.put64(kOp + 0x20, 0xe000);
+    CHECK(attest(kAttestServices, kOp) == kSuccess);  // the same, in the guest's pages
+    CHECK(std::equal(before.mem.begin() + kVmsa, before.mem.begin() + kVmsa + 4096, f.g.mem.begin() + kVmsa));
 }
 
 TEST_CASE("svsm core: read_guest, write_guest and pvalidate refuse a taken page themselves") {

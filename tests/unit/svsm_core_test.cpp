@@ -36,8 +36,14 @@ TEST_CASE("svsm core: QUERY_PROTOCOL, CONFIGURE_VTOM, unknown protocols and call
     CallRegs attest{.rax = call_rax(kProtocolAttestation, 0)};
     dispatch(attest, f.vcpu, f.g);
     CHECK(attest.rax == kErrUnsupportedProtocol);
-    f.vcpu.attestation = true;
+    FakeAttestation service;
+    f.vcpu.attestation = &service;
     CHECK(f.call(CoreCall::kQueryProtocol, (uint64_t{1} << 32) | 1).rcx == ((uint64_t{1} << 32) | 1));
+    service.is_offered = false;  // no service answered the request loop
+    CHECK(f.call(CoreCall::kQueryProtocol, (uint64_t{1} << 32) | 1).rcx == 0);
+    attest.rax = call_rax(kProtocolAttestation, 0);
+    dispatch(attest, f.vcpu, f.g);
+    CHECK(attest.rax == kErrUnsupportedProtocol);
 }
 
 TEST_CASE("svsm core: REMAP_CA moves and clears the Calling Area, only inside guest memory") {
@@ -157,26 +163,4 @@ TEST_CASE("svsm core: PVALIDATE entries round-trip through their encoding") {
     CHECK((d->page == e.page && !d->huge && d->validate && d->ignore_cf));
     CHECK(encode_pvalidate_entry(PvalidateEntry{PhysAddr(0x200000), true, true, false}) == 0x200005);
     CHECK(decode_pvalidate_entry(0x200003).error() == Error::kInvalidArgument);
-}
-
-TEST_CASE("svsm core: where attestation is offered, requests are checked and answered without a report") {
-    Fixture f;
-    f.vcpu.attestation = true;
-    auto call = [&](uint32_t c, uint64_t rcx) {
-        CallRegs r{.rax = call_rax(kProtocolAttestation, c), .rcx = rcx};
-        dispatch(r, f.vcpu, f.g);
-        return r.rax;
-    };
-    f.g.put64(0xc000, 0x10000);                     // report
-    f.g.put64(0xc010, 0x11000);                     // nonce
-    f.g.mem[0xc018] = 64;                           // nonce size
-    f.g.put64(0xc020, 0x12000);                     // manifest
-    CHECK(call(0, 0xc000) == kErrUnsupportedCall);  // well formed: no report without SNP firmware
-    CHECK(call(1, 0xc000) == kErrUnsupportedCall);
-    CHECK(call(2, 0xc000) == kErrUnsupportedCall);
-    CHECK(call(0, 0xc004) == kErrInvalidParameter);  // misaligned
-    CHECK(call(0, 0xcfd0) == kErrInvalidParameter);  // crosses a page
-    CHECK(call(0, 0x100000) == kErrInvalidAddress);  // SVSM memory
-    f.g.mem[0xc00c] = 1;                             // a reserved byte
-    CHECK(call(0, 0xc000) == kErrInvalidParameter);
 }

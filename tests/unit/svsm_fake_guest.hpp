@@ -9,6 +9,7 @@
 #include <set>
 #include <vector>
 
+#include "warden/svsm/attest.hpp"
 #include "warden/svsm/core.hpp"
 #include "warden/svsm/taken_pages.hpp"
 
@@ -128,6 +129,29 @@ struct Fixture {
         g.vmsa_at(vmsa);
         REQUIRE(result(CoreCall::kCreateVcpu, vmsa, caa, 1) == kSuccess);
         REQUIRE(g.taken.is_live(PhysAddr(vmsa)));
+    }
+};
+
+// Protocol 1's service, faked: answers as told, with report and manifest
+// bytes of the sizes told, and keeps the last query.
+struct FakeAttestation final : Attestation {
+    bool is_offered = true;
+    AttestStatus status = AttestStatus::kDone;
+    std::vector<uint8_t> report = std::vector<uint8_t>(0x4a0, 0xab), manifest = std::vector<uint8_t>(24, 0x6d);
+    int asked = 0;
+    AttestQuery last;
+    bool offered() override { return is_offered; }
+    AttestAnswer attest(const AttestQuery& q) override {
+        ++asked;
+        last = q;
+        AttestAnswer a{.status = status,
+                       .report_size = static_cast<uint32_t>(report.size()),
+                       .manifest_size = static_cast<uint32_t>(manifest.size())};
+        if (status == AttestStatus::kDone) {
+            a.report = report;
+            a.manifest = manifest;
+        }
+        return a;
     }
 };
 

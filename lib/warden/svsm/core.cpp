@@ -110,9 +110,11 @@ uint64_t delete_vcpu(CallRegs& r, GuestServices& s) {
 }
 
 // RCX = (protocol << 32) | version wanted -> (max << 32) | min, or 0.
-uint64_t query_protocol(CallRegs& r, const VcpuState& vcpu) {
+bool attestation_offered(VcpuState& vcpu) { return vcpu.attestation != nullptr && vcpu.attestation->offered(); }
+
+uint64_t query_protocol(CallRegs& r, VcpuState& vcpu) {
     const auto protocol = static_cast<uint32_t>(r.rcx >> 32), version = static_cast<uint32_t>(r.rcx);
-    const bool offered = protocol == kProtocolCore || (protocol == kProtocolAttestation && vcpu.attestation);
+    const bool offered = protocol == kProtocolCore || (protocol == kProtocolAttestation && attestation_offered(vcpu));
     r.rcx = offered && version == kCoreVersion ? (uint64_t{kCoreVersion} << 32) | kCoreVersion : 0;
     return kSuccess;
 }
@@ -139,19 +141,72 @@ uint64_t core(CallRegs& r, uint32_t call, VcpuState& vcpu, GuestServices& s) {
     return kErrUnsupportedCall;
 }
 
-// The request is checked in full; producing the report needs an SNP guest
-// request to the firmware, which Warden does not make yet: a well-formed
-// request gets ERR_UNSUPPORTED_CALL, never a made-up report.
-uint64_t attestation(CallRegs& r, uint32_t call, GuestServices& s) {
+// ATTEST_SERVICES and ATTEST_SINGLE_SERVICE (SVSM spec 58019 section 7;
+// SPEC-FACTS 7b). Everything the guest names is checked before the service
+// is asked: the operation (8-byte aligned, in one page, reserved bytes
+// zero, manifest version 0), the nonce (64 bytes in one page), and the
+// buffers as far as anything could be written to them (the room, at most
+// kAttestRoomMax each), all in the guest's hands. The answer is checked
+// against the rooms before anything is written. Lengths go back in R8
+// (report), RCX (manifest) and RDX (certificates), also with a too-small
+// buffer's INVALID_PARAMETER, so that the guest can retry with those sizes.
+uint64_t attestation(CallRegs& r, uint32_t call, Attestation& service, GuestServices& s) {
     if (call != kAttestServices && call != kAttestSingleService) return kErrUnsupportedCall;
-    const size_t size = call == kAttestServices ? kAttestServicesOpSize : kAttestSingleServiceOpSize;
+    const bool single = call == kAttestSingleService;
+    const size_t size = single ? kAttestSingleServiceOpSize : kAttestServicesOpSize;
     const PhysAddr gpa(r.rcx);
     if (!gpa.is_aligned(8) || crosses_page(gpa, size)) return kErrInvalidParameter;
     uint8_t copy[kAttestSingleServiceOpSize];
     if (!s.read_guest(gpa, copy, size)) return kErrInvalidAddress;
-    const bool ok = call == kAttestServices ? parse_attest_services({copy, size}).ok()
-                                            : parse_attest_single_service({copy, size}).ok();
-    return ok ? kErrUnsupportedCall : kErrInvalidParameter;
+    AttestServicesOp op;
+    AttestQuery q;
+    if (single) {
+        auto parsed = parse_attest_single_service({copy, size});
+        if (!parsed || parsed->manifest_version != 0) return kErrInvalidParameter;
+        op = parsed->op;
+        q.single = true;
+        q.service = parsed->service;
+    } else {
+        auto parsed = parse_attest_services({copy, size});
+        if (!parsed) return kErrInvalidParameter;
+        op = *parsed;
+    }
+    if (crosses_page(op.nonce, kNonceSize)) return kErrInvalidParameter;
+    if (!s.read_guest(op.nonce, q.nonce.data(), kNonceSize)) return kErrInvalidAddress;
+    const auto room = [](uint32_t declared) { return declared < kAttestRoomMax ? declared : kAttestRoomMax; };
+    q.report_room = room(op.report_size);
+    q.manifest_room = room(op.manifest_size);
+    q.certificates_room = room(op.certificates_size);
+    const auto in_hands = [&](PhysAddr at, uint32_t n) { return n == 0 || s.in_guest_hands(PhysRange{at, n}); };
+    if (!in_hands(op.report, q.report_room) || !in_hands(op.manifest, q.manifest_room) ||
+        !in_hands(op.certificates, q.certificates_room))
+        return kErrInvalidAddress;
+
+    const AttestAnswer a = service.attest(q);
+    switch (a.status) {
+    case AttestStatus::kDone: break;
+    case AttestStatus::kTooSmall:
+        r.r8 = a.report_size;
+        r.rcx = a.manifest_size;
+        r.rdx = a.certificates_size;
+        return kErrInvalidParameter;
+    case AttestStatus::kUnknownService: return kErrInvalidParameter;
+    case AttestStatus::kFailed: return kErrInvalidRequest;
+    }
+    // The service's answer is held to what it said and to the rooms.
+    if (a.report.size() != a.report_size || a.manifest.size() != a.manifest_size ||
+        a.certificates.size() != a.certificates_size || a.report_size == 0 || a.report_size > q.report_room ||
+        a.manifest_size > q.manifest_room || a.certificates_size > q.certificates_room)
+        return kErrInvalidRequest;
+    const auto put = [&](PhysAddr at, std::span<const uint8_t> b) {
+        return b.empty() || s.write_guest(at, b.data(), b.size()).ok();
+    };
+    if (!put(op.report, a.report) || !put(op.manifest, a.manifest) || !put(op.certificates, a.certificates))
+        return kErrInvalidAddress;  // only if a buffer left the guest's hands since the check
+    r.r8 = a.report_size;
+    r.rcx = a.manifest_size;
+    r.rdx = a.certificates_size;
+    return kSuccess;
 }
 
 }  // namespace
@@ -187,8 +242,8 @@ void dispatch(CallRegs& regs, VcpuState& vcpu, GuestServices& services) {
     const auto protocol = static_cast<uint32_t>(regs.rax >> 32), call = static_cast<uint32_t>(regs.rax);
     if (protocol == kProtocolCore) {
         regs.rax = core(regs, call, vcpu, services);
-    } else if (protocol == kProtocolAttestation && vcpu.attestation) {
-        regs.rax = attestation(regs, call, services);
+    } else if (protocol == kProtocolAttestation && attestation_offered(vcpu)) {
+        regs.rax = attestation(regs, call, *vcpu.attestation, services);
     } else {
         regs.rax = kErrUnsupportedProtocol;
     }

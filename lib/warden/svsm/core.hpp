@@ -107,10 +107,12 @@ private:
     virtual Result<PvalidateOutcome> change_validation(PhysAddr page, bool huge, bool validate) = 0;
 };
 
+class Attestation;  // attest.hpp
+
 // The calling vCPU's state the dispatcher reads and changes.
 struct VcpuState {
-    PhysAddr caa;              // its Calling Area
-    bool attestation = false;  // an attestation protocol is offered (SNP only)
+    PhysAddr caa;                        // its Calling Area
+    Attestation* attestation = nullptr;  // protocol 1's service, if it is offered (SNP)
 };
 
 // Serves one call: regs in, regs out (RAX = result code). Never fails as a

@@ -5,11 +5,13 @@
 // and answers with the result (the reply, or on SNP the guest's VMSA). The privileged parts are the kernel's guest
 // system calls, which check every address again.
 #include "service.hpp"
+#include "warden/abi/attest_service.hpp"
+#include "warden/svsm/attest.hpp"
 #include "warden/svsm/call_tally.hpp"
 #include "warden/svsm/core.hpp"
 #include "warden/svsm/vmsa_call.hpp"
 
-WARDEN_SERVICE_MANIFEST(.name = "request_loop@", .serves = "svsm@", .uses = {}, .ports = {},
+WARDEN_SERVICE_MANIFEST(.name = "request_loop@", .serves = "svsm@", .uses = {"attest"}, .ports = {},
                         .cpu = warden::abi::kAnyCpu,
                         .flags = warden::abi::kManifestPerCpu | warden::abi::kManifestSvsm);
 
@@ -56,7 +58,58 @@ private:
     const abi::GuestInfo& info_;
 };
 
+// Protocol 1's back end: the attestation service (services/attest/), called
+// with a lend of this loop's own buffer. Whether it is there is asked once,
+// at the guest's first use of protocol 1: -Dattest=none builds it not at
+// all (WARDEN_ATTEST 0), and an image may embed none, or one that found no
+// PSP (native) and ended.
+class IpcAttestation final : public svsm::Attestation {
+public:
+    bool offered() override {
+        if (!WARDEN_ATTEST) return false;
+        if (!asked_) {
+            asked_ = true;
+            svc::Message m{.label = 0}, r;  // a label it does not serve: answered kFailed at once
+            const int64_t got = svc::call(kAttestHandle, m, r, kProbeMs);
+            present_ = got == 0;
+            if (!present_)
+                svc::log("svsm: no attestation service ({}): protocol 1 not offered", error_name(Error(-got)));
+        }
+        return present_;
+    }
+    svsm::AttestAnswer attest(const svsm::AttestQuery& q) override {
+        namespace proto = abi::attest_service;
+        svsm::AttestAnswer a;
+        for (size_t i = 0; i < q.nonce.size(); ++i) lend_[proto::kNonceAt + i] = q.nonce[i];
+        for (size_t i = 0; i < q.service.size(); ++i) lend_[proto::kServiceAt + i] = q.service[i];
+        svc::Message m{.label = proto::kAttest,
+                       .words = {q.single ? proto::kSingle : 0, q.report_room, q.manifest_room, q.certificates_room}},
+            r;
+        if (svc::call(kAttestHandle, m, r, kCallMs, lend_, sizeof lend_) != 0) return a;  // kFailed
+        if (r.label > static_cast<uint64_t>(svsm::AttestStatus::kFailed)) return a;
+        a.status = static_cast<svsm::AttestStatus>(r.label);
+        if (a.status != svsm::AttestStatus::kDone && a.status != svsm::AttestStatus::kTooSmall) return a;
+        // Sizes the lend cannot hold are the service's error; the dispatcher holds them to the rooms.
+        if (r.words[0] > proto::kReportRoom || r.words[1] > svsm::kAttestRoomMax || r.words[2] > svsm::kAttestRoomMax)
+            return svsm::AttestAnswer{};
+        a.report_size = static_cast<uint32_t>(r.words[0]);
+        a.manifest_size = static_cast<uint32_t>(r.words[1]);
+        a.certificates_size = static_cast<uint32_t>(r.words[2]);
+        a.report = {lend_ + proto::kReportAt, a.report_size};
+        a.manifest = {lend_ + proto::kManifestAt, a.manifest_size};
+        a.certificates = {lend_ + proto::kCertificatesAt, a.certificates_size};
+        return a;
+    }
+
+private:
+    static constexpr uint64_t kAttestHandle = 1;  // uses[0]
+    static constexpr uint64_t kProbeMs = 5000, kCallMs = 5000;
+    bool asked_ = false, present_ = false;
+    uint8_t lend_[abi::attest_service::kLendSize] = {};
+};
+
 abi::GuestInfo info;
+IpcAttestation attestation;
 
 // The calls this vCPU's guest made (SNP): the first of each kind when it
 // comes, the whole tally at 4, 8, 16, ... calls (a firmware makes few, long
@@ -151,10 +204,9 @@ int64_t service_main() {
         return 1;
     }
     KernelServices services(info);
-    // Attestation is offered where the kernel runs the guest (SNP): lib's
-    // protocol checks the request and, with no attestation service behind
-    // it yet (docs/attestation.md), makes up no report.
-    svsm::VcpuState vcpu{.caa = PhysAddr(info.caa), .attestation = info.runs_guest != 0};
+    // Attestation is offered where the kernel runs the guest (SNP) and an
+    // attestation service answers (IpcAttestation::offered).
+    svsm::VcpuState vcpu{.caa = PhysAddr(info.caa), .attestation = info.runs_guest ? &attestation : nullptr};
     if (info.runs_guest) return serve_guest_runs(services, vcpu);
     serve_messages(services, vcpu);
 }
