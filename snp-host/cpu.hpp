@@ -23,6 +23,8 @@ using baremetal::outb;
 using baremetal::outl;
 using baremetal::outw;
 using baremetal::rdmsr;
+using baremetal::rdrand64;  // false when the CPU had no value (CF clear); the caller retries
+using baremetal::rdseed64;
 using baremetal::rdtsc;
 using baremetal::read_cr0;
 using baremetal::read_cr2;
@@ -32,17 +34,6 @@ using baremetal::write_cr0;
 using baremetal::write_cr3;
 using baremetal::write_cr4;
 using baremetal::wrmsr;
-// RDRAND / RDSEED: false when the CPU had no value (CF clear); the caller retries.
-inline bool rdrand64(uint64_t& out) {
-    bool ok;
-    asm volatile("rdrand %0" : "=r"(out), "=@ccc"(ok));
-    return ok;
-}
-inline bool rdseed64(uint64_t& out) {
-    bool ok;
-    asm volatile("rdseed %0" : "=r"(out), "=@ccc"(ok));
-    return ok;
-}
 // XCR0 and the XSAVE area (Intel SDM vol. 1 13, AMD APM vol. 2 11.5): the
 // guests' x87/SSE/AVX state, which this host (-mgeneral-regs-only) never
 // uses itself. `area` is 64-byte aligned; `mask` selects the components.

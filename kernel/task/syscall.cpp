@@ -9,6 +9,7 @@
 #include "mm/frames.hpp"
 #include "mm/layout.hpp"
 #include "platform/platform.hpp"
+#include "task/linux.hpp"
 #include "task/queue.hpp"
 #include "task/sched.hpp"
 #include "task/task.hpp"
@@ -175,36 +176,35 @@ void serve_syscall_from_fault(arch::InterruptFrame& f) {
 
 }  // namespace warden::task
 
-extern "C" int64_t syscall_dispatch(SyscallFrame* f) {
-    using namespace warden;
-    using namespace warden::task;
-    Task& t = sched::current();
-    // SYSRET to a non-canonical RIP would fault in CPL0 with the task's RSP.
-    if (f->rcx >= abi::kTaskTop) sched::finish_current(State::kFaulted, -1);
-    switch (static_cast<abi::Sys>(f->rax)) {
-    case abi::Sys::kLog: return sys_log(t, f->rdi, f->rsi);
+namespace warden::task {
+namespace {
+
+// Warden's own calls: a = RDI, RSI, RDX, R10, R8, R9.
+int64_t warden_syscall(Task& t, uint64_t nr, const uint64_t a[6]) {
+    switch (static_cast<abi::Sys>(nr)) {
+    case abi::Sys::kLog: return sys_log(t, a[0], a[1]);
     case abi::Sys::kExit:
-        log::info("task {} exited with {}", t.name, static_cast<int64_t>(f->rdi));
+        log::info("task {} exited with {}", t.name, static_cast<int64_t>(a[0]));
         report_log_drops(t);
-        sched::finish_current(State::kExited, static_cast<int64_t>(f->rdi));
+        sched::finish_current(State::kExited, static_cast<int64_t>(a[0]));
     case abi::Sys::kYield: sched::yield(); return 0;
-    case abi::Sys::kSend: return sys_send(t, f->rdi, f->rsi);
-    case abi::Sys::kReceive: return sys_receive(t, f->rdi, f->rsi, f->rdx);
-    case abi::Sys::kCall: return sys_call(t, f->rdi, f->rsi, f->rdx, f->r10, f->r8, f->r9);
-    case abi::Sys::kReply: return sys_reply(t, f->rdi, f->rsi);
-    case abi::Sys::kLentRead: return sys_lent(t, f->rdi, f->rsi, f->rdx, f->r10, false);
-    case abi::Sys::kLentWrite: return sys_lent(t, f->rdi, f->rsi, f->rdx, f->r10, true);
-    case abi::Sys::kIoIn: return sys_io(t, false, f->rdi, f->rsi, 0);
-    case abi::Sys::kIoOut: return sys_io(t, true, f->rdi, f->rsi, f->rdx);
-    case abi::Sys::kDmaBuffer: return sys_dma_buffer(t, f->rdi, f->rsi);
+    case abi::Sys::kSend: return sys_send(t, a[0], a[1]);
+    case abi::Sys::kReceive: return sys_receive(t, a[0], a[1], a[2]);
+    case abi::Sys::kCall: return sys_call(t, a[0], a[1], a[2], a[3], a[4], a[5]);
+    case abi::Sys::kReply: return sys_reply(t, a[0], a[1]);
+    case abi::Sys::kLentRead: return sys_lent(t, a[0], a[1], a[2], a[3], false);
+    case abi::Sys::kLentWrite: return sys_lent(t, a[0], a[1], a[2], a[3], true);
+    case abi::Sys::kIoIn: return sys_io(t, false, a[0], a[1], 0);
+    case abi::Sys::kIoOut: return sys_io(t, true, a[0], a[1], a[2]);
+    case abi::Sys::kDmaBuffer: return sys_dma_buffer(t, a[0], a[1]);
     case abi::Sys::kTicks: return static_cast<int64_t>(arch::this_cpu().ticks.load());
-    case abi::Sys::kPspKey: return sys_psp_key(t, f->rdi);
-    case abi::Sys::kGuestRequest: return sys_guest_request(t, f->rdi, f->rsi, f->rdx);
+    case abi::Sys::kPspKey: return sys_psp_key(t, a[0]);
+    case abi::Sys::kGuestRequest: return sys_guest_request(t, a[0], a[1], a[2]);
     case abi::Sys::kSetFsBase:
-        if (f->rdi >= abi::kTaskTop) return -static_cast<int64_t>(Error::kOutOfRange);
-        sched::set_fs_base(f->rdi);
+        if (a[0] >= abi::kTaskTop) return -static_cast<int64_t>(Error::kOutOfRange);
+        sched::set_fs_base(a[0]);
         return 0;
-    case abi::Sys::kDmaCheck: return sys_dma_check(t, f->rdi, f->rsi, f->rdx);
+    case abi::Sys::kDmaCheck: return sys_dma_check(t, a[0], a[1], a[2]);
     case abi::Sys::kGuestInfo:
     case abi::Sys::kGuestRead:
     case abi::Sys::kGuestWrite:
@@ -216,8 +216,21 @@ extern "C" int64_t syscall_dispatch(SyscallFrame* f) {
     case abi::Sys::kGuestRun:
     case abi::Sys::kGuestSecrets:
     case abi::Sys::kGuestCpuid:
-        return guest_calls ? guest_calls(t, static_cast<abi::Sys>(f->rax), f->rdi, f->rsi, f->rdx)
-                           : fail(Error::kUnsupported);
+        return guest_calls ? guest_calls(t, static_cast<abi::Sys>(nr), a[0], a[1], a[2]) : fail(Error::kUnsupported);
     }
     return -static_cast<int64_t>(Error::kUnsupported);
+}
+
+}  // namespace
+}  // namespace warden::task
+
+extern "C" int64_t syscall_dispatch(SyscallFrame* f) {
+    using namespace warden;
+    using namespace warden::task;
+    Task& t = sched::current();
+    // SYSRET to a non-canonical RIP would fault in CPL0 with the task's RSP.
+    if (f->rcx >= abi::kTaskTop) sched::finish_current(State::kFaulted, -1);
+    const uint64_t args[6] = {f->rdi, f->rsi, f->rdx, f->r10, f->r8, f->r9};
+    if (t.flags & abi::kManifestLinux) return linux_syscall(t, f->rax, args, warden_syscall);
+    return warden_syscall(t, f->rax, args);
 }

@@ -16,6 +16,7 @@
 #include "mm/layout.hpp"
 #include "panic.hpp"
 #include "platform/platform.hpp"
+#include "task/linux.hpp"
 #include "task/sched.hpp"
 #include "warden/elf.hpp"
 #include "warden/spinlock.hpp"
@@ -96,7 +97,9 @@ bool Task::may_use_port(uint16_t port, unsigned width) const {
 }
 
 Result<Task*> create_task(std::span<const uint8_t> image, const abi::Manifest& manifest, unsigned cpu) {
-    WARDEN_TRY(elf_image, elf::parse(image, abi::kTaskBase, kStackTop - (kStackPages + 1) * kPageSize));
+    const bool linux = manifest.flags & abi::kManifestLinux;
+    const uint64_t stack_pages = linux ? kLinuxStackPages : kStackPages;
+    WARDEN_TRY(elf_image, elf::parse(image, abi::kTaskBase, kStackTop - (stack_pages + 1) * kPageSize));
     Task* t = nullptr;
     {
         LockGuard guard(tasks_lock);
@@ -107,7 +110,7 @@ Result<Task*> create_task(std::span<const uint8_t> image, const abi::Manifest& m
     }
     task_tables[t - storage].task = t;
     std::memcpy(t->name, manifest.name, sizeof t->name);
-    t->flags = manifest.flags;
+    t->flags = linux ? static_cast<uint8_t>(manifest.flags | abi::kManifestVector) : manifest.flags;
     sched::init_vector_state(*t);
     for (size_t i = 0; i < abi::kMaxPortRanges; ++i) t->ports[i] = manifest.ports[i];
     t->cpu = cpu;
@@ -126,11 +129,16 @@ Result<Task*> create_task(std::span<const uint8_t> image, const abi::Manifest& m
     for (size_t i = 0; i < elf_image.count; ++i) WARDEN_TRY_VOID(map_segment(*t, image, elf_image.segments[i]));
     // User stack; the page below it stays unmapped (guard).
     mm::Mapper m = mapper_of(*t);
-    for (uint64_t i = 1; i <= kStackPages; ++i) {
+    uint64_t user_rsp = kStackTop;
+    for (uint64_t i = 1; i <= stack_pages; ++i) {
         WARDEN_TRY(frame, mm::alloc_zeroed(0));
         charge(*t, 1);
         WARDEN_TRY_VOID(m.map(VirtAddr(kStackTop - i * kPageSize), frame, kPageSize,
                               mm::MapFlags{.writable = true, .user = true, .owned = true}));
+        if (linux && i == 1) {
+            WARDEN_TRY(rsp, linux_prepare(*t, elf_image, kStackTop, frame));  // argc, argv, auxv in the top page
+            user_rsp = rsp;
+        }
     }
 
     WARDEN_TRY(kstack, mm::allocate_stack(t->name, cpu, kKernelStackPages));
@@ -139,7 +147,7 @@ Result<Task*> create_task(std::span<const uint8_t> image, const abi::Manifest& m
     // IRETs with this frame.
     auto* sp = reinterpret_cast<uint64_t*>(kstack.top.raw());
     *--sp = arch::kUserDataSelector;  // SS
-    *--sp = kStackTop;                // RSP
+    *--sp = user_rsp;                 // RSP
     *--sp = 0x202;                    // RFLAGS: IF
     *--sp = arch::kUserCodeSelector;  // CS
     *--sp = elf_image.entry;          // RIP
@@ -203,6 +211,39 @@ Result<void> copy_to_task(Task& t, uint64_t va, const void* in, size_t len) {
         std::memcpy(p, src, n);
         src += n;
     });
+    return {};
+}
+
+Result<void> map_task_pages(Task& t, uint64_t va, uint64_t pages) {
+    if (!is_aligned(va, kPageSize) || va < abi::kTaskBase || pages > (abi::kTaskTop - va) / kPageSize)
+        return Fail(Error::kOutOfRange);
+    mm::Mapper m = mapper_of(t);
+    for (uint64_t i = 0; i < pages; ++i) {
+        WARDEN_TRY(frame, mm::alloc_zeroed(0));
+        charge(t, 1);
+        if (auto r = m.map(VirtAddr(va + i * kPageSize), frame, kPageSize,
+                           mm::MapFlags{.writable = true, .user = true, .owned = true});
+            !r) {
+            mm::free_frames(frame, 0);
+            credit(t, 1);
+            return r;
+        }
+    }
+    return {};
+}
+
+Result<void> protect_task_pages(Task& t, uint64_t va, uint64_t len, bool read_only) {
+    if (!is_aligned(va, kPageSize) || va < abi::kTaskBase || len > abi::kTaskTop - va) return Fail(Error::kNotFound);
+    mm::Mapper m = mapper_of(t);
+    for (uint64_t p = va; p < va + len; p += kPageSize) {
+        auto tr = m.translate(VirtAddr(p));
+        if (!tr || !tr->flags.user || !tr->flags.owned) return Fail(Error::kNotFound);
+        if (tr->flags.executable) return Fail(Error::kDenied);
+        if (!read_only && !tr->flags.writable) return Fail(Error::kDenied);  // rights never grow
+    }
+    if (!read_only) return {};
+    WARDEN_TRY_VOID(m.protect(VirtAddr(va), len, mm::MapFlags{.user = true, .owned = true}));
+    for (uint64_t p = va; p < va + len; p += kPageSize) arch::invlpg(p);
     return {};
 }
 

@@ -71,6 +71,10 @@ struct Task {
     bool woken = false;
 
     uint8_t flags = 0;            // the manifest's (abi::kManifest*)
+    // kManifestLinux (linux.cpp): the program break, the end of the pages
+    // mapped for it, and which call numbers were refused (one log line each).
+    uint64_t brk_base = 0, brk_current = 0, brk_mapped = 0;
+    uint64_t linux_refused[8] = {};
     uint64_t fs_base = 0;         // kSetFsBase's; loaded when it runs
     // kManifestVector: its x87/SSE state while switched out (FXSAVE64
     // layout), the init state at creation (sched.cpp init_vector_state).
@@ -105,6 +109,15 @@ Result<void> copy_to_task(Task& t, uint64_t va, const void* in, size_t len);
 // From one task's memory to another's (the IPC lend), both ranges checked
 // whole first: a refused copy changes nothing.
 Result<void> copy_between_tasks(Task& from, uint64_t from_va, Task& to, uint64_t to_va, size_t len);
+
+// Maps `pages` fresh zeroed pages RW+NX at va (owned, charged: returned at
+// the task's end); kAlreadyMapped where something is mapped.
+Result<void> map_task_pages(Task& t, uint64_t va, uint64_t pages);
+// Makes [va, va + len) read-only (read_only) or checks it stays as it is;
+// every page must be the task's own non-executable memory (kNotFound for a
+// hole or a borrowed page, kDenied for an executable one); nothing changes
+// unless every page qualifies. The current task's: its TLB entries go here.
+Result<void> protect_task_pages(Task& t, uint64_t va, uint64_t len, bool read_only);
 
 // Maps pages of fresh zeroed, physically contiguous memory RW+NX into the task.
 Result<uint64_t> map_dma_buffer(Task& t, uint64_t pages, PhysAddr& phys_out);

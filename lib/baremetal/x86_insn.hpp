@@ -76,6 +76,18 @@ inline uint64_t read_cr4() {
 inline void write_cr0(uint64_t v) { asm volatile("mov %0, %%cr0" ::"r"(v) : "memory"); }
 inline void write_cr3(uint64_t v) { asm volatile("mov %0, %%cr3" ::"r"(v) : "memory"); }
 inline void write_cr4(uint64_t v) { asm volatile("mov %0, %%cr4" ::"r"(v) : "memory"); }
+// RDRAND / RDSEED (Intel SDM vol. 1 7.3.17; AMD APM vol. 3): false when the
+// DRNG had no value this time (CF clear).
+inline bool rdrand64(uint64_t& out) {
+    bool ok;
+    asm volatile("rdrand %0" : "=r"(out), "=@ccc"(ok));
+    return ok;
+}
+inline bool rdseed64(uint64_t& out) {
+    bool ok;
+    asm volatile("rdseed %0" : "=r"(out), "=@ccc"(ok));
+    return ok;
+}
 inline void invlpg(uint64_t va) { asm volatile("invlpg (%0)" ::"r"(va) : "memory"); }
 
 struct [[gnu::packed]] DescriptorPointer {

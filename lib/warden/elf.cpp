@@ -90,6 +90,13 @@ Result<Image> parse(std::span<const uint8_t> f, uint64_t va_low, uint64_t va_hig
         image.segments[image.count++] = s;
     }
     if (image.count == 0) return Fail(Error::kNotFound);
+    // Where the program headers are in the task (AT_PHDR): a loaded
+    // segment whose file bytes hold them.
+    image.phnum = phnum;
+    for (size_t j = 0; j < image.count; ++j) {
+        const Segment& s = image.segments[j];
+        if (phoff >= s.offset && *ph_end <= s.offset + s.filesz) image.phdr = s.vaddr + (phoff - s.offset);
+    }
     for (size_t j = 0; j < image.count; ++j) {
         const Segment& s = image.segments[j];
         if (s.executable && image.entry >= s.vaddr && image.entry - s.vaddr < s.memsz) return image;

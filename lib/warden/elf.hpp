@@ -33,6 +33,10 @@ struct Image {
     uint64_t entry = 0;
     std::array<Segment, kMaxSegments> segments{};
     size_t count = 0;
+    // The program headers' address once loaded (0: not in a loaded
+    // segment) and their count: a Linux task's AT_PHDR and AT_PHNUM.
+    uint64_t phdr = 0;
+    uint16_t phnum = 0;
     // The descriptor of the first note named "Warden" (the service manifest), or empty.
     std::span<const uint8_t> manifest;
 };

@@ -6,6 +6,7 @@
 #include <cstddef>
 #include <string_view>
 
+#include "manifest_note.hpp"
 #include "warden/abi/syscall.hpp"
 #include "warden/format.hpp"
 
@@ -84,17 +85,5 @@ inline uint64_t rdtsc() {
 }
 
 }  // namespace svc
-
-// Places the manifest in the ELF note the kernel reads ("Warden", type 1).
-#define WARDEN_SERVICE_MANIFEST(...)                                                                             \
-    struct WardenManifestNote {                                                                                  \
-        uint32_t namesz = 7, descsz = sizeof(warden::abi::Manifest), type = 1;                                   \
-        char name[8] = "Warden";                                                                                 \
-        warden::abi::Manifest desc;                                                                              \
-    };                                                                                                           \
-    static_assert(offsetof(WardenManifestNote, desc) == 20, "ELF note layout: header, name, desc");              \
-    [[gnu::used, gnu::section(".note.warden"), gnu::aligned(4)]] const WardenManifestNote warden_manifest_note { \
-        7, sizeof(warden::abi::Manifest), 1, "Warden", warden::abi::Manifest { __VA_ARGS__ }                     \
-    }
 
 extern "C" int64_t service_main();

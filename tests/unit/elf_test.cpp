@@ -75,6 +75,18 @@ TEST_CASE("elf: a text and a data segment parse with their rights") {
     CHECK(img->manifest.empty());
 }
 
+TEST_CASE("elf: the program headers' address once loaded (AT_PHDR), where a segment holds them") {
+    // As a static glibc binary: a read-only first segment from file offset 0.
+    const Ph head{elf::kPtLoad, R, 0, 0x400000, 0x200, 0x200};
+    const auto img = elf::parse(make({head, kText, kData}), kLow, kHigh);
+    REQUIRE(img.ok());
+    CHECK(img->phdr == 0x400040);
+    CHECK(img->phnum == 3);
+    const auto none = elf::parse(make({kText, kData}), kLow, kHigh);  // no segment loads the headers
+    REQUIRE(none.ok());
+    CHECK(none->phdr == 0);
+}
+
 TEST_CASE("elf: the Warden note is found as the manifest") {
     Bytes f = make({kText, {elf::kPtNote, R, 0x2800, 0, 28, 28}});
     put(f, 0x2800, 7, 4);  // namesz "Warden\0"

@@ -23,6 +23,8 @@ using baremetal::outb;
 using baremetal::outl;
 using baremetal::outw;
 using baremetal::rdmsr;
+using baremetal::rdrand64;
+using baremetal::rdseed64;
 using baremetal::rdtsc;
 using baremetal::read_cr0;
 using baremetal::read_cr2;

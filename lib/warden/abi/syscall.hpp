@@ -160,6 +160,12 @@ inline constexpr uint8_t kManifestVector = 32;
 // It talks to the PSP for VMPL0: kPspKey and kGuestRequest (the attestation
 // service; docs/attestation.md).
 inline constexpr uint8_t kManifestAttest = 64;
+// A static Linux program (glibc; docs/tasks.md "Linux tasks"): its system
+// calls are Linux's x86-64 ones as lib/warden/linux/abi.hpp serves them,
+// Warden's own at linux_abi::kWardenCallBase + Sys; it starts with a Linux
+// initial stack (argc, argv, envp, auxv) on a 256 KiB stack, and always
+// has its vector state kept (kManifestVector: glibc is built with SSE).
+inline constexpr uint8_t kManifestLinux = 128;
 inline constexpr uint64_t kGuestMapBase = 0x100000000000;  // 16 TiB
 inline constexpr uint64_t kGuestMapSize = kGuestMapBase;   // GPAs below 16 TiB
 // No system call accepts a pointer into this window: the kernel copies task

@@ -1,0 +1,26 @@
+// The Linux personality's boot test (services/tests/linux_hello.cpp): a
+// static glibc program as a Linux task must exit 0 (its own checks held)
+// and give back every frame it was charged (its break's pages among them).
+#include "task/sched.hpp"
+#include "task/task.hpp"
+#include "test/ktest.hpp"
+
+namespace {
+
+bool finished(void* p) {
+    const auto* t = static_cast<const warden::task::Task*>(p);
+    return t->state == warden::task::State::kExited || t->state == warden::task::State::kFaulted;
+}
+bool reclaimed(void* p) { return finished(p) && static_cast<const warden::task::Task*>(p)->frames_held() == 0; }
+
+}  // namespace
+
+KTEST("linux: a static glibc program runs as a Linux task, passes its checks and gives back its memory") {
+    warden::task::Task* t = warden::task::find_task("linux-hello");
+    if (!KCHECK(t != nullptr)) return;
+    KCHECK(warden::task::sched::run_until(reclaimed, t, 30'000'000));
+    KCHECK(t->state == warden::task::State::kExited);
+    KCHECK(t->exit_code == 0);
+    KCHECK(t->brk_mapped > t->brk_base);  // its heap came from the break
+    KCHECK(t->frames_held() == 0);
+}
