@@ -24,3 +24,12 @@ KTEST("linux: a static glibc program runs as a Linux task, passes its checks and
     KCHECK(t->brk_mapped > t->brk_base);  // its heap came from the break
     KCHECK(t->frames_held() == 0);
 }
+
+KTEST("vtpm: libtpms as a Linux task starts, makes the EK and answers TPM commands through a lend") {
+    warden::task::Task* client = warden::task::find_task("vtpm-client");
+    warden::task::Task* vtpm = warden::task::find_task("vtpm");
+    if (!KCHECK((client != nullptr && vtpm != nullptr))) return;
+    KCHECK(warden::task::sched::run_until(finished, client, 120'000'000));
+    KCHECK((client->state == warden::task::State::kExited && client->exit_code == 0));
+    KCHECK(vtpm->state != warden::task::State::kFaulted);
+}
