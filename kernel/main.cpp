@@ -205,6 +205,11 @@ extern "C" [[noreturn]] void kernel_main(uint64_t boot_arg, uint64_t entry_tsc, 
                                            .describe_guard_page = mm::describe_guard_page,
                                            .task_fault = task::sched::stop_faulted});
     arch::set_exception_handler(x86::kVmmCommunication, platform::handle_vc);  // only SEV-ES/SNP raise it
+    arch::set_task_exception_handler(x86::kVmmCommunication, [](arch::InterruptFrame& f) {
+        uint8_t insn[2];
+        return task::copy_from_task(task::sched::current(), f.rip, insn, sizeof insn).ok() &&
+               platform::handle_task_vc(f, insn);
+    });
     kernel_main_tsc = arch::rdtsc();  // the loader's cost, reported once the TSC is calibrated
     must(boot::load(boot_kind, boot_arg, entry_tsc),
          "the loader's boot data (PVH start_info, IGVM boot block and "

@@ -229,12 +229,35 @@ Next deliver_vc(Vcpu& v, uint64_t exit_code) {
                               .cpl = cpl};
     auto d = svm::build_exception_frame(at, *gate, exit_code, stack_top);
     if (!d) return refuse(v, 0, "#VC: the gate or its stack cannot be used");
-    if (d->cs != at.cs) return refuse(v, 0, "#VC: gate 29's selector differs from CS (not modelled)");
+    // From CPL 3 (a task's CPUID under Warden): CS from the gate's GDT
+    // descriptor, CPL 0, SS null (APM vol. 2 8.9.2-8.9.3), as the CPU does.
+    uint16_t cs_attributes = 0;
+    if (d->cs != at.cs) {
+        if (at.cpl != 3) return refuse(v, 0, "#VC: gate 29's selector differs from CS at CPL 0 (not modelled)");
+        uint8_t desc[svm::kSegmentDescriptorSize];
+        const uint64_t at_gdt = vm.get(kGdtr + kSegBase) + (d->cs & ~uint64_t{7});
+        if ((d->cs | 7u) > vm.get<uint32_t>(kGdtr + kSegLimit) ||
+            !copy_guest_virt(v, at_gdt, desc, sizeof desc, CpuUse::kRead, &why))
+            return refuse(v, 0, why ? why : "#VC: gate 29's code segment is outside the GDT");
+        auto attributes = svm::code_segment_attributes(desc);
+        if (!attributes) return refuse(v, 0, "#VC: gate 29's code segment is not a present 64-bit ring-0 code segment");
+        cs_attributes = *attributes;
+    }
     if (!copy_guest_virt(v, d->rsp, reinterpret_cast<uint8_t*>(d->frame.data()), sizeof d->frame, CpuUse::kWrite, &why))
         return refuse(v, d->rsp, why ? why : "#VC: the handler's stack is not mapped writable (the CPU would #DF)");
     vm.set(kRsp, d->rsp);
     vm.set(kRip, d->rip);
     vm.set(kRflags, d->rflags);
+    if (d->cs != at.cs) {
+        vm.set<uint16_t>(kCs + kSegSelector, d->cs);
+        vm.set<uint16_t>(kCs + kSegAttrib, cs_attributes);
+        vm.set<uint32_t>(kCs + kSegLimit, 0xffffffff);
+        vm.set(kCs + kSegBase, 0);
+        vm.set<uint8_t>(kCpl, 0);
+        vm.set<uint16_t>(kSs + kSegAttrib, 0);
+        vm.set<uint32_t>(kSs + kSegLimit, 0);
+        vm.set(kSs + kSegBase, 0);
+    }
     if (d->ss != at.ss) vm.set<uint16_t>(kSs + kSegSelector, d->ss);
     return Next::kResume;
 }
@@ -521,7 +544,7 @@ constexpr size_t kGprFields[] = {0x318, 0x308, 0x310, 0x330, 0x338, 0x328, 0x340
                                  0x348, 0x350, 0x358, 0x360, 0x368, 0x370, 0x378};
 static_assert(sizeof(kGprFields) / sizeof(kGprFields[0]) == sizeof(GuestGprs) / 8);
 constexpr size_t kVmsaVmpl = 0x0ca, kVmsaCpl = 0x0cb, kVmsaEfer = 0x0d0, kVmsaSevFeatures = 0x3b0;
-constexpr size_t kVmsaXcr0 = 0x3e8;  // SNP VMSA layout (SPEC-FACTS 6; lib/warden/sev/vmsa.cpp kXcr0)
+constexpr size_t kVmsaXcr0 = 0x3e8;           // SNP VMSA layout (SPEC-FACTS 6; lib/warden/sev/vmsa.cpp kXcr0)
 constexpr size_t kVmsaGuestExitCode = 0x3c0;  // GUEST_EXITCODE (APM vol. 2 Table B-4)
 constexpr uint64_t kEferSvme = uint64_t{1} << 12, kSevFeatureSnpActive = 1;
 

@@ -225,8 +225,8 @@ public:
     Result<sev::GuestRequestReply> guest_request(PhysAddr request, PhysAddr response) override {
         Result<sev::GuestRequestReply> reply = Fail(Error::kUnsupported);
         WARDEN_TRY_VOID(through_own_ghcb([&](GhcbExit& hv, sev::Ghcb& page) -> Result<void> {
-            reply = sev::guest_request(hv, page, sev::GuestRequest{.request_gpa = request.raw(),
-                                                                   .response_gpa = response.raw()});
+            reply = sev::guest_request(hv, page,
+                                       sev::GuestRequest{.request_gpa = request.raw(), .response_gpa = response.raw()});
             return reply ? Result<void>{} : Result<void>(Fail(reply.error()));
         }));
         return reply;
@@ -450,6 +450,13 @@ Platform& snp(const sev::CpuidInfo& cpuid, sev::Status status) {
     instance.c_bit = cpuid.c_bit;
     instance.status = status;
     return instance;
+}
+
+bool handle_task_vc(arch::InterruptFrame& f, std::span<const uint8_t> insn) {
+    sev::VcRegs r = x86::registers_of(f);
+    if (!sev::handle_task_vc(f.error_code, r, insn, have_cpuid_table ? &cpuid_table : nullptr)) return false;
+    x86::write_registers(f, r);
+    return true;
 }
 
 // Vector 29. Registered on every platform: only SEV-ES/SNP raise it.

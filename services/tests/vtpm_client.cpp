@@ -7,7 +7,8 @@
 #include "warden/abi/vtpm_service.hpp"
 #include "warden/bytes.hpp"
 
-WARDEN_SERVICE_MANIFEST(.name = "vtpm-client", .serves = "", .uses = {"vtpm"}, .ports = {}, .cpu = warden::abi::kAnyCpu);
+WARDEN_SERVICE_MANIFEST(.name = "vtpm-client", .serves = "", .uses = {"vtpm"}, .ports = {},
+                        .cpu = warden::abi::kAnyCpu);
 
 namespace {
 
@@ -21,7 +22,9 @@ void expect(bool ok, unsigned bit, const char* what) {
     svc::log("{}: {}", what, ok ? "yes" : "NO");
     if (!ok) failed |= uint64_t{1} << bit;
 }
-uint32_t be32(size_t at) { return uint32_t{page[at]} << 24 | uint32_t{page[at + 1]} << 16 | uint32_t{page[at + 2]} << 8 | page[at + 3]; }
+uint32_t be32(size_t at) {
+    return uint32_t{page[at]} << 24 | uint32_t{page[at + 1]} << 16 | uint32_t{page[at + 2]} << 8 | page[at + 3];
+}
 uint16_t be16(size_t at) { return static_cast<uint16_t>(page[at] << 8 | page[at + 1]); }
 
 // One command of `n` bytes already in page: the reply's label, the response size in `size`.
@@ -50,8 +53,8 @@ extern "C" int64_t service_main() {
         for (size_t k = 0; k < sizeof get_random; ++k) page[k] = get_random[k];
         (void)send(sizeof get_random, size);
     }
-    svc::log("TPM2_GetRandom(32): {} TSC cycles per command, call to reply ({} commands)", (svc::rdtsc() - t0) / kRounds,
-             kRounds);
+    svc::log("TPM2_GetRandom(32): {} TSC cycles per command, call to reply ({} commands)",
+             (svc::rdtsc() - t0) / kRounds, kRounds);
     // A command whose size field says 12 while 10 bytes come: the TPM answers with an error code, no crash.
     for (size_t i = 0; i < sizeof get_random; ++i) page[i] = get_random[i];
     expect(send(10, size) == 0 && size == 10 && be32(6) != 0, 1, "a command shorter than its size field: a TPM error");
@@ -60,8 +63,7 @@ extern "C" int64_t service_main() {
            "a command past 4096 bytes: refused");
     // The EK: TPMT_PUBLIC of template L-1.
     const uint64_t ek = send(0, size, proto::kEkPublic);
-    expect(ek == 0 && size == 314 && be16(0) == 0x0001 && be16(2) == 0x000b && be32(4) == 0x000300b2 &&
-               be16(56) == 256,
+    expect(ek == 0 && size == 314 && be16(0) == 0x0001 && be16(2) == 0x000b && be32(4) == 0x000300b2 && be16(56) == 256,
            4, "the EK's public area: RSA, SHA-256, attributes 0x000300b2, a 256-byte modulus");
     svc::log("vtpm-client: failed checks {:#x}", failed);
     return failed == 0 ? 0 : 1;

@@ -144,3 +144,20 @@ TEST_CASE("svm vc_frame: a 32-bit frame below ESP 16 wraps to the top of the 4 G
     REQUIRE(d);
     CHECK(d->esp == 0xfffffff8);
 }
+
+TEST_CASE("svm vc_frame: the CS a delivery from CPL 3 loads: a present 64-bit ring-0 code descriptor, nothing else") {
+    using D = std::array<uint8_t, svm::kSegmentDescriptorSize>;
+    // Warden's kernel code segment as its GDT holds it: access 0x9a (present,
+    // DPL 0, code, readable), flags 0xa (G, L).
+    const D kernel_code{0xff, 0xff, 0, 0, 0, 0x9a, 0xaf, 0};
+    auto a = svm::code_segment_attributes(kernel_code);
+    REQUIRE(a.ok());
+    CHECK(*a == 0xa9a);
+    const D user_code{0xff, 0xff, 0, 0, 0, 0xfa, 0xaf, 0};  // DPL 3
+    const D data{0xff, 0xff, 0, 0, 0, 0x92, 0xcf, 0};       // a data segment
+    const D absent{0xff, 0xff, 0, 0, 0, 0x1a, 0xaf, 0};     // not present
+    const D compat{0xff, 0xff, 0, 0, 0, 0x9a, 0xcf, 0};     // 32-bit (D set, L clear)
+    const D both{0xff, 0xff, 0, 0, 0, 0x9a, 0xef, 0};       // L and D set: reserved
+    for (const D& d : {user_code, data, absent, compat, both})
+        CHECK(svm::code_segment_attributes(d).error() == Error::kInvalidArgument);
+}

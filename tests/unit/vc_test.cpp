@@ -312,3 +312,27 @@ TEST_CASE("vc: before the GHCB, CPUID takes four MSR exchanges; everything else 
     CHECK((t.rax == 0 && t.rbx == 0));  // the (empty) page answers, not the hypervisor
     CHECK(ch.exchanges == 4);
 }
+
+TEST_CASE("vc: a task's #VC is served for CPUID from the CPUID page alone; nothing else, no table, no hypervisor") {
+    std::vector<uint8_t> page(4096, 0);
+    page[0] = 1;  // one entry: leaf 1
+    const uint32_t leaf = 1, eax = 0xa00f11, ebx = 0x800, ecx = 0x7ed8320b, edx = 0x178bfbff;
+    std::memcpy(&page[16], &leaf, 4);
+    std::memcpy(&page[16 + 24], &eax, 4);
+    std::memcpy(&page[16 + 28], &ebx, 4);
+    std::memcpy(&page[16 + 32], &ecx, 4);
+    std::memcpy(&page[16 + 36], &edx, 4);
+    auto table = CpuidTable::parse(page);
+    REQUIRE(table.ok());
+    VcRegs r{.rax = 1, .rcx = 0, .rip = 0x401000};
+    REQUIRE(handle_task_vc(exit::kCpuid, r, std::vector<uint8_t>{0x0f, 0xa2}, &*table).ok());
+    CHECK((r.rax == eax && r.rbx == ebx && r.rcx == ecx && r.rdx == edx && r.rip == 0x401002));
+    VcRegs same{.rax = 1, .rip = 0x401000};
+    CHECK(handle_task_vc(exit::kCpuid, same, std::vector<uint8_t>{0x0f, 0xa2}, nullptr).error() ==
+          Error::kUnsupported);  // no table: never the hypervisor on a task's behalf
+    CHECK(handle_task_vc(exit::kCpuid, same, std::vector<uint8_t>{0x0f, 0x31}, &*table).error() ==
+          Error::kUnsupported);  // the bytes are not CPUID
+    CHECK(handle_task_vc(exit::kIoio, same, std::vector<uint8_t>{0xee}, &*table).error() == Error::kUnsupported);
+    CHECK(handle_task_vc(exit::kMsr, same, std::vector<uint8_t>{0x0f, 0x32}, &*table).error() == Error::kUnsupported);
+    CHECK(same.rip == 0x401000);  // refused: nothing changed
+}

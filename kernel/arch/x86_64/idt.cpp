@@ -36,6 +36,7 @@ constexpr unsigned kPageFault = 14, kDoubleFault = 8;
 alignas(16) Gate idt[kIdtVectors];
 InterruptHandler handlers[kIdtVectors];
 InterruptHandler exception_handlers[x86::kExceptionVectors];
+TaskExceptionHandler task_exception_handlers[x86::kExceptionVectors];
 std::atomic<uint64_t> unexpected{0};
 FaultHooks hooks;
 
@@ -109,6 +110,10 @@ void set_exception_handler(unsigned vector, InterruptHandler handler) {
     if (vector < x86::kExceptionVectors) exception_handlers[vector] = handler;
 }
 
+void set_task_exception_handler(unsigned vector, TaskExceptionHandler handler) {
+    if (vector < x86::kExceptionVectors) task_exception_handlers[vector] = handler;
+}
+
 void set_ist(unsigned vector, unsigned ist) { idt[vector].ist = static_cast<uint8_t>(ist & 7); }
 
 uint64_t unexpected_interrupts() { return unexpected.load(std::memory_order_relaxed); }
@@ -124,6 +129,8 @@ extern "C" void interrupt_dispatch(warden::arch::InterruptFrame* frame) {
             serve(*frame);
             return;
         }
+        const arch::TaskExceptionHandler for_task = arch::task_exception_handlers[frame->vector];
+        if (for_task && (frame->cs & 3) == 3 && for_task(*frame)) return;
         arch::report_exception(*frame);
         return;
     }

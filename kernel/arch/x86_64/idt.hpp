@@ -39,6 +39,11 @@ void set_handler(unsigned vector, InterruptHandler handler);
 // reporting it (the SNP platform's #VC). It must resolve the exception or
 // not return.
 void set_exception_handler(unsigned vector, InterruptHandler handler);
+// One that may serve an exception a task (CPL3) raised: true when it did
+// (the task resumes), false to report it as the task's fault (SNP: a
+// task's CPUID is a #VC served from the CPUID page).
+using TaskExceptionHandler = bool (*)(InterruptFrame&);
+void set_task_exception_handler(unsigned vector, TaskExceptionHandler handler);
 
 // What the layers above arch add to an exception report (arch is the
 // lowest kernel layer and includes none of them; main.cpp installs these

@@ -181,6 +181,13 @@ Result<void> handle_vc(uint64_t exit_code, VcRegs& regs, std::span<const uint8_t
     }
 }
 
+Result<void> handle_task_vc(uint64_t exit_code, VcRegs& regs, std::span<const uint8_t> insn, const CpuidTable* table) {
+    if (exit_code != exit::kCpuid || table == nullptr || !starts_with(insn, {0x0f, 0xa2}))
+        return Fail(Error::kUnsupported);
+    set_cpuid(regs, table->lookup(static_cast<uint32_t>(regs.rax), static_cast<uint32_t>(regs.rcx)));
+    return {};
+}
+
 Result<void> handle_vc_early(uint64_t exit_code, VcRegs& regs, std::span<const uint8_t> insn, MsrChannel& ch,
                              const CpuidTable* table) {
     if (exit_code != exit::kCpuid || !starts_with(insn, {0x0f, 0xa2})) return Fail(Error::kUnsupported);

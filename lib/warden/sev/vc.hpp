@@ -54,6 +54,12 @@ struct VcContext {
 // reachable (or, for MMIO, not shared).
 Result<void> handle_vc(uint64_t exit_code, VcRegs& regs, std::span<const uint8_t> insn, const VcContext& ctx);
 
+// A #VC a task (CPL3) raised: CPUID alone, and only from the PSP-checked
+// CPUID page (a task's CPUID is never passed to the hypervisor); everything
+// else, or no table, kUnsupported (the kernel stops the task, naming the
+// fault). glibc's start-up and OpenSSL's capability probe execute CPUID.
+Result<void> handle_task_vc(uint64_t exit_code, VcRegs& regs, std::span<const uint8_t> insn, const CpuidTable* table);
+
 // Before a CPU has its GHCB only CPUID can be served: from the CPUID page,
 // else one MSR-protocol exchange per register. Everything else kUnsupported.
 Result<void> handle_vc_early(uint64_t exit_code, VcRegs& regs, std::span<const uint8_t> insn, MsrChannel& ch,

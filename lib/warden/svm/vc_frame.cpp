@@ -67,6 +67,14 @@ Result<Delivery> build_exception_frame(const Interrupted& at, const IdtGate& gat
     return d;
 }
 
+Result<uint16_t> code_segment_attributes(std::span<const uint8_t, kSegmentDescriptorSize> d) {
+    const uint8_t access = d[5], flags = static_cast<uint8_t>(d[6] >> 4);
+    const bool present = access & 0x80, code = (access & 0x18) == 0x18, dpl0 = (access & 0x60) == 0;
+    const bool long_mode = (flags & 0x2) != 0 && (flags & 0x4) == 0;  // L set, D clear
+    if (!present || !code || !dpl0 || !long_mode) return Fail(Error::kInvalidArgument);
+    return static_cast<uint16_t>(access | (uint16_t{flags} << 8));
+}
+
 Result<IdtGate> decode_gate32(std::span<const uint8_t, kIdtGate32Size> b) { return decode_gate_low(b); }
 
 Result<Delivery32> build_exception_frame32(const Interrupted& at, const IdtGate& gate, uint32_t error_code) {

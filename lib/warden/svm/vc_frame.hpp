@@ -58,6 +58,16 @@ inline constexpr uint64_t kRflagsTf = 1u << 8, kRflagsIf = 1u << 9, kRflagsNt = 
 Result<Delivery> build_exception_frame(const Interrupted& at, const IdtGate& gate, uint64_t error_code,
                                        uint64_t stack_top);
 
+// A delivery from CPL 3 changes CS to the gate's selector (APM vol. 2
+// 8.9.2-8.9.3): the CPU loads it from its GDT descriptor, which must be a
+// present, 64-bit (L set, D clear) code segment of DPL 0 (4.8.1, 4.8.2;
+// else #GP, which this host does not model: kInvalidArgument). Returns the
+// segment's attributes as the VMCB keeps them (descriptor byte 5 in bits
+// 7:0, the flags nibble of byte 6 in bits 11:8). SS becomes null with no
+// attributes (8.9.2: SS = NULL, RPL = the new CPL).
+inline constexpr size_t kSegmentDescriptorSize = 8;
+Result<uint16_t> code_segment_attributes(std::span<const uint8_t, kSegmentDescriptorSize> descriptor);
+
 // Protected mode outside long mode (APM vol. 2 8.7, 8.8): OVMF's reset
 // vector takes its first #VC so, with paging off. Gates are 8 bytes; only
 // 32-bit interrupt and trap gates (types 0xE, 0xF with D = 1) are taken.

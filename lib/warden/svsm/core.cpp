@@ -4,6 +4,7 @@
 
 #include "warden/bytes.hpp"
 #include "warden/svsm/attest.hpp"
+#include "warden/svsm/vtpm.hpp"
 
 namespace warden::svsm {
 namespace {
@@ -111,10 +112,12 @@ uint64_t delete_vcpu(CallRegs& r, GuestServices& s) {
 
 // RCX = (protocol << 32) | version wanted -> (max << 32) | min, or 0.
 bool attestation_offered(VcpuState& vcpu) { return vcpu.attestation != nullptr && vcpu.attestation->offered(); }
+bool vtpm_offered(VcpuState& vcpu) { return vcpu.vtpm != nullptr && vcpu.vtpm->offered(); }
 
 uint64_t query_protocol(CallRegs& r, VcpuState& vcpu) {
     const auto protocol = static_cast<uint32_t>(r.rcx >> 32), version = static_cast<uint32_t>(r.rcx);
-    const bool offered = protocol == kProtocolCore || (protocol == kProtocolAttestation && attestation_offered(vcpu));
+    const bool offered = protocol == kProtocolCore || (protocol == kProtocolAttestation && attestation_offered(vcpu)) ||
+                         (protocol == kProtocolVtpm && vtpm_offered(vcpu));
     r.rcx = offered && version == kCoreVersion ? (uint64_t{kCoreVersion} << 32) | kCoreVersion : 0;
     return kSuccess;
 }
@@ -209,6 +212,34 @@ uint64_t attestation(CallRegs& r, uint32_t call, Attestation& service, GuestServ
     return kSuccess;
 }
 
+// VTPM_QUERY and VTPM_CMD (SPEC-FACTS 7b; COCONUT-SVSM's vtpm.rs): the
+// 4096-byte buffer at RCX (GPA 0 refused, any alignment) must be in the
+// guest's hands as a whole; it is copied, checked (TPM_SEND_COMMAND,
+// locality 0, a size within the page), the command goes to the vTPM, and
+// the response is written over the buffer's start.
+uint64_t vtpm(CallRegs& r, uint32_t call, Vtpm& tpm, GuestServices& s) {
+    if (call == kVtpmQuery) {
+        r.rcx = kVtpmPlatformCommands;
+        r.rdx = 0;  // no features
+        return kSuccess;
+    }
+    if (call != kVtpmCmd) return kErrUnsupportedCall;
+    const PhysAddr gpa(r.rcx);
+    if (gpa.raw() == 0) return kErrInvalidParameter;
+    static uint8_t buffer[kVtpmBuffer];  // one call at a time per request loop: each is its own task
+    if (!s.read_guest(gpa, buffer, kVtpmBuffer)) return kErrInvalidAddress;
+    auto command = parse_send_command(buffer);
+    if (!command) return command.error() == Error::kUnsupported ? kErrUnsupportedCall : kErrInvalidParameter;
+    static uint8_t response[kVtpmMaxResponse];
+    uint8_t copy[kVtpmMaxCommand];
+    for (size_t i = 0; i < command->size(); ++i) copy[i] = (*command)[i];
+    auto n = tpm.send({copy, command->size()}, response);
+    if (!n || *n > kVtpmMaxResponse) return kErrInvalidRequest;
+    auto written = write_send_response({response, *n}, buffer);
+    if (!written || !s.write_guest(gpa, buffer, *written)) return kErrInvalidAddress;
+    return kSuccess;
+}
+
 }  // namespace
 
 Result<void> GuestServices::read_guest(PhysAddr gpa, void* out, size_t len) {
@@ -244,6 +275,8 @@ void dispatch(CallRegs& regs, VcpuState& vcpu, GuestServices& services) {
         regs.rax = core(regs, call, vcpu, services);
     } else if (protocol == kProtocolAttestation && attestation_offered(vcpu)) {
         regs.rax = attestation(regs, call, *vcpu.attestation, services);
+    } else if (protocol == kProtocolVtpm && vtpm_offered(vcpu)) {
+        regs.rax = vtpm(regs, call, *vcpu.vtpm, services);
     } else {
         regs.rax = kErrUnsupportedProtocol;
     }

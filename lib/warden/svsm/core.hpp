@@ -108,11 +108,13 @@ private:
 };
 
 class Attestation;  // attest.hpp
+class Vtpm;         // vtpm.hpp
 
 // The calling vCPU's state the dispatcher reads and changes.
 struct VcpuState {
     PhysAddr caa;                        // its Calling Area
     Attestation* attestation = nullptr;  // protocol 1's service, if it is offered (SNP)
+    Vtpm* vtpm = nullptr;                // protocol 2's, if it is offered
 };
 
 // Serves one call: regs in, regs out (RAX = result code). Never fails as a

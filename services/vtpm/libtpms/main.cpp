@@ -102,10 +102,14 @@ struct Command {
     void u32(uint32_t v) { u16(static_cast<uint16_t>(v >> 16)), u16(static_cast<uint16_t>(v)); }
     void bytes(const void* p, uint32_t len) { memcpy(b + n, p, len), n += len; }
     void header(uint16_t tag, uint32_t code) { n = 0, u16(tag), u32(0), u32(code); }
-    void finish() { b[2] = static_cast<unsigned char>(n >> 24), b[3] = static_cast<unsigned char>(n >> 16),
-                    b[4] = static_cast<unsigned char>(n >> 8), b[5] = static_cast<unsigned char>(n); }
+    void finish() {
+        b[2] = static_cast<unsigned char>(n >> 24), b[3] = static_cast<unsigned char>(n >> 16),
+        b[4] = static_cast<unsigned char>(n >> 8), b[5] = static_cast<unsigned char>(n);
+    }
 };
-uint32_t be32(const unsigned char* p) { return uint32_t{p[0]} << 24 | uint32_t{p[1]} << 16 | uint32_t{p[2]} << 8 | p[3]; }
+uint32_t be32(const unsigned char* p) {
+    return uint32_t{p[0]} << 24 | uint32_t{p[1]} << 16 | uint32_t{p[2]} << 8 | p[3];
+}
 uint16_t be16(const unsigned char* p) { return static_cast<uint16_t>(p[0] << 8 | p[1]); }
 
 constexpr uint16_t kTagNoSessions = 0x8001, kTagSessions = 0x8002;
@@ -180,7 +184,8 @@ Message serve(const Message& m) {
         return r;
     }
     const uint64_t n = m.words[0];
-    if (m.label != proto::kCommand || n == 0 || n > proto::kMaxCommand || size < static_cast<long>(proto::kMaxCommand) ||
+    if (m.label != proto::kCommand || n == 0 || n > proto::kMaxCommand ||
+        size < static_cast<long>(proto::kMaxCommand) ||
         warden_call(Sys::kLentRead, m.reply, 0, reinterpret_cast<uint64_t>(lent), n) < 0) {
         r.label = static_cast<uint64_t>(warden::Error::kInvalidArgument);
         return r;
@@ -210,8 +215,8 @@ int main() {
     callbacks.tpm_io_getphysicalpresence = io_presence;
     timespec t0;
     clock_gettime(CLOCK_MONOTONIC, &t0);
-    if (TPMLIB_ChooseTPMVersion(TPMLIB_TPM_VERSION_2) != TPM_SUCCESS || TPMLIB_RegisterCallbacks(&callbacks) != TPM_SUCCESS ||
-        TPMLIB_MainInit() != TPM_SUCCESS) {
+    if (TPMLIB_ChooseTPMVersion(TPMLIB_TPM_VERSION_2) != TPM_SUCCESS ||
+        TPMLIB_RegisterCallbacks(&callbacks) != TPM_SUCCESS || TPMLIB_MainInit() != TPM_SUCCESS) {
         printf("vtpm: libtpms did not start: not serving\n");
         return 1;
     }
@@ -233,9 +238,10 @@ int main() {
     EVP_Digest(ek_public, ek_public_size, digest, &digest_size, EVP_sha256(), nullptr);
     char hex[65];
     for (unsigned i = 0; i < 32; ++i) snprintf(hex + 2 * i, 3, "%02x", digest[i]);
-    printf("vtpm: libtpms %#x started in %.1f ms; EK (RSA 2048, template L-1) in %.1f ms: public area %u bytes, "
-           "SHA-256 %s\n",
-           TPMLIB_GetVersion(), manufactured, ms_since(t0), ek_public_size, hex);
+    printf(
+        "vtpm: libtpms %#x started in %.1f ms; EK (RSA 2048, template L-1) in %.1f ms: public area %u bytes, "
+        "SHA-256 %s\n",
+        TPMLIB_GetVersion(), manufactured, ms_since(t0), ek_public_size, hex);
     for (;;) {
         Message m;
         if (warden_call(Sys::kReceive, 0, reinterpret_cast<uint64_t>(&m), warden::abi::kForever) != 0 || m.reply == 0)
