@@ -17,6 +17,7 @@
 #include "warden/sev/vmsa.hpp"
 #include "warden/svsm/attest.hpp"
 #include "warden/svsm/harness_cases.hpp"
+#include "warden/svsm/vtpm.hpp"
 
 extern "C" const uint8_t harness_parked[];
 
@@ -241,15 +242,47 @@ void attestation(Vcpu& v, Tally& t) {
         print_hex(v, "attest manifest", va(manifest), 24);
         print_hex(v, "attest report", va(report), 0x4a0);
     }
-    // One service's manifest: this SVSM has no vTPM yet.
+    // One service's manifest: the vTPM's entry (its EK) is not made yet.
     const Guid vtpm = guid("c476f1eb-0123-45a5-9641-b4e7dde5bfe3");
     std::memcpy(va(op + 0x40), vtpm.data(), 16);
-    expect_code(c, "ATTEST_SINGLE_SERVICE for the vTPM, which this SVSM does not have",
+    expect_code(c, "ATTEST_SINGLE_SERVICE for the vTPM, whose manifest entry is not made yet",
                 call(c, kProtocolAttestation, kAttestSingleService, op).rax, kErrInvalidParameter);
     // A report buffer in SVSM memory: refused before the PSP is asked.
     put64(op + 0x00, v.svsm_base);
     expect_code(c, "ATTEST_SERVICES with its report buffer in SVSM memory",
                 call(c, kProtocolAttestation, kAttestServices, op).rax, kErrInvalidAddress);
+}
+
+// The vTPM (protocol 2, docs/vtpm.md): libtpms behind Warden's request loop.
+// TPM2_GetRandom(16) through the one-page buffer (Linux's tpm_svsm.c
+// layout), and the refusals.
+void vtpm(Vcpu& v, Tally& t) {
+    Ctx c{v, t};
+    const uint64_t buf = my_page(v, 1);
+    expect(c, "QUERY_PROTOCOL vTPM 1: offered, version 1",
+           core(c, CoreCall::kQueryProtocol, (uint64_t{kProtocolVtpm} << 32) | 1).rcx == ((uint64_t{1} << 32) | 1));
+    const CallRegs q = call(c, kProtocolVtpm, kVtpmQuery);
+    expect(c, "VTPM_QUERY: TPM_SEND_COMMAND (0x100), no features", q.rax == kSuccess && q.rcx == 0x100 && q.rdx == 0);
+    const uint8_t get_random[] = {0x80, 0x01, 0, 0, 0, 12, 0, 0, 0x01, 0x7b, 0, 16};
+    const auto request = [&](uint8_t locality) {
+        std::memset(va(buf), 0, kPage);
+        put64(buf, kTpmSendCommand | (uint64_t{locality} << 32) | (uint64_t{sizeof get_random} << 40));
+        std::memcpy(va(buf + 9), get_random, sizeof get_random);
+    };
+    request(0);
+    const uint64_t t0 = cpu::rdtsc();
+    expect_code(c, "VTPM_CMD TPM2_GetRandom(16)", call(c, kProtocolVtpm, kVtpmCmd, buf).rax, kSuccess);
+    const uint64_t cycles = cpu::rdtsc() - t0;
+    uint32_t size = 0, rc = 1;
+    std::memcpy(&size, va(buf), 4);
+    rc = uint32_t{va(buf)[10]} << 24 | uint32_t{va(buf)[11]} << 16 | uint32_t{va(buf)[12]} << 8 | va(buf)[13];
+    expect(c, "VTPM_CMD: a 28-byte response, TPM_RC_SUCCESS, 16 random bytes",
+           size == 28 && va(buf)[4] == 0x80 && va(buf)[5] == 0x01 && rc == 0 && get16(buf + 14) == 0x1000);
+    if (v.boot.vcpu_index == 0) log("harness: vcpu=0 VTPM_CMD TPM2_GetRandom answered in {} TSC cycles", cycles);
+    request(1);
+    expect_code(c, "VTPM_CMD at locality 1", call(c, kProtocolVtpm, kVtpmCmd, buf).rax, kErrInvalidParameter);
+    expect_code(c, "VTPM_CMD at GPA 0", call(c, kProtocolVtpm, kVtpmCmd, 0).rax, kErrInvalidParameter);
+    expect_code(c, "VTPM_CMD in SVSM memory", call(c, kProtocolVtpm, kVtpmCmd, v.svsm_base).rax, kErrInvalidAddress);
 }
 
 void malformed(Vcpu& v, Tally& t) {

@@ -14,6 +14,7 @@ struct Tally {
 void linux_order(Vcpu& v, Tally& t);
 void malformed(Vcpu& v, Tally& t);
 void attestation(Vcpu& v, Tally& t);
+void vtpm(Vcpu& v, Tally& t);
 void taken_vmsa(Vcpu& v, Tally& t);
 // vCPU 0 only (fw_cfg is one device): the memory map the hypervisor gives
 // the guest's firmware, fw_cfg etc/e820, read through the ports, parses,

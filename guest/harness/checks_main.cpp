@@ -50,6 +50,7 @@ void run(Vcpu& v) {
     linux_order(v, t);
     malformed(v, t);
     attestation(v, t);
+    vtpm(v, t);
     taken_vmsa(v, t);
     platform_view(v, t);
     chipset_view(v, t);

@@ -6,7 +6,8 @@
 // which keeps the entries before its failure) changes nothing.
 //
 // Input: u8 flags (bit 0 attestation offered, bits 2:1 vCPUs to create,
-// 4:3 the attestation service's answer); u16 x 3 the sizes it answers with;
+// 4:3 the attestation service's answer, 5 a vTPM offered); u16 x 3 the sizes
+// the attestation service answers with (the first also the vTPM's response size);
 // u16 page, u16 length, then that many bytes the guest writes there; per
 // vCPU to create u16 VMSA page, u16 CAA page; then calls of 10 bytes:
 // u8 selector (bits 3:0 call, 5:4 protocol 0/1/2/other, 6 second vCPU, 7 a
@@ -19,6 +20,7 @@
 #include "warden/svsm/attest.hpp"
 #include "warden/svsm/core.hpp"
 #include "warden/svsm/taken_pages.hpp"
+#include "warden/svsm/vtpm.hpp"
 
 namespace {
 using namespace warden;
@@ -162,8 +164,7 @@ struct FakeAttestation final : Attestation {
     bool offered() override { return true; }
     AttestAnswer attest(const AttestQuery& q) override {
         // What the dispatcher promised: rooms capped.
-        if (q.report_room > kAttestRoomMax || q.manifest_room > kAttestRoomMax ||
-            q.certificates_room > kAttestRoomMax)
+        if (q.report_room > kAttestRoomMax || q.manifest_room > kAttestRoomMax || q.certificates_room > kAttestRoomMax)
             __builtin_trap();
         AttestAnswer a{.status = static_cast<AttestStatus>(mode % 4),
                        .report_size = sizes[0],
@@ -173,6 +174,18 @@ struct FakeAttestation final : Attestation {
         a.manifest = {bytes, sizes[1]};
         a.certificates = {bytes, sizes[2]};
         return a;
+    }
+};
+
+// Protocol 2's vTPM: answers with as many bytes as the input says, up to
+// past the room (the dispatcher must refuse that).
+struct FakeVtpm final : Vtpm {
+    uint32_t size = 0;
+    bool offered() override { return true; }
+    Result<size_t> send(std::span<const uint8_t> command, std::span<uint8_t> response) override {
+        if (command.empty() || command.size() > kVtpmMaxCommand) __builtin_trap();  // the dispatcher's checks held
+        for (size_t i = 0; i < size && i < response.size(); ++i) response[i] = command[i % command.size()];
+        return size_t{size};
     }
 };
 
@@ -221,8 +234,12 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     static FakeAttestation service;
     service.mode = static_cast<uint8_t>(flags >> 3);
     for (uint32_t& n : service.sizes) n = static_cast<uint32_t>(in.take(2)) % (kAttestRoomMax + 64);
-    VcpuState a{.caa = PhysAddr(0x2000), .attestation = (flags & 1) ? &service : nullptr};
-    VcpuState b{.caa = PhysAddr(0x3000), .attestation = a.attestation};
+    static FakeVtpm tpm;
+    tpm.size = service.sizes[0] % (kVtpmMaxResponse + 8);
+    VcpuState a{.caa = PhysAddr(0x2000),
+                .attestation = (flags & 1) ? &service : nullptr,
+                .vtpm = (flags & 0x20) ? &tpm : nullptr};
+    VcpuState b{.caa = PhysAddr(0x3000), .attestation = a.attestation, .vtpm = a.vtpm};
     const uint64_t page = (in.take(2) % kPages) * kPageSize;
     size_t fill = static_cast<size_t>(in.take(2)) % 8193;
     if (fill > in.n) fill = in.n;

@@ -406,10 +406,10 @@ def ktest(host, tool, kernel, workdir, smp, fw_cfg_file):
 # fragment on its line. Its end is the guest's own.
 VERDICT = r"harness: vcpu=(\d+) svsm_calls=(\d+) checks=(\d+) passed=(\d+) failed=(\d+)$"
 STOPPED = r"^snp-host: vCPU {} VMPL{} stopped: .* (\d+) RUN_VMPL$"
-# The harness guest's checks per vCPU: 89 on every vCPU; vCPU 0 adds the
+# The harness guest's checks per vCPU: 96 on every vCPU; vCPU 0 adds the
 # 2 MiB page (9), fw_cfg etc/e820 (4) and the chipset (14).
-HARNESS_CHECKS_VCPU0 = 119
-HARNESS_CHECKS_AP = 89
+HARNESS_CHECKS_VCPU0 = 126
+HARNESS_CHECKS_AP = 96
 STOPPED_ALL = r"^snp-host: vCPU {} stopped: .* (\d+) RUN_VMPL$"
 PREEMPTED = r"^snp-host: vCPU {} VMPL{} stopped: (\d+) of its RUN_VMPLs went to VMPL0 on a physical interrupt$"
 

@@ -12,6 +12,7 @@
 #include "warden/svsm/attest.hpp"
 #include "warden/svsm/core.hpp"
 #include "warden/svsm/taken_pages.hpp"
+#include "warden/svsm/vtpm.hpp"
 
 namespace warden::svsm::testing {
 
@@ -152,6 +153,26 @@ struct FakeAttestation final : Attestation {
             a.manifest = manifest;
         }
         return a;
+    }
+};
+
+// Protocol 2's vTPM, faked: answers each command with its bytes reversed
+// (or an error, or `response_size` bytes), and keeps the last command.
+struct FakeVtpm final : Vtpm {
+    bool is_offered = true, fail = false;
+    size_t response_size = 0;  // 0: the command reversed
+    std::vector<uint8_t> last;
+    int sent = 0;
+    bool offered() override { return is_offered; }
+    Result<size_t> send(std::span<const uint8_t> command, std::span<uint8_t> response) override {
+        ++sent;
+        last.assign(command.begin(), command.end());
+        if (fail) return Fail(Error::kUnsupported);
+        const size_t n = response_size ? response_size : command.size();
+        if (n > response.size()) return n;  // a broken vTPM: more than the room
+        for (size_t i = 0; i < n; ++i)
+            response[i] = command.empty() ? 0 : command[(command.size() - 1 - i) % command.size()];
+        return n;
     }
 };
 

@@ -6,12 +6,14 @@
 // system calls, which check every address again.
 #include "service.hpp"
 #include "warden/abi/attest_service.hpp"
+#include "warden/abi/vtpm_service.hpp"
 #include "warden/svsm/attest.hpp"
 #include "warden/svsm/call_tally.hpp"
 #include "warden/svsm/core.hpp"
 #include "warden/svsm/vmsa_call.hpp"
+#include "warden/svsm/vtpm.hpp"
 
-WARDEN_SERVICE_MANIFEST(.name = "request_loop@", .serves = "svsm@", .uses = {"attest"}, .ports = {},
+WARDEN_SERVICE_MANIFEST(.name = "request_loop@", .serves = "svsm@", .uses = {"attest", "vtpm"}, .ports = {},
                         .cpu = warden::abi::kAnyCpu,
                         .flags = warden::abi::kManifestPerCpu | warden::abi::kManifestSvsm);
 
@@ -108,8 +110,47 @@ private:
     uint8_t lend_[abi::attest_service::kLendSize] = {};
 };
 
+// Protocol 2's back end: the vTPM service (services/vtpm/), a command and
+// its response in a lend of this loop's page. Asked once, as attestation
+// is: -Dvtpm=none builds it not at all (WARDEN_VTPM 0). Its first answer
+// waits for the vTPM's start (libtpms' manufacture and the EK: seconds
+// under TCG on the emulated host), hence the long first wait.
+class IpcVtpm final : public svsm::Vtpm {
+public:
+    bool offered() override {
+        if (!WARDEN_VTPM) return false;
+        if (!asked_) {
+            asked_ = true;
+            svc::Message m{.label = 0}, r;  // a label it does not serve: refused at once
+            const int64_t got = svc::call(kVtpmHandle, m, r, kProbeMs);
+            present_ = got == 0;
+            if (!present_) svc::log("svsm: no vTPM service ({}): protocol 2 not offered", error_name(Error(-got)));
+        }
+        return present_;
+    }
+    Result<size_t> send(std::span<const uint8_t> command, std::span<uint8_t> response) override {
+        namespace proto = abi::vtpm_service;
+        if (command.size() > sizeof lend_) return Fail(Error::kOverflow);
+        for (size_t i = 0; i < command.size(); ++i) lend_[i] = command[i];
+        svc::Message m{.label = proto::kCommand, .words = {command.size()}}, r;
+        if (const int64_t got = svc::call(kVtpmHandle, m, r, kCallMs, lend_, sizeof lend_); got != 0)
+            return error_of(got);
+        if (r.label != 0) return Fail(static_cast<Error>(r.label));
+        if (r.words[0] > response.size() || r.words[0] > sizeof lend_) return Fail(Error::kOverflow);
+        for (size_t i = 0; i < r.words[0]; ++i) response[i] = lend_[i];
+        return static_cast<size_t>(r.words[0]);
+    }
+
+private:
+    static constexpr uint64_t kVtpmHandle = 2;  // uses[1]
+    static constexpr uint64_t kProbeMs = 60'000, kCallMs = 30'000;
+    bool asked_ = false, present_ = false;
+    uint8_t lend_[abi::vtpm_service::kMaxCommand] = {};
+};
+
 abi::GuestInfo info;
 IpcAttestation attestation;
+IpcVtpm vtpm;
 
 // The calls this vCPU's guest made (SNP): the first of each kind when it
 // comes, the whole tally at 4, 8, 16, ... calls (a firmware makes few, long
@@ -206,7 +247,9 @@ int64_t service_main() {
     KernelServices services(info);
     // Attestation is offered where the kernel runs the guest (SNP) and an
     // attestation service answers (IpcAttestation::offered).
-    svsm::VcpuState vcpu{.caa = PhysAddr(info.caa), .attestation = info.runs_guest ? &attestation : nullptr};
+    // The vTPM needs no PSP: offered wherever a vTPM service answers.
+    svsm::VcpuState vcpu{
+        .caa = PhysAddr(info.caa), .attestation = info.runs_guest ? &attestation : nullptr, .vtpm = &vtpm};
     if (info.runs_guest) return serve_guest_runs(services, vcpu);
     serve_messages(services, vcpu);
 }

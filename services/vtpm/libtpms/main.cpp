@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/random.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -204,6 +205,14 @@ Message serve(const Message& m) {
 
 int main() {
     setvbuf(stdout, nullptr, _IOLBF, 0);
+    // The TPM's seeds and every key come from OpenSSL's DRBG, seeded by
+    // getrandom: without the CPU's DRNG there is no entropy, and a TPM
+    // without it would only pretend (OpenSSL falls back to weak sources).
+    unsigned char probe[32];
+    if (getrandom(probe, sizeof probe, 0) != static_cast<ssize_t>(sizeof probe)) {
+        printf("vtpm: no entropy (getrandom refused: the CPU has neither RDSEED nor RDRAND): not serving\n");
+        return 4;
+    }
     libtpms_callbacks callbacks{};
     callbacks.sizeOfStruct = sizeof callbacks;
     callbacks.tpm_nvram_init = nv_init;
