@@ -200,6 +200,9 @@ void attestation(Vcpu& v, Tally& t) {
     Ctx c{v, t};
     const uint64_t op = my_page(v, 1), report = my_page(v, 2), manifest = my_page(v, 3);
     const uint64_t nonce = op + 0x800;
+    // The services manifest: the header, the vTPM's entry, its EK (TPMT_PUBLIC of template L-1).
+    constexpr uint32_t kEk = 314, kManifest = 2 * 24 + kEk;
+    const Guid vtpm = guid("c476f1eb-0123-45a5-9641-b4e7dde5bfe3");
     std::memset(va(op), 0, kPage);
     std::memset(va(report), 0, kPage);
     std::memset(va(manifest), 0xee, kPage);
@@ -214,8 +217,8 @@ void attestation(Vcpu& v, Tally& t) {
     put64(op + 0x28, kPage);
     CallRegs r = call(c, kProtocolAttestation, kAttestServices, op);
     expect_code(c, "ATTEST_SERVICES with a 256-byte report buffer", r.rax, kErrInvalidParameter);
-    expect(c, "ATTEST_SERVICES too small: R8 says the report needs 0x4a0, RCX the manifest 24",
-           r.r8 == 0x4a0 && r.rcx == 24 && r.rdx == 0);
+    expect(c, "ATTEST_SERVICES too small: R8 says the report needs 0x4a0, RCX the manifest 362",
+           r.r8 == 0x4a0 && r.rcx == kManifest && r.rdx == 0);
     expect(c, "ATTEST_SERVICES too small: nothing written", va(report)[0] == 0 && va(manifest)[0] == 0xee);
     put64(op + 0x08, kPage);
     put64(op + 0x18, 32);
@@ -226,12 +229,13 @@ void attestation(Vcpu& v, Tally& t) {
     r = call(c, kProtocolAttestation, kAttestServices, op);
     const uint64_t cycles = cpu::rdtsc() - t0;
     expect_code(c, "ATTEST_SERVICES", r.rax, kSuccess);
-    expect(c, "ATTEST_SERVICES: R8 0x4a0 (report), RCX 24 (manifest), RDX 0 (no certificates)",
-           r.r8 == 0x4a0 && r.rcx == 24 && r.rdx == 0);
+    expect(c, "ATTEST_SERVICES: R8 0x4a0 (report), RCX 362 (manifest), RDX 0 (no certificates)",
+           r.r8 == 0x4a0 && r.rcx == kManifest && r.rdx == 0);
     const Guid header = kServicesManifestGuid;
-    expect(c, "the manifest is a GUID table of 24 bytes and no entries, nothing past it",
-           std::memcmp(va(manifest), header.data(), 16) == 0 && get16(manifest + 16) == 24 &&
-               get16(manifest + 20) == 0 && va(manifest)[24] == 0xee);
+    expect(c, "the manifest: a GUID table of 362 bytes, one entry, the vTPM's, 314 bytes at 48, nothing past it",
+           std::memcmp(va(manifest), header.data(), 16) == 0 && get16(manifest + 16) == kManifest &&
+               get16(manifest + 20) == 1 && std::memcmp(va(manifest + 24), vtpm.data(), 16) == 0 &&
+               get16(manifest + 40) == 48 && get16(manifest + 44) == kEk && va(manifest)[kManifest] == 0xee);
     uint64_t vmpl = 0, data = 0;
     std::memcpy(&vmpl, va(report) + 0x30, 4);
     for (size_t i = 0; i < 64; ++i) data |= va(report)[0x50 + i];
@@ -239,13 +243,22 @@ void attestation(Vcpu& v, Tally& t) {
     if (v.boot.vcpu_index == 0) {
         log("harness: vcpu=0 ATTEST_SERVICES answered in {} TSC cycles", cycles);
         print_hex(v, "attest nonce", va(nonce), 64);
-        print_hex(v, "attest manifest", va(manifest), 24);
+        print_hex(v, "attest manifest", va(manifest), kManifest);
         print_hex(v, "attest report", va(report), 0x4a0);
     }
-    // One service's manifest: the vTPM's entry (its EK) is not made yet.
-    const Guid vtpm = guid("c476f1eb-0123-45a5-9641-b4e7dde5bfe3");
+    // One service's manifest: the vTPM's is its EK.
     std::memcpy(va(op + 0x40), vtpm.data(), 16);
-    expect_code(c, "ATTEST_SINGLE_SERVICE for the vTPM, whose manifest entry is not made yet",
+    std::memset(va(manifest), 0xee, kPage);
+    r = call(c, kProtocolAttestation, kAttestSingleService, op);
+    expect_code(c, "ATTEST_SINGLE_SERVICE for the vTPM", r.rax, kSuccess);
+    expect(c, "ATTEST_SINGLE_SERVICE: RCX 314, the EK's public area (RSA, attributes 0x000300b2)",
+           r.rcx == kEk && r.r8 == 0x4a0 && get16(manifest) == 0x0100 && va(manifest)[kEk] == 0xee);
+    if (v.boot.vcpu_index == 0) {
+        print_hex(v, "attest single manifest", va(manifest), kEk);
+        print_hex(v, "attest single report", va(report), 0x4a0);
+    }
+    va(op + 0x40)[0] ^= 1;  // a GUID no service of this SVSM has
+    expect_code(c, "ATTEST_SINGLE_SERVICE for an unknown service",
                 call(c, kProtocolAttestation, kAttestSingleService, op).rax, kErrInvalidParameter);
     // A report buffer in SVSM memory: refused before the PSP is asked.
     put64(op + 0x00, v.svsm_base);

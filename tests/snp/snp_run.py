@@ -78,10 +78,12 @@ SVM CPU, and judges what the host and Warden print.
 import hashlib
 import os
 import re
+import struct
 import subprocess
 import sys
 import tempfile
 import threading
+import uuid
 
 CPU_MODEL = "EPYC-Milan"
 CPU = CPU_MODEL + ",+svm,phys-bits=48"  # QEMU-FACTS: SVM under TCG, C-bit 47
@@ -406,10 +408,10 @@ def ktest(host, tool, kernel, workdir, smp, fw_cfg_file):
 # fragment on its line. Its end is the guest's own.
 VERDICT = r"harness: vcpu=(\d+) svsm_calls=(\d+) checks=(\d+) passed=(\d+) failed=(\d+)$"
 STOPPED = r"^snp-host: vCPU {} VMPL{} stopped: .* (\d+) RUN_VMPL$"
-# The harness guest's checks per vCPU: 96 on every vCPU; vCPU 0 adds the
+# The harness guest's checks per vCPU: 98 on every vCPU; vCPU 0 adds the
 # 2 MiB page (9), fw_cfg etc/e820 (4) and the chipset (14).
-HARNESS_CHECKS_VCPU0 = 126
-HARNESS_CHECKS_AP = 96
+HARNESS_CHECKS_VCPU0 = 128
+HARNESS_CHECKS_AP = 98
 STOPPED_ALL = r"^snp-host: vCPU {} stopped: .* (\d+) RUN_VMPL$"
 PREEMPTED = r"^snp-host: vCPU {} VMPL{} stopped: (\d+) of its RUN_VMPLs went to VMPL0 on a physical interrupt$"
 
@@ -488,19 +490,35 @@ def harness(host, tool, kernel, workdir, smp, image, report_tool):
 
 def attested(log, tool, igvm, smp, workdir, report_tool):
     """SVSM attestation as the harness guest's vCPU 0 got it (guest/harness/checks.cpp
-    attestation): the report verifies with the chip key, MEASUREMENT is the launch
+    attestation): each report verifies with the chip key, MEASUREMENT is the launch
     digest of the file booted, and REPORT_DATA = SHA-512(nonce || manifest), the
-    hash taken here (hashlib), not by Warden."""
+    hash taken here (hashlib), not by Warden; the services manifest's one entry is
+    the vTPM's, whose data hashes to the SHA-256 the vTPM printed of its EK, and
+    ATTEST_SINGLE_SERVICE's manifest is that EK."""
     nonce, manifest, rep = (hex_lines(log, "attest " + w) for w in ("nonce", "manifest", "report"))
-    if len(nonce) != 64 or len(manifest) != 24:
+    single_manifest, single = hex_lines(log, "attest single manifest"), hex_lines(log, "attest single report")
+    if len(nonce) != 64 or len(manifest) < 48:
         sys.exit(f"FAIL: the guest printed a {len(nonce)}-byte nonce and a {len(manifest)}-byte manifest")
-    data = hashlib.sha512(nonce + manifest).digest()
-    verify_report(report_tool, workdir, chip_key(log), measured(tool, igvm, smp), data, rep)
+    digest = measured(tool, igvm, smp)
+    key = chip_key(log)
+    verify_report(report_tool, workdir, key, digest, hashlib.sha512(nonce + manifest).digest(), rep)
+    verify_report(report_tool, workdir, key, digest, hashlib.sha512(nonce + single_manifest).digest(), single)
+    # The GUID table (SPEC-FACTS 7b), read here from its bytes.
+    total, count = struct.unpack_from("<II", manifest, 16)
+    entry_guid = manifest[24:40]
+    offset, length = struct.unpack_from("<II", manifest, 40)
+    ek = manifest[offset:offset + length]
+    vtpm_guid = uuid.UUID("c476f1eb-0123-45a5-9641-b4e7dde5bfe3").bytes_le
+    printed = re.search(r"^\[vtpm\] vtpm: .* public area (\d+) bytes, SHA-256 ([0-9a-f]{64})$", log, re.M)
+    if (total != len(manifest) or count != 1 or entry_guid != vtpm_guid or not printed
+            or hashlib.sha256(ek).hexdigest() != printed.group(2) or ek != single_manifest):
+        sys.exit("FAIL: the services manifest's entry is not the vTPM's EK as the vTPM printed it")
     cycles = re.search(r"^harness: vcpu=0 ATTEST_SERVICES answered in (\d+) TSC cycles$", log, re.M)
     tsc = re.search(r"against the TSC \((\d+) Hz", log)
     took = f", answered in {int(cycles.group(1)) * 1000 // int(tsc.group(1))} ms" if cycles and tsc else ""
-    print(f"PASS: ATTEST_SERVICES: the report verifies outside Warden (chip key, MEASUREMENT = warden-igvm measure, "
-          f"VMPL 0) and REPORT_DATA = SHA-512(nonce || manifest){took}")
+    print(f"PASS: ATTEST_SERVICES and ATTEST_SINGLE_SERVICE (vTPM): both reports verify outside Warden (chip key, "
+          f"MEASUREMENT = warden-igvm measure, VMPL 0), REPORT_DATA = SHA-512(nonce || manifest), the manifest's entry "
+          f"is the vTPM's EK (SHA-256 {printed.group(2)[:16]}... as the vTPM printed it){took}")
 
 
 # The bench image's lines (guest/harness/bench.cpp) and the host's counters

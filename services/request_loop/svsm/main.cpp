@@ -105,7 +105,8 @@ public:
 
 private:
     static constexpr uint64_t kAttestHandle = 1;  // uses[0]
-    static constexpr uint64_t kProbeMs = 5000, kCallMs = 5000;
+    // The first report waits for the services manifest, which waits for the vTPM's start.
+    static constexpr uint64_t kProbeMs = 5000, kCallMs = 90'000;
     bool asked_ = false, present_ = false;
     uint8_t lend_[abi::attest_service::kLendSize] = {};
 };
