@@ -509,16 +509,16 @@ def attested(log, tool, igvm, smp, workdir, report_tool):
     offset, length = struct.unpack_from("<II", manifest, 40)
     ek = manifest[offset:offset + length]
     vtpm_guid = uuid.UUID("c476f1eb-0123-45a5-9641-b4e7dde5bfe3").bytes_le
-    printed = re.search(r"^\[vtpm\] vtpm: .* public area (\d+) bytes, SHA-256 ([0-9a-f]{64})$", log, re.M)
+    printed = re.search(r"^\[vtpm\] vtpm: EK public area SHA-256 ([0-9a-f]{64})$", log, re.M)
     if (total != len(manifest) or count != 1 or entry_guid != vtpm_guid or not printed
-            or hashlib.sha256(ek).hexdigest() != printed.group(2) or ek != single_manifest):
+            or hashlib.sha256(ek).hexdigest() != printed.group(1) or ek != single_manifest):
         sys.exit("FAIL: the services manifest's entry is not the vTPM's EK as the vTPM printed it")
     cycles = re.search(r"^harness: vcpu=0 ATTEST_SERVICES answered in (\d+) TSC cycles$", log, re.M)
     tsc = re.search(r"against the TSC \((\d+) Hz", log)
     took = f", answered in {int(cycles.group(1)) * 1000 // int(tsc.group(1))} ms" if cycles and tsc else ""
     print(f"PASS: ATTEST_SERVICES and ATTEST_SINGLE_SERVICE (vTPM): both reports verify outside Warden (chip key, "
           f"MEASUREMENT = warden-igvm measure, VMPL 0), REPORT_DATA = SHA-512(nonce || manifest), the manifest's entry "
-          f"is the vTPM's EK (SHA-256 {printed.group(2)[:16]}... as the vTPM printed it){took}")
+          f"is the vTPM's EK (SHA-256 {printed.group(1)[:16]}... as the vTPM printed it){took}")
 
 
 # The bench image's lines (guest/harness/bench.cpp) and the host's counters
