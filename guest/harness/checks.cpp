@@ -5,6 +5,7 @@
 // stop the guest), and writes no page before it is validated.
 #include "checks.hpp"
 
+#include <atomic>
 #include <cstring>
 
 #include "boot.hpp"
@@ -282,6 +283,21 @@ void vtpm(Vcpu& v, Tally& t) {
         put64(buf, kTpmSendCommand | (uint64_t{locality} << 32) | (uint64_t{sizeof get_random} << 40));
         std::memcpy(va(buf + 9), get_random, sizeof get_random);
     };
+    // The vTPM waits for its TPM2_Startup (docs/vtpm.md): vCPU 0 sends it, the others wait for it.
+    static std::atomic<bool> started{false};
+    if (v.boot.vcpu_index == 0) {
+        const uint8_t startup[] = {0x80, 0x01, 0, 0, 0, 12, 0, 0, 0x01, 0x44, 0, 0};
+        std::memset(va(buf), 0, kPage);
+        put64(buf, kTpmSendCommand | (uint64_t{sizeof startup} << 40));
+        std::memcpy(va(buf + 9), startup, sizeof startup);
+        const uint64_t rax = call(c, kProtocolVtpm, kVtpmCmd, buf).rax;
+        const uint32_t rc =
+            uint32_t{va(buf)[10]} << 24 | uint32_t{va(buf)[11]} << 16 | uint32_t{va(buf)[12]} << 8 | va(buf)[13];
+        expect(c, "VTPM_CMD TPM2_Startup(CLEAR): TPM_RC_SUCCESS", rax == kSuccess && rc == 0);
+        started.store(true);
+    } else {
+        while (!started.load()) give_vmpl0_its_turn(v);
+    }
     request(0);
     const uint64_t t0 = cpu::rdtsc();
     expect_code(c, "VTPM_CMD TPM2_GetRandom(16)", call(c, kProtocolVtpm, kVtpmCmd, buf).rax, kSuccess);

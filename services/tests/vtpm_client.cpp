@@ -40,11 +40,19 @@ uint64_t send(uint64_t n, uint64_t& size, uint64_t label = proto::kCommand) {
 }  // namespace
 
 extern "C" int64_t service_main() {
+    // The vTPM waits for its TPM2_Startup (a power cycle at its start):
+    // GetRandom first is TPM_RC_INITIALIZE (0x100), then Startup(CLEAR).
     // TPM2_GetRandom(32): tag NO_SESSIONS, size 12, TPM_CC_GetRandom 0x17b, bytesRequested 32.
     const uint8_t get_random[] = {0x80, 0x01, 0, 0, 0, 12, 0, 0, 0x01, 0x7b, 0, 32};
     for (size_t i = 0; i < sizeof get_random; ++i) page[i] = get_random[i];
     uint64_t size = 0;
-    const uint64_t label = send(sizeof get_random, size);  // the first waits for the vTPM's start
+    expect(send(sizeof get_random, size) == 0 && size == 10 && be32(6) == 0x100, 5,  // the first waits for its start
+           "before TPM2_Startup: TPM_RC_INITIALIZE");
+    const uint8_t startup[] = {0x80, 0x01, 0, 0, 0, 12, 0, 0, 0x01, 0x44, 0, 0};
+    for (size_t i = 0; i < sizeof startup; ++i) page[i] = startup[i];
+    expect(send(sizeof startup, size) == 0 && size == 10 && be32(6) == 0, 6, "TPM2_Startup(CLEAR): TPM_RC_SUCCESS");
+    for (size_t i = 0; i < sizeof get_random; ++i) page[i] = get_random[i];
+    const uint64_t label = send(sizeof get_random, size);
     expect(label == 0 && size == 44 && be16(0) == 0x8001 && be32(2) == 44 && be32(6) == 0 && be16(10) == 32, 0,
            "TPM2_GetRandom(32) through the lend: TPM_RC_SUCCESS and 32 bytes");
     constexpr int kRounds = 20;

@@ -3,8 +3,10 @@
 // they are and run as a Linux task (kManifestLinux). At its start it
 // manufactures a TPM with NV in memory, starts it (TPM2_Startup(CLEAR)) and
 // creates the EK from the TCG default EK template L-1 (RSA 2048; TCG EK
-// Credential Profile 2.0, B.3.3); then it serves "vtpm": a TPM command in
-// the caller's lend, the TPM's response back in it.
+// Credential Profile 2.0, B.3.3), shuts it down and power-cycles it (it
+// then waits for the guest's TPM2_Startup, as a TPM after a reset); then it
+// serves "vtpm": a TPM command in the caller's lend, the TPM's response
+// back in it.
 #include <openssl/evp.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -114,7 +116,7 @@ uint32_t be32(const unsigned char* p) {
 uint16_t be16(const unsigned char* p) { return static_cast<uint16_t>(p[0] << 8 | p[1]); }
 
 constexpr uint16_t kTagNoSessions = 0x8001, kTagSessions = 0x8002;
-constexpr uint32_t kCcStartup = 0x144, kCcCreatePrimary = 0x131, kCcFlushContext = 0x165;
+constexpr uint32_t kCcStartup = 0x144, kCcShutdown = 0x145, kCcCreatePrimary = 0x131, kCcFlushContext = 0x165;
 constexpr uint32_t kRhEndorsement = 0x4000000b, kRsPw = 0x40000009;
 
 unsigned char* response = nullptr;
@@ -242,6 +244,22 @@ int main() {
         printf("vtpm: the EK (template L-1) was not created: not serving\n");
         return 3;
     }
+    // Then a power cycle, so that the TPM waits for its TPM2_Startup as a
+    // TPM does after a reset: the guest's firmware or OS sends it (Linux's
+    // tpm2_auto_startup does; so does tpm2_startup). The NV, and with it the
+    // endorsement seed and the EK it derives, is kept.
+    Command shutdown;
+    shutdown.header(kTagNoSessions, kCcShutdown);
+    shutdown.u16(0);  // TPM_SU_CLEAR
+    if (const uint32_t rc = run(shutdown); rc != 0) {
+        printf("vtpm: TPM2_Shutdown answered %#x: not serving\n", rc);
+        return 5;
+    }
+    TPMLIB_Terminate();
+    if (TPMLIB_MainInit() != TPM_SUCCESS) {
+        printf("vtpm: libtpms did not start again after its power cycle: not serving\n");
+        return 6;
+    }
     unsigned char digest[32];
     unsigned int digest_size = 0;
     EVP_Digest(ek_public, ek_public_size, digest, &digest_size, EVP_sha256(), nullptr);
@@ -251,6 +269,7 @@ int main() {
     printf("vtpm: libtpms %#x started in %.1f ms; EK (RSA 2048, template L-1) in %.1f ms, %u bytes\n",
            TPMLIB_GetVersion(), manufactured, ms_since(t0), ek_public_size);
     printf("vtpm: EK public area SHA-256 %s\n", hex);
+    printf("vtpm: power-cycled: the TPM waits for TPM2_Startup\n");
     for (;;) {
         Message m;
         if (warden_call(Sys::kReceive, 0, reinterpret_cast<uint64_t>(&m), warden::abi::kForever) != 0 || m.reply == 0)
