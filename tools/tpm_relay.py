@@ -1,0 +1,132 @@
+#!/usr/bin/env python3
+"""The host side of the tpm2-tools relay (docs/vtpm.md, "tpm2-tools").
+
+tpm2-tools speak the Microsoft TPM simulator's TCP protocol (the TSS's mssim
+TCTI): a command port and, one above it, a platform port. This relay serves
+both on 127.0.0.1 and passes each TPM_SEND_COMMAND to Warden's guest-side
+relay (services/guest/tpm_relay) over a QEMU chardev (a UNIX socket that
+QEMU serves as COM2), which sends it to the vTPM as VTPM_CMD.
+
+mssim framing (TSS tcti-mssim; all integers big-endian): on the command
+port, u32 TPM_SEND_COMMAND (8), u8 locality, u32 size, the command; the
+answer u32 size, the response, u32 0. Platform-port signals (power, NV,
+cancel) are u32 each, answered with u32 0: the vTPM is Warden's to power
+(it waits for TPM2_Startup after its start), so they change nothing there.
+TPM_SESSION_END (20) closes the connection. Towards the guest: u32 size
+(little-endian) and the bytes, both ways; a size of 0 back means the SVSM
+refused the call (the guest logs why), and the client's connection is
+closed rather than given a made-up TPM answer.
+"""
+import argparse
+import socket
+import struct
+import sys
+import threading
+
+TPM_SEND_COMMAND, TPM_SESSION_END = 8, 20
+# Signals the platform port carries (TSS tcti-mssim.h): power on/off, physical presence, NV on/off, cancel...
+PLATFORM_SIGNALS = {1, 2, 3, 4, 5, 9, 10, 11, 12, 13, 21}
+
+
+def read_exact(sock, n):
+    data = bytearray()
+    while len(data) < n:
+        chunk = sock.recv(n - len(data))
+        if not chunk:
+            raise EOFError("connection closed")
+        data += chunk
+    return bytes(data)
+
+
+class Relay:
+    def __init__(self, guest_socket, port, log=sys.stderr):
+        self.guest = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        self.guest.connect(guest_socket)
+        self.guest_lock = threading.Lock()
+        self.port = port
+        self.log = log
+        self.commands = 0
+        self.servers = []
+
+    def transact(self, command):
+        """One TPM command to the guest's relay; the response, or None when the SVSM refused it."""
+        with self.guest_lock:
+            self.guest.sendall(struct.pack("<I", len(command)) + command)
+            (size,) = struct.unpack("<I", read_exact(self.guest, 4))
+            response = read_exact(self.guest, size) if size else None
+        self.commands += 1
+        return response
+
+    def serve_command(self, conn):
+        with conn:
+            while True:
+                try:
+                    (cmd,) = struct.unpack(">I", read_exact(conn, 4))
+                except EOFError:
+                    return
+                if cmd == TPM_SESSION_END:
+                    return
+                if cmd != TPM_SEND_COMMAND:
+                    print(f"tpm_relay: command port: unknown request {cmd}: closing", file=self.log)
+                    return
+                _locality, size = struct.unpack(">BI", read_exact(conn, 5))
+                response = self.transact(read_exact(conn, size))
+                if response is None:
+                    print("tpm_relay: the SVSM refused a command (see the guest's log): closing", file=self.log)
+                    return
+                conn.sendall(struct.pack(">I", len(response)) + response + struct.pack(">I", 0))
+
+    def serve_platform(self, conn):
+        with conn:
+            while True:
+                try:
+                    (cmd,) = struct.unpack(">I", read_exact(conn, 4))
+                except EOFError:
+                    return
+                if cmd == TPM_SESSION_END:
+                    return
+                if cmd not in PLATFORM_SIGNALS:
+                    print(f"tpm_relay: platform port: unknown signal {cmd}: closing", file=self.log)
+                    return
+                conn.sendall(struct.pack(">I", 0))
+
+    def listen(self, port, handler):
+        server = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        server.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        server.bind(("127.0.0.1", port))
+        server.listen(4)
+        self.servers.append(server)
+
+        def accept():
+            while True:
+                try:
+                    conn, _ = server.accept()
+                except OSError:
+                    return
+                threading.Thread(target=handler, args=(conn,), daemon=True).start()
+        threading.Thread(target=accept, daemon=True).start()
+
+    def start(self):
+        self.listen(self.port, self.serve_command)
+        self.listen(self.port + 1, self.serve_platform)
+
+    def stop(self):
+        for s in self.servers:
+            s.close()
+        self.guest.close()
+
+
+def main():
+    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--guest-socket", required=True, help="the UNIX socket QEMU serves as COM2")
+    p.add_argument("--port", type=int, default=2321, help="mssim command port (the platform port is one above)")
+    args = p.parse_args()
+    relay = Relay(args.guest_socket, args.port)
+    relay.start()
+    print(f"tpm_relay: mssim on 127.0.0.1:{args.port}/{args.port + 1}: "
+          f"TPM2TOOLS_TCTI=mssim:host=127.0.0.1,port={args.port}", file=sys.stderr)
+    threading.Event().wait()
+
+
+if __name__ == "__main__":
+    main()
