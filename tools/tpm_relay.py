@@ -18,10 +18,17 @@ refused the call (the guest logs why), and the client's connection is
 closed rather than given a made-up TPM answer.
 """
 import argparse
+import contextlib
+import os
 import socket
 import struct
+import subprocess
 import sys
+import tempfile
 import threading
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import qemu  # noqa: E402
 
 TPM_SEND_COMMAND, TPM_SESSION_END = 8, 20
 # Signals the platform port carries (TSS tcti-mssim.h): power on/off, physical presence, NV on/off, cancel...
@@ -116,17 +123,77 @@ class Relay:
         self.guest.close()
 
 
+@contextlib.contextmanager
+def booted(image, accel, workdir, port):
+    """Boots IMAGE (Warden with the vTPM and services/guest/tpm_relay) with COM2
+    on a UNIX socket in workdir, waits for the guest's relay, and yields
+    (relay, log): the mssim ports serving, the lines Warden printed so far.
+    QEMU is stopped however the block ends."""
+    sock = os.path.join(workdir, "com2.sock")
+    cmd = qemu.batch_command(image, accel, smp=2, append="")
+    cmd += ["-chardev", f"socket,id=tpm,path={sock},server=on,wait=off", "-serial", "chardev:tpm"]
+    if accel == "tcg":
+        cmd += ["-cpu", "max"]  # RDRAND/RDSEED: the vTPM refuses to start without the CPU's entropy
+    log = []
+    ready = threading.Event()
+    with qemu.qemu_process(cmd, subprocess.DEVNULL) as proc:
+        def read_log():
+            for raw in proc.stdout:
+                line = raw.decode("utf-8", "replace").rstrip("\r\n")
+                log.append(line)
+                if "tpm-relay: relaying TPM commands" in line or "not relaying" in line:
+                    ready.set()
+            ready.set()
+        threading.Thread(target=read_log, daemon=True).start()
+        try:
+            if not ready.wait(120 if accel == "tcg" else 300) or not any("relaying TPM commands" in l for l in log):
+                raise RuntimeError("the guest's relay did not start:\n" + "\n".join(log[-40:]))
+            relay = Relay(sock, port)
+            relay.start()
+            try:
+                yield relay, log
+            finally:
+                relay.stop()
+        finally:
+            proc.kill()
+            proc.wait()
+
+
 def main():
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument("--guest-socket", required=True, help="the UNIX socket QEMU serves as COM2")
+    where = p.add_mutually_exclusive_group(required=True)
+    where.add_argument("--guest-socket", help="relay for a QEMU already running, whose COM2 is this UNIX socket")
+    where.add_argument("--boot", metavar="IMAGE", help="boot IMAGE (build/tests/tools/warden-tpm-relay.elf) first")
+    p.add_argument("--accel", default="tcg", choices=["tcg", "kvm"])
     p.add_argument("--port", type=int, default=2321, help="mssim command port (the platform port is one above)")
+    p.add_argument("command", nargs="*", help="run this with TPM2TOOLS_TCTI set, then stop (else serve until ^C)")
     args = p.parse_args()
-    relay = Relay(args.guest_socket, args.port)
-    relay.start()
-    print(f"tpm_relay: mssim on 127.0.0.1:{args.port}/{args.port + 1}: "
-          f"TPM2TOOLS_TCTI=mssim:host=127.0.0.1,port={args.port}", file=sys.stderr)
-    threading.Event().wait()
+    tcti = f"mssim:host=127.0.0.1,port={args.port}"
+
+    def serve():
+        print(f"tpm_relay: mssim on 127.0.0.1:{args.port}/{args.port + 1}; in another shell:\n"
+              f"    export TPM2TOOLS_TCTI={tcti}", file=sys.stderr)
+        if args.command:
+            return subprocess.run(args.command, env=dict(os.environ, TPM2TOOLS_TCTI=tcti)).returncode
+        try:
+            threading.Event().wait()
+        except KeyboardInterrupt:
+            return 0
+
+    if args.guest_socket:
+        relay = Relay(args.guest_socket, args.port)
+        relay.start()
+        return serve()
+    with tempfile.TemporaryDirectory() as work:
+        try:
+            with booted(args.boot, args.accel, work, args.port) as (relay, _log):
+                status = serve()
+                print(f"tpm_relay: {relay.commands} TPM commands relayed", file=sys.stderr)
+                return status
+        except RuntimeError as e:
+            print(f"tpm_relay: error: {e}", file=sys.stderr)
+            return 2
 
 
 if __name__ == "__main__":
-    main()
+    sys.exit(main())

@@ -21,11 +21,9 @@ import re
 import shutil
 import subprocess
 import sys
-import threading
 import time
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "tools"))
-import qemu  # noqa: E402
 import tpm_relay  # noqa: E402
 
 
@@ -41,36 +39,15 @@ def main():
     work = os.path.join(args.workdir, "tpm2-tools")
     shutil.rmtree(work, ignore_errors=True)
     os.makedirs(work)
-    sock = os.path.join(work, "com2.sock")
-    cmd = qemu.batch_command(args.image, args.accel, smp=2, append="")
-    cmd += ["-chardev", f"socket,id=tpm,path={sock},server=on,wait=off", "-serial", "chardev:tpm"]
-    if args.accel == "tcg":
-        cmd += ["-cpu", "max"]  # RDRAND/RDSEED: the vTPM refuses to start without the CPU's entropy
-    log = []
-    ready = threading.Event()
-    with qemu.qemu_process(cmd, subprocess.DEVNULL) as proc:
-        def read_log():
-            for raw in proc.stdout:
-                line = raw.decode("utf-8", "replace").rstrip("\r\n")
-                log.append(line)
-                if "tpm-relay: relaying TPM commands" in line or "not relaying" in line:
-                    ready.set()
-        threading.Thread(target=read_log, daemon=True).start()
-        try:
-            run(args, work, sock, log, ready)
-        finally:
-            proc.kill()
-            proc.wait()
-            with open(os.path.join(work, "warden.log"), "w") as f:
-                f.write("\n".join(log) + "\n")
-
-
-def run(args, work, sock, log, ready):
-    if not ready.wait(120 if args.accel == "tcg" else 300) or any("not relaying" in l for l in log):
-        sys.exit("FAIL: the guest's relay did not start:\n" + "\n".join(log[-40:]))
     port = 20000 + os.getpid() % 20000
-    relay = tpm_relay.Relay(sock, port)
-    relay.start()
+    try:
+        with tpm_relay.booted(args.image, args.accel, work, port) as (relay, log):
+            run(args, work, port, relay, log)
+    except RuntimeError as e:
+        sys.exit(f"FAIL: {e}")
+
+
+def run(args, work, port, relay, log):
     env = dict(os.environ, TPM2TOOLS_TCTI=f"mssim:host=127.0.0.1,port={port}")
     timings = []
 
@@ -122,7 +99,6 @@ def run(args, work, sock, log, ready):
     tool("tpm2_checkquote", "-u", "ak.pub", "-m", "quote.msg", "-s", "quote.sig", "-f", "quote.pcrs", "-g", "sha256",
          "-q", "00" * 16, expect_ok=False)
     print("PASS: tpm2_createprimary, tpm2_createak, tpm2_quote; tpm2_checkquote verifies it and refuses another nonce")
-    relay.stop()
     print(f"{relay.commands} TPM commands through VTPM_CMD; wall time per tool: " +
           ", ".join(f"{name} {secs:.2f} s" for name, secs in timings))
     print(f"PASS: tpm2-tools against Warden's vTPM ({args.accel})")
