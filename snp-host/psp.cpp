@@ -7,6 +7,7 @@
 #include "warden/bytes.hpp"
 #include "warden/crypto/bearssl_ecdsa.hpp"
 #include "warden/crypto/bearssl_gcm.hpp"
+#include "warden/snp/chip_cert.hpp"
 #include "warden/spinlock.hpp"
 
 namespace snp_host {
@@ -81,6 +82,21 @@ bool psp_init(const Launched& launched) {
     r.current_version = r.committed_version = {kBuild, kApiMinor, kApiMajor};
     log_hex("PSP: this boot's chip key (the VCEK's role), P-384 public point:", vcek->public_key());
     log_hex("PSP: chip ID:", r.chip_id);
+    // The chip key's certificate (the VCEK certificate's role; lib/warden/snp/chip_cert.hpp), written out
+    // in hex lines for a verifier to take the key from.
+    static uint8_t cert[snp::kChipCertMax];
+    auto n = snp::build_chip_cert(*vcek, std::span<const uint8_t, 8>(r.chip_id.data(), 8), cert);
+    if (!n) {
+        log("PSP: no certificate for the chip key: {}", n.error());
+        return true;
+    }
+    for (size_t at = 0; at < *n; at += 32) {
+        char text[64];
+        const size_t len = *n - at < 32 ? *n - at : 32;
+        log("PSP: chip key certificate +{:#05x} {}", at,
+            warden::to_hex(std::span<const uint8_t>(cert + at, len), text));
+    }
+    log("PSP: chip key certificate: {} bytes of DER, self-signed (no ARK/ASK chain)", *n);
     return true;
 }
 

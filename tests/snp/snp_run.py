@@ -245,7 +245,7 @@ def hex_lines(log, what):
     attestation test task's, `[attest-report] WHAT ...`, or the harness
     guest's vCPU 0's, `harness: vcpu=0 WHAT ...`), in order."""
     out = bytearray()
-    prefix = r"(?:snp-psp:|\[attest-report\]|harness: vcpu=0)"
+    prefix = r"(?:snp-psp:|\[attest-report\]|harness: vcpu=0|snp-host: PSP:)"
     for m in re.finditer(rf"^{prefix} {what} \+(0x[0-9a-f]+) ([0-9a-f]+)$", log, re.M):
         if int(m.group(1), 16) != len(out):
             sys.exit(f"FAIL: the {what} lines are not contiguous at {m.group(1)}")
@@ -261,18 +261,32 @@ def chip_key(log):
     return key.group(1)
 
 
-def verify_report(report_tool, workdir, key, digest, data, rep):
+def chip_certificate(log, workdir):
+    """The chip key's certificate the host printed (DER, in hex lines), as a file."""
+    der = hex_lines(log, "chip key certificate")
+    said = re.search(r"^snp-host: PSP: chip key certificate: (\d+) bytes of DER", log, re.M)
+    if not der or not said or int(said.group(1)) != len(der):
+        sys.exit("FAIL: the host printed no whole chip key certificate")
+    path = os.path.join(workdir, "chip-key.der")
+    with open(path, "wb") as f:
+        f.write(der)
+    return path
+
+
+def verify_report(report_tool, workdir, key, digest, data, rep, certificate=None):
     """warden-report verify (OpenSSL, outside Warden): the chip key's
-    signature, MEASUREMENT, REPORT_DATA and VMPL 0; then the same with one
-    bit of each changed, which it must refuse."""
+    signature (the key from the host's certificate too, which must verify
+    and agree with the printed point), MEASUREMENT, REPORT_DATA and VMPL 0;
+    then the same with one bit of each changed, which it must refuse."""
     if len(data) != 64 or len(rep) != 0x4a0:
         sys.exit(f"FAIL: {len(data)} bytes of report data and {len(rep)} of report")
+    cert = ["--certificate", certificate] if certificate else []
 
     def verify(report_bytes):
         path = os.path.join(workdir, "report.bin")
         with open(path, "wb") as f:
             f.write(report_bytes)
-        return subprocess.run([report_tool, "verify", path, "--public-key", key, "--measurement", digest,
+        return subprocess.run([report_tool, "verify", path, "--public-key", key] + cert + ["--measurement", digest,
                                "--report-data", data.hex(), "--vmpl", "0"], stdout=subprocess.PIPE, text=True)
 
     check = verify(rep)
@@ -290,7 +304,7 @@ def verify_report(report_tool, workdir, key, digest, data, rep):
 def report(log, status, tool, igvm, smp, workdir, report_tool, patterns):
     answer(log, status, "-", 0, patterns)
     verify_report(report_tool, workdir, chip_key(log), measured(tool, igvm, smp), hex_lines(log, "report data"),
-                  hex_lines(log, "report"))
+                  hex_lines(log, "report"), chip_certificate(log, workdir))
     print("PASS: the report verifies outside Warden: the chip key's signature, MEASUREMENT = warden-igvm measure, "
           "REPORT_DATA, VMPL 0")
 
@@ -501,8 +515,9 @@ def attested(log, tool, igvm, smp, workdir, report_tool):
         sys.exit(f"FAIL: the guest printed a {len(nonce)}-byte nonce and a {len(manifest)}-byte manifest")
     digest = measured(tool, igvm, smp)
     key = chip_key(log)
-    verify_report(report_tool, workdir, key, digest, hashlib.sha512(nonce + manifest).digest(), rep)
-    verify_report(report_tool, workdir, key, digest, hashlib.sha512(nonce + single_manifest).digest(), single)
+    cert = chip_certificate(log, workdir)
+    verify_report(report_tool, workdir, key, digest, hashlib.sha512(nonce + manifest).digest(), rep, cert)
+    verify_report(report_tool, workdir, key, digest, hashlib.sha512(nonce + single_manifest).digest(), single, cert)
     # The GUID table (SPEC-FACTS 7b), read here from its bytes.
     total, count = struct.unpack_from("<II", manifest, 16)
     entry_guid = manifest[24:40]

@@ -1,14 +1,19 @@
 // warden-report: reads an SNP ATTESTATION_REPORT (0x4A0 bytes, SNP Firmware
 // ABI 56860; offsets from SPEC-FACTS.md 7b) and checks it with OpenSSL:
 //   warden-report show REPORT
-//   warden-report verify REPORT --public-key HEX [--measurement HEX]
-//                 [--report-data HEX] [--vmpl N]
+//   warden-report verify REPORT (--public-key HEX | --certificate DER)
+//                 [--measurement HEX] [--report-data HEX] [--vmpl N]
 // The public key is the chip key's SEC 1 uncompressed P-384 point (the
-// emulated host prints it: "PSP: this boot's chip key ..."). The signature
+// emulated host prints it: "PSP: this boot's chip key ..."), or taken from
+// the chip key's certificate, which the host prints too (self-signed: its
+// signature is checked, no chain; both given, they must agree). The signature
 // (r, s little-endian, 72 bytes each at 0x2A0 and 0x2E8) must verify over
 // SHA-384 of bytes 0x000..0x29F. Exit 0 when every check holds, 1 when one
 // fails (each said on a line), 2 for bad usage.
+#include <openssl/core_names.h>
+#include <openssl/evp.h>
 #include <openssl/sha.h>
+#include <openssl/x509.h>
 
 #include <cctype>
 #include <cstdint>
@@ -34,7 +39,8 @@ constexpr size_t kReportData = 0x050, kMeasurement = 0x090, kChipId = 0x1a0;
 [[noreturn]] void usage() {
     std::fprintf(stderr,
                  "usage: warden-report show REPORT\n"
-                 "       warden-report verify REPORT --public-key HEX [--measurement HEX] [--report-data HEX] "
+                 "       warden-report verify REPORT (--public-key HEX | --certificate DER) [--measurement HEX] "
+                 "[--report-data HEX] "
                  "[--vmpl N]\n");
     std::exit(2);
 }
@@ -97,6 +103,34 @@ int show(const Bytes& r) {
 
 }  // namespace
 
+// The chip key from the host's certificate (DER): OpenSSL parses it and
+// checks its self-signature (the emulated chip key has no ARK/ASK chain);
+// the SEC 1 point, or nothing with why.
+std::optional<Bytes> key_from_certificate(const std::string& path, std::string& why) {
+    std::ifstream in(path, std::ios::binary);
+    const Bytes der((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    const unsigned char* p = der.data();
+    X509* cert = d2i_X509(nullptr, &p, static_cast<long>(der.size()));
+    if (cert == nullptr || p != der.data() + der.size()) {
+        why = "the certificate does not parse as one DER X.509 certificate";
+        X509_free(cert);
+        return std::nullopt;
+    }
+    EVP_PKEY* pub = X509_get0_pubkey(cert);
+    unsigned char point[200];
+    size_t len = 0;
+    std::optional<Bytes> out;
+    if (pub == nullptr || X509_get_signature_nid(cert) != NID_ecdsa_with_SHA384 || EVP_PKEY_get_bits(pub) != 384 ||
+        EVP_PKEY_get_octet_string_param(pub, OSSL_PKEY_PARAM_PUB_KEY, point, sizeof point, &len) != 1)
+        why = "the certificate does not hold a P-384 key signed with ECDSA-SHA384";
+    else if (X509_verify(cert, pub) != 1)
+        why = "the certificate's self-signature does not verify";
+    else
+        out = Bytes(point, point + len);
+    X509_free(cert);
+    return out;
+}
+
 int main(int argc, char** argv) {
     if (argc < 3) usage();
     const std::string cmd = argv[1];
@@ -112,28 +146,49 @@ int main(int argc, char** argv) {
     }
     if (cmd == "show") return show(report);
     if (cmd != "verify") usage();
-    std::optional<Bytes> pub, measurement, report_data;
+    std::optional<Bytes> pub, measurement, report_data, cert_key;
     std::optional<uint64_t> vmpl;
+    std::string cert_why;
+    bool cert_given = false;
     for (int i = 3; i + 1 < argc; i += 2) {
         const std::string opt = argv[i], val = argv[i + 1];
-        if (opt == "--public-key") pub = unhex(val);
-        else if (opt == "--measurement") measurement = unhex(val);
-        else if (opt == "--report-data") report_data = unhex(val);
-        else if (opt == "--vmpl") vmpl = std::stoull(val);
-        else usage();
-        if ((opt == "--public-key" && !pub) || (opt == "--measurement" && (!measurement || measurement->size() != 48)) ||
+        if (opt == "--public-key")
+            pub = unhex(val);
+        else if (opt == "--certificate")
+            cert_given = true, cert_key = key_from_certificate(val, cert_why);
+        else if (opt == "--measurement")
+            measurement = unhex(val);
+        else if (opt == "--report-data")
+            report_data = unhex(val);
+        else if (opt == "--vmpl")
+            vmpl = std::stoull(val);
+        else
+            usage();
+        if ((opt == "--public-key" && !pub) ||
+            (opt == "--measurement" && (!measurement || measurement->size() != 48)) ||
             (opt == "--report-data" && (!report_data || report_data->size() != 64))) {
             std::fprintf(stderr, "warden-report: %s: not %s\n", opt.c_str(),
-                         opt == "--public-key" ? "hex" : opt == "--measurement" ? "48 bytes of hex" : "64 bytes of hex");
+                         opt == "--public-key"    ? "hex"
+                         : opt == "--measurement" ? "48 bytes of hex"
+                                                  : "64 bytes of hex");
             return 2;
         }
     }
-    if (!pub || (argc - 3) % 2 != 0) usage();
+    if ((!pub && !cert_given) || (argc - 3) % 2 != 0) usage();
     int failed = 0;
     auto check = [&](bool ok, const std::string& what) {
         std::printf("%s: %s\n", ok ? "ok" : "FAIL", what.c_str());
         failed += !ok;
     };
+    if (cert_given) {
+        check(cert_key.has_value(), cert_key ? "the certificate parses and its self-signature verifies" : cert_why);
+        if (!cert_key) {
+            std::printf("warden-report: %d check(s) failed\n", failed);
+            return 1;
+        }
+        if (pub) check(*pub == *cert_key, "the certificate's key is the --public-key");
+        pub = cert_key;
+    }
     check(le(report, kVersion, 4) == 2, "version " + std::to_string(le(report, kVersion, 4)) + " (2 expected)");
     check(le(report, kSigAlgo, 4) == 1, "signature_algo 1 (ECDSA P-384 with SHA-384)");
     std::string why;
@@ -144,8 +199,7 @@ int main(int argc, char** argv) {
         check(same, "MEASUREMENT " + hex(&report[kMeasurement], 48) +
                         (same ? " as expected" : " is not " + hex(measurement->data(), 48)));
     }
-    if (report_data)
-        check(std::memcmp(&report[kReportData], report_data->data(), 64) == 0, "REPORT_DATA as expected");
+    if (report_data) check(std::memcmp(&report[kReportData], report_data->data(), 64) == 0, "REPORT_DATA as expected");
     if (vmpl) check(le(report, kVmpl, 4) == *vmpl, "VMPL " + std::to_string(le(report, kVmpl, 4)));
     std::printf(failed ? "warden-report: %d check(s) failed\n" : "warden-report: the report verifies\n", failed);
     return failed ? 1 : 0;
