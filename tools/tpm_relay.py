@@ -64,7 +64,8 @@ class Relay:
         self.commands += 1
         return response
 
-    def serve_command(self, conn):
+    def serve(self, conn, port, answer):
+        """Requests off one client connection until it ends: answer(conn, cmd) replies, or says False to close."""
         with conn:
             while True:
                 try:
@@ -73,29 +74,25 @@ class Relay:
                     return
                 if cmd == TPM_SESSION_END:
                     return
-                if cmd != TPM_SEND_COMMAND:
-                    print(f"tpm_relay: command port: unknown request {cmd}: closing", file=self.log)
+                if not answer(conn, cmd):
+                    print(f"tpm_relay: {port} port: request {cmd} not served: closing", file=self.log)
                     return
-                _locality, size = struct.unpack(">BI", read_exact(conn, 5))
-                response = self.transact(read_exact(conn, size))
-                if response is None:
-                    print("tpm_relay: the SVSM refused a command (see the guest's log): closing", file=self.log)
-                    return
-                conn.sendall(struct.pack(">I", len(response)) + response + struct.pack(">I", 0))
 
-    def serve_platform(self, conn):
-        with conn:
-            while True:
-                try:
-                    (cmd,) = struct.unpack(">I", read_exact(conn, 4))
-                except EOFError:
-                    return
-                if cmd == TPM_SESSION_END:
-                    return
-                if cmd not in PLATFORM_SIGNALS:
-                    print(f"tpm_relay: platform port: unknown signal {cmd}: closing", file=self.log)
-                    return
-                conn.sendall(struct.pack(">I", 0))
+    def command(self, conn, cmd):
+        if cmd != TPM_SEND_COMMAND:
+            return False
+        _locality, size = struct.unpack(">BI", read_exact(conn, 5))
+        response = self.transact(read_exact(conn, size))
+        if response is None:  # the SVSM refused it (the guest's log says why)
+            return False
+        conn.sendall(struct.pack(">I", len(response)) + response + struct.pack(">I", 0))
+        return True
+
+    def platform(self, conn, cmd):
+        if cmd not in PLATFORM_SIGNALS:
+            return False
+        conn.sendall(struct.pack(">I", 0))
+        return True
 
     def listen(self, port, handler):
         server = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
@@ -114,8 +111,8 @@ class Relay:
         threading.Thread(target=accept, daemon=True).start()
 
     def start(self):
-        self.listen(self.port, self.serve_command)
-        self.listen(self.port + 1, self.serve_platform)
+        self.listen(self.port, lambda conn: self.serve(conn, "command", self.command))
+        self.listen(self.port + 1, lambda conn: self.serve(conn, "platform", self.platform))
 
     def stop(self):
         for s in self.servers:

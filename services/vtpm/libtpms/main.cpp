@@ -130,6 +130,14 @@ uint32_t run(Command& c) {
     return be32(response + 6);
 }
 
+// TPM2_Startup or TPM2_Shutdown with TPM_SU_CLEAR: the response code.
+uint32_t clear(uint32_t code) {
+    Command c;
+    c.header(kTagNoSessions, code);
+    c.u16(0);  // TPM_SU_CLEAR
+    return run(c);
+}
+
 double ms_since(const timespec& t0) {
     timespec t1;
     clock_gettime(CLOCK_MONOTONIC, &t1);
@@ -232,10 +240,7 @@ int main() {
         return 1;
     }
     const double manufactured = ms_since(t0);
-    Command startup;
-    startup.header(kTagNoSessions, kCcStartup);
-    startup.u16(0);  // TPM_SU_CLEAR
-    if (const uint32_t rc = run(startup); rc != 0) {
+    if (const uint32_t rc = clear(kCcStartup); rc != 0) {
         printf("vtpm: TPM2_Startup answered %#x: not serving\n", rc);
         return 2;
     }
@@ -248,10 +253,7 @@ int main() {
     // TPM does after a reset: the guest's firmware or OS sends it (Linux's
     // tpm2_auto_startup does; so does tpm2_startup). The NV, and with it the
     // endorsement seed and the EK it derives, is kept.
-    Command shutdown;
-    shutdown.header(kTagNoSessions, kCcShutdown);
-    shutdown.u16(0);  // TPM_SU_CLEAR
-    if (const uint32_t rc = run(shutdown); rc != 0) {
+    if (const uint32_t rc = clear(kCcShutdown); rc != 0) {
         printf("vtpm: TPM2_Shutdown answered %#x: not serving\n", rc);
         return 5;
     }
