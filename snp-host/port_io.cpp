@@ -1,6 +1,6 @@
 // The guest's port IO, done by the host on its behalf (the guest reaches
 // ports only through the GHCB). Devices Warden uses are passed through to
-// QEMU's: COM1, the PIT and port 0x61 (TSC calibration), CMOS, the PICs
+// QEMU's: COM1, COM2 (the tpm2-tools relay's, docs/vtpm.md), the PIT and port 0x61 (TSC calibration), CMOS, the PICs
 // (VMPL0's only: VMPL 1-3 reach the VM's own, legacy_irq.hpp), fw_cfg's selector and data ports, the debug console and
 // isa-debug-exit. fw_cfg DMA takes guest-physical addresses: the host copies the guest's descriptor, checks its buffer
 // lies in guest memory, and runs the transfer with host-physical addresses. The PCI configuration ports and the PIIX4
@@ -24,10 +24,13 @@ namespace {
 
 namespace wf = warden::fw_cfg;
 
+constexpr uint16_t kCom2 = 0x2f8;
+
 bool passed_through(uint16_t port) {
-    return (port >= kCom1 && port <= kCom1 + 7) || (port >= 0x40 && port <= 0x43) || port == 0x61 || port == 0x70 ||
-           port == 0x71 || port == 0x20 || port == 0x21 || port == 0xa0 || port == 0xa1 || port == wf::kSelectorPort ||
-           port == wf::kDataPort || port == 0xe9;
+    return (port >= kCom1 && port <= kCom1 + 7) || (port >= kCom2 && port <= kCom2 + 7) ||
+           (port >= 0x40 && port <= 0x43) || port == 0x61 || port == 0x70 || port == 0x71 || port == 0x20 ||
+           port == 0x21 || port == 0xa0 || port == 0xa1 || port == wf::kSelectorPort || port == wf::kDataPort ||
+           port == 0xe9;
 }
 
 // Each context's COM1 output goes out a line at a time. The host, Warden,

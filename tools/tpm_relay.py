@@ -120,30 +120,34 @@ class Relay:
         self.guest.close()
 
 
-@contextlib.contextmanager
-def booted(image, accel, workdir, port):
-    """Boots IMAGE (Warden with the vTPM and services/guest/tpm_relay) with COM2
-    on a UNIX socket in workdir, waits for the guest's relay, and yields
-    (relay, log): the mssim ports serving, the lines Warden printed so far.
-    QEMU is stopped however the block ends."""
-    sock = os.path.join(workdir, "com2.sock")
+def native_command(image, accel, sock):
+    """QEMU for IMAGE (Warden with the vTPM and services/guest/tpm_relay) with COM2 on the socket."""
     cmd = qemu.batch_command(image, accel, smp=2, append="")
     cmd += ["-chardev", f"socket,id=tpm,path={sock},server=on,wait=off", "-serial", "chardev:tpm"]
     if accel == "tcg":
         cmd += ["-cpu", "max"]  # RDRAND/RDSEED: the vTPM refuses to start without the CPU's entropy
+    return cmd
+
+
+@contextlib.contextmanager
+def booted(cmd, sock, port, timeout, ready="relaying TPM commands"):
+    """Runs QEMU's cmd (its COM2 a server socket at sock), waits up to timeout
+    seconds for the guest's relay line, and yields (relay, log): the mssim
+    ports serving, the lines printed so far. QEMU is stopped however the
+    block ends."""
     log = []
-    ready = threading.Event()
+    seen = threading.Event()
     with qemu.qemu_process(cmd, subprocess.DEVNULL) as proc:
         def read_log():
             for raw in proc.stdout:
                 line = raw.decode("utf-8", "replace").rstrip("\r\n")
                 log.append(line)
-                if "tpm-relay: relaying TPM commands" in line or "not relaying" in line:
-                    ready.set()
-            ready.set()
+                if ready in line or "not relaying" in line:
+                    seen.set()
+            seen.set()
         threading.Thread(target=read_log, daemon=True).start()
         try:
-            if not ready.wait(120 if accel == "tcg" else 300) or not any("relaying TPM commands" in l for l in log):
+            if not seen.wait(timeout) or not any(ready in l for l in log):
                 raise RuntimeError("the guest's relay did not start:\n" + "\n".join(log[-40:]))
             relay = Relay(sock, port)
             relay.start()
@@ -183,7 +187,9 @@ def main():
         return serve()
     with tempfile.TemporaryDirectory() as work:
         try:
-            with booted(args.boot, args.accel, work, args.port) as (relay, _log):
+            sock = os.path.join(work, "com2.sock")
+            cmd = native_command(args.boot, args.accel, sock)
+            with booted(cmd, sock, args.port, 120 if args.accel == "tcg" else 300) as (relay, _log):
                 status = serve()
                 print(f"tpm_relay: {relay.commands} TPM commands relayed", file=sys.stderr)
                 return status

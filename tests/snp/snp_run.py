@@ -48,6 +48,13 @@ SVM CPU, and judges what the host and Warden print.
         stop, over the calls) are printed, and must be 2 with one vCPU; the
         attestation report vCPU 0 got verifies with REPORT_TOOL (warden-report)
         against the chip key, the launch digest and SHA-512(nonce || manifest)
+    snp_run.py tpm2-tools HOST.fw TOOL KERNEL.elf WORKDIR RELAY_IMAGE REPORT_TOOL
+        as harness with the relay image (guest/harness/relay.cpp) and COM2 on a
+        socket: the vTPM's ATTEST_SINGLE_SERVICE report verifies outside Warden
+        (chip key certificate, MEASUREMENT, REPORT_DATA = SHA-512(nonce || EK));
+        then tpm2-tools through tools/tpm_relay.py, VTPM_CMD and the same vTPM
+        (tests/tools/tpm2_tools.py's session), and the EK tpm2_readpublic shows
+        is the one the report binds
     snp_run.py harness-refused HOST.fw TOOL KERNEL.elf WORKDIR SMP IMAGE EDITS REGEX
         as harness, with IMAGE edited (EDITS: OFFSET=HEX[,OFFSET=HEX...], the
         bytes at OFFSET replaced by HEX): the log has a line matching REGEX
@@ -536,6 +543,38 @@ def attested(log, tool, igvm, smp, workdir, report_tool):
           f"is the vTPM's EK (SHA-256 {printed.group(1)[:16]}... as the vTPM printed it){took}")
 
 
+def tpm2_tools(host, tool, kernel, workdir, image, report_tool):
+    sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "tools"))
+    sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "tools"))
+    import tpm_relay
+    import tpm2_tools as session
+    work = os.path.join(workdir, "tpm2-tools-snp")
+    os.makedirs(work, exist_ok=True)
+    igvm = pack(tool, kernel, workdir, 1)
+    sock = os.path.join(work, "com2.sock")
+    if os.path.exists(sock):
+        os.unlink(sock)
+    cmd = command(host, igvm, 1, ["-fw_cfg", f"name=opt/warden/guest,file={image}"])
+    cmd += ["-chardev", f"socket,id=tpm,path={sock},server=on,wait=off", "-serial", "chardev:tpm"]  # COM2, after COM1
+    port = 20000 + (os.getpid() + 7) % 20000
+    try:
+        with tpm_relay.booted(cmd, sock, port, TIMEOUT) as (relay, log):
+            text = "\n".join(log)
+            nonce, ek, rep = (hex_lines(text, "attest single " + w) for w in ("nonce", "manifest", "report"))
+            verify_report(report_tool, work, chip_key(text), measured(tool, igvm, "1"),
+                          hashlib.sha512(nonce + ek).digest(), rep, chip_certificate(text, work))
+            print("PASS: the vTPM's ATTEST_SINGLE_SERVICE report verifies outside Warden: the chip key's certificate, "
+                  "MEASUREMENT = warden-igvm measure, REPORT_DATA = SHA-512(nonce || EK), VMPL 0")
+            read_back = session.run(work, port, relay, log)
+            if read_back != ek:
+                sys.exit(f"FAIL: tpm2_readpublic's EK ({hashlib.sha256(read_back).hexdigest()[:16]}...) is not the "
+                         f"one the report binds ({hashlib.sha256(ek).hexdigest()[:16]}...)")
+            print("PASS: on the emulated SNP host, tpm2-tools through VTPM_CMD; the EK tpm2_readpublic shows is the one "
+                  "the attestation report binds")
+    except RuntimeError as e:
+        sys.exit(f"FAIL: {e}")
+
+
 # The bench image's lines (guest/harness/bench.cpp) and the host's counters
 # at its marks: vCPU 0's total, and its VMPL2 context's.
 BENCH_PHASES = ("pvalidate-2m-all", "rescind-2m-all", "pvalidate-2m-x1", "rescind-2m-x1", "pvalidate-4k-x511",
@@ -660,6 +699,8 @@ def main():
         return cpuid(*sys.argv[2:7], sys.argv[7:])
     if sys.argv[1] == "harness":
         return harness(*sys.argv[2:9])
+    if sys.argv[1] == "tpm2-tools":
+        return tpm2_tools(*sys.argv[2:9])
     if sys.argv[1] == "harness-bench":
         return harness_bench(*sys.argv[2:9])
     if sys.argv[1] == "harness-refused":
