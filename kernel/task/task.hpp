@@ -70,12 +70,12 @@ struct Task {
     Error wake_error{};      // kTimedOut when the timeout fired
     bool woken = false;
 
-    uint8_t flags = 0;            // the manifest's (abi::kManifest*)
+    uint8_t flags = 0;  // the manifest's (abi::kManifest*)
     // kManifestLinux (linux.cpp): the program break, the end of the pages
     // mapped for it, and which call numbers were refused (one log line each).
     uint64_t brk_base = 0, brk_current = 0, brk_mapped = 0;
     uint64_t linux_refused[8] = {};
-    uint64_t fs_base = 0;         // kSetFsBase's; loaded when it runs
+    uint64_t fs_base = 0;  // kSetFsBase's; loaded when it runs
     // kManifestVector: its x87/SSE state while switched out (FXSAVE64
     // layout), the init state at creation (sched.cpp init_vector_state).
     alignas(16) uint8_t vector_state[512] = {};

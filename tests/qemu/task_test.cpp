@@ -65,8 +65,9 @@ KTEST("tasks: a faulting task is stopped and reported; the others go on") {
     KCHECK((console != nullptr && console->state != task::State::kFaulted && console->state != task::State::kExited));
 }
 
-KTEST("tasks: two vector tasks on one CPU keep XMM0-15, MXCSR and FS.base across 300 switches; one without the flag "
-      "faults (#NM) at its first SSE instruction, or where the CPU ignores CR0.TS sees only the init state") {
+KTEST(
+    "tasks: two vector tasks on one CPU keep XMM0-15, MXCSR and FS.base across 300 switches; one without the flag "
+    "faults (#NM) at its first SSE instruction, or where the CPU ignores CR0.TS sees only the init state") {
     for (const char* name : {"vector-1", "vector-2"}) {
         task::Task* t = wait_for(name, 10'000'000);
         if (!KCHECK(t != nullptr)) return;

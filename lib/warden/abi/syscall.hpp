@@ -14,11 +14,11 @@
 namespace warden::abi {
 
 enum class Sys : uint64_t {
-    kLog = 1,         // (const char* text, size_t len)
-    kExit = 2,        // (int64_t code)                                   no return
-    kYield = 3,       // ()
-    kSend = 4,        // (handle, const Message*)                         kBusy when the queue is full
-    kReceive = 5,     // (handle, Message* out, timeout_ms)               kTimedOut
+    kLog = 1,      // (const char* text, size_t len)
+    kExit = 2,     // (int64_t code)                                   no return
+    kYield = 3,    // ()
+    kSend = 4,     // (handle, const Message*)                         kBusy when the queue is full
+    kReceive = 5,  // (handle, Message* out, timeout_ms)               kTimedOut
     // A call may lend the server `lend_size` bytes of the caller's memory
     // at `lend` (writable task memory, checked whole at the call; at most
     // kMaxLend; 0: none) for as long as the call lasts: the server reads and
