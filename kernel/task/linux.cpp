@@ -24,12 +24,14 @@ constexpr size_t kMaxRandom = 256;  // bytes per getrandom call (Linux answers f
 // One line in the log per call number refused, so that a program's unusual
 // call is seen once, never a flood.
 void note_refused(Task& t, uint64_t nr, int64_t err) {
-    const uint64_t bit = nr < 64 * 8 ? uint64_t{1} << (nr % 64) : 0;
-    uint64_t& seen = t.linux_refused[nr < 64 * 8 ? nr / 64 : 0];
-    if (bit != 0 && (seen & bit)) return;
+    const uint64_t slot = nr < 511 ? nr : 511;  // every number past 510 shares the last bit: one line for them all
+    uint64_t& seen = t.linux_refused[slot / 64];
+    const uint64_t bit = uint64_t{1} << (slot % 64);
+    if (seen & bit) return;
     seen |= bit;
     const char* name = lx::call_name(nr);
-    log::info("linux: task {}: {} ({}) refused: errno {}", t.name, name ? name : "a call", nr, -err);
+    log::info("linux: task {}: {} ({}) refused: errno {}{}", t.name, name ? name : "a call", nr, -err,
+              slot == 511 ? " (calls past 510 are said once together)" : "");
 }
 
 bool fill_random(uint8_t* out, size_t n) {

@@ -69,6 +69,10 @@ int main(int argc, char** argv) {
           "mprotect of its text to writable: EACCES");
     check(mprotect(page + 4096, 4096, PROT_READ) == 0, "mprotect of a data page to read-only");
     check(fork() == -1 && errno == ENOSYS, "fork: ENOSYS");
+    // Numbers no Linux has: ENOSYS, and one log line for all of them (a task cannot flood the log so).
+    bool unknown = true;
+    for (long n : {1000L, 2000L, 1000L, 0xffffL}) unknown &= syscall(n) == -1 && errno == ENOSYS;
+    check(unknown, "unknown call numbers: ENOSYS");
     check(warden_call(warden::abi::Sys::kTicks) >= 0, "Warden's own call (ticks) at kWardenCallBase");
     printf("linux-hello: %d checks failed\n", failed);
     return failed == 0 ? 0 : 1;
