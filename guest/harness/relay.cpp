@@ -50,15 +50,6 @@ void write_byte(uint8_t b) {
     while (!(cpu::inb(kLsr) & 0x20)) cpu::pause();
     cpu::outb(kCom2, b);
 }
-uint32_t read_u32(Vcpu& v) {
-    uint32_t x = 0;
-    for (int i = 0; i < 4; ++i) x |= uint32_t{read_byte(v)} << (8 * i);
-    return x;
-}
-void write_u32(uint32_t x) {
-    for (int i = 0; i < 4; ++i) write_byte(static_cast<uint8_t>(x >> (8 * i)));
-}
-
 // ATTEST_SINGLE_SERVICE for the vTPM: the report and the EK it binds.
 bool attest_vtpm(Vcpu& v) {
     const uint64_t op = gpa_of(v.area->list), report = gpa_of(v.area->vmsa), manifest = gpa_of(v.area->vcpu_caa);
@@ -97,25 +88,12 @@ void run(Vcpu& v) {
     cpu::outb(kCom2 + 2, 0x07);  // FIFOs on and cleared
     const uint64_t buf = gpa_of(v.area->list);
     log("harness-relay: relaying TPM commands from COM2 to VTPM_CMD");
+    const std::span<uint8_t, kVtpmBuffer> page(va(buf), kVtpmBuffer);
     for (;;) {
-        const uint32_t size = read_u32(v);
-        std::memset(va(buf), 0, kPage);
-        const bool fits = size > 0 && size <= kVtpmMaxCommand;
-        for (uint32_t i = 0; i < size; ++i) {
-            const uint8_t b = read_byte(v);
-            if (fits) va(buf)[kVtpmRequestHeader + i] = b;
-        }
-        put64(buf, kTpmSendCommand | (uint64_t{size} << 40));  // platform command 8, locality 0, size
-        const uint64_t rax = fits ? call(v, kProtocolVtpm, kVtpmCmd, buf).rax : kErrInvalidParameter;
-        uint32_t response = 0;
-        std::memcpy(&response, va(buf), 4);
-        if (rax != kSuccess || response > kVtpmMaxResponse) {
-            log("harness-relay: a command of {} bytes: VTPM_CMD answered {:#x}", size, rax);
-            write_u32(0);
-            continue;
-        }
-        write_u32(response);
-        for (uint32_t i = 0; i < response; ++i) write_byte(va(buf)[kVtpmResponseHeader + i]);
+        const RelayedFrame f = relay_frame(
+            page, [&] { return read_byte(v); }, write_byte, [&] { return call(v, kProtocolVtpm, kVtpmCmd, buf).rax; });
+        if (f.result != kSuccess)
+            log("harness-relay: a command of {} bytes: VTPM_CMD answered {:#x}", f.size, f.result);
     }
 }
 

@@ -123,3 +123,49 @@ TEST_CASE("svsm vtpm: the buffer codec, by the spec's offsets") {
     CHECK((b[0] == 3 && b[1] == 0 && b[4] == 1 && b[6] == 3));
     CHECK(write_send_response(std::vector<uint8_t>(4093), b).error() == Error::kOverflow);
 }
+
+TEST_CASE("svsm vtpm: the relay's frame: u32 size and command in, the request built, u32 size and response out") {
+    std::vector<uint8_t> in = {3, 0, 0, 0, 0xaa, 0xbb, 0xcc}, out;
+    size_t at = 0;
+    std::vector<uint8_t> page(kVtpmBuffer, 0x77);
+    std::vector<uint8_t> seen;
+    auto f = relay_frame(
+        std::span<uint8_t, kVtpmBuffer>(page.data(), kVtpmBuffer), [&] { return in.at(at++); },
+        [&](uint8_t b) { out.push_back(b); },
+        [&] {
+            seen.assign(page.begin(), page.begin() + 12);
+            // The vTPM's answer as VTPM_CMD leaves it: u32 size 2, then the bytes.
+            page[0] = 2, page[1] = page[2] = page[3] = 0, page[4] = 0x11, page[5] = 0x22;
+            return kSuccess;
+        });
+    CHECK(f.result == kSuccess);
+    CHECK(f.size == 3);
+    // The request as SPEC-FACTS 7b lays it out: u32 8, locality 0, u32 size 3, the command; the rest zero.
+    CHECK(seen == std::vector<uint8_t>{8, 0, 0, 0, 0, 3, 0, 0, 0, 0xaa, 0xbb, 0xcc});
+    CHECK(out == std::vector<uint8_t>{2, 0, 0, 0, 0x11, 0x22});
+}
+
+TEST_CASE("svsm vtpm: the relay's frame: a command past 4087 bytes is read whole and answered with size 0, not sent") {
+    std::vector<uint8_t> in = {0xf8, 0x0f, 0, 0};  // 4088
+    in.resize(4 + 4088, 0x5a);
+    in.insert(in.end(), {1, 0, 0, 0, 9});  // the next frame starts where this one ends
+    size_t at = 0;
+    std::vector<uint8_t> page(kVtpmBuffer), out;
+    int calls = 0;
+    auto read = [&] { return in.at(at++); };
+    auto write = [&](uint8_t b) { out.push_back(b); };
+    auto f = relay_frame(std::span<uint8_t, kVtpmBuffer>(page.data(), kVtpmBuffer), read, write, [&] {
+        ++calls;
+        return kSuccess;
+    });
+    CHECK(f.result == kErrInvalidParameter);
+    CHECK(calls == 0);
+    CHECK(out == std::vector<uint8_t>{0, 0, 0, 0});
+    CHECK(at == 4 + 4088);
+    // A refused call: size 0 back as well.
+    out.clear();
+    auto g = relay_frame(std::span<uint8_t, kVtpmBuffer>(page.data(), kVtpmBuffer), read, write,
+                         [&] { return kErrInvalidRequest; });
+    CHECK((g.result == kErrInvalidRequest && g.size == 1));
+    CHECK(out == std::vector<uint8_t>{0, 0, 0, 0});
+}

@@ -230,10 +230,8 @@ uint64_t vtpm(CallRegs& r, uint32_t call, Vtpm& tpm, GuestServices& s) {
     if (!s.read_guest(gpa, buffer, kVtpmBuffer)) return kErrInvalidAddress;
     auto command = parse_send_command(buffer);
     if (!command) return command.error() == Error::kUnsupported ? kErrUnsupportedCall : kErrInvalidParameter;
-    static uint8_t response[kVtpmMaxResponse];
-    uint8_t copy[kVtpmMaxCommand];
-    for (size_t i = 0; i < command->size(); ++i) copy[i] = (*command)[i];
-    auto n = tpm.send({copy, command->size()}, response);
+    static uint8_t response[kVtpmMaxResponse];  // apart from buffer, which holds the command until it is sent
+    auto n = tpm.send(*command, response);
     if (!n || *n > kVtpmMaxResponse) return kErrInvalidRequest;
     auto written = write_send_response({response, *n}, buffer);
     if (!written || !s.write_guest(gpa, buffer, *written)) return kErrInvalidAddress;

@@ -8,6 +8,7 @@
 #include <span>
 
 #include "warden/result.hpp"
+#include "warden/svsm/core.hpp"
 
 namespace warden::svsm {
 
@@ -30,6 +31,49 @@ Result<std::span<const uint8_t>> parse_send_command(std::span<const uint8_t> buf
 // response.size() bytes written; the rest untouched): kOverflow past
 // kVtpmMaxResponse or a short buffer.
 Result<size_t> write_send_response(std::span<const uint8_t> response, std::span<uint8_t> buffer);
+
+// One frame of the tpm2-tools relay (docs/vtpm.md; the guest-side relays
+// of native and SNP share it): a TPM command read as u32 size
+// (little-endian) and its bytes into `buffer` as a TPM_SEND_COMMAND request,
+// VTPM_CMD made on it (vtpm_cmd: the SVSM's result code), and the response
+// written back as u32 size and bytes, or a size of 0 when the SVSM refused.
+// Every byte of a command is read, even of one too long to send, so that
+// the stream stays framed.
+struct RelayedFrame {
+    uint64_t result = kErrInvalidParameter;
+    uint32_t size = 0;  // the command's
+};
+template <typename ReadByte, typename WriteByte, typename VtpmCmd>
+RelayedFrame relay_frame(std::span<uint8_t, kVtpmBuffer> buffer, ReadByte&& read_byte, WriteByte&& write_byte,
+                         VtpmCmd&& vtpm_cmd) {
+    const auto write_u32 = [&](uint32_t v) {
+        for (int i = 0; i < 4; ++i) write_byte(static_cast<uint8_t>(v >> (8 * i)));
+    };
+    RelayedFrame f;
+    for (int i = 0; i < 4; ++i) f.size |= uint32_t{read_byte()} << (8 * i);
+    for (uint8_t& b : buffer) b = 0;
+    const bool fits = f.size > 0 && f.size <= kVtpmMaxCommand;
+    for (uint32_t i = 0; i < f.size; ++i) {
+        const uint8_t b = read_byte();
+        if (fits) buffer[kVtpmRequestHeader + i] = b;
+    }
+    if (fits) {
+        for (int i = 0; i < 4; ++i) {
+            buffer[i] = static_cast<uint8_t>(kTpmSendCommand >> (8 * i));  // platform command; locality 0 at 4
+            buffer[5 + i] = static_cast<uint8_t>(f.size >> (8 * i));
+        }
+        f.result = vtpm_cmd();
+    }
+    uint32_t response = 0;
+    for (int i = 0; i < 4; ++i) response |= uint32_t{buffer[i]} << (8 * i);
+    if (f.result != kSuccess || response > kVtpmMaxResponse) {
+        write_u32(0);
+        return f;
+    }
+    write_u32(response);
+    for (uint32_t i = 0; i < response; ++i) write_byte(buffer[kVtpmResponseHeader + i]);
+    return f;
+}
 
 // The vTPM behind protocol 2 (the request loop's: an IPC call to the vtpm
 // service; the host suites': a fake).

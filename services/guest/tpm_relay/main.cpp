@@ -6,8 +6,6 @@
 // the response back. Frames both ways: u32 size (little-endian), then the
 // bytes; a size of 0 back says the call failed (its SVSM result code is
 // logged).
-#include <cstring>
-
 #include "service.hpp"
 #include "warden/svsm/core.hpp"
 #include "warden/svsm/vtpm.hpp"
@@ -43,15 +41,6 @@ void write_byte(uint8_t b) {
     while (!(in(kLsr)&kLsrThrEmpty)) (void)svc::yield();
     out(kData, b);
 }
-uint32_t read_u32() {
-    uint32_t v = 0;
-    for (int i = 0; i < 4; ++i) v |= uint32_t{read_byte()} << (8 * i);
-    return v;
-}
-void write_u32(uint32_t v) {
-    for (int i = 0; i < 4; ++i) write_byte(static_cast<uint8_t>(v >> (8 * i)));
-}
-
 CallRegs svsm_call(uint32_t protocol, uint32_t call, uint64_t rcx = 0) {
     *reinterpret_cast<volatile uint8_t*>(va(info.caa)) = 1;  // call_pending
     svc::Message m{.label = call_rax(protocol, call), .words = {rcx, 0, 0, 0}}, r;
@@ -80,31 +69,14 @@ int64_t service_main() {
     out(kFcr, 0x07);  // FIFOs on and cleared
     out(kMcr, 0x03);  // DTR, RTS
     svc::log("tpm-relay: relaying TPM commands from COM2 to VTPM_CMD (buffer at GPA {:#x})", buf);
+    const std::span<uint8_t, kVtpmBuffer> page(va(buf), kVtpmBuffer);
     for (uint64_t n = 1;; ++n) {
-        const uint32_t size = read_u32();
-        uint8_t* b = va(buf);
-        std::memset(b, 0, kVtpmBuffer);
-        bool fits = size > 0 && size <= kVtpmMaxCommand;
-        for (uint32_t i = 0; i < size; ++i) {  // read it all, even when it does not fit: the stream stays framed
-            const uint8_t byte = read_byte();
-            if (fits) b[kVtpmRequestHeader + i] = byte;
-        }
-        uint64_t rax = kErrInvalidParameter;
-        if (fits) {
-            const uint32_t platform = kTpmSendCommand;
-            std::memcpy(b, &platform, 4);
-            std::memcpy(b + 5, &size, 4);
-            rax = svsm_call(kProtocolVtpm, kVtpmCmd, buf).rax;
-        }
-        uint32_t response = 0;
-        if (rax == kSuccess) std::memcpy(&response, b, 4);
-        if (rax != kSuccess || response > kVtpmMaxResponse) {
-            svc::log("tpm-relay: command {} ({} bytes): VTPM_CMD answered {:#x}", n, size, rax);
-            write_u32(0);
+        const RelayedFrame f =
+            relay_frame(page, read_byte, write_byte, [&] { return svsm_call(kProtocolVtpm, kVtpmCmd, buf).rax; });
+        if (f.result != kSuccess) {
+            svc::log("tpm-relay: command {} ({} bytes): VTPM_CMD answered {:#x}", n, f.size, f.result);
             continue;
         }
-        write_u32(response);
-        for (uint32_t i = 0; i < response; ++i) write_byte(b[kVtpmResponseHeader + i]);
         if (n == 1 || (n & (n - 1)) == 0) svc::log("tpm-relay: {} commands relayed", n);
     }
 }

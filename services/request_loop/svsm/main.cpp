@@ -60,6 +60,29 @@ private:
     const abi::GuestInfo& info_;
 };
 
+// Whether the service behind a handle answers: asked once, with a label no
+// service serves (answered with a refusal at once, so any reply means it is
+// there), the answer kept; said once when it is not.
+class ServiceProbe {
+public:
+    ServiceProbe(uint64_t handle, uint64_t wait_ms) : handle_(handle), wait_ms_(wait_ms) {}
+    bool present(const char* what, const char* protocol) {
+        if (!asked_) {
+            asked_ = true;
+            svc::Message m{.label = 0}, r;
+            const int64_t got = svc::call(handle_, m, r, wait_ms_);
+            present_ = got == 0;
+            if (!present_)
+                svc::log("svsm: no {} ({}): protocol {} not offered", what, error_name(Error(-got)), protocol);
+        }
+        return present_;
+    }
+
+private:
+    uint64_t handle_, wait_ms_;
+    bool asked_ = false, present_ = false;
+};
+
 // Protocol 1's back end: the attestation service (services/attest/), called
 // with a lend of this loop's own buffer. Whether it is there is asked once,
 // at the guest's first use of protocol 1: -Dattest=none builds it not at
@@ -67,18 +90,7 @@ private:
 // PSP (native) and ended.
 class IpcAttestation final : public svsm::Attestation {
 public:
-    bool offered() override {
-        if (!WARDEN_ATTEST) return false;
-        if (!asked_) {
-            asked_ = true;
-            svc::Message m{.label = 0}, r;  // a label it does not serve: answered kFailed at once
-            const int64_t got = svc::call(kAttestHandle, m, r, kProbeMs);
-            present_ = got == 0;
-            if (!present_)
-                svc::log("svsm: no attestation service ({}): protocol 1 not offered", error_name(Error(-got)));
-        }
-        return present_;
-    }
+    bool offered() override { return WARDEN_ATTEST && probe_.present("attestation service", "1"); }
     svsm::AttestAnswer attest(const svsm::AttestQuery& q) override {
         namespace proto = abi::attest_service;
         svsm::AttestAnswer a;
@@ -106,8 +118,8 @@ public:
 private:
     static constexpr uint64_t kAttestHandle = 1;  // uses[0]
     // The first report waits for the services manifest, which waits for the vTPM's start.
-    static constexpr uint64_t kProbeMs = 5000, kCallMs = 90'000;
-    bool asked_ = false, present_ = false;
+    static constexpr uint64_t kCallMs = 90'000;
+    ServiceProbe probe_{kAttestHandle, 5000};
     uint8_t lend_[abi::attest_service::kLendSize] = {};
 };
 
@@ -118,17 +130,7 @@ private:
 // under TCG on the emulated host), hence the long first wait.
 class IpcVtpm final : public svsm::Vtpm {
 public:
-    bool offered() override {
-        if (!WARDEN_VTPM) return false;
-        if (!asked_) {
-            asked_ = true;
-            svc::Message m{.label = 0}, r;  // a label it does not serve: refused at once
-            const int64_t got = svc::call(kVtpmHandle, m, r, kProbeMs);
-            present_ = got == 0;
-            if (!present_) svc::log("svsm: no vTPM service ({}): protocol 2 not offered", error_name(Error(-got)));
-        }
-        return present_;
-    }
+    bool offered() override { return WARDEN_VTPM && probe_.present("vTPM service", "2"); }
     Result<size_t> send(std::span<const uint8_t> command, std::span<uint8_t> response) override {
         namespace proto = abi::vtpm_service;
         if (command.size() > sizeof lend_) return Fail(Error::kOverflow);
@@ -144,8 +146,8 @@ public:
 
 private:
     static constexpr uint64_t kVtpmHandle = 2;  // uses[1]
-    static constexpr uint64_t kProbeMs = 60'000, kCallMs = 30'000;
-    bool asked_ = false, present_ = false;
+    static constexpr uint64_t kCallMs = 30'000;
+    ServiceProbe probe_{kVtpmHandle, 60'000};
     uint8_t lend_[abi::vtpm_service::kMaxCommand] = {};
 };
 
