@@ -128,17 +128,12 @@ Result<Task*> create_task(std::span<const uint8_t> image, const abi::Manifest& m
 
     for (size_t i = 0; i < elf_image.count; ++i) WARDEN_TRY_VOID(map_segment(*t, image, elf_image.segments[i]));
     // User stack; the page below it stays unmapped (guard).
-    mm::Mapper m = mapper_of(*t);
+    WARDEN_TRY_VOID(map_task_pages(*t, kStackTop - stack_pages * kPageSize, stack_pages));
     uint64_t user_rsp = kStackTop;
-    for (uint64_t i = 1; i <= stack_pages; ++i) {
-        WARDEN_TRY(frame, mm::alloc_zeroed(0));
-        charge(*t, 1);
-        WARDEN_TRY_VOID(m.map(VirtAddr(kStackTop - i * kPageSize), frame, kPageSize,
-                              mm::MapFlags{.writable = true, .user = true, .owned = true}));
-        if (linux && i == 1) {
-            WARDEN_TRY(rsp, linux_prepare(*t, elf_image, kStackTop, frame));  // argc, argv, auxv in the top page
-            user_rsp = rsp;
-        }
+    if (linux) {  // argc, argv, auxv in the top page
+        WARDEN_TRY(top, mapper_of(*t).translate(VirtAddr(kStackTop - kPageSize)));
+        WARDEN_TRY(rsp, linux_prepare(*t, elf_image, kStackTop, top.phys));
+        user_rsp = rsp;
     }
 
     WARDEN_TRY(kstack, mm::allocate_stack(t->name, cpu, kKernelStackPages));
@@ -381,6 +376,13 @@ Task* task_by_id(uint32_t id) {
     }
     return nullptr;
 }
+
+bool task_ended(void* task) {
+    const auto* t = static_cast<const Task*>(task);
+    return t->state == State::kExited || t->state == State::kFaulted;
+}
+
+bool task_reclaimed(void* task) { return task_ended(task) && static_cast<const Task*>(task)->frames_held() == 0; }
 
 Task* find_task(std::string_view name) {
     for (Task* t : all_tasks()) {

@@ -158,6 +158,10 @@ void serve_syscall_from_fault(arch::InterruptFrame& f);
 // All tasks ever created (for reports and tests).
 std::span<Task* const> all_tasks();
 Task* find_task(std::string_view name);
+// Predicates for sched::run_until on a Task*: it exited or faulted; and so,
+// with every frame charged to it returned.
+bool task_ended(void* task);
+bool task_reclaimed(void* task);
 Task* task_by_id(uint32_t id);
 
 }  // namespace warden::task

@@ -5,20 +5,10 @@
 #include "task/task.hpp"
 #include "test/ktest.hpp"
 
-namespace {
-
-bool finished(void* p) {
-    const auto* t = static_cast<const warden::task::Task*>(p);
-    return t->state == warden::task::State::kExited || t->state == warden::task::State::kFaulted;
-}
-bool reclaimed(void* p) { return finished(p) && static_cast<const warden::task::Task*>(p)->frames_held() == 0; }
-
-}  // namespace
-
 KTEST("linux: a static glibc program runs as a Linux task, passes its checks and gives back its memory") {
     warden::task::Task* t = warden::task::find_task("linux-hello");
     if (!KCHECK(t != nullptr)) return;
-    KCHECK(warden::task::sched::run_until(reclaimed, t, 30'000'000));
+    KCHECK(warden::task::sched::run_until(warden::task::task_reclaimed, t, 30'000'000));
     KCHECK(t->state == warden::task::State::kExited);
     KCHECK(t->exit_code == 0);
     KCHECK(t->brk_mapped > t->brk_base);  // its heap came from the break
@@ -29,7 +19,7 @@ KTEST("vtpm: libtpms as a Linux task starts, makes the EK and answers TPM comman
     warden::task::Task* client = warden::task::find_task("vtpm-client");
     warden::task::Task* vtpm = warden::task::find_task("vtpm");
     if (!KCHECK((client != nullptr && vtpm != nullptr))) return;
-    KCHECK(warden::task::sched::run_until(finished, client, 120'000'000));
+    KCHECK(warden::task::sched::run_until(warden::task::task_ended, client, 120'000'000));
     KCHECK((client->state == warden::task::State::kExited && client->exit_code == 0));
     KCHECK(vtpm->state != warden::task::State::kFaulted);
 }

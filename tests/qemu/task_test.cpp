@@ -15,24 +15,14 @@ using namespace warden;
 
 namespace {
 
-bool finished(void* p) {
-    const auto* t = static_cast<const task::Task*>(p);
-    return t->state == task::State::kExited || t->state == task::State::kFaulted;
-}
-
 task::Task* wait_for(const char* name, uint64_t timeout_us) {
     task::Task* t = task::find_task(name);
-    if (t != nullptr) (void)task::sched::run_until(finished, t, timeout_us);
+    if (t != nullptr) (void)task::sched::run_until(task::task_ended, t, timeout_us);
     return t;
 }
 
 bool blocked(void* p) { return static_cast<const task::Task*>(p)->state == task::State::kBlocked; }
 
-// Ended, and everything charged to it returned.
-bool reclaimed(void* p) {
-    const auto* t = static_cast<const task::Task*>(p);
-    return finished(p) && t->frames_held() == 0;
-}
 bool never(void*) { return false; }
 
 }  // namespace
@@ -185,7 +175,7 @@ KTEST("tasks: every ended task's frames and tables are returned, nothing left ch
     for (const char* name : {"faulter", "mortal", "mortal-client", "sink", "hostile", "victim-client"}) {
         task::Task* t = task::find_task(name);
         if (!KCHECK(t != nullptr)) continue;
-        KCHECK(task::sched::run_until(reclaimed, t, 20'000'000));
+        KCHECK(task::sched::run_until(task::task_reclaimed, t, 20'000'000));
         // PML4, tables, ELF pages and a 4-page user stack at least.
         KCHECK(t->frames_charged.load() >= 10);
         KCHECK(t->frames_held() == 0);
@@ -206,7 +196,7 @@ KTEST("tasks: a task's exit gives the allocator back at least every frame charge
     const uint64_t before = mm::free_bytes();
     abi::Message go;
     KCHECK(task::kernel_send("reclaim", go).ok());
-    KCHECK(task::sched::run_until(reclaimed, t, 5'000'000));
+    KCHECK(task::sched::run_until(task::task_reclaimed, t, 5'000'000));
     const uint64_t after = mm::free_bytes();
     KCHECK((t->state == task::State::kExited && t->exit_code == 0));
     // Other CPUs allocate little meanwhile; a missing release would leave

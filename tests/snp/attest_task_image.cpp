@@ -6,19 +6,10 @@
 #include "task/task.hpp"
 #include "test/ktest.hpp"
 
-namespace {
-
-bool finished(void* p) {
-    const auto* t = static_cast<const warden::task::Task*>(p);
-    return t->state == warden::task::State::kExited || t->state == warden::task::State::kFaulted;
-}
-
-}  // namespace
-
 KTEST("snp attestation task: a kManifestVector task with the PSP's key gets its report through kGuestRequest") {
     warden::task::Task* t = warden::task::find_task("attest-report");
     if (!KCHECK(t != nullptr)) return;
-    KCHECK(warden::task::sched::run_until(finished, t, 30'000'000));
+    KCHECK(warden::task::sched::run_until(warden::task::task_ended, t, 30'000'000));
     KCHECK(t->state == warden::task::State::kExited);
     KCHECK(t->exit_code == 0);
 }
