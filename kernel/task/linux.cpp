@@ -35,7 +35,8 @@ void note_refused(Task& t, uint64_t nr, int64_t err) {
 }
 
 bool fill_random(uint8_t* out, size_t n) {
-    const bool seed = (arch::cpuid(7).ebx >> 18) & 1, rand = (arch::cpuid(1).ecx >> 30) & 1;
+    // The DRNG the CPU has, asked once (a kernel CPUID is a #VC under SNP).
+    static const bool seed = (arch::cpuid(7).ebx >> 18) & 1, rand = (arch::cpuid(1).ecx >> 30) & 1;
     for (size_t at = 0; at < n; at += 8) {
         uint64_t v = 0;
         bool got = false;
@@ -130,10 +131,7 @@ int64_t linux_syscall(Task& t, uint64_t nr, const uint64_t a[6], WardenCall ward
     switch (nr) {
     case lx::kWrite: return sys_write(t, a[0], a[1], a[2]);
     case lx::kExit:
-    case lx::kExitGroup:
-        log::info("task {} exited with {}", t.name, static_cast<int64_t>(a[0]));
-        report_log_drops(t);
-        sched::finish_current(State::kExited, static_cast<int64_t>(a[0]));
+    case lx::kExitGroup: exit_current(t, static_cast<int64_t>(a[0]));
     case lx::kBrk: return sys_brk(t, a[0]);
     case lx::kMprotect: return sys_mprotect(t, a[0], a[1], a[2]);
     case lx::kArchPrctl:

@@ -183,10 +183,7 @@ namespace {
 int64_t warden_syscall(Task& t, uint64_t nr, const uint64_t a[6]) {
     switch (static_cast<abi::Sys>(nr)) {
     case abi::Sys::kLog: return sys_log(t, a[0], a[1]);
-    case abi::Sys::kExit:
-        log::info("task {} exited with {}", t.name, static_cast<int64_t>(a[0]));
-        report_log_drops(t);
-        sched::finish_current(State::kExited, static_cast<int64_t>(a[0]));
+    case abi::Sys::kExit: exit_current(t, static_cast<int64_t>(a[0]));
     case abi::Sys::kYield: sched::yield(); return 0;
     case abi::Sys::kSend: return sys_send(t, a[0], a[1]);
     case abi::Sys::kReceive: return sys_receive(t, a[0], a[1], a[2]);

@@ -3,6 +3,7 @@
 
 #include "arch/x86_64/percpu.hpp"
 #include "log.hpp"
+#include "task/sched.hpp"
 #include "warden/log_line.hpp"
 
 namespace warden::task {
@@ -32,5 +33,11 @@ Result<void> log_task_text(Task& t, std::span<const uint8_t> text) {
 }
 
 void report_log_drops(Task& t) { report(t, now(), true); }
+
+void exit_current(Task& t, int64_t code) {
+    log::info("task {} exited with {}", t.name, code);
+    report_log_drops(t);
+    sched::finish_current(State::kExited, code);
+}
 
 }  // namespace warden::task

@@ -18,4 +18,8 @@ Result<void> log_task_text(Task& t, std::span<const uint8_t> text);
 // Reports t's dropped lines that are not reported yet: when t ends.
 void report_log_drops(Task& t);
 
+// t (the current task) asked to exit with code (Warden's kExit, Linux's
+// exit and exit_group): said in the log with its unreported drops, then ended.
+[[noreturn]] void exit_current(Task& t, int64_t code);
+
 }  // namespace warden::task
